@@ -1,0 +1,66 @@
+package io.milepost.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Milepost's settings. Each is also an environment variable, e.g. {@code MILEPOST_RULES_DIR}. */
+@ConfigMapping(prefix = "milepost")
+public interface MilepostConfig {
+
+    Rules rules();
+
+    Auth auth();
+
+    Ingest ingest();
+
+    Scheduler scheduler();
+
+    interface Rules {
+        /** The folder with the rule files ({@code *.drl}, {@code *.dslr}, {@code *.dsl}). */
+        @WithDefault("rules")
+        String dir();
+
+        /** How often the folder is checked for changes (0 turns hot reload off). */
+        @WithDefault("2s")
+        Duration watchInterval();
+
+        /** Rule firings allowed in one evaluation before it is stopped as a runaway. */
+        @WithDefault("1000")
+        int maxFirings();
+    }
+
+    interface Auth {
+        /** Keys that may only ingest events. */
+        Optional<List<String>> writeKeys();
+
+        /** The key that may do everything. */
+        Optional<String> adminKey();
+    }
+
+    interface Ingest {
+        /** Largest accepted batch body, in bytes. */
+        @WithDefault("512000")
+        int maxBatchBytes();
+
+        /** Largest accepted single event, in bytes. */
+        @WithDefault("32768")
+        int maxEventBytes();
+
+        /** How far in the future (after skew correction) a timestamp may be. */
+        @WithDefault("PT24H")
+        Duration maxFuture();
+
+        /** Timestamps before this are refused as absurd. */
+        @WithDefault("2000-01-01T00:00:00Z")
+        String earliest();
+    }
+
+    interface Scheduler {
+        /** How often due users are swept for closed windows. */
+        @WithDefault("10s")
+        String interval();
+    }
+}

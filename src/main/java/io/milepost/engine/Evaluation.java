@@ -1,0 +1,100 @@
+package io.milepost.engine;
+
+import io.milepost.facts.Milestone;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.kie.api.runtime.KieSession;
+
+/**
+ * One evaluation in progress: the scope behind {@code reach(...)} and {@code trigger(...)}.
+ * Bound to the evaluating thread while the session fires; its results count only if the whole
+ * evaluation succeeds.
+ */
+public final class Evaluation {
+    private static final ThreadLocal<Evaluation> CURRENT = new ThreadLocal<>();
+
+    private final RuleBook book;
+    private final UserState state;
+    private final Instant now;
+    private final KieSession session;
+    private String currentRule;
+    final List<Outcomes.MilestoneReached> reached = new ArrayList<>();
+    final List<Outcomes.ActionTriggered> triggered = new ArrayList<>();
+    final List<String> fired = new ArrayList<>();
+
+    Evaluation(RuleBook book, UserState state, Instant now, KieSession session) {
+        this.book = book;
+        this.state = state;
+        this.now = now;
+        this.session = session;
+    }
+
+    /** The evaluation running on this thread. */
+    public static Evaluation current() {
+        Evaluation e = CURRENT.get();
+        if (e == null) {
+            throw new IllegalStateException("reach() and trigger() can only be called from a rule consequence");
+        }
+        return e;
+    }
+
+    void bind() {
+        CURRENT.set(this);
+    }
+
+    void unbind() {
+        CURRENT.remove();
+    }
+
+    void ruleFiring(String rule) {
+        currentRule = rule;
+        fired.add(rule);
+    }
+
+    String currentRule() {
+        return currentRule;
+    }
+
+    public void reach(String milestone) {
+        requireName("milestone", milestone);
+        if (state.milestones().containsKey(milestone)
+                || reached.stream().anyMatch(r -> r.milestone().equals(milestone))) {
+            return;
+        }
+        reached.add(new Outcomes.MilestoneReached(milestone, now, currentRule));
+        session.insert(new Milestone(milestone, now));
+    }
+
+    public void trigger(String action, Map<String, ?> payload) {
+        requireName("action", action);
+        Duration repeat = book.rule(currentRule).map(RuleInfo::repeat).orElse(null);
+        int previous = 0;
+        Instant lastAt = null;
+        UserState.ActionHistory history = state.actions().get(action);
+        if (history != null) {
+            previous = history.occurrences();
+            lastAt = history.lastAt();
+        }
+        for (Outcomes.ActionTriggered t : triggered) {
+            if (t.action().equals(action)) {
+                previous = t.occurrence();
+                lastAt = t.at();
+            }
+        }
+        if (previous > 0 && (repeat == null || now.isBefore(lastAt.plus(repeat)))) {
+            return;
+        }
+        Map<String, Object> copy = new LinkedHashMap<>(payload);
+        triggered.add(new Outcomes.ActionTriggered(action, previous + 1, now, currentRule, copy));
+    }
+
+    private static void requireName(String what, String name) {
+        if (name == null || name.isBlank() || name.length() > 200) {
+            throw new IllegalArgumentException(what + " name must be 1 to 200 characters, got '" + name + "'");
+        }
+    }
+}

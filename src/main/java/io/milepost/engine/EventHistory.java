@@ -1,0 +1,117 @@
+package io.milepost.engine;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** One user's history of one event name: per-UTC-day counts, and which days changed since loading. */
+public final class EventHistory {
+
+    /** One day's bucket. */
+    public static final class Day {
+        int count;
+        Instant firstAt;
+        Instant lastAt;
+
+        public Day(int count, Instant firstAt, Instant lastAt) {
+            this.count = count;
+            this.firstAt = firstAt;
+            this.lastAt = lastAt;
+        }
+
+        public int count() {
+            return count;
+        }
+
+        public Instant firstAt() {
+            return firstAt;
+        }
+
+        public Instant lastAt() {
+            return lastAt;
+        }
+    }
+
+    private final String event;
+    private final TreeMap<LocalDate, Integer> counts = new TreeMap<>();
+    private final Map<LocalDate, Day> days = new HashMap<>();
+    private final Set<LocalDate> changed = new HashSet<>();
+    private final Set<LocalDate> added = new HashSet<>();
+    private long total;
+    private Instant firstAt;
+    private Instant lastAt;
+
+    public EventHistory(String event) {
+        this.event = event;
+    }
+
+    public String event() {
+        return event;
+    }
+
+    /** Adds a stored day bucket (loading); not marked as changed. */
+    public void load(LocalDate day, int count, Instant first, Instant last) {
+        days.put(day, new Day(count, first, last));
+        counts.put(day, count);
+        total += count;
+        firstAt = firstAt == null || first.isBefore(firstAt) ? first : firstAt;
+        lastAt = lastAt == null || last.isAfter(lastAt) ? last : lastAt;
+    }
+
+    /** Records one occurrence at {@code at}. */
+    public void record(Instant at) {
+        LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
+        Day bucket = days.get(day);
+        if (bucket == null) {
+            days.put(day, new Day(1, at, at));
+            added.add(day);
+        } else {
+            bucket.count++;
+            bucket.firstAt = at.isBefore(bucket.firstAt) ? at : bucket.firstAt;
+            bucket.lastAt = at.isAfter(bucket.lastAt) ? at : bucket.lastAt;
+        }
+        changed.add(day);
+        counts.merge(day, 1, Integer::sum);
+        total++;
+        firstAt = firstAt == null || at.isBefore(firstAt) ? at : firstAt;
+        lastAt = lastAt == null || at.isAfter(lastAt) ? at : lastAt;
+    }
+
+    public long total() {
+        return total;
+    }
+
+    public Instant firstAt() {
+        return firstAt;
+    }
+
+    public Instant lastAt() {
+        return lastAt;
+    }
+
+    /** Read-only view of count per day, for the {@code Activity} fact. */
+    public NavigableMap<LocalDate, Integer> countsView() {
+        return Collections.unmodifiableNavigableMap(counts);
+    }
+
+    public Day day(LocalDate day) {
+        return days.get(day);
+    }
+
+    /** Days changed since loading (to write back). */
+    public Set<LocalDate> changedDays() {
+        return changed;
+    }
+
+    /** Whether a changed day is new (insert) rather than stored (update). */
+    public boolean isNewDay(LocalDate day) {
+        return added.contains(day);
+    }
+}

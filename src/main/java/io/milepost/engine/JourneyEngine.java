@@ -1,0 +1,148 @@
+package io.milepost.engine;
+
+import io.milepost.facts.Activity;
+import io.milepost.facts.Event;
+import io.milepost.facts.Stalled;
+import io.milepost.facts.User;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.kie.api.event.rule.BeforeMatchFiredEvent;
+import org.kie.api.event.rule.DefaultAgendaEventListener;
+import org.kie.api.runtime.KieSession;
+import org.jboss.logging.Logger;
+
+/**
+ * Applies a user's inputs to their state and evaluates the rules after each one, in event-time
+ * order. Pure with respect to storage: the caller loads the state and records the outcomes, so
+ * the service, dry runs and scenario tests share this one code path.
+ *
+ * <p>Time: an evaluation's "now" is the time of the event being processed, or the latest event
+ * time the user already had if that is later (a late event). A milestone reached by a late event
+ * is therefore never dated before events it builds on.
+ */
+public final class JourneyEngine {
+    private static final Logger LOG = Logger.getLogger(JourneyEngine.class);
+
+    /** What arrives for a user: a track (with an event name) or an identify (with traits). */
+    public record Input(String messageId, boolean identify, String name, Map<String, Object> data, Instant timestamp) {
+        public static Input track(String messageId, String name, Map<String, Object> properties, Instant at) {
+            return new Input(messageId, false, name, properties, at);
+        }
+
+        public static Input identify(String messageId, Map<String, Object> traits, Instant at) {
+            return new Input(messageId, true, null, traits, at);
+        }
+    }
+
+    private final int maxFirings;
+
+    public JourneyEngine(int maxFirings) {
+        this.maxFirings = maxFirings;
+    }
+
+    /** Applies {@code inputs} (any order) to {@code state}, evaluating after each, and returns what is new. */
+    public Outcomes apply(RuleBook book, UserState state, List<Input> inputs) {
+        Outcomes outcomes = new Outcomes();
+        List<Input> ordered = inputs.stream().sorted(Comparator.comparing(Input::timestamp)).toList();
+        for (Input in : ordered) {
+            Instant now = state.lastEventAt() == null || in.timestamp().isAfter(state.lastEventAt())
+                    ? in.timestamp() : state.lastEventAt();
+            if (in.identify()) {
+                state.mergeTraits(in.data());
+                Instant createdAt = SignupTime.fromTrait(in.data().get("createdAt"));
+                if (createdAt != null) {
+                    state.signedUpAt(createdAt, true);
+                }
+            } else {
+                state.history(in.name()).record(in.timestamp());
+            }
+            if (state.signedUpAt() == null || !state.signupFromTrait() && in.timestamp().isBefore(state.signedUpAt())) {
+                state.signedUpAt(in.timestamp(), false);
+            }
+            state.lastEventAt(now);
+            Event event = in.identify() ? null : new Event(in.name(), in.data(), in.timestamp());
+            evaluate(book, state, now, event, List.of(), outcomes);
+        }
+        return outcomes;
+    }
+
+    /** Evaluates the user as they are at {@code now} (no new event), with the given stalls. */
+    public Outcomes evaluateAt(RuleBook book, UserState state, Instant now, List<Stalled> stalled) {
+        Outcomes outcomes = new Outcomes();
+        evaluate(book, state, now, null, stalled, outcomes);
+        return outcomes;
+    }
+
+    private void evaluate(RuleBook book, UserState state, Instant now, Event event, List<Stalled> newStalls,
+                          Outcomes outcomes) {
+        KieSession session = book.kieBase().newKieSession();
+        Evaluation evaluation = new Evaluation(book, state, now, session);
+        try {
+            session.addEventListener(new DefaultAgendaEventListener() {
+                @Override
+                public void beforeMatchFired(BeforeMatchFiredEvent e) {
+                    evaluation.ruleFiring(e.getMatch().getRule().getName());
+                }
+            });
+            insertFacts(session, state, now, event, newStalls);
+            evaluation.bind();
+            int fired = session.fireAllRules(maxFirings);
+            if (fired >= maxFirings) {
+                fail(state, now, evaluation.currentRule(), "stopped after " + maxFirings
+                        + " rule firings in one evaluation (do rules keep re-activating each other?)", outcomes);
+                return;
+            }
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            fail(state, now, evaluation.currentRule(), cause.getClass().getSimpleName() + ": " + cause.getMessage(), outcomes);
+            return;
+        } finally {
+            evaluation.unbind();
+            session.dispose();
+        }
+        outcomes.firedRules.addAll(evaluation.fired);
+        for (Outcomes.MilestoneReached r : evaluation.reached) {
+            state.milestones().put(r.milestone(), new UserState.Reached(r.milestone(), r.at(), r.rule()));
+            outcomes.milestones.add(r);
+        }
+        for (Outcomes.ActionTriggered t : evaluation.triggered) {
+            state.actions().put(t.action(), new UserState.ActionHistory(t.occurrence(), t.at()));
+            outcomes.actions.add(t);
+        }
+    }
+
+    private void fail(UserState state, Instant now, String rule, String message, Outcomes outcomes) {
+        LOG.warnf("rule evaluation failed for user %s in rule \"%s\": %s", state.id(), rule, message);
+        outcomes.failures.add(new Outcomes.Failure(now, rule, message.length() > 2000 ? message.substring(0, 2000) : message));
+    }
+
+    private static void insertFacts(KieSession session, UserState state, Instant now, Event event, List<Stalled> newStalls) {
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        Instant signup = state.signedUpAt() == null ? now : state.signedUpAt();
+        LocalDate signupDay = LocalDate.ofInstant(signup, ZoneOffset.UTC);
+        session.insert(new User(state.id(), signup, java.util.Collections.unmodifiableMap(state.traits()), now));
+        for (EventHistory h : state.activity().values()) {
+            if (h.total() > 0) {
+                session.insert(new Activity(h.event(), h.total(), h.firstAt(), h.lastAt(), h.countsView(), signupDay, today));
+            }
+        }
+        for (UserState.Reached r : state.milestones().values()) {
+            session.insert(new io.milepost.facts.Milestone(r.milestone(), r.at()));
+        }
+        for (Map.Entry<String, Instant> s : state.stalls().entrySet()) {
+            session.insert(new Stalled(s.getKey(), s.getValue()));
+        }
+        for (Stalled s : newStalls) {
+            if (!state.stalls().containsKey(s.getMilestone())) {
+                session.insert(s);
+            }
+        }
+        if (event != null) {
+            session.insert(event);
+        }
+    }
+}

@@ -1,0 +1,7 @@
+package io.milepost.engine;
+
+import java.time.Duration;
+
+/** One loaded rule: its name, the file it came from, the milestone it defines (if any) and its repeat interval. */
+public record RuleInfo(String name, String file, String milestone, Duration repeat) {
+}

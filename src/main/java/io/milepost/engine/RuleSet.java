@@ -1,0 +1,152 @@
+package io.milepost.engine;
+
+import io.milepost.config.MilepostConfig;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * The rules in force: compiled from {@code milepost.rules.dir} at startup, recompiled when a file
+ * changes (or on demand), and swapped in only when the new set compiles. Evaluations take the
+ * current {@link RuleBook} once and keep it, so a reload never changes rules under a request.
+ */
+@ApplicationScoped
+public class RuleSet {
+    private static final Logger LOG = Logger.getLogger(RuleSet.class);
+    private static final int HISTORY = 10;
+
+    /** One load attempt, for {@code GET /v1/rules}. */
+    public record Load(Instant at, String version, boolean ok, List<RuleProblem> problems) {
+    }
+
+    private final MilepostConfig config;
+    private final RuleCompiler compiler;
+    private final AtomicReference<RuleBook> current = new AtomicReference<>();
+    private final Deque<Load> history = new ArrayDeque<>();
+    private volatile List<RuleProblem> problems = List.of();
+    private volatile Map<String, String> lastSeen = Map.of();
+
+    public RuleSet(MilepostConfig config) {
+        this.config = config;
+        this.compiler = new RuleCompiler(Thread.currentThread().getContextClassLoader());
+    }
+
+    void onStart(@Observes StartupEvent event, Scheduler scheduler) {
+        reload();
+        if (current.get() == null) {
+            LOG.errorf("no working rules loaded from %s: events are stored but not evaluated until the rules compile",
+                    dir().toAbsolutePath());
+        }
+        if (!config.rules().watchInterval().isZero()) {
+            scheduler.newJob("milepost-rules-watch")
+                    .setInterval(config.rules().watchInterval().toSeconds() + "s")
+                    .setConcurrentExecution(io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP)
+                    .setTask(e -> reloadIfChanged())
+                    .schedule();
+        }
+    }
+
+    /** The rules in force, or null when no rule set has ever compiled. */
+    public RuleBook current() {
+        return current.get();
+    }
+
+    /** The problems of the last load attempt (empty when it succeeded). */
+    public List<RuleProblem> problems() {
+        return problems;
+    }
+
+    public synchronized List<Load> history() {
+        return List.copyOf(history);
+    }
+
+    public Path dir() {
+        return Path.of(config.rules().dir());
+    }
+
+    public RuleCompiler compiler() {
+        return compiler;
+    }
+
+    /** Recompiles the folder if any rule file changed since the last attempt. */
+    public void reloadIfChanged() {
+        try {
+            if (!readFiles().equals(lastSeen)) {
+                reload();
+            }
+        } catch (UncheckedIOException e) {
+            LOG.warnf("cannot read rules folder %s: %s", dir(), e.getMessage());
+        }
+    }
+
+    /** Recompiles the folder now; the new rules replace the current ones only if they compile. */
+    public synchronized Load reload() {
+        Map<String, String> files;
+        try {
+            files = readFiles();
+        } catch (UncheckedIOException e) {
+            Load load = record(null, List.of(new RuleProblem(dir().toString(), 0, 0, "cannot read rules folder: " + e.getMessage())));
+            return load;
+        }
+        lastSeen = files;
+        if (files.isEmpty()) {
+            return record(null, List.of(new RuleProblem(dir().toString(), 0, 0, "no rule files (*.drl, *.dslr) in the rules folder")));
+        }
+        RuleCompiler.Result result = compiler.compile(files);
+        if (result.ok()) {
+            current.set(result.book());
+            LOG.infof("rules %s loaded: %d files, %d rules, %d milestones", result.book().version(),
+                    result.book().files().size(), result.book().rules().size(), result.book().milestones().size());
+            return record(result.book().version(), List.of());
+        }
+        for (RuleProblem p : result.problems()) {
+            LOG.errorf("rules not loaded: %s:%d:%d %s", p.file(), p.line(), p.column(), p.message());
+        }
+        return record(null, result.problems());
+    }
+
+    private Load record(String version, List<RuleProblem> found) {
+        problems = List.copyOf(found);
+        Load load = new Load(Instant.now(), version, version != null, problems);
+        history.addFirst(load);
+        while (history.size() > HISTORY) {
+            history.removeLast();
+        }
+        return load;
+    }
+
+    /** Reads every rule file under the folder (tests/ excluded), keyed by path relative to it. */
+    public Map<String, String> readFiles() {
+        Path root = dir();
+        Map<String, String> files = new TreeMap<>();
+        if (!Files.isDirectory(root)) {
+            throw new UncheckedIOException(new IOException("not a directory: " + root.toAbsolutePath()));
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.filter(Files::isRegularFile).toList()) {
+                String rel = root.relativize(p).toString().replace('\\', '/');
+                if (RuleCompiler.isRuleFile(rel) && !rel.startsWith("tests/")) {
+                    files.put(rel, Files.readString(p, StandardCharsets.UTF_8));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return files;
+    }
+}

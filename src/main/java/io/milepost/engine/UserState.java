@@ -1,0 +1,108 @@
+package io.milepost.engine;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Everything the engine knows about one user while evaluating them: traits, signup, activity,
+ * milestones, stalls and actions so far. Plain and in-memory: the service loads it from the
+ * database (with the user row locked), simulations and scenario tests build it from scratch.
+ */
+public final class UserState {
+
+    /** A milestone the user reached. */
+    public record Reached(String milestone, Instant at, String rule) {
+    }
+
+    /** How often and when last an action fired for the user. */
+    public record ActionHistory(int occurrences, Instant lastAt) {
+    }
+
+    private final String id;
+    private final boolean stored;
+    private Map<String, Object> traits;
+    private Instant signedUpAt;
+    private boolean signupFromTrait;
+    private Instant lastEventAt;
+    private final Map<String, EventHistory> activity = new TreeMap<>();
+    private final Map<String, Reached> milestones = new LinkedHashMap<>();
+    private final Map<String, Instant> stalls = new LinkedHashMap<>();
+    private final Map<String, ActionHistory> actions = new LinkedHashMap<>();
+
+    public UserState(String id, boolean stored, Map<String, Object> traits, Instant signedUpAt, boolean signupFromTrait,
+                     Instant lastEventAt) {
+        this.id = id;
+        this.stored = stored;
+        this.traits = new LinkedHashMap<>(traits);
+        this.signedUpAt = signedUpAt;
+        this.signupFromTrait = signupFromTrait;
+        this.lastEventAt = lastEventAt;
+    }
+
+    /** A user the engine has never seen. Signup and last-event times are set by their first input. */
+    public static UserState fresh(String id) {
+        return new UserState(id, false, Map.of(), null, false, null);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** True when the user already has a row in the database. */
+    public boolean stored() {
+        return stored;
+    }
+
+    public Map<String, Object> traits() {
+        return traits;
+    }
+
+    public void mergeTraits(Map<String, Object> more) {
+        Map<String, Object> merged = new LinkedHashMap<>(traits);
+        merged.putAll(more);
+        traits = merged;
+    }
+
+    public Instant signedUpAt() {
+        return signedUpAt;
+    }
+
+    public boolean signupFromTrait() {
+        return signupFromTrait;
+    }
+
+    public void signedUpAt(Instant at, boolean fromTrait) {
+        this.signedUpAt = at;
+        this.signupFromTrait = fromTrait;
+    }
+
+    public Instant lastEventAt() {
+        return lastEventAt;
+    }
+
+    public void lastEventAt(Instant at) {
+        this.lastEventAt = at;
+    }
+
+    public Map<String, EventHistory> activity() {
+        return activity;
+    }
+
+    public EventHistory history(String event) {
+        return activity.computeIfAbsent(event, EventHistory::new);
+    }
+
+    public Map<String, Reached> milestones() {
+        return milestones;
+    }
+
+    public Map<String, Instant> stalls() {
+        return stalls;
+    }
+
+    public Map<String, ActionHistory> actions() {
+        return actions;
+    }
+}

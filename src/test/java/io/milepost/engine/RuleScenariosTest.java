@@ -1,0 +1,53 @@
+package io.milepost.engine;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.milepost.engine.scenario.Scenario;
+import io.milepost.engine.scenario.ScenarioResult;
+import io.milepost.engine.scenario.ScenarioRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Runs every scenario under rules/tests/ against the shipped rules, without the server. */
+class RuleScenariosTest {
+    static final Path RULES = Path.of("rules");
+    static RuleBook book;
+
+    @BeforeAll
+    static void compileShippedRules() throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> paths = Files.list(RULES)) {
+            for (Path p : paths.filter(p -> RuleCompiler.isRuleFile(p.getFileName().toString())).toList()) {
+                files.put(p.getFileName().toString(), Files.readString(p));
+            }
+        }
+        RuleCompiler.Result result = new RuleCompiler(RuleScenariosTest.class.getClassLoader()).compile(files);
+        assertTrue(result.ok(), () -> "shipped rules do not compile: " + result.problems());
+        book = result.book();
+    }
+
+    static Stream<Path> scenarios() throws IOException {
+        try (Stream<Path> paths = Files.list(RULES.resolve("tests"))) {
+            return paths.filter(p -> p.toString().endsWith(".json")).sorted().toList().stream();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("scenarios")
+    void shippedScenarioPasses(Path file) throws IOException {
+        Scenario scenario = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .readValue(file.toFile(), Scenario.class);
+        ScenarioResult result = new ScenarioRunner(new JourneyEngine(1000)).run(book, scenario);
+        assertTrue(result.passed(), () -> file.getFileName() + " (" + scenario.name() + "):\n  "
+                + String.join("\n  ", result.failures()));
+    }
+}
