@@ -12,7 +12,7 @@ CREATE TABLE users (
     traits          VARCHAR      NOT NULL,
     signed_up_at    TIMESTAMP WITH TIME ZONE NOT NULL,
     signup_from_trait BOOLEAN    NOT NULL,
-    last_event_at   TIMESTAMP WITH TIME ZONE NOT NULL,
+    last_event_at   TIMESTAMP WITH TIME ZONE,
     stage           VARCHAR(200),
     next_check_at   TIMESTAMP WITH TIME ZONE,
     created_at      TIMESTAMP WITH TIME ZONE NOT NULL,

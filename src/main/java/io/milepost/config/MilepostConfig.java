@@ -23,9 +23,9 @@ public interface MilepostConfig {
         @WithDefault("rules")
         String dir();
 
-        /** How often the folder is checked for changes (0 turns hot reload off). */
+        /** How often the folder is checked for changes ({@code off} turns hot reload off). */
         @WithDefault("2s")
-        Duration watchInterval();
+        String watchInterval();
 
         /** Rule firings allowed in one evaluation before it is stopped as a runaway. */
         @WithDefault("1000")

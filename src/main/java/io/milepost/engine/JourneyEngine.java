@@ -20,9 +20,10 @@ import org.jboss.logging.Logger;
  * order. Pure with respect to storage: the caller loads the state and records the outcomes, so
  * the service, dry runs and scenario tests share this one code path.
  *
- * <p>Time: an evaluation's "now" is the time of the event being processed, or the latest event
+ * <p>Time: an evaluation's "now" is the time of the event being processed, or the latest track
  * time the user already had if that is later (a late event). A milestone reached by a late event
- * is therefore never dated before events it builds on.
+ * is therefore never dated before the activity it builds on. Identifies do not move that mark, so
+ * a user identified today and then given an imported history keeps the history's own times.
  */
 public final class JourneyEngine {
     private static final Logger LOG = Logger.getLogger(JourneyEngine.class);
@@ -44,7 +45,10 @@ public final class JourneyEngine {
         this.maxFirings = maxFirings;
     }
 
-    /** Applies {@code inputs} (any order) to {@code state}, evaluating after each, and returns what is new. */
+    /**
+     * Applies {@code inputs} (any order) to {@code state}, evaluating after each, and returns what
+     * is new. With no rule book (no rules ever compiled) the state is updated and nothing evaluated.
+     */
     public Outcomes apply(RuleBook book, UserState state, List<Input> inputs) {
         Outcomes outcomes = new Outcomes();
         List<Input> ordered = inputs.stream().sorted(Comparator.comparing(Input::timestamp)).toList();
@@ -63,9 +67,13 @@ public final class JourneyEngine {
             if (state.signedUpAt() == null || !state.signupFromTrait() && in.timestamp().isBefore(state.signedUpAt())) {
                 state.signedUpAt(in.timestamp(), false);
             }
-            state.lastEventAt(now);
-            Event event = in.identify() ? null : new Event(in.name(), in.data(), in.timestamp());
-            evaluate(book, state, now, event, List.of(), outcomes);
+            if (!in.identify()) {
+                state.lastEventAt(now);
+            }
+            if (book != null) {
+                Event event = in.identify() ? null : new Event(in.name(), in.data(), in.timestamp());
+                evaluate(book, state, now, event, List.of(), outcomes);
+            }
         }
         return outcomes;
     }

@@ -2,7 +2,7 @@ package io.milepost.engine;
 
 import io.milepost.config.MilepostConfig;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduler;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
@@ -46,19 +46,18 @@ public class RuleSet {
         this.compiler = new RuleCompiler(Thread.currentThread().getContextClassLoader());
     }
 
-    void onStart(@Observes StartupEvent event, Scheduler scheduler) {
+    void onStart(@Observes StartupEvent event) {
         reload();
         if (current.get() == null) {
             LOG.errorf("no working rules loaded from %s: events are stored but not evaluated until the rules compile",
                     dir().toAbsolutePath());
         }
-        if (!config.rules().watchInterval().isZero()) {
-            scheduler.newJob("milepost-rules-watch")
-                    .setInterval(config.rules().watchInterval().toSeconds() + "s")
-                    .setConcurrentExecution(io.quarkus.scheduler.Scheduled.ConcurrentExecution.SKIP)
-                    .setTask(e -> reloadIfChanged())
-                    .schedule();
-        }
+    }
+
+    @Scheduled(identity = "milepost-rules-watch", every = "${milepost.rules.watch-interval:2s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void watch() {
+        reloadIfChanged();
     }
 
     /** The rules in force, or null when no rule set has ever compiled. */

@@ -78,6 +78,7 @@ public final class UserState {
         this.signupFromTrait = fromTrait;
     }
 
+    /** The latest track time seen (the user's activity high-water mark), or null before any track. */
     public Instant lastEventAt() {
         return lastEventAt;
     }

@@ -1,0 +1,77 @@
+package io.milepost.action;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.milepost.common.Json;
+import io.milepost.engine.UserState;
+import io.milepost.store.OutboxEntity;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes messages for the outside world into the outbox table, inside the caller's transaction,
+ * in the webhook body's final shape: {@code {type, timestamp, data: {userId, milestone | action,
+ * payload, user}}}.
+ */
+@ApplicationScoped
+public class Outbox {
+    public static final String MILESTONE_REACHED = "milestone.reached";
+    public static final String MILESTONE_STALLED = "milestone.stalled";
+    public static final String ACTION_TRIGGERED = "action.triggered";
+
+    private final EntityManager em;
+    private final ObjectMapper mapper;
+
+    public Outbox(EntityManager em, ObjectMapper mapper) {
+        this.em = em;
+        this.mapper = mapper;
+    }
+
+    public void milestoneReached(UserState user, String stage, String milestone, Instant at, Instant now) {
+        write(MILESTONE_REACHED, user, stage, "milestone", milestone, Map.of("reachedAt", at.toString()), at, now);
+    }
+
+    public void milestoneStalled(UserState user, String stage, String milestone, Instant since, Instant now) {
+        write(MILESTONE_STALLED, user, stage, "milestone", milestone, Map.of("since", since.toString()), since, now);
+    }
+
+    public void actionTriggered(UserState user, String stage, String action, Map<String, Object> payload, Instant at,
+                                Instant now) {
+        write(ACTION_TRIGGERED, user, stage, "action", action, payload, at, now);
+    }
+
+    private void write(String type, UserState user, String stage, String subjectKey, String subject,
+                       Map<String, Object> payload, Instant occurredAt, Instant now) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("userId", user.id());
+        data.put(subjectKey, subject);
+        data.put("payload", payload);
+        data.put("user", snapshot(user, stage));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", type);
+        body.put("timestamp", occurredAt.toString());
+        body.put("data", data);
+        OutboxEntity row = new OutboxEntity();
+        row.type = type;
+        row.userId = user.id();
+        row.subject = subject;
+        row.body = Json.write(mapper, body);
+        row.occurredAt = occurredAt;
+        row.createdAt = now;
+        em.persist(row);
+    }
+
+    /** The compact user snapshot that travels with every message. */
+    static Map<String, Object> snapshot(UserState user, String stage) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("userId", user.id());
+        s.put("signedUpAt", user.signedUpAt() == null ? null : user.signedUpAt().toString());
+        s.put("stage", stage);
+        s.put("traits", user.traits());
+        s.put("milestones", List.copyOf(user.milestones().keySet()));
+        return s;
+    }
+}

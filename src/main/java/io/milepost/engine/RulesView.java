@@ -1,0 +1,20 @@
+package io.milepost.engine;
+
+import java.time.Instant;
+import java.util.List;
+
+/** What {@code GET /v1/rules} shows: the rules in force and the problems of the last load attempt. */
+public record RulesView(String version, Instant loadedAt, List<String> files, List<RuleItem> rules,
+                        List<RuleProblem> errors, List<RuleSet.Load> history) {
+
+    public record RuleItem(String name, String file, String milestone) {
+    }
+
+    static RulesView of(RuleSet set) {
+        RuleBook book = set.current();
+        return new RulesView(book == null ? null : book.version(), book == null ? null : book.loadedAt(),
+                book == null ? List.of() : book.files(),
+                book == null ? List.of() : book.rules().stream().map(r -> new RuleItem(r.name(), r.file(), r.milestone())).toList(),
+                set.problems(), set.history());
+    }
+}

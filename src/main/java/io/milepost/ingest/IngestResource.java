@@ -1,0 +1,58 @@
+package io.milepost.ingest;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Clock;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * Segment-compatible ingestion. Bodies are read as bytes so that size limits and JSON errors are
+ * answered in the API's own error shape.
+ */
+@Path("/v1")
+@Tag(name = "Ingestion")
+@Consumes(MediaType.WILDCARD)
+@Produces(MediaType.APPLICATION_JSON)
+public class IngestResource {
+    private final MessageParser parser;
+    private final IngestService service;
+    private final Clock clock;
+
+    public IngestResource(MessageParser parser, IngestService service, Clock clock) {
+        this.parser = parser;
+        this.service = service;
+        this.clock = clock;
+    }
+
+    @POST
+    @Path("/track")
+    @Operation(summary = "Record what a user did (Segment track)")
+    public Ack track(byte[] body) {
+        return service.ingest(parser.single(body, IncomingMessage.Type.TRACK, clock.instant()));
+    }
+
+    @POST
+    @Path("/identify")
+    @Operation(summary = "Record who a user is (Segment identify)")
+    public Ack identify(byte[] body) {
+        return service.ingest(parser.single(body, IncomingMessage.Type.IDENTIFY, clock.instant()));
+    }
+
+    @POST
+    @Path("/batch")
+    @Operation(summary = "Record many tracks and identifies at once, all or nothing")
+    public Ack batch(byte[] body) {
+        return service.ingest(parser.batch(body, clock.instant()));
+    }
+
+    @POST
+    @Path("/import")
+    @Operation(summary = "Same as /v1/batch (where Segment's Java library posts; a trailing slash is fine)")
+    public Ack importBatch(byte[] body) {
+        return batch(body);
+    }
+}

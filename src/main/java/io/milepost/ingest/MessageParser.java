@@ -1,0 +1,331 @@
+package io.milepost.ingest;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.milepost.common.ApiException;
+import io.milepost.common.FieldError;
+import io.milepost.config.MilepostConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Reads Segment-style track / identify / batch bodies into {@link IncomingMessage}s. All-or-nothing:
+ * every problem in every item is collected, and any problem refuses the whole body.
+ */
+@ApplicationScoped
+public class MessageParser {
+    /** Types Segment's libraries send that Milepost accepts and does not use. */
+    static final Set<String> IGNORED_TYPES = Set.of("page", "screen", "group", "alias");
+    static final int MAX_ID = 255;
+    static final int MAX_EVENT = 200;
+    static final int MAX_DEPTH = 32;
+
+    private final ObjectMapper mapper;
+    private final JsonFactory factory;
+    private final MilepostConfig.Ingest limits;
+    private final Instant earliest;
+
+    public MessageParser(ObjectMapper mapper, MilepostConfig config) {
+        this.mapper = mapper.copy();
+        this.mapper.getFactory().setStreamReadConstraints(
+                StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
+        this.factory = this.mapper.getFactory();
+        this.limits = config.ingest();
+        this.earliest = Instant.parse(limits.earliest());
+    }
+
+    /** What a body held: messages to ingest and how many items were of types Milepost ignores. */
+    public record Parsed(List<IncomingMessage> messages, int ignored) {
+    }
+
+    /** A single track or identify body. */
+    public Parsed single(byte[] body, IncomingMessage.Type type, Instant receivedAt) {
+        requireSize(body.length, limits.maxEventBytes(), "an event");
+        JsonNode root = readTree(body);
+        List<FieldError> errors = new ArrayList<>();
+        IncomingMessage m = item(root, null, type.wire(), null, receivedAt, errors);
+        if (!errors.isEmpty()) {
+            throw invalid(errors);
+        }
+        return new Parsed(List.of(m), 0);
+    }
+
+    /** A {@code {batch: [...], sentAt?}} body. Each item must also fit the single-event limit. */
+    public Parsed batch(byte[] body, Instant receivedAt) {
+        requireSize(body.length, limits.maxBatchBytes(), "a batch");
+        List<JsonNode> items = new ArrayList<>();
+        List<Long> sizes = new ArrayList<>();
+        String sentAt = null;
+        boolean sawBatch = false;
+        try (JsonParser p = factory.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw ApiException.badRequest("the body must be a JSON object with a \"batch\" array");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("batch".equals(field)) {
+                    if (value != JsonToken.START_ARRAY) {
+                        throw invalid(List.of(new FieldError(null, "batch", "must be an array")));
+                    }
+                    sawBatch = true;
+                    while (p.nextToken() != JsonToken.END_ARRAY) {
+                        long start = p.currentTokenLocation().getByteOffset();
+                        JsonNode item = p.readValueAsTree();
+                        sizes.add(p.currentLocation().getByteOffset() - start);
+                        items.add(item);
+                    }
+                } else if ("sentAt".equals(field) && value == JsonToken.VALUE_STRING) {
+                    sentAt = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) {
+                throw ApiException.badRequest("unexpected content after the JSON object");
+            }
+        } catch (StreamConstraintsException e) {
+            throw tooDeep();
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ApiException(400, "invalid_json", "the body could not be read: " + e.getMessage());
+        }
+        if (!sawBatch) {
+            throw invalid(List.of(new FieldError(null, "batch", "is required")));
+        }
+        List<FieldError> errors = new ArrayList<>();
+        List<IncomingMessage> messages = new ArrayList<>(items.size());
+        int ignored = 0;
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            if (sizes.get(i) > limits.maxEventBytes()) {
+                throw new ApiException(413, "payload_too_large", "batch item " + i + " is " + sizes.get(i)
+                        + " bytes; an event may be at most " + limits.maxEventBytes() + " bytes",
+                        List.of(new FieldError(i, "", "larger than " + limits.maxEventBytes() + " bytes")));
+            }
+            String type = item.isObject() && item.get("type") != null && item.get("type").isTextual()
+                    ? item.get("type").asText() : null;
+            if (type != null && IGNORED_TYPES.contains(type)) {
+                ignored++;
+                continue;
+            }
+            if (type == null || !type.equals("track") && !type.equals("identify")) {
+                errors.add(new FieldError(i, "type", item.isObject()
+                        ? "must be \"track\" or \"identify\" (or page, screen, group, alias, which are ignored)"
+                        : "each batch item must be a JSON object"));
+                continue;
+            }
+            IncomingMessage m = item(item, i, type, sentAt, receivedAt, errors);
+            if (m != null) {
+                messages.add(m);
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw invalid(errors);
+        }
+        return new Parsed(messages, ignored);
+    }
+
+    private IncomingMessage item(JsonNode node, Integer index, String type, String batchSentAt, Instant receivedAt,
+                                 List<FieldError> errors) {
+        if (!node.isObject()) {
+            errors.add(new FieldError(index, "", "must be a JSON object"));
+            return null;
+        }
+        int before = errors.size();
+        String userId = id(node, "userId", index, errors);
+        String anonymousId = id(node, "anonymousId", index, errors);
+        String messageId = id(node, "messageId", index, errors);
+        if (userId == null && anonymousId == null && errors.size() == before) {
+            errors.add(new FieldError(index, "userId", "userId or anonymousId is required"));
+        }
+        boolean track = type.equals("track");
+        String event = null;
+        if (track) {
+            JsonNode e = node.get("event");
+            if (e == null || e.isNull()) {
+                errors.add(new FieldError(index, "event", "is required for track"));
+            } else if (!e.isTextual()) {
+                errors.add(new FieldError(index, "event", "must be a string"));
+            } else if (e.asText().isBlank() || e.asText().length() > MAX_EVENT) {
+                errors.add(new FieldError(index, "event", "must be 1 to " + MAX_EVENT + " characters"));
+            } else if (e.asText().indexOf('\0') >= 0) {
+                errors.add(new FieldError(index, "event", "must not contain the NUL character"));
+            } else {
+                event = e.asText();
+            }
+        }
+        String dataField = track ? "properties" : "traits";
+        JsonNode data = node.get(dataField);
+        if (data != null && !data.isNull() && !data.isObject()) {
+            errors.add(new FieldError(index, dataField, "must be a JSON object"));
+            data = null;
+        } else if (data != null && data.isObject()) {
+            String nul = findNul(data, dataField);
+            if (nul != null) {
+                errors.add(new FieldError(index, nul, "must not contain the NUL character"));
+            }
+        }
+        Instant timestamp = time(node, index, batchSentAt, receivedAt, errors);
+        if (errors.size() > before) {
+            return null;
+        }
+        ObjectNode object = data != null && data.isObject() ? (ObjectNode) data : mapper.createObjectNode();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = mapper.convertValue(object, Map.class);
+        String json;
+        try {
+            json = mapper.writeValueAsString(object);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return new IncomingMessage(track ? IncomingMessage.Type.TRACK : IncomingMessage.Type.IDENTIFY,
+                messageId != null ? messageId : UUID.randomUUID().toString(),
+                userId != null ? userId : anonymousId, event, map, json, timestamp);
+    }
+
+    private static String id(JsonNode node, String field, Integer index, List<FieldError> errors) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            errors.add(new FieldError(index, field, "must be a string"));
+            return null;
+        }
+        String s = v.asText();
+        if (s.isEmpty() || s.length() > MAX_ID) {
+            errors.add(new FieldError(index, field, "must be 1 to " + MAX_ID + " characters"));
+            return null;
+        }
+        if (s.indexOf('\0') >= 0) {
+            errors.add(new FieldError(index, field, "must not contain the NUL character"));
+            return null;
+        }
+        return s;
+    }
+
+    private Instant time(JsonNode node, Integer index, String batchSentAt, Instant receivedAt, List<FieldError> errors) {
+        Instant timestamp = instant(node, "timestamp", index, errors);
+        Instant sentAt = instant(node, "sentAt", index, errors);
+        if (sentAt == null && batchSentAt != null) {
+            try {
+                sentAt = OffsetDateTime.parse(batchSentAt).toInstant();
+            } catch (DateTimeParseException e) {
+                errors.add(new FieldError(index, "sentAt", "must be an ISO-8601 date-time with offset, e.g. 2026-01-05T09:00:00Z"));
+            }
+        }
+        if (timestamp == null) {
+            return receivedAt;
+        }
+        // Segment's skew correction: the device clock is off by (receivedAt - sentAt).
+        Instant corrected = sentAt == null ? timestamp : timestamp.plus(Duration.between(sentAt, receivedAt));
+        if (corrected.isBefore(earliest)) {
+            errors.add(new FieldError(index, "timestamp", "is before " + earliest + " (after clock-skew correction: " + corrected + ")"));
+        } else if (corrected.isAfter(receivedAt.plus(limits.maxFuture()))) {
+            errors.add(new FieldError(index, "timestamp", "is more than " + limits.maxFuture() + " in the future ("
+                    + corrected + " after clock-skew correction)"));
+        }
+        return corrected;
+    }
+
+    private static Instant instant(JsonNode node, String field, Integer index, List<FieldError> errors) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            errors.add(new FieldError(index, field, "must be an ISO-8601 date-time string"));
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(v.asText()).toInstant();
+        } catch (DateTimeParseException e) {
+            errors.add(new FieldError(index, field, "must be an ISO-8601 date-time with offset, e.g. 2026-01-05T09:00:00Z"));
+            return null;
+        }
+    }
+
+    /** The path of the first key or string value holding a NUL character, or null. */
+    private static String findNul(JsonNode node, String path) {
+        if (node.isTextual()) {
+            return node.asText().indexOf('\0') >= 0 ? path : null;
+        }
+        if (node.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                if (f.getKey().indexOf('\0') >= 0) {
+                    return path;
+                }
+                String found = findNul(f.getValue(), path + "." + f.getKey());
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String found = findNul(node.get(i), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    private JsonNode readTree(byte[] body) {
+        try {
+            JsonNode root = mapper.readTree(body);
+            if (root == null || root.isMissingNode()) {
+                throw ApiException.badRequest("the body is empty; send a JSON object");
+            }
+            return root;
+        } catch (StreamConstraintsException e) {
+            throw tooDeep();
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ApiException(400, "invalid_json", "the body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static void requireSize(int size, int max, String what) {
+        if (size > max) {
+            throw new ApiException(413, "payload_too_large", "the body is " + size + " bytes; " + what
+                    + " may be at most " + max + " bytes");
+        }
+    }
+
+    private static ApiException tooDeep() {
+        return new ApiException(400, "too_deep", "JSON is nested more than " + MAX_DEPTH + " levels deep");
+    }
+
+    private static ApiException invalid(List<FieldError> errors) {
+        return new ApiException(400, "invalid_event", errors.size() == 1
+                ? "invalid " + describe(errors.get(0))
+                : errors.size() + " invalid fields; nothing was stored", errors);
+    }
+
+    private static String describe(FieldError e) {
+        return (e.index() == null ? "" : "item " + e.index() + " ") + (e.field().isEmpty() ? "" : e.field() + ": ") + e.message();
+    }
+}

@@ -1,0 +1,37 @@
+package io.milepost.store;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/**
+ * A message for the outside world (milestone.reached, milestone.stalled, action.triggered),
+ * written in the same transaction as the fact it reports: the transactional outbox.
+ */
+@Entity
+@Table(name = "outbox")
+public class OutboxEntity {
+    @Id
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "outbox_seq")
+    @SequenceGenerator(name = "outbox_seq", sequenceName = "outbox_seq", allocationSize = 50)
+    public Long id;
+    @Column(nullable = false)
+    public String type;
+    @Column(name = "user_id", nullable = false)
+    public String userId;
+    @Column(nullable = false)
+    public String subject;
+    @Column(nullable = false)
+    public String body;
+    @Column(name = "occurred_at", nullable = false)
+    public Instant occurredAt;
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+    @Column(name = "dispatched_at")
+    public Instant dispatchedAt;
+}

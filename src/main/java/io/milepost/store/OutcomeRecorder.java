@@ -1,0 +1,86 @@
+package io.milepost.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.milepost.action.Outbox;
+import io.milepost.common.Json;
+import io.milepost.engine.Outcomes;
+import io.milepost.engine.RuleBook;
+import io.milepost.engine.UserState;
+import io.milepost.engine.Windows;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import java.time.Instant;
+
+/**
+ * Records what an evaluation produced — milestones, actions, failures — with their outbox
+ * messages, in the caller's transaction. The unique keys on (user, milestone) and (user, action,
+ * occurrence) back the engine's once-only checks.
+ */
+@ApplicationScoped
+public class OutcomeRecorder {
+    private final EntityManager em;
+    private final ObjectMapper mapper;
+    private final Outbox outbox;
+    private final MeterRegistry metrics;
+
+    public OutcomeRecorder(EntityManager em, ObjectMapper mapper, Outbox outbox, MeterRegistry metrics) {
+        this.em = em;
+        this.mapper = mapper;
+        this.outbox = outbox;
+        this.metrics = metrics;
+    }
+
+    /** Records the outcomes for one user; returns the user's stage after them. */
+    public String record(RuleBook book, UserState user, String previousStage, Outcomes outcomes, Instant now) {
+        String version = book == null ? "none" : book.version();
+        String stage = book == null ? previousStage : Windows.stage(book, user);
+        for (Outcomes.MilestoneReached m : outcomes.milestones) {
+            MilestoneEntity row = new MilestoneEntity();
+            row.userId = user.id();
+            row.milestone = m.milestone();
+            row.reachedAt = m.at();
+            row.ruleName = m.rule();
+            row.rulesVersion = version;
+            row.recordedAt = now;
+            em.persist(row);
+            outbox.milestoneReached(user, stage, m.milestone(), m.at(), now);
+            metrics.counter("milepost.milestones.reached", "milestone", m.milestone()).increment();
+        }
+        for (Outcomes.ActionTriggered a : outcomes.actions) {
+            ActionEntity row = new ActionEntity();
+            row.userId = user.id();
+            row.action = a.action();
+            row.occurrence = a.occurrence();
+            row.triggeredAt = a.at();
+            row.ruleName = a.rule();
+            row.payload = payloadJson(a);
+            row.rulesVersion = version;
+            row.recordedAt = now;
+            em.persist(row);
+            outbox.actionTriggered(user, stage, a.action(), a.payload(), a.at(), now);
+            metrics.counter("milepost.actions.triggered", "action", a.action()).increment();
+        }
+        for (Outcomes.Failure f : outcomes.failures) {
+            FailureEntity row = new FailureEntity();
+            row.userId = user.id();
+            row.occurredAt = f.at();
+            row.ruleName = f.rule();
+            row.message = f.message();
+            row.rulesVersion = version;
+            row.recordedAt = now;
+            em.persist(row);
+            metrics.counter("milepost.rule.failures", "rule", f.rule() == null ? "unknown" : f.rule()).increment();
+        }
+        return stage;
+    }
+
+    private String payloadJson(Outcomes.ActionTriggered a) {
+        try {
+            return Json.write(mapper, a.payload());
+        } catch (IllegalArgumentException e) {
+            // A rule put something into the payload that is not JSON: keep its text rather than lose the action.
+            return Json.write(mapper, java.util.Map.of("value", String.valueOf(a.payload())));
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.milepost.store;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+@Entity
+@Table(name = "users")
+public class UserEntity {
+    @Id
+    public String id;
+    @Column(nullable = false)
+    public String traits;
+    @Column(name = "signed_up_at", nullable = false)
+    public Instant signedUpAt;
+    @Column(name = "signup_from_trait", nullable = false)
+    public boolean signupFromTrait;
+    @Column(name = "last_event_at")
+    public Instant lastEventAt;
+    public String stage;
+    @Column(name = "next_check_at")
+    public Instant nextCheckAt;
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt;
+}

@@ -1,0 +1,158 @@
+package io.milepost.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.milepost.common.Json;
+import io.milepost.engine.EventHistory;
+import io.milepost.engine.UserState;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Loads users' state for evaluation with their rows locked, and writes it back. Loading many users
+ * takes a fixed number of queries (one per table), whatever their number.
+ */
+@ApplicationScoped
+public class UserStateStore {
+
+    /** A user's state plus the managed rows it came from. */
+    public static final class Loaded {
+        final UserEntity entity;
+        final UserState state;
+        final Map<ActivityDayEntity.Key, ActivityDayEntity> days = new HashMap<>();
+
+        Loaded(UserEntity entity, UserState state) {
+            this.entity = entity;
+            this.state = state;
+        }
+
+        public UserState state() {
+            return state;
+        }
+
+        public UserEntity entity() {
+            return entity;
+        }
+    }
+
+    private final EntityManager em;
+    private final ObjectMapper mapper;
+
+    public UserStateStore(EntityManager em, ObjectMapper mapper) {
+        this.em = em;
+        this.mapper = mapper;
+    }
+
+    /**
+     * Locks the rows of the given users that exist ({@code SELECT ... FOR UPDATE}, in id order) and
+     * loads their state; users without a row come back fresh. Must run in a transaction.
+     */
+    public Map<String, Loaded> lockAndLoad(Collection<String> userIds) {
+        List<String> ids = userIds.stream().distinct().sorted().toList();
+        Map<String, Loaded> loaded = new TreeMap<>();
+        if (ids.isEmpty()) {
+            return loaded;
+        }
+        List<UserEntity> users = em.createQuery("from UserEntity u where u.id in :ids order by u.id", UserEntity.class)
+                .setParameter("ids", ids)
+                .setLockMode(LockModeType.PESSIMISTIC_WRITE)
+                .getResultList();
+        for (UserEntity u : users) {
+            loaded.put(u.id, new Loaded(u, new UserState(u.id, true, Json.readMap(mapper, u.traits), u.signedUpAt,
+                    u.signupFromTrait, u.lastEventAt)));
+        }
+        List<String> existing = List.copyOf(loaded.keySet());
+        if (!existing.isEmpty()) {
+            loadDetails(loaded, existing);
+        }
+        for (String id : ids) {
+            loaded.computeIfAbsent(id, k -> new Loaded(null, UserState.fresh(k)));
+        }
+        return loaded;
+    }
+
+    private void loadDetails(Map<String, Loaded> loaded, List<String> ids) {
+        for (ActivityDayEntity d : em.createQuery("from ActivityDayEntity a where a.id.userId in :ids", ActivityDayEntity.class)
+                .setParameter("ids", ids).getResultList()) {
+            Loaded l = loaded.get(d.id.userId());
+            l.state.history(d.id.event()).load(d.id.day(), d.count, d.firstAt, d.lastAt);
+            l.days.put(d.id, d);
+        }
+        for (MilestoneEntity m : em.createQuery("from MilestoneEntity m where m.userId in :ids", MilestoneEntity.class)
+                .setParameter("ids", ids).getResultList()) {
+            loaded.get(m.userId).state.milestones().put(m.milestone, new UserState.Reached(m.milestone, m.reachedAt, m.ruleName));
+        }
+        for (StallEntity s : em.createQuery("from StallEntity s where s.userId in :ids", StallEntity.class)
+                .setParameter("ids", ids).getResultList()) {
+            loaded.get(s.userId).state.stalls().put(s.milestone, s.since);
+        }
+        for (Object[] row : em.createQuery("select a.userId, a.action, max(a.occurrence), max(a.triggeredAt) "
+                        + "from ActionEntity a where a.userId in :ids group by a.userId, a.action", Object[].class)
+                .setParameter("ids", ids).getResultList()) {
+            loaded.get((String) row[0]).state.actions().put((String) row[1],
+                    new UserState.ActionHistory(((Number) row[2]).intValue(), (Instant) row[3]));
+        }
+    }
+
+    /** Message ids among {@code ids} that are already stored. */
+    public Set<String> storedMessageIds(Collection<String> ids) {
+        Set<String> found = new HashSet<>();
+        if (ids.isEmpty()) {
+            return found;
+        }
+        found.addAll(em.createQuery("select e.messageId from EventEntity e where e.messageId in :ids", String.class)
+                .setParameter("ids", ids).getResultList());
+        return found;
+    }
+
+    /** Writes the user's row and changed activity days (after the engine applied new inputs). */
+    public UserEntity saveUser(Loaded l, String stage, Instant nextCheckAt, Instant now) {
+        UserState s = l.state;
+        UserEntity u = l.entity;
+        if (u == null) {
+            u = new UserEntity();
+            u.id = s.id();
+            u.createdAt = now;
+        }
+        u.traits = Json.write(mapper, s.traits());
+        u.signedUpAt = s.signedUpAt();
+        u.signupFromTrait = s.signupFromTrait();
+        u.lastEventAt = s.lastEventAt();
+        u.stage = stage;
+        u.nextCheckAt = nextCheckAt;
+        u.updatedAt = now;
+        if (l.entity == null) {
+            em.persist(u);
+        }
+        for (EventHistory h : s.activity().values()) {
+            for (LocalDate day : h.changedDays()) {
+                EventHistory.Day bucket = h.day(day);
+                ActivityDayEntity.Key key = new ActivityDayEntity.Key(s.id(), h.event(), day);
+                ActivityDayEntity row = l.days.get(key);
+                boolean created = row == null;
+                if (created) {
+                    row = new ActivityDayEntity();
+                    row.id = key;
+                    l.days.put(key, row);
+                }
+                row.count = bucket.count();
+                row.firstAt = bucket.firstAt();
+                row.lastAt = bucket.lastAt();
+                if (created) {
+                    em.persist(row);
+                }
+            }
+            h.changedDays().clear();
+        }
+        return u;
+    }
+}

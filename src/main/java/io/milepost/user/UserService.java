@@ -1,0 +1,199 @@
+package io.milepost.user;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.milepost.common.ApiException;
+import io.milepost.common.Json;
+import io.milepost.store.ActionEntity;
+import io.milepost.store.EventEntity;
+import io.milepost.store.FailureEntity;
+import io.milepost.store.MilestoneEntity;
+import io.milepost.store.StallEntity;
+import io.milepost.store.UserEntity;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.TypedQuery;
+import jakarta.transaction.Transactional;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** Reads and erases users. */
+@ApplicationScoped
+public class UserService {
+    static final int MAX_LIMIT = 1000;
+
+    private final EntityManager em;
+    private final ObjectMapper mapper;
+
+    public UserService(EntityManager em, ObjectMapper mapper) {
+        this.em = em;
+        this.mapper = mapper;
+    }
+
+    @Transactional
+    public Optional<UserView> find(String id) {
+        UserEntity u = em.find(UserEntity.class, id);
+        if (u == null) {
+            return Optional.empty();
+        }
+        List<UserView.MilestoneItem> milestones = em.createQuery(
+                        "from MilestoneEntity m where m.userId = :id order by m.reachedAt, m.id", MilestoneEntity.class)
+                .setParameter("id", id).getResultStream()
+                .map(m -> new UserView.MilestoneItem(m.milestone, m.reachedAt, m.ruleName)).toList();
+        List<UserView.StallItem> stalls = em.createQuery(
+                        "from StallEntity s where s.userId = :id order by s.since, s.id", StallEntity.class)
+                .setParameter("id", id).getResultStream()
+                .map(s -> new UserView.StallItem(s.milestone, s.since)).toList();
+        Map<String, UserView.ActivityItem> activity = new LinkedHashMap<>();
+        em.createQuery("select a.id.event, sum(a.count), min(a.firstAt), max(a.lastAt) from ActivityDayEntity a "
+                        + "where a.id.userId = :id group by a.id.event order by a.id.event", Object[].class)
+                .setParameter("id", id).getResultStream()
+                .forEach(r -> activity.put((String) r[0],
+                        new UserView.ActivityItem(((Number) r[1]).longValue(), (Instant) r[2], (Instant) r[3])));
+        List<UserView.ActionItem> actions = em.createQuery(
+                        "from ActionEntity a where a.userId = :id order by a.triggeredAt, a.id", ActionEntity.class)
+                .setParameter("id", id).getResultStream()
+                .map(a -> new UserView.ActionItem(a.action, a.triggeredAt, a.occurrence, a.ruleName)).toList();
+        return Optional.of(new UserView(u.id, u.signedUpAt, Json.readMap(mapper, u.traits), u.stage, milestones, stalls,
+                activity, actions, u.lastEventAt, u.nextCheckAt));
+    }
+
+    /** Users who reached (or did not reach) a milestone and/or stalled at one, by id, a page at a time. */
+    @Transactional
+    public UserSummary.Page list(String milestone, Boolean reached, String stalled, int limit, String cursor) {
+        if (reached != null && milestone == null) {
+            throw ApiException.badRequest("reached needs milestone: ?milestone=first_value&reached=false");
+        }
+        requireLimit(limit);
+        StringBuilder q = new StringBuilder("from UserEntity u where u.id > :cursor");
+        if (milestone != null) {
+            q.append(Boolean.FALSE.equals(reached) ? " and not" : " and").append(
+                    " exists (select 1 from MilestoneEntity m where m.userId = u.id and m.milestone = :milestone)");
+        }
+        if (stalled != null) {
+            q.append(" and exists (select 1 from StallEntity s where s.userId = u.id and s.milestone = :stalled)");
+        }
+        q.append(" order by u.id");
+        TypedQuery<UserEntity> query = em.createQuery(q.toString(), UserEntity.class)
+                .setParameter("cursor", cursor == null ? "" : decode(cursor))
+                .setMaxResults(limit + 1);
+        if (milestone != null) {
+            query.setParameter("milestone", milestone);
+        }
+        if (stalled != null) {
+            query.setParameter("stalled", stalled);
+        }
+        List<UserEntity> rows = query.getResultList();
+        boolean more = rows.size() > limit;
+        List<UserSummary> users = rows.stream().limit(limit)
+                .map(u -> new UserSummary(u.id, u.signedUpAt, u.stage, u.lastEventAt)).toList();
+        return new UserSummary.Page(users, more ? encode(users.get(users.size() - 1).userId()) : null);
+    }
+
+    /** The user's events, milestones, stalls, actions and rule failures, oldest first, a page at a time. */
+    @Transactional
+    public Optional<TimelineItem.Page> timeline(String id, int limit, String cursor) {
+        requireLimit(limit);
+        if (em.find(UserEntity.class, id) == null) {
+            return Optional.empty();
+        }
+        Key after = cursor == null ? new Key(Instant.EPOCH, -1, -1) : Key.parse(decode(cursor));
+        List<Entry> entries = new ArrayList<>();
+        entries.addAll(page(id, after, limit, 0, "EventEntity", "occurredAt", EventEntity.class,
+                e -> new Entry(new Key(e.occurredAt, 0, e.id), new TimelineItem(e.occurredAt, e.type, e.name,
+                        Json.readMap(mapper, e.payload), null, null, e.messageId))));
+        entries.addAll(page(id, after, limit, 1, "MilestoneEntity", "reachedAt", MilestoneEntity.class,
+                m -> new Entry(new Key(m.reachedAt, 1, m.id), new TimelineItem(m.reachedAt, "milestone", m.milestone,
+                        null, m.ruleName, null, null))));
+        entries.addAll(page(id, after, limit, 2, "StallEntity", "since", StallEntity.class,
+                s -> new Entry(new Key(s.since, 2, s.id), new TimelineItem(s.since, "stalled", s.milestone,
+                        null, null, null, null))));
+        entries.addAll(page(id, after, limit, 3, "ActionEntity", "triggeredAt", ActionEntity.class,
+                a -> new Entry(new Key(a.triggeredAt, 3, a.id), new TimelineItem(a.triggeredAt, "action", a.action,
+                        Json.readMap(mapper, a.payload), a.ruleName, null, null))));
+        entries.addAll(page(id, after, limit, 4, "FailureEntity", "occurredAt", FailureEntity.class,
+                f -> new Entry(new Key(f.occurredAt, 4, f.id), new TimelineItem(f.occurredAt, "rule_failure", null,
+                        null, f.ruleName, f.message, null))));
+        entries.sort(Comparator.comparing(Entry::key));
+        boolean more = entries.size() > limit;
+        List<Entry> shown = entries.subList(0, Math.min(limit, entries.size()));
+        return Optional.of(new TimelineItem.Page(shown.stream().map(Entry::item).toList(),
+                more ? encode(shown.get(shown.size() - 1).key().toString()) : null));
+    }
+
+    /** Erases every record of the user: events, activity, milestones, stalls, actions, failures, pending messages. */
+    @Transactional
+    public boolean erase(String id) {
+        UserEntity u = em.find(UserEntity.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        if (u == null) {
+            return false;
+        }
+        for (String entity : List.of("EventEntity", "MilestoneEntity", "StallEntity", "ActionEntity", "FailureEntity",
+                "OutboxEntity")) {
+            em.createQuery("delete from " + entity + " x where x.userId = :id").setParameter("id", id).executeUpdate();
+        }
+        em.createQuery("delete from ActivityDayEntity a where a.id.userId = :id").setParameter("id", id).executeUpdate();
+        em.remove(u);
+        return true;
+    }
+
+    private <T> List<Entry> page(String userId, Key after, int limit, int rank, String entity, String timeField,
+                                 Class<T> type, Function<T, Entry> toEntry) {
+        String t = "x." + timeField;
+        String jpql = "from " + entity + " x where x.userId = :user and (" + t + " > :at or (" + t + " = :at and ("
+                + ":rank < " + rank + " or (:rank = " + rank + " and x.id > :id)))) order by " + t + ", x.id";
+        return em.createQuery(jpql, type).setParameter("user", userId).setParameter("at", after.at())
+                .setParameter("rank", after.rank()).setParameter("id", after.id())
+                .setMaxResults(limit + 1).getResultStream().map(toEntry).toList();
+    }
+
+    private static void requireLimit(int limit) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new ApiException(400, "invalid_request", "limit must be between 1 and " + MAX_LIMIT);
+        }
+    }
+
+    private record Entry(Key key, TimelineItem item) {
+    }
+
+    /** Position in the merged timeline: time, then source, then row id. */
+    private record Key(Instant at, int rank, long id) implements Comparable<Key> {
+        static Key parse(String s) {
+            String[] parts = s.split("\\|");
+            try {
+                return new Key(Instant.parse(parts[0]), Integer.parseInt(parts[1]), Long.parseLong(parts[2]));
+            } catch (RuntimeException e) {
+                throw ApiException.badRequest("cursor is not one this API gave out");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return at + "|" + rank + "|" + id;
+        }
+
+        @Override
+        public int compareTo(Key o) {
+            return Comparator.comparing(Key::at).thenComparingInt(Key::rank).thenComparingLong(Key::id).compare(this, o);
+        }
+    }
+
+    private static String encode(String s) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String decode(String cursor) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("cursor is not one this API gave out");
+        }
+    }
+}

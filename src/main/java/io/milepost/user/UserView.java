@@ -1,0 +1,23 @@
+package io.milepost.user;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** A user's state, as {@code GET /v1/users/{id}} shows it. */
+public record UserView(String userId, Instant signedUpAt, Map<String, Object> traits, String stage,
+                       List<MilestoneItem> milestones, List<StallItem> stalled, Map<String, ActivityItem> activity,
+                       List<ActionItem> actions, Instant lastEventAt, Instant nextCheckAt) {
+
+    public record MilestoneItem(String name, Instant reachedAt, String rule) {
+    }
+
+    public record StallItem(String milestone, Instant since) {
+    }
+
+    public record ActivityItem(long count, Instant firstAt, Instant lastAt) {
+    }
+
+    public record ActionItem(String action, Instant triggeredAt, int occurrence, String rule) {
+    }
+}
