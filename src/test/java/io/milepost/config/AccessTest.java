@@ -1,0 +1,70 @@
+package io.milepost.config;
+
+import static io.milepost.support.Api.ADMIN_KEY;
+import static io.milepost.support.Api.WRITE_KEY;
+import static io.milepost.support.Api.newUser;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class AccessTest {
+
+    private static String event(String u) {
+        return "{\"userId\":\"" + u + "\",\"event\":\"search_performed\"}";
+    }
+
+    @Test
+    void shouldRefuseCallsWithoutAKey() {
+        given().contentType(ContentType.JSON).body(event("a")).post("/v1/track").then().statusCode(401)
+                .header("WWW-Authenticate", equalTo("Bearer")).body("error", equalTo("unauthorized"));
+        given().get("/v1/users/a").then().statusCode(401).body("error", equalTo("unauthorized"));
+    }
+
+    @Test
+    void shouldRefuseAnUnknownKey() {
+        given().header("Authorization", "Bearer nope").contentType(ContentType.JSON).body(event("a"))
+                .post("/v1/track").then().statusCode(401);
+    }
+
+    @Test
+    void shouldLetAWriteKeyIngestButNothingElse() {
+        String u = newUser("writer");
+        given().header("Authorization", "Bearer " + WRITE_KEY).contentType(ContentType.JSON).body(event(u))
+                .post("/v1/track").then().statusCode(200);
+        given().header("Authorization", "Bearer second-write-key").contentType(ContentType.JSON).body(event(u))
+                .post("/v1/track").then().statusCode(200);
+        given().header("Authorization", "Bearer " + WRITE_KEY).get("/v1/users/" + u).then().statusCode(403)
+                .body("error", equalTo("forbidden"));
+        given().header("Authorization", "Bearer " + WRITE_KEY).get("/v1/rules").then().statusCode(403);
+        given().header("Authorization", "Bearer " + WRITE_KEY).delete("/v1/users/" + u).then().statusCode(403);
+        given().header("Authorization", "Bearer " + ADMIN_KEY).get("/v1/users/" + u).then().statusCode(200);
+    }
+
+    @Test
+    void shouldAcceptHttpBasicWithTheWriteKeyAsUserNameLikeSegmentLibraries() {
+        String u = newUser("basic");
+        given().auth().preemptive().basic(WRITE_KEY, "").contentType(ContentType.JSON)
+                .body("{\"batch\":[{\"type\":\"track\",\"userId\":\"" + u + "\",\"event\":\"search_performed\"}]}")
+                .post("/v1/import").then().statusCode(200).body("accepted", equalTo(1));
+        given().auth().preemptive().basic("wrong", "").contentType(ContentType.JSON).body(event(u))
+                .post("/v1/track").then().statusCode(401);
+    }
+
+    @Test
+    void shouldLetTheAdminKeyDoEverything() {
+        String u = newUser("admin");
+        given().header("Authorization", "Bearer " + ADMIN_KEY).contentType(ContentType.JSON).body(event(u))
+                .post("/v1/track").then().statusCode(200);
+        given().header("Authorization", "Bearer " + ADMIN_KEY).get("/v1/milestones").then().statusCode(200);
+        given().header("Authorization", "Bearer " + ADMIN_KEY).delete("/v1/users/" + u).then().statusCode(204);
+    }
+
+    @Test
+    void shouldKeepOperationsEndpointsOpen() {
+        given().get("/q/health").then().statusCode(200);
+    }
+}
