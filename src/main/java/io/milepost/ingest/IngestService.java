@@ -89,27 +89,32 @@ public class IngestService {
         Map<String, UserStateStore.Loaded> users = store.lockAndLoad(byUser.keySet());
         Set<String> known = store.storedMessageIds(messages.stream().map(IncomingMessage::messageId).distinct().toList());
         Set<String> seen = new HashSet<>();
-        int accepted = 0;
+        Map<String, List<IncomingMessage>> fresh = new LinkedHashMap<>();
         int repeated = 0;
-        for (Map.Entry<String, UserStateStore.Loaded> entry : users.entrySet()) {
-            UserStateStore.Loaded loaded = entry.getValue();
-            List<JourneyEngine.Input> inputs = new ArrayList<>();
-            for (IncomingMessage m : byUser.get(entry.getKey())) {
+        for (Map.Entry<String, List<IncomingMessage>> entry : byUser.entrySet()) {
+            for (IncomingMessage m : entry.getValue()) {
                 if (known.contains(m.messageId()) || !seen.add(m.messageId())) {
                     repeated++;
-                    continue;
+                } else {
+                    fresh.computeIfAbsent(entry.getKey(), k -> new ArrayList<>()).add(m);
                 }
+            }
+        }
+        store.create(users, fresh.keySet(), now);
+        int accepted = 0;
+        for (Map.Entry<String, List<IncomingMessage>> entry : fresh.entrySet()) {
+            UserStateStore.Loaded loaded = users.get(entry.getKey());
+            boolean isNew = !loaded.state().stored();
+            List<JourneyEngine.Input> inputs = new ArrayList<>();
+            for (IncomingMessage m : entry.getValue()) {
                 accepted++;
                 em.persist(event(m, now));
                 inputs.add(m.type() == IncomingMessage.Type.TRACK
                         ? JourneyEngine.Input.track(m.messageId(), m.event(), m.data(), m.timestamp())
                         : JourneyEngine.Input.identify(m.messageId(), m.data(), m.timestamp()));
             }
-            if (inputs.isEmpty()) {
-                continue;
-            }
             Outcomes outcomes = engine.apply(book, loaded.state(), inputs);
-            String previousStage = loaded.entity() == null ? null : loaded.entity().stage;
+            String previousStage = isNew ? null : loaded.entity().stage;
             String stage = recorder.record(book, loaded.state(), previousStage, outcomes, now);
             store.saveUser(loaded, stage, Windows.nextCheck(book, loaded.state()), now);
         }

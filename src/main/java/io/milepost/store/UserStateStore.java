@@ -80,6 +80,34 @@ public class UserStateStore {
         return loaded;
     }
 
+    /**
+     * Inserts the rows of new users at once (flushed), so that a concurrent request creating the
+     * same user waits on this row and then fails fast on its key, to be retried against it, before
+     * doing any other work.
+     */
+    public Map<String, Loaded> create(Map<String, Loaded> users, Collection<String> ids, Instant now) {
+        boolean any = false;
+        for (String id : ids) {
+            Loaded l = users.get(id);
+            if (l.entity != null) {
+                continue;
+            }
+            UserEntity u = new UserEntity();
+            u.id = id;
+            u.traits = "{}";
+            u.signedUpAt = now;
+            u.createdAt = now;
+            u.updatedAt = now;
+            em.persist(u);
+            users.put(id, new Loaded(u, l.state));
+            any = true;
+        }
+        if (any) {
+            em.flush();
+        }
+        return users;
+    }
+
     private void loadDetails(Map<String, Loaded> loaded, List<String> ids) {
         for (ActivityDayEntity d : em.createQuery("from ActivityDayEntity a where a.id.userId in :ids", ActivityDayEntity.class)
                 .setParameter("ids", ids).getResultList()) {
@@ -114,15 +142,10 @@ public class UserStateStore {
         return found;
     }
 
-    /** Writes the user's row and changed activity days (after the engine applied new inputs). */
+    /** Writes the user's row (created by {@link #create} if new) and changed activity days. */
     public UserEntity saveUser(Loaded l, String stage, Instant nextCheckAt, Instant now) {
         UserState s = l.state;
         UserEntity u = l.entity;
-        if (u == null) {
-            u = new UserEntity();
-            u.id = s.id();
-            u.createdAt = now;
-        }
         u.traits = Json.write(mapper, s.traits());
         u.signedUpAt = s.signedUpAt();
         u.signupFromTrait = s.signupFromTrait();
@@ -130,9 +153,6 @@ public class UserStateStore {
         u.stage = stage;
         u.nextCheckAt = nextCheckAt;
         u.updatedAt = now;
-        if (l.entity == null) {
-            em.persist(u);
-        }
         for (EventHistory h : s.activity().values()) {
             for (LocalDate day : h.changedDays()) {
                 EventHistory.Day bucket = h.day(day);
