@@ -17,7 +17,8 @@ public class ErrorMapper {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
-        return respond(e.status(), e.code(), e.getMessage(), e.details());
+        Response r = respond(e.status(), e.code(), e.getMessage(), e.details());
+        return e.status() == 401 ? Response.fromResponse(r).header("WWW-Authenticate", "Bearer").build() : r;
     }
 
     @ServerExceptionMapper

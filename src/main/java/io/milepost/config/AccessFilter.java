@@ -59,6 +59,10 @@ public class AccessFilter {
             return null;
         }
         byte[] key = presentedKey(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        if (key == null && INGEST.contains(path)) {
+            // Segment's libraries may carry the write key in the body instead: the resource checks it.
+            return null;
+        }
         if (key == null) {
             return unauthorized("send a key: Authorization: Bearer <key>");
         }
@@ -71,6 +75,26 @@ public class AccessFilter {
             return ErrorMapper.respond(403, "forbidden", "a write key may only send events; this needs the admin key", List.of());
         }
         return unauthorized("the key is not valid");
+    }
+
+    /**
+     * For an ingestion call that came without an Authorization header: is the {@code writeKey} its
+     * body carries one that may ingest? Always true when no keys are configured.
+     */
+    public void checkBodyKey(String authorizationHeader, String writeKey) {
+        if (open() || presentedKey(authorizationHeader) != null) {
+            return;
+        }
+        byte[] key = writeKey == null || writeKey.isBlank() ? null : writeKey.getBytes(StandardCharsets.UTF_8);
+        if (key == null) {
+            throw new io.milepost.common.ApiException(401, "unauthorized",
+                    "send a key: Authorization: Bearer <key>, HTTP Basic with the key as user name, or writeKey in the body");
+        }
+        boolean ok = adminKey != null && MessageDigest.isEqual(key, adminKey)
+                || writeKeys.stream().anyMatch(k -> MessageDigest.isEqual(key, k));
+        if (!ok) {
+            throw new io.milepost.common.ApiException(401, "unauthorized", "the key is not valid");
+        }
     }
 
     private static Response unauthorized(String message) {

@@ -1,9 +1,12 @@
 package io.milepost.ingest;
 
+import io.milepost.config.AccessFilter;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Clock;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -11,7 +14,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Segment-compatible ingestion. Bodies are read as bytes so that size limits and JSON errors are
- * answered in the API's own error shape.
+ * answered in the API's own error shape. Calls without an Authorization header may carry the write
+ * key in the body ({@code writeKey}), as Segment's Java library does.
  */
 @Path("/v1")
 @Tag(name = "Ingestion")
@@ -21,38 +25,45 @@ public class IngestResource {
     private final MessageParser parser;
     private final IngestService service;
     private final Clock clock;
+    private final AccessFilter access;
 
-    public IngestResource(MessageParser parser, IngestService service, Clock clock) {
+    public IngestResource(MessageParser parser, IngestService service, Clock clock, AccessFilter access) {
         this.parser = parser;
         this.service = service;
         this.clock = clock;
+        this.access = access;
+    }
+
+    private Ack ingest(MessageParser.Parsed parsed, String authorization) {
+        access.checkBodyKey(authorization, parsed.writeKey());
+        return service.ingest(parsed);
     }
 
     @POST
     @Path("/track")
     @Operation(summary = "Record what a user did (Segment track)")
-    public Ack track(byte[] body) {
-        return service.ingest(parser.single(body, IncomingMessage.Type.TRACK, clock.instant()));
+    public Ack track(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return ingest(parser.single(body, IncomingMessage.Type.TRACK, clock.instant()), authorization);
     }
 
     @POST
     @Path("/identify")
     @Operation(summary = "Record who a user is (Segment identify)")
-    public Ack identify(byte[] body) {
-        return service.ingest(parser.single(body, IncomingMessage.Type.IDENTIFY, clock.instant()));
+    public Ack identify(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return ingest(parser.single(body, IncomingMessage.Type.IDENTIFY, clock.instant()), authorization);
     }
 
     @POST
     @Path("/batch")
     @Operation(summary = "Record many tracks and identifies at once, all or nothing")
-    public Ack batch(byte[] body) {
-        return service.ingest(parser.batch(body, clock.instant()));
+    public Ack batch(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return ingest(parser.batch(body, clock.instant()), authorization);
     }
 
     @POST
     @Path("/import")
     @Operation(summary = "Same as /v1/batch (where Segment's Java library posts; a trailing slash is fine)")
-    public Ack importBatch(byte[] body) {
-        return batch(body);
+    public Ack importBatch(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return batch(body, authorization);
     }
 }

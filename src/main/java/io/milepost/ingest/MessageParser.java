@@ -52,7 +52,7 @@ public class MessageParser {
     }
 
     /** What a body held: messages to ingest and how many items were of types Milepost ignores. */
-    public record Parsed(List<IncomingMessage> messages, int ignored) {
+    public record Parsed(List<IncomingMessage> messages, int ignored, String writeKey) {
     }
 
     /** A single track or identify body. */
@@ -64,7 +64,8 @@ public class MessageParser {
         if (!errors.isEmpty()) {
             throw invalid(errors);
         }
-        return new Parsed(List.of(m), 0);
+        JsonNode key = root.get("writeKey");
+        return new Parsed(List.of(m), 0, key != null && key.isTextual() ? key.asText() : null);
     }
 
     /** A {@code {batch: [...], sentAt?}} body. Each item must also fit the single-event limit. */
@@ -73,6 +74,7 @@ public class MessageParser {
         List<JsonNode> items = new ArrayList<>();
         List<Long> sizes = new ArrayList<>();
         String sentAt = null;
+        String writeKey = null;
         boolean sawBatch = false;
         try (JsonParser p = factory.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -94,6 +96,8 @@ public class MessageParser {
                     }
                 } else if ("sentAt".equals(field) && value == JsonToken.VALUE_STRING) {
                     sentAt = p.getText();
+                } else if ("writeKey".equals(field) && value == JsonToken.VALUE_STRING) {
+                    writeKey = p.getText();
                 } else {
                     p.skipChildren();
                 }
@@ -141,7 +145,7 @@ public class MessageParser {
         if (!errors.isEmpty()) {
             throw invalid(errors);
         }
-        return new Parsed(messages, ignored);
+        return new Parsed(messages, ignored, writeKey);
     }
 
     private IncomingMessage item(JsonNode node, Integer index, String type, String batchSentAt, Instant receivedAt,

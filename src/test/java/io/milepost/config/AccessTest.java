@@ -55,6 +55,24 @@ class AccessTest {
     }
 
     @Test
+    void shouldAcceptTheWriteKeyInTheBodyWhenNoHeaderIsSent() {
+        String u = newUser("bodykey");
+        given().contentType(ContentType.JSON)
+                .body("{\"writeKey\":\"" + WRITE_KEY + "\",\"batch\":[{\"type\":\"track\",\"userId\":\"" + u
+                        + "\",\"event\":\"search_performed\"}]}")
+                .post("/v1/batch").then().statusCode(200).body("accepted", equalTo(1));
+        given().contentType(ContentType.JSON)
+                .body("{\"writeKey\":\"forged\",\"batch\":[{\"type\":\"track\",\"userId\":\"" + u
+                        + "\",\"event\":\"search_performed\"}]}")
+                .post("/v1/batch").then().statusCode(401).body("error", equalTo("unauthorized"));
+        given().contentType(ContentType.JSON)
+                .body("{\"writeKey\":\"" + WRITE_KEY + "\",\"userId\":\"" + u + "\",\"event\":\"search_performed\"}")
+                .post("/v1/track").then().statusCode(200);
+        given().header("Authorization", "Bearer " + ADMIN_KEY).get("/v1/users/" + u).then()
+                .body("activity.search_performed.count", equalTo(2));
+    }
+
+    @Test
     void shouldLetTheAdminKeyDoEverything() {
         String u = newUser("admin");
         given().header("Authorization", "Bearer " + ADMIN_KEY).contentType(ContentType.JSON).body(event(u))
