@@ -1,0 +1,138 @@
+package io.milepost.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged service ({@code java -jar target/quarkus-app/quarkus-run.jar}), run as a real
+ * process: acknowledged events survive {@code kill -9}; without keys it binds to loopback.
+ * With {@code -Ppostgresql} it runs against PostgreSQL (system property milepost.it.jdbc-url).
+ */
+class PackagedServiceIT {
+    static final String ADMIN = "it-admin-key";
+    static final String WRITER = "it-write-key";
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void stopAll() {
+        started.forEach(Process::destroyForcibly);
+    }
+
+    @Test
+    void shouldKeepAcknowledgedEventsAcrossKillMinusNine() throws Exception {
+        Path work = Files.createTempDirectory("milepost-it");
+        int port = freePort();
+        Process service = start(work, port, true);
+        String user = "kill9-" + UUID.randomUUID();
+        StringBuilder items = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            String event = i == 199 ? "list_created" : "search_performed";
+            items.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"").append(user)
+                    .append("\",\"event\":\"").append(event).append("\",\"messageId\":\"").append(user).append('-').append(i)
+                    .append("\",\"timestamp\":\"2026-06-01T10:").append(String.format("%02d", i / 60)).append(':')
+                    .append(String.format("%02d", i % 60)).append("Z\"}");
+        }
+        HttpResponse<String> ack = post(port, "/v1/batch", WRITER, "{\"batch\":[" + items + "]}");
+        assertEquals(200, ack.statusCode(), ack.body());
+        assertTrue(ack.body().contains("\"accepted\":200"), ack.body());
+
+        service.destroyForcibly(); // SIGKILL: no shutdown hooks, no flush
+        assertTrue(service.waitFor(30, TimeUnit.SECONDS));
+
+        start(work, port, true);
+        HttpResponse<String> state = get(port, "/v1/users/" + user, ADMIN);
+        assertEquals(200, state.statusCode(), state.body());
+        assertTrue(state.body().contains("\"search_performed\":{\"count\":199"), state.body());
+        assertTrue(state.body().contains("\"name\":\"first_value\",\"reachedAt\":\"2026-06-01T10:03:19Z\""), state.body());
+        // the same batch again is all duplicates
+        HttpResponse<String> again = post(port, "/v1/batch", WRITER, "{\"batch\":[" + items + "]}");
+        assertTrue(again.body().contains("\"accepted\":0,\"duplicates\":200"), again.body());
+    }
+
+    @Test
+    void shouldListenOnLoopbackOnlyWhenNoKeysAreConfigured() throws Exception {
+        Path work = Files.createTempDirectory("milepost-it-open");
+        int port = freePort();
+        start(work, port, false);
+        String log = Files.readString(work.resolve("service.log"));
+        assertTrue(log.contains("Listening on: http://127.0.0.1:" + port), log);
+        assertTrue(log.contains("no milepost.auth.admin-key or milepost.auth.write-keys configured"), log);
+        assertEquals(200, get(port, "/v1/milestones", null).statusCode());
+    }
+
+    private Process start(Path work, int port, boolean keys) throws Exception {
+        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+        List<String> cmd = new ArrayList<>(List.of("java", "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=0.0.0.0",
+                "-Dmilepost.rules.dir=" + Path.of("rules").toAbsolutePath()));
+        if (keys) {
+            cmd.add("-Dmilepost.auth.admin-key=" + ADMIN);
+            cmd.add("-Dmilepost.auth.write-keys=" + WRITER);
+        }
+        String jdbc = System.getProperty("milepost.it.jdbc-url", "");
+        if (!jdbc.isBlank()) {
+            cmd.add("-Dquarkus.datasource.jdbc.url=" + jdbc);
+        }
+        cmd.addAll(List.of("-jar", jar.toString()));
+        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("service.log").toFile())).start();
+        started.add(p);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    return p;
+                }
+            } catch (IOException notYet) {
+                Thread.sleep(250);
+            }
+            assertTrue(p.isAlive(), () -> "service died: " + read(work.resolve("service.log")));
+        }
+        throw new AssertionError("service did not start: " + read(work.resolve("service.log")));
+    }
+
+    private HttpResponse<String> post(int port, String path, String key, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(int port, String path, String key) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}
