@@ -42,7 +42,7 @@ public final class RuleCompiler {
     private static final Pattern PACKAGE_LINE = Pattern.compile("^\\s*package\\s+[\\w.]+\\s*;?[ \\t]*", Pattern.MULTILINE);
     private static final Pattern MILESTONE_META = Pattern.compile("@milestone(\\s*\\()");
     private static final String MILESTONE_KEY = "milestone_";
-    private static final Pattern MESSAGE_POSITION = Pattern.compile("\\[(\\d+):(-?\\d+)\\]");
+    private static final Pattern MESSAGE_POSITION = Pattern.compile("\\[(\\d+):(-?\\d+)\\]|Line (\\d+):(\\d+)");
     private static final AtomicLong BUILDS = new AtomicLong();
     private static final Object LOCK = new Object();
 
@@ -83,7 +83,11 @@ public final class RuleCompiler {
             }
             KieBuilder builder = ks.newKieBuilder(kfs, classLoader).buildAll();
             for (Message m : builder.getResults().getMessages(Message.Level.ERROR)) {
-                problems.add(toProblem(m));
+                RuleProblem p = toProblem(m, sorted);
+                if (!p.message().startsWith("Parser returned a null Package")
+                        || problems.stream().noneMatch(q -> q.file().equals(p.file()))) {
+                    problems.add(p);
+                }
             }
             if (!problems.isEmpty()) {
                 ks.getRepository().removeKieModule(releaseId);
@@ -179,7 +183,12 @@ public final class RuleCompiler {
             String sep = pkg.endsWith(";") ? " " : "; ";
             return text.substring(0, m.start()) + pkg + sep + HEADER + text.substring(m.end());
         }
-        return HEADER + text;
+        return HEADER + "\n" + text;
+    }
+
+    /** Lines the header added before the author's first line (reported positions are shifted back). */
+    static int headerLines(String original) {
+        return PACKAGE_LINE.matcher(original).find() ? 0 : 1;
     }
 
     private static String fileOf(Rule rule) {
@@ -194,19 +203,26 @@ public final class RuleCompiler {
         return i >= 0 ? path.substring(i + "milepost/".length()) : path;
     }
 
-    private static RuleProblem toProblem(Message m) {
+    private static RuleProblem toProblem(Message m, Map<String, String> files) {
         String file = m.getPath() == null ? "?" : relative(m.getPath());
         int line = m.getLine();
         int column = m.getColumn();
         String text = m.getText() == null ? "" : m.getText().trim();
-        if (line <= 0) {
-            Matcher pos = MESSAGE_POSITION.matcher(text);
-            if (pos.find()) {
-                line = Integer.parseInt(pos.group(1));
-                column = Math.max(0, Integer.parseInt(pos.group(2)));
-            }
+        Matcher pos = MESSAGE_POSITION.matcher(text);
+        if (pos.find()) {
+            line = Integer.parseInt(pos.group(1) != null ? pos.group(1) : pos.group(3));
+            column = Math.max(0, Integer.parseInt(pos.group(2) != null ? pos.group(2) : pos.group(4)));
         }
-        return new RuleProblem(file, Math.max(line, 0), Math.max(column, 0), text);
+        int shift = files.containsKey(file) ? headerLines(files.get(file)) : 0;
+        line = Math.max(0, line - shift);
+        // Drools' parser sometimes appends its own stack trace: keep the first line.
+        int cut = text.indexOf(" Exception: ");
+        text = (cut > 0 ? text.substring(0, cut) : text).lines().findFirst().orElse("").trim();
+        if (shift > 0) {
+            text = Pattern.compile("Line (\\d+):").matcher(text)
+                    .replaceAll(r -> "Line " + Math.max(0, Integer.parseInt(r.group(1)) - shift) + ":");
+        }
+        return new RuleProblem(file, line, Math.max(column, 0), text);
     }
 
     private static ResourceType resourceType(String name) {
