@@ -25,17 +25,31 @@ public final class Windows {
         return start == null ? null : start.at().plus(m.within());
     }
 
-    /** The earliest close of a window that is still open and unreached (the user's next check), or null. */
+    /**
+     * When the user's window for {@code m} needs a look: its close time, unless the milestone was
+     * reached in time or the stall is already recorded. A milestone reached only after its window
+     * closed still stalls (reached late), so its close time is returned too.
+     */
+    private static Instant pendingClose(MilestoneDefinition m, UserState state) {
+        if (state.stalls().containsKey(m.name())) {
+            return null;
+        }
+        Instant close = closesAt(m, state);
+        if (close == null) {
+            return null;
+        }
+        UserState.Reached reached = state.milestones().get(m.name());
+        return reached != null && !reached.at().isAfter(close) ? null : close;
+    }
+
+    /** The earliest window close still to be acted on (the user's next check), or null. */
     public static Instant nextCheck(RuleBook book, UserState state) {
-        Instant next = null;
         if (book == null) {
             return null;
         }
+        Instant next = null;
         for (MilestoneDefinition m : book.milestones()) {
-            if (state.milestones().containsKey(m.name()) || state.stalls().containsKey(m.name())) {
-                continue;
-            }
-            Instant close = closesAt(m, state);
+            Instant close = pendingClose(m, state);
             if (close != null && (next == null || close.isBefore(next))) {
                 next = close;
             }
@@ -43,14 +57,11 @@ public final class Windows {
         return next;
     }
 
-    /** Windows closed at {@code now} whose milestone is neither reached nor already recorded as stalled. */
+    /** Windows closed by {@code now} without the milestone in time, and not yet recorded as stalls. */
     public static List<Closed> closed(RuleBook book, UserState state, Instant now) {
         List<Closed> closed = new ArrayList<>();
         for (MilestoneDefinition m : book.milestones()) {
-            if (state.milestones().containsKey(m.name()) || state.stalls().containsKey(m.name())) {
-                continue;
-            }
-            Instant close = closesAt(m, state);
+            Instant close = pendingClose(m, state);
             if (close != null && !close.isAfter(now)) {
                 closed.add(new Closed(m.name(), close));
             }

@@ -1,0 +1,132 @@
+package io.milepost.milestone;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.milepost.action.Outbox;
+import io.milepost.config.MilepostConfig;
+import io.milepost.engine.JourneyEngine;
+import io.milepost.engine.Outcomes;
+import io.milepost.engine.RuleBook;
+import io.milepost.engine.RuleSet;
+import io.milepost.engine.UserState;
+import io.milepost.engine.Windows;
+import io.milepost.store.OutcomeRecorder;
+import io.milepost.store.StallEntity;
+import io.milepost.store.UserStateStore;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * Finds users whose milestone windows have closed and records each stall once: claims due users
+ * ({@code next_check_at <= now}) in batches with {@code FOR UPDATE SKIP LOCKED}, so several
+ * instances split the work, records the stalls with their outbox messages, evaluates the user
+ * with the new {@code Stalled} facts (reactive rules), and moves {@code next_check_at} on. A claim
+ * is a row lock in an open transaction: if its instance dies, the database ends the transaction
+ * and the users are due again for the next sweep.
+ */
+@ApplicationScoped
+public class StallSweep {
+    private static final Logger LOG = Logger.getLogger(StallSweep.class);
+    static final int BATCH = 200;
+    /** Upper bound of batches in one sweep, so one run cannot spin forever. */
+    static final int MAX_BATCHES = 10_000;
+
+    private final EntityManager em;
+    private final UserStateStore store;
+    private final OutcomeRecorder recorder;
+    private final Outbox outbox;
+    private final RuleSet rules;
+    private final JourneyEngine engine;
+    private final Clock clock;
+    private final MeterRegistry metrics;
+    private final Timer latency;
+
+    public StallSweep(EntityManager em, UserStateStore store, OutcomeRecorder recorder, Outbox outbox, RuleSet rules,
+                      MilepostConfig config, Clock clock, MeterRegistry metrics) {
+        this.em = em;
+        this.store = store;
+        this.recorder = recorder;
+        this.outbox = outbox;
+        this.rules = rules;
+        this.engine = new JourneyEngine(config.rules().maxFirings());
+        this.clock = clock;
+        this.metrics = metrics;
+        this.latency = Timer.builder("milepost.stall.latency")
+                .description("time from a window's close to its stall being recorded")
+                .publishPercentiles(0.5, 0.9, 0.99).register(metrics);
+    }
+
+    @Scheduled(identity = "milepost-stall-sweep", every = "${milepost.scheduler.interval:10s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void scheduled() {
+        try {
+            sweep(clock.instant());
+        } catch (RuntimeException e) {
+            LOG.error("stall sweep failed; the users stay due for the next sweep", e);
+        }
+    }
+
+    /** Processes every user due at {@code now}; returns how many users were looked at. */
+    public int sweep(Instant now) {
+        if (rules.current() == null) {
+            return 0;
+        }
+        int total = 0;
+        for (int batch = 0; batch < MAX_BATCHES; batch++) {
+            int claimed = QuarkusTransaction.requiringNew().call(() -> sweepBatch(now));
+            total += claimed;
+            if (claimed < BATCH) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    private int sweepBatch(Instant now) {
+        @SuppressWarnings("unchecked")
+        List<String> due = em.createNativeQuery("SELECT id FROM users WHERE next_check_at <= ?1 "
+                        + "ORDER BY next_check_at, id FETCH FIRST " + BATCH + " ROWS ONLY FOR UPDATE SKIP LOCKED")
+                .setParameter(1, now)
+                .getResultList();
+        if (due.isEmpty()) {
+            return 0;
+        }
+        RuleBook book = rules.current();
+        Instant recordedAt = clock.instant();
+        Map<String, UserStateStore.Loaded> users = store.lockAndLoad(due);
+        for (UserStateStore.Loaded loaded : users.values()) {
+            UserState state = loaded.state();
+            String stageBefore = loaded.entity().stage;
+            Instant lastSeenOpen = loaded.entity().updatedAt;
+            for (Windows.Closed closed : Windows.closed(book, state, now)) {
+                StallEntity row = new StallEntity();
+                row.userId = state.id();
+                row.milestone = closed.milestone();
+                row.since = closed.closedAt();
+                row.rulesVersion = book.version();
+                row.recordedAt = recordedAt;
+                em.persist(row);
+                state.stalls().put(closed.milestone(), closed.closedAt());
+                outbox.milestoneStalled(state, stageBefore, closed.milestone(), closed.closedAt(), recordedAt);
+                metrics.counter("milepost.stalls.recorded", "milestone", closed.milestone()).increment();
+                // Latency only means something for windows that closed while we were watching,
+                // not for histories imported with long-closed windows.
+                if (closed.closedAt().isAfter(lastSeenOpen)) {
+                    latency.record(Duration.between(closed.closedAt(), recordedAt));
+                }
+            }
+            Outcomes outcomes = engine.evaluateAt(book, state, now, List.of());
+            String stage = recorder.record(book, state, stageBefore, outcomes, recordedAt);
+            store.saveUser(loaded, stage, Windows.nextCheck(book, state), recordedAt);
+        }
+        return due.size();
+    }
+}
