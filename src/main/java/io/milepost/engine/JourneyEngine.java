@@ -118,7 +118,7 @@ public final class JourneyEngine {
             outcomes.milestones.add(r);
         }
         for (Outcomes.ActionTriggered t : evaluation.triggered) {
-            state.actions().put(t.action(), new UserState.ActionHistory(t.occurrence(), t.at()));
+            state.actions().put(t.action(), new UserState.ActionHistory(t.occurrence(), t.at(), t.rule()));
             outcomes.actions.add(t);
         }
     }

@@ -16,8 +16,8 @@ public final class UserState {
     public record Reached(String milestone, Instant at, String rule) {
     }
 
-    /** How often and when last an action fired for the user. */
-    public record ActionHistory(int occurrences, Instant lastAt) {
+    /** How often and when last an action fired for the user, and by which rule. */
+    public record ActionHistory(int occurrences, Instant lastAt, String rule) {
     }
 
     private final String id;

@@ -42,8 +42,12 @@ public final class Windows {
         return reached != null && !reached.at().isAfter(close) ? null : close;
     }
 
-    /** The earliest window close still to be acted on (the user's next check), or null. */
-    public static Instant nextCheck(RuleBook book, UserState state) {
+    /**
+     * The user's next check, or null: the earliest window close still to be acted on, or the next
+     * time an action of a {@code @repeat} rule may fire again ({@code lastAt + k * repeat}, the first
+     * such time after {@code now}), so that reactive reminders repeat without new events.
+     */
+    public static Instant nextCheck(RuleBook book, UserState state, Instant now) {
         if (book == null) {
             return null;
         }
@@ -52,6 +56,21 @@ public final class Windows {
             Instant close = pendingClose(m, state);
             if (close != null && (next == null || close.isBefore(next))) {
                 next = close;
+            }
+        }
+        for (UserState.ActionHistory a : state.actions().values()) {
+            java.time.Duration repeat = a.rule() == null ? null
+                    : book.rule(a.rule()).map(RuleInfo::repeat).orElse(null);
+            if (repeat == null) {
+                continue;
+            }
+            Instant due = a.lastAt().plus(repeat);
+            if (!due.isAfter(now)) {
+                long periods = java.time.Duration.between(a.lastAt(), now).dividedBy(repeat) + 1;
+                due = a.lastAt().plus(repeat.multipliedBy(periods));
+            }
+            if (next == null || due.isBefore(next)) {
+                next = due;
             }
         }
         return next;

@@ -116,7 +116,7 @@ public class IngestService {
             Outcomes outcomes = engine.apply(book, loaded.state(), inputs);
             String previousStage = isNew ? null : loaded.entity().stage;
             String stage = recorder.record(book, loaded.state(), previousStage, outcomes, now);
-            store.saveUser(loaded, stage, Windows.nextCheck(book, loaded.state()), now);
+            store.saveUser(loaded, stage, Windows.nextCheck(book, loaded.state(), now), now);
         }
         return new Ack(accepted, repeated, ignored);
     }

@@ -125,7 +125,7 @@ public class StallSweep {
             }
             Outcomes outcomes = engine.evaluateAt(book, state, now, List.of());
             String stage = recorder.record(book, state, stageBefore, outcomes, recordedAt);
-            store.saveUser(loaded, stage, Windows.nextCheck(book, state), recordedAt);
+            store.saveUser(loaded, stage, Windows.nextCheck(book, state, now), recordedAt);
         }
         return due.size();
     }

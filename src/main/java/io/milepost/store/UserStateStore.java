@@ -123,11 +123,11 @@ public class UserStateStore {
                 .setParameter("ids", ids).getResultList()) {
             loaded.get(s.userId).state.stalls().put(s.milestone, s.since);
         }
-        for (Object[] row : em.createQuery("select a.userId, a.action, max(a.occurrence), max(a.triggeredAt) "
+        for (Object[] row : em.createQuery("select a.userId, a.action, max(a.occurrence), max(a.triggeredAt), max(a.ruleName) "
                         + "from ActionEntity a where a.userId in :ids group by a.userId, a.action", Object[].class)
                 .setParameter("ids", ids).getResultList()) {
             loaded.get((String) row[0]).state.actions().put((String) row[1],
-                    new UserState.ActionHistory(((Number) row[2]).intValue(), (Instant) row[3]));
+                    new UserState.ActionHistory(((Number) row[2]).intValue(), (Instant) row[3], (String) row[4]));
         }
     }
 

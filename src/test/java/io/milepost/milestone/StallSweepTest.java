@@ -111,6 +111,33 @@ class StallSweepTest {
     }
 
     @Test
+    void shouldRepeatAReactiveActionOnItsScheduleWithoutNewEvents() {
+        // continued_value closes 35 days after value realization; check_in repeats every 14 days
+        String u = newUser("repeat");
+        Instant signup = Instant.now().minus(Duration.ofDays(3)).truncatedTo(ChronoUnit.SECONDS);
+        signup(u, signup);
+        for (int i = 0; i < 5; i++) {
+            track(u, "search_performed", signup.plus(Duration.ofHours(1)).plusSeconds(i));
+        }
+        track(u, "list_created", signup.plus(Duration.ofHours(2)));
+        Instant realized = signup.plus(Duration.ofHours(3));
+        track(u, "export_completed", realized);
+        Instant closes = realized.plus(Duration.ofDays(35));
+
+        sweep.sweep(closes);
+        admin().get("/v1/users/" + u).then()
+                .body("stalled.milestone", contains("continued_value"))
+                .body("actions.findAll { it.action == 'check_in' }.occurrence", contains(1))
+                .body("nextCheckAt", equalTo(closes.plus(Duration.ofDays(14)).toString()));
+        sweep.sweep(closes.plus(Duration.ofDays(13)));
+        admin().get("/v1/users/" + u).then().body("actions.findAll { it.action == 'check_in' }", hasSize(1));
+        sweep.sweep(closes.plus(Duration.ofDays(14)));
+        admin().get("/v1/users/" + u).then()
+                .body("actions.findAll { it.action == 'check_in' }.occurrence", contains(1, 2))
+                .body("nextCheckAt", equalTo(closes.plus(Duration.ofDays(28)).toString()));
+    }
+
+    @Test
     void shouldNeverRecordAStallTwiceWithTwoSweepersAtOnce() throws Exception {
         List<String> users = new ArrayList<>();
         Instant signup = Instant.parse("2026-03-02T09:00:00Z");
