@@ -18,7 +18,10 @@ public class ErrorMapper {
     @ServerExceptionMapper
     public Response api(ApiException e) {
         Response r = respond(e.status(), e.code(), e.getMessage(), e.details());
-        return e.status() == 401 ? Response.fromResponse(r).header("WWW-Authenticate", "Bearer").build() : r;
+        if (e.status() == 401) {
+            return Response.fromResponse(r).header("WWW-Authenticate", "Bearer").build();
+        }
+        return e.status() == 503 ? Response.fromResponse(r).header("Retry-After", "1").build() : r;
     }
 
     @ServerExceptionMapper

@@ -2,6 +2,7 @@ package io.milepost.ingest;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.milepost.common.ApiException;
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jboss.logging.Logger;
 
@@ -68,8 +70,13 @@ public class IngestService {
                 duplicates.increment(ack.duplicates());
                 return ack;
             } catch (RuntimeException e) {
-                if (attempt >= ATTEMPTS || !isConflict(e)) {
+                if (!isConflict(e)) {
                     throw e;
+                }
+                if (attempt >= ATTEMPTS) {
+                    LOG.warnf("ingest gave up after %d conflicting attempts: %s", attempt, e.getMessage());
+                    throw new ApiException(503, "busy", "too many concurrent writes for the same users; nothing was "
+                            + "stored, send the request again", List.of());
                 }
                 // Another request created the same user or stored the same messageId first:
                 // run again, and this time see its rows.
@@ -89,7 +96,8 @@ public class IngestService {
         Map<String, UserStateStore.Loaded> users = store.lockAndLoad(byUser.keySet());
         Set<String> known = store.storedMessageIds(messages.stream().map(IncomingMessage::messageId).distinct().toList());
         Set<String> seen = new HashSet<>();
-        Map<String, List<IncomingMessage>> fresh = new LinkedHashMap<>();
+        // sorted: users are created and written in id order, so concurrent requests never wait on each other in a cycle
+        Map<String, List<IncomingMessage>> fresh = new TreeMap<>();
         int repeated = 0;
         for (Map.Entry<String, List<IncomingMessage>> entry : byUser.entrySet()) {
             for (IncomingMessage m : entry.getValue()) {
