@@ -10,6 +10,9 @@ CREATE SEQUENCE outbox_seq START WITH 1 INCREMENT BY 50;
 CREATE TABLE users (
     id              VARCHAR(255) NOT NULL PRIMARY KEY,
     traits          VARCHAR      NOT NULL,
+    -- per event name and UTC day: count, first and last time (JSON, see ActivityCodec); the counts
+    -- behind Activity.countWithin / countInLast / activeDaysInLast / activeWeeksInLast
+    activity        VARCHAR      NOT NULL,
     signed_up_at    TIMESTAMP WITH TIME ZONE NOT NULL,
     signup_from_trait BOOLEAN    NOT NULL,
     last_event_at   TIMESTAMP WITH TIME ZONE,
@@ -34,18 +37,6 @@ CREATE TABLE events (
     CONSTRAINT uq_events_message UNIQUE (message_id)
 );
 CREATE INDEX ix_events_user_time ON events (user_id, occurred_at);
-
--- Per user, event name and UTC day: the counts behind Activity.countWithin / countInLast /
--- activeDaysInLast / activeWeeksInLast.
-CREATE TABLE activity_days (
-    user_id      VARCHAR(255) NOT NULL,
-    event        VARCHAR(200) NOT NULL,
-    bucket_day   DATE         NOT NULL,
-    event_count  INTEGER      NOT NULL,
-    first_at     TIMESTAMP WITH TIME ZONE NOT NULL,
-    last_at      TIMESTAMP WITH TIME ZONE NOT NULL,
-    PRIMARY KEY (user_id, event, bucket_day)
-);
 
 CREATE TABLE milestones (
     id            BIGINT       NOT NULL PRIMARY KEY,
@@ -86,6 +77,7 @@ CREATE TABLE actions (
     CONSTRAINT uq_actions_user UNIQUE (user_id, action, occurrence)
 );
 CREATE INDEX ix_actions_name ON actions (action, user_id);
+CREATE INDEX ix_actions_user ON actions (user_id, action);
 
 -- Rule evaluations that failed (a consequence threw, or the firing cap was hit).
 CREATE TABLE evaluation_failures (

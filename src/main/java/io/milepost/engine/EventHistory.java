@@ -5,13 +5,11 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.NavigableMap;
-import java.util.Set;
 import java.util.TreeMap;
 
-/** One user's history of one event name: per-UTC-day counts, and which days changed since loading. */
+/** One user's history of one event name: counts per UTC day, with the first and last time of each day. */
 public final class EventHistory {
 
     /** One day's bucket. */
@@ -42,8 +40,6 @@ public final class EventHistory {
     private final String event;
     private final TreeMap<LocalDate, Integer> counts = new TreeMap<>();
     private final Map<LocalDate, Day> days = new HashMap<>();
-    private final Set<LocalDate> changed = new HashSet<>();
-    private final Set<LocalDate> added = new HashSet<>();
     private long total;
     private Instant firstAt;
     private Instant lastAt;
@@ -71,13 +67,11 @@ public final class EventHistory {
         Day bucket = days.get(day);
         if (bucket == null) {
             days.put(day, new Day(1, at, at));
-            added.add(day);
         } else {
             bucket.count++;
             bucket.firstAt = at.isBefore(bucket.firstAt) ? at : bucket.firstAt;
             bucket.lastAt = at.isAfter(bucket.lastAt) ? at : bucket.lastAt;
         }
-        changed.add(day);
         counts.merge(day, 1, Integer::sum);
         total++;
         firstAt = firstAt == null || at.isBefore(firstAt) ? at : firstAt;
@@ -103,15 +97,5 @@ public final class EventHistory {
 
     public Day day(LocalDate day) {
         return days.get(day);
-    }
-
-    /** Days changed since loading (to write back). */
-    public Set<LocalDate> changedDays() {
-        return changed;
-    }
-
-    /** Whether a changed day is new (insert) rather than stored (update). */
-    public boolean isNewDay(LocalDate day) {
-        return added.contains(day);
     }
 }

@@ -13,6 +13,9 @@ public class UserEntity {
     public String id;
     @Column(nullable = false)
     public String traits;
+    /** Per-event, per-day counts, as {@link ActivityCodec} writes them. */
+    @Column(nullable = false)
+    public String activity;
     @Column(name = "signed_up_at", nullable = false)
     public Instant signedUpAt;
     @Column(name = "signup_from_trait", nullable = false)

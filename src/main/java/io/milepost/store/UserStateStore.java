@@ -8,9 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +22,10 @@ import java.util.TreeMap;
 @ApplicationScoped
 public class UserStateStore {
 
-    /** A user's state plus the managed rows it came from. */
+    /** A user's state plus the managed row it came from. */
     public static final class Loaded {
         final UserEntity entity;
         final UserState state;
-        final Map<ActivityDayEntity.Key, ActivityDayEntity> days = new HashMap<>();
 
         Loaded(UserEntity entity, UserState state) {
             this.entity = entity;
@@ -67,8 +64,10 @@ public class UserStateStore {
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                 .getResultList();
         for (UserEntity u : users) {
-            loaded.put(u.id, new Loaded(u, new UserState(u.id, true, Json.readMap(mapper, u.traits), u.signedUpAt,
-                    u.signupFromTrait, u.lastEventAt)));
+            UserState state = new UserState(u.id, true, Json.readMap(mapper, u.traits), u.signedUpAt,
+                    u.signupFromTrait, u.lastEventAt);
+            ActivityCodec.read(u.activity, state::history);
+            loaded.put(u.id, new Loaded(u, state));
         }
         List<String> existing = List.copyOf(loaded.keySet());
         if (!existing.isEmpty()) {
@@ -95,6 +94,7 @@ public class UserStateStore {
             UserEntity u = new UserEntity();
             u.id = id;
             u.traits = "{}";
+            u.activity = "{}";
             u.signedUpAt = now;
             u.createdAt = now;
             u.updatedAt = now;
@@ -109,12 +109,6 @@ public class UserStateStore {
     }
 
     private void loadDetails(Map<String, Loaded> loaded, List<String> ids) {
-        for (ActivityDayEntity d : em.createQuery("from ActivityDayEntity a where a.id.userId in :ids", ActivityDayEntity.class)
-                .setParameter("ids", ids).getResultList()) {
-            Loaded l = loaded.get(d.id.userId());
-            l.state.history(d.id.event()).load(d.id.day(), d.count, d.firstAt, d.lastAt);
-            l.days.put(d.id, d);
-        }
         for (MilestoneEntity m : em.createQuery("from MilestoneEntity m where m.userId in :ids", MilestoneEntity.class)
                 .setParameter("ids", ids).getResultList()) {
             loaded.get(m.userId).state.milestones().put(m.milestone, new UserState.Reached(m.milestone, m.reachedAt, m.ruleName));
@@ -131,6 +125,13 @@ public class UserStateStore {
         }
     }
 
+    /** A stored user's activity, by event name (sorted). */
+    public static Map<String, EventHistory> activity(UserEntity u) {
+        Map<String, EventHistory> histories = new TreeMap<>();
+        ActivityCodec.read(u.activity, event -> histories.computeIfAbsent(event, EventHistory::new));
+        return histories;
+    }
+
     /** Message ids among {@code ids} that are already stored. */
     public Set<String> storedMessageIds(Collection<String> ids) {
         Set<String> found = new HashSet<>();
@@ -142,7 +143,7 @@ public class UserStateStore {
         return found;
     }
 
-    /** Writes the user's row (created by {@link #create} if new) and changed activity days. */
+    /** Writes the user's row (created by {@link #create} if new), activity included. */
     public UserEntity saveUser(Loaded l, String stage, Instant nextCheckAt, Instant now) {
         UserState s = l.state;
         UserEntity u = l.entity;
@@ -153,26 +154,7 @@ public class UserStateStore {
         u.stage = stage;
         u.nextCheckAt = nextCheckAt;
         u.updatedAt = now;
-        for (EventHistory h : s.activity().values()) {
-            for (LocalDate day : h.changedDays()) {
-                EventHistory.Day bucket = h.day(day);
-                ActivityDayEntity.Key key = new ActivityDayEntity.Key(s.id(), h.event(), day);
-                ActivityDayEntity row = l.days.get(key);
-                boolean created = row == null;
-                if (created) {
-                    row = new ActivityDayEntity();
-                    row.id = key;
-                    l.days.put(key, row);
-                }
-                row.count = bucket.count();
-                row.firstAt = bucket.firstAt();
-                row.lastAt = bucket.lastAt();
-                if (created) {
-                    em.persist(row);
-                }
-            }
-            h.changedDays().clear();
-        }
+        u.activity = ActivityCodec.write(s.activity());
         return u;
     }
 }

@@ -9,6 +9,7 @@ import io.milepost.store.FailureEntity;
 import io.milepost.store.MilestoneEntity;
 import io.milepost.store.StallEntity;
 import io.milepost.store.UserEntity;
+import io.milepost.store.UserStateStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.TypedQuery;
@@ -52,11 +53,8 @@ public class UserService {
                 .setParameter("id", id).getResultStream()
                 .map(s -> new UserView.StallItem(s.milestone, s.since)).toList();
         Map<String, UserView.ActivityItem> activity = new LinkedHashMap<>();
-        em.createQuery("select a.id.event, sum(a.count), min(a.firstAt), max(a.lastAt) from ActivityDayEntity a "
-                        + "where a.id.userId = :id group by a.id.event order by a.id.event", Object[].class)
-                .setParameter("id", id).getResultStream()
-                .forEach(r -> activity.put((String) r[0],
-                        new UserView.ActivityItem(((Number) r[1]).longValue(), (Instant) r[2], (Instant) r[3])));
+        UserStateStore.activity(u).forEach((event, h) ->
+                activity.put(event, new UserView.ActivityItem(h.total(), h.firstAt(), h.lastAt())));
         List<UserView.ActionItem> actions = em.createQuery(
                         "from ActionEntity a where a.userId = :id order by a.triggeredAt, a.id", ActionEntity.class)
                 .setParameter("id", id).getResultStream()
@@ -139,7 +137,6 @@ public class UserService {
                 "OutboxEntity")) {
             em.createQuery("delete from " + entity + " x where x.userId = :id").setParameter("id", id).executeUpdate();
         }
-        em.createQuery("delete from ActivityDayEntity a where a.id.userId = :id").setParameter("id", id).executeUpdate();
         em.remove(u);
         return true;
     }
