@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The packaged service ({@code java -jar target/quarkus-app/quarkus-run.jar}), run as a real
  * process: acknowledged events survive {@code kill -9}; without keys it binds to loopback.
- * With {@code -Ppostgresql} it runs against PostgreSQL (system property milepost.it.jdbc-url).
+ * With {@code -Ppostgresql} it runs against PostgreSQL (system property it.milepost.jdbc-url).
  */
 class PackagedServiceIT {
     static final String ADMIN = "it-admin-key";
@@ -85,7 +85,7 @@ class PackagedServiceIT {
             cmd.add("-Dmilepost.auth.admin-key=" + ADMIN);
             cmd.add("-Dmilepost.auth.write-keys=" + WRITER);
         }
-        String jdbc = System.getProperty("milepost.it.jdbc-url", "");
+        String jdbc = System.getProperty("it.milepost.jdbc-url", "");
         if (!jdbc.isBlank()) {
             cmd.add("-Dquarkus.datasource.jdbc.url=" + jdbc);
         }
