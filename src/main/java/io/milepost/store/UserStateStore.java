@@ -7,6 +7,7 @@ import io.milepost.engine.UserState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
@@ -41,12 +42,19 @@ public class UserStateStore {
         }
     }
 
+    /** Signup time of a row created in the current transaction and not saved yet. */
+    static final Instant PLACEHOLDER_SIGNUP = Instant.parse("9999-12-31T00:00:00Z");
+    private static final int CREATE_CHUNK = 100;
+
     private final EntityManager em;
     private final ObjectMapper mapper;
+    private final boolean postgres;
 
-    public UserStateStore(EntityManager em, ObjectMapper mapper) {
+    public UserStateStore(EntityManager em, ObjectMapper mapper,
+                          @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind) {
         this.em = em;
         this.mapper = mapper;
+        this.postgres = dbKind.toLowerCase().startsWith("postgres");
     }
 
     /**
@@ -64,6 +72,10 @@ public class UserStateStore {
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                 .getResultList();
         for (UserEntity u : users) {
+            if (PLACEHOLDER_SIGNUP.equals(u.signedUpAt)) {
+                loaded.put(u.id, new Loaded(u, UserState.fresh(u.id)));
+                continue;
+            }
             UserState state = new UserState(u.id, true, Json.readMap(mapper, u.traits), u.signedUpAt,
                     u.signupFromTrait, u.lastEventAt);
             ActivityCodec.read(u.activity, state::history);
@@ -80,32 +92,35 @@ public class UserStateStore {
     }
 
     /**
-     * Inserts the rows of new users at once (flushed), so that a concurrent request creating the
-     * same user waits on this row and then fails fast on its key, to be retried against it, before
-     * doing any other work.
+     * Creates the rows of users that do not exist yet, locked, and loads them. On PostgreSQL the
+     * insert skips rows another request is creating at the same moment ({@code ON CONFLICT DO
+     * NOTHING} waits for it to commit), and the following lock loads that request's result: the two
+     * requests queue on the row instead of failing. On H2 a concurrent creation fails on the key and
+     * the caller retries. Rows are written with a placeholder signup time that the caller's save
+     * replaces before commit, so nobody ever sees a half-made user.
      */
-    public Map<String, Loaded> create(Map<String, Loaded> users, Collection<String> ids, Instant now) {
-        boolean any = false;
-        for (String id : ids) {
-            Loaded l = users.get(id);
-            if (l.entity != null) {
-                continue;
+    public void create(Map<String, Loaded> users, Collection<String> ids, Instant now) {
+        List<String> missing = ids.stream().filter(id -> users.get(id).entity == null).sorted().toList();
+        for (int from = 0; from < missing.size(); from += CREATE_CHUNK) {
+            List<String> chunk = missing.subList(from, Math.min(missing.size(), from + CREATE_CHUNK));
+            StringBuilder sql = new StringBuilder("INSERT INTO users (id, traits, activity, signed_up_at, signup_from_trait, "
+                    + "created_at, updated_at) VALUES ");
+            for (int i = 0; i < chunk.size(); i++) {
+                sql.append(i == 0 ? "" : ", ").append("(?").append(i + 1).append(", '{}', '{}', ?").append(chunk.size() + 1)
+                        .append(", FALSE, ?").append(chunk.size() + 2).append(", ?").append(chunk.size() + 2).append(')');
             }
-            UserEntity u = new UserEntity();
-            u.id = id;
-            u.traits = "{}";
-            u.activity = "{}";
-            u.signedUpAt = now;
-            u.createdAt = now;
-            u.updatedAt = now;
-            em.persist(u);
-            users.put(id, new Loaded(u, l.state));
-            any = true;
+            if (postgres) {
+                sql.append(" ON CONFLICT (id) DO NOTHING");
+            }
+            var insert = em.createNativeQuery(sql.toString());
+            for (int i = 0; i < chunk.size(); i++) {
+                insert.setParameter(i + 1, chunk.get(i));
+            }
+            insert.setParameter(chunk.size() + 1, PLACEHOLDER_SIGNUP).setParameter(chunk.size() + 2, now).executeUpdate();
         }
-        if (any) {
-            em.flush();
+        if (!missing.isEmpty()) {
+            users.putAll(lockAndLoad(missing));
         }
-        return users;
     }
 
     private void loadDetails(Map<String, Loaded> loaded, List<String> ids) {
