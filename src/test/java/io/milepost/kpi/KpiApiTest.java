@@ -1,0 +1,94 @@
+package io.milepost.kpi;
+
+import static io.milepost.support.Api.admin;
+import static io.milepost.support.Api.newUser;
+import static io.milepost.support.Api.writer;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.milepost.milestone.StallSweep;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** The funnel and action KPIs for a cohort whose every number is known. */
+@QuarkusTest
+class KpiApiTest {
+    static final Instant DAY = Instant.parse("2025-07-01T00:00:00Z");
+
+    @Inject
+    StallSweep sweep;
+
+    static void identify(String u, Instant signup) {
+        writer().body("{\"userId\":\"" + u + "\",\"traits\":{\"createdAt\":\"" + signup + "\"},\"timestamp\":\"" + signup + "\"}")
+                .post("/v1/identify").then().statusCode(200);
+    }
+
+    static void track(String u, String event, Instant at) {
+        writer().body("{\"userId\":\"" + u + "\",\"event\":\"" + event + "\",\"timestamp\":\"" + at + "\"}")
+                .post("/v1/track").then().statusCode(200);
+    }
+
+    static void firstValue(String u, Instant at) {
+        for (int i = 0; i < 5; i++) {
+            track(u, "search_performed", at.plusSeconds(i));
+        }
+        track(u, "list_created", at.plusSeconds(60));
+    }
+
+    @Test
+    void shouldReportProgressTimeToReachWindowsAndDropOffForACohort() {
+        String fast = newUser("kpi-fast");
+        String late = newUser("kpi-late");
+        String idle = newUser("kpi-idle");
+        identify(fast, DAY);
+        identify(late, DAY.plus(Duration.ofHours(1)));
+        identify(idle, DAY.plus(Duration.ofHours(2)));
+        firstValue(fast, DAY.plus(Duration.ofHours(1)));                   // interest +1h, first value +1h1m
+        track(fast, "export_completed", DAY.plus(Duration.ofDays(2)));     // value realization in window
+        track(late, "search_performed", DAY.plus(Duration.ofHours(11)));   // interest +10h
+        firstValue(late, DAY.plus(Duration.ofDays(9)));                    // first value 8 days late... after its 7-day window
+        sweep.sweep(Instant.now());
+
+        admin().queryParam("from", "2025-07-01").queryParam("to", "2025-07-02").get("/v1/kpis/funnel").then().statusCode(200)
+                .body("cohort", equalTo(3))
+                .body("milestones[0].milestone", equalTo("interest"))
+                .body("milestones[0].reached", equalTo(2))
+                .body("milestones[0].share", equalTo(0.6667f))
+                .body("milestones[0].conversionFromPrevious", equalTo(0.6667f))
+                .body("milestones[0].reachedWithinWindow", equalTo(2))
+                .body("milestones[0].stalled", equalTo(1))
+                .body("milestones[0].medianTimeToReach", equalTo("PT1H"))
+                .body("milestones[0].p90TimeToReach", equalTo("PT10H"))
+                .body("milestones[1].milestone", equalTo("first_value"))
+                .body("milestones[1].reached", equalTo(2))
+                .body("milestones[1].conversionFromPrevious", equalTo(1.0f))
+                .body("milestones[1].reachedWithinWindow", equalTo(1))
+                .body("milestones[1].stalled", equalTo(2))
+                .body("milestones[2].milestone", equalTo("value_realization"))
+                .body("milestones[2].reached", equalTo(1))
+                .body("milestones[2].conversionFromPrevious", equalTo(0.5f))
+                .body("milestones[2].reachedWithinWindow", equalTo(1))
+                .body("milestones[2].stalled", equalTo(1))
+                .body("milestones[2].medianTimeToReach", equalTo("PT48H"))
+                .body("milestones[4].reached", equalTo(0))
+                .body("milestones[4].medianTimeToReach", nullValue());
+
+        admin().queryParam("from", "2025-07-01").queryParam("to", "2025-07-02").get("/v1/kpis/actions").then().statusCode(200)
+                .body("find { it.action == 'suggest_lists' }.users", equalTo(2))
+                .body("find { it.action == 'suggest_lists' }.nextMilestone", equalTo(2))
+                .body("find { it.action == 'suggest_export' }.users", equalTo(2))
+                .body("find { it.action == 'suggest_export' }.nextMilestone", equalTo(1))
+                .body("find { it.action == 'suggest_export' }.nextMilestoneShare", equalTo(0.5f))
+                .body("find { it.action == 'rescue_interest' }.users", equalTo(1))
+                .body("find { it.action == 'rescue_interest' }.nextMilestone", equalTo(0));
+    }
+
+    @Test
+    void shouldRefuseARangeThatIsNotOne() {
+        admin().queryParam("from", "2025-07-02").queryParam("to", "2025-07-01").get("/v1/kpis/funnel").then().statusCode(400);
+        admin().queryParam("from", "July").get("/v1/kpis/funnel").then().statusCode(400).body("error", equalTo("invalid_request"));
+    }
+}
