@@ -82,7 +82,10 @@ class AccessTest {
     }
 
     @Test
-    void shouldKeepOperationsEndpointsOpen() {
+    void shouldKeepOperationsEndpointsAndTheDashboardPageOpen() {
         given().get("/q/health").then().statusCode(200);
+        given().get("/").then().statusCode(200).contentType(org.hamcrest.Matchers.containsString("text/html"))
+                .body(org.hamcrest.Matchers.containsString("<title>Milepost</title>"));
+        given().get("/dashboard.js").then().statusCode(200);
     }
 }
