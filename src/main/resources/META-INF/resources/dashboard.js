@@ -55,7 +55,9 @@
       label.textContent = percent(m.share);
       bar.append(fill, label);
       barCell.append(bar);
-      tr.append(barCell, cell(percent(m.conversionFromPrevious), true), cell(percent(1 - m.conversionFromPrevious), true),
+      const conversion = m.conversionFromPrevious;
+      tr.append(barCell, cell(conversion === null ? null : percent(conversion), true),
+        cell(conversion === null ? null : percent(1 - conversion), true),
         cell(m.within ? m.reachedWithinWindow + ' (' + duration(m.within) + ')' : m.reachedWithinWindow, true),
         cell(m.stalled, true), cell(duration(m.medianTimeToReach), true), cell(duration(m.p90TimeToReach), true));
       tbody.append(tr);

@@ -73,7 +73,7 @@ public class KpiService {
             times.sort(null);
             long reached = times.size();
             steps.add(new FunnelView.Step(m.name(), m.order() == Integer.MAX_VALUE ? null : m.order(), m.within(), reached,
-                    ratio(reached, cohort), ratio(reached, previous), inWindow, stalled.getOrDefault(m.name(), 0L),
+                    ratio(reached, cohort), previous == 0 ? null : ratio(reached, previous), inWindow, stalled.getOrDefault(m.name(), 0L),
                     percentile(times, 0.5), percentile(times, 0.9)));
             previous = reached;
         }

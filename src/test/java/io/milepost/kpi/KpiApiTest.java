@@ -73,7 +73,9 @@ class KpiApiTest {
                 .body("milestones[2].reachedWithinWindow", equalTo(1))
                 .body("milestones[2].stalled", equalTo(1))
                 .body("milestones[2].medianTimeToReach", equalTo("PT48H"))
+                .body("milestones[3].reached", equalTo(0))
                 .body("milestones[4].reached", equalTo(0))
+                .body("milestones[4].conversionFromPrevious", nullValue())
                 .body("milestones[4].medianTimeToReach", nullValue());
 
         admin().queryParam("from", "2025-07-01").queryParam("to", "2025-07-02").get("/v1/kpis/actions").then().statusCode(200)
