@@ -36,6 +36,7 @@ public class MessageParser {
     static final int MAX_ID = 255;
     static final int MAX_EVENT = 200;
     static final int MAX_DEPTH = 32;
+    static final String UNSTORABLE = "must not contain the NUL character or unpaired surrogates";
 
     private final ObjectMapper mapper;
     private final JsonFactory factory;
@@ -171,8 +172,8 @@ public class MessageParser {
                 errors.add(new FieldError(index, "event", "must be a string"));
             } else if (e.asText().isBlank() || e.asText().length() > MAX_EVENT) {
                 errors.add(new FieldError(index, "event", "must be 1 to " + MAX_EVENT + " characters"));
-            } else if (e.asText().indexOf('\0') >= 0) {
-                errors.add(new FieldError(index, "event", "must not contain the NUL character"));
+            } else if (!storable(e.asText())) {
+                errors.add(new FieldError(index, "event", UNSTORABLE));
             } else {
                 event = e.asText();
             }
@@ -183,9 +184,9 @@ public class MessageParser {
             errors.add(new FieldError(index, dataField, "must be a JSON object"));
             data = null;
         } else if (data != null && data.isObject()) {
-            String nul = findNul(data, dataField);
-            if (nul != null) {
-                errors.add(new FieldError(index, nul, "must not contain the NUL character"));
+            String bad = findUnstorable(data, dataField);
+            if (bad != null) {
+                errors.add(new FieldError(index, bad, UNSTORABLE));
             }
         }
         Instant timestamp = time(node, index, batchSentAt, receivedAt, errors);
@@ -220,8 +221,8 @@ public class MessageParser {
             errors.add(new FieldError(index, field, "must be 1 to " + MAX_ID + " characters"));
             return null;
         }
-        if (s.indexOf('\0') >= 0) {
-            errors.add(new FieldError(index, field, "must not contain the NUL character"));
+        if (!storable(s)) {
+            errors.add(new FieldError(index, field, UNSTORABLE));
             return null;
         }
         return s;
@@ -268,26 +269,48 @@ public class MessageParser {
         }
     }
 
-    /** The path of the first key or string value holding a NUL character, or null. */
-    private static String findNul(JsonNode node, String path) {
+    /**
+     * Text a database can store: no NUL character (PostgreSQL refuses it in text) and no unpaired
+     * UTF-16 surrogate (not encodable as UTF-8).
+     */
+    static boolean storable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\0') {
+                return false;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The path of the first key or string value that is not {@link #storable}, or null. */
+    private static String findUnstorable(JsonNode node, String path) {
         if (node.isTextual()) {
-            return node.asText().indexOf('\0') >= 0 ? path : null;
+            return storable(node.asText()) ? null : path;
         }
         if (node.isObject()) {
             Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> f = fields.next();
-                if (f.getKey().indexOf('\0') >= 0) {
+                if (!storable(f.getKey())) {
                     return path;
                 }
-                String found = findNul(f.getValue(), path + "." + f.getKey());
+                String found = findUnstorable(f.getValue(), path + "." + f.getKey());
                 if (found != null) {
                     return found;
                 }
             }
         } else if (node.isArray()) {
             for (int i = 0; i < node.size(); i++) {
-                String found = findNul(node.get(i), path + "[" + i + "]");
+                String found = findUnstorable(node.get(i), path + "[" + i + "]");
                 if (found != null) {
                     return found;
                 }

@@ -125,6 +125,8 @@ class IngestApiTest {
         expectField("{\"userId\":\"" + u + "\",\"event\":\"e\",\"timestamp\":\"2999-01-01T00:00:00Z\"}", "timestamp");
         expectField("{\"userId\":\"" + u + "\",\"event\":\"e\\u0000x\"}", "event");
         expectField("{\"userId\":\"" + u + "\",\"event\":\"e\",\"properties\":{\"a\":{\"b\":\"x\\u0000\"}}}", "properties.a.b");
+        expectField("{\"userId\":\"" + u + "\",\"event\":\"e\",\"properties\":{\"list\":[\"ok\",\"\\ud800\"]}}", "properties.list[1]");
+        expectField("{\"userId\":\"" + u + "\\udc00\",\"event\":\"e\"}", "userId");
         admin().get("/v1/users/" + u).then().statusCode(404);
     }
 
@@ -181,7 +183,7 @@ class IngestApiTest {
     @Test
     void shouldAcceptWhatSegmentLibrariesSendAndIgnoreWhatItDoesNotUse() {
         String u = newUser("segment");
-        String body = "{\"batch\":[{\"type\":\"identify\",\"userId\":\"" + u + "\",\"traits\":{\"plan\":\"team\",\"createdAt\":\"2026-02-01T08:00:00Z\"},"
+        String body = "{\"batch\":[{\"type\":\"identify\",\"userId\":\"" + u + "\",\"traits\":{\"plan\":\"team\",\"name\":\"Zo\u00eb \\ud83d\\ude80\",\"createdAt\":\"2026-02-01T08:00:00Z\"},"
                 + "\"context\":{\"library\":{\"name\":\"analytics-java\"}},\"integrations\":{\"All\":true},\"_metadata\":{\"x\":1},"
                 + "\"messageId\":\"" + u + "-1\",\"timestamp\":\"2026-02-01T08:00:00Z\"},"
                 + "{\"type\":\"page\",\"userId\":\"" + u + "\",\"name\":\"Home\"},"
@@ -191,6 +193,7 @@ class IngestApiTest {
                 .body("accepted", equalTo(2)).body("ignored", equalTo(1));
         admin().get("/v1/users/" + u).then().statusCode(200)
                 .body("traits.plan", equalTo("team"))
+                .body("traits.name", equalTo("Zo\u00eb \ud83d\ude80"))
                 .body("signedUpAt", equalTo("2026-02-01T08:00:00Z"));
         admin().get("/v1/users/" + u + "-anon").then().statusCode(200).body("milestones.name", contains("interest"));
     }
