@@ -124,13 +124,17 @@ public class UserStateStore {
     }
 
     private void loadDetails(Map<String, Loaded> loaded, List<String> ids) {
-        for (MilestoneEntity m : em.createQuery("from MilestoneEntity m where m.userId in :ids", MilestoneEntity.class)
+        // projections, not entities: nothing here is changed, so nothing should be dirty-checked at flush
+        for (Object[] m : em.createQuery("select m.userId, m.milestone, m.reachedAt, m.ruleName from MilestoneEntity m "
+                        + "where m.userId in :ids", Object[].class)
                 .setParameter("ids", ids).getResultList()) {
-            loaded.get(m.userId).state.milestones().put(m.milestone, new UserState.Reached(m.milestone, m.reachedAt, m.ruleName));
+            loaded.get((String) m[0]).state.milestones().put((String) m[1],
+                    new UserState.Reached((String) m[1], (Instant) m[2], (String) m[3]));
         }
-        for (StallEntity s : em.createQuery("from StallEntity s where s.userId in :ids", StallEntity.class)
+        for (Object[] s : em.createQuery("select s.userId, s.milestone, s.since from StallEntity s where s.userId in :ids",
+                        Object[].class)
                 .setParameter("ids", ids).getResultList()) {
-            loaded.get(s.userId).state.stalls().put(s.milestone, s.since);
+            loaded.get((String) s[0]).state.stalls().put((String) s[1], (Instant) s[2]);
         }
         for (Object[] row : em.createQuery("select a.userId, a.action, max(a.occurrence), max(a.triggeredAt), max(a.ruleName) "
                         + "from ActionEntity a where a.userId in :ids group by a.userId, a.action", Object[].class)

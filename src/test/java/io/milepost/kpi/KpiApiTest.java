@@ -2,7 +2,8 @@ package io.milepost.kpi;
 
 import static io.milepost.support.Api.admin;
 import static io.milepost.support.Api.newUser;
-import static io.milepost.support.Api.writer;
+import static io.milepost.support.Api.sendTrack;
+import static io.milepost.support.Api.signup;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
@@ -21,21 +22,11 @@ class KpiApiTest {
     @Inject
     StallSweep sweep;
 
-    static void identify(String u, Instant signup) {
-        writer().body("{\"userId\":\"" + u + "\",\"traits\":{\"createdAt\":\"" + signup + "\"},\"timestamp\":\"" + signup + "\"}")
-                .post("/v1/identify").then().statusCode(200);
-    }
-
-    static void track(String u, String event, Instant at) {
-        writer().body("{\"userId\":\"" + u + "\",\"event\":\"" + event + "\",\"timestamp\":\"" + at + "\"}")
-                .post("/v1/track").then().statusCode(200);
-    }
-
     static void firstValue(String u, Instant at) {
         for (int i = 0; i < 5; i++) {
-            track(u, "search_performed", at.plusSeconds(i));
+            sendTrack(u, "search_performed", at.plusSeconds(i));
         }
-        track(u, "list_created", at.plusSeconds(60));
+        sendTrack(u, "list_created", at.plusSeconds(60));
     }
 
     @Test
@@ -43,12 +34,12 @@ class KpiApiTest {
         String fast = newUser("kpi-fast");
         String late = newUser("kpi-late");
         String idle = newUser("kpi-idle");
-        identify(fast, DAY);
-        identify(late, DAY.plus(Duration.ofHours(1)));
-        identify(idle, DAY.plus(Duration.ofHours(2)));
+        signup(fast, DAY);
+        signup(late, DAY.plus(Duration.ofHours(1)));
+        signup(idle, DAY.plus(Duration.ofHours(2)));
         firstValue(fast, DAY.plus(Duration.ofHours(1)));                   // interest +1h, first value +1h1m
-        track(fast, "export_completed", DAY.plus(Duration.ofDays(2)));     // value realization in window
-        track(late, "search_performed", DAY.plus(Duration.ofHours(11)));   // interest +10h
+        sendTrack(fast, "export_completed", DAY.plus(Duration.ofDays(2)));     // value realization in window
+        sendTrack(late, "search_performed", DAY.plus(Duration.ofHours(11)));   // interest +10h
         firstValue(late, DAY.plus(Duration.ofDays(9)));                    // first value 8 days late... after its 7-day window
         sweep.sweep(Instant.now());
 

@@ -2,7 +2,8 @@ package io.milepost.milestone;
 
 import static io.milepost.support.Api.admin;
 import static io.milepost.support.Api.newUser;
-import static io.milepost.support.Api.writer;
+import static io.milepost.support.Api.sendTrack;
+import static io.milepost.support.Api.signup;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -30,16 +31,6 @@ class StallSweepTest {
 
     @Inject
     StallSweep sweep;
-
-    static void signup(String u, Instant at) {
-        writer().body("{\"userId\":\"" + u + "\",\"traits\":{\"createdAt\":\"" + at + "\"},\"timestamp\":\"" + at + "\"}")
-                .post("/v1/identify").then().statusCode(200);
-    }
-
-    static void track(String u, String event, Instant at) {
-        writer().body("{\"userId\":\"" + u + "\",\"event\":\"" + event + "\",\"timestamp\":\"" + at + "\"}")
-                .post("/v1/track").then().statusCode(200);
-    }
 
     @Test
     void shouldStallAUserWhenTheWindowClosesAndNotBefore() {
@@ -69,11 +60,11 @@ class StallSweepTest {
         String u = newUser("imported");
         Instant signup = Instant.parse("2026-02-02T09:00:00Z");
         signup(u, signup);
-        track(u, "search_performed", signup.plus(Duration.ofHours(1)));
+        sendTrack(u, "search_performed", signup.plus(Duration.ofHours(1)));
         for (int i = 0; i < 4; i++) {
-            track(u, "search_performed", signup.plus(Duration.ofDays(9)).plusSeconds(i));
+            sendTrack(u, "search_performed", signup.plus(Duration.ofDays(9)).plusSeconds(i));
         }
-        track(u, "list_created", signup.plus(Duration.ofDays(10))); // first value, but late
+        sendTrack(u, "list_created", signup.plus(Duration.ofDays(10))); // first value, but late
 
         sweep.sweep(Instant.now());
         JsonPath state = admin().get("/v1/users/" + u).then().extract().jsonPath();
@@ -96,9 +87,9 @@ class StallSweepTest {
         signup(u, signup);
         Instant firstValueAt = signup.plus(Duration.ofHours(5));
         for (int i = 0; i < 5; i++) {
-            track(u, "search_performed", signup.plus(Duration.ofHours(1)).plusSeconds(i));
+            sendTrack(u, "search_performed", signup.plus(Duration.ofHours(1)).plusSeconds(i));
         }
-        track(u, "list_created", firstValueAt);
+        sendTrack(u, "list_created", firstValueAt);
         Instant closes = firstValueAt.plus(Duration.ofDays(14));
         admin().get("/v1/users/" + u).then().body("nextCheckAt", equalTo(closes.toString()));
 
@@ -117,11 +108,11 @@ class StallSweepTest {
         Instant signup = Instant.now().minus(Duration.ofDays(3)).truncatedTo(ChronoUnit.SECONDS);
         signup(u, signup);
         for (int i = 0; i < 5; i++) {
-            track(u, "search_performed", signup.plus(Duration.ofHours(1)).plusSeconds(i));
+            sendTrack(u, "search_performed", signup.plus(Duration.ofHours(1)).plusSeconds(i));
         }
-        track(u, "list_created", signup.plus(Duration.ofHours(2)));
+        sendTrack(u, "list_created", signup.plus(Duration.ofHours(2)));
         Instant realized = signup.plus(Duration.ofHours(3));
-        track(u, "export_completed", realized);
+        sendTrack(u, "export_completed", realized);
         Instant closes = realized.plus(Duration.ofDays(35));
 
         sweep.sweep(closes);

@@ -32,6 +32,18 @@ public final class Api {
         return "{\"type\":\"track\",\"userId\":\"" + userId + "\",\"event\":\"" + event + "\",\"timestamp\":\"" + timestamp + "\"}";
     }
 
+    /** Identifies a user with a createdAt (their signup time), sent at that time. */
+    public static void signup(String userId, java.time.Instant at) {
+        writer().body("{\"userId\":\"" + userId + "\",\"traits\":{\"createdAt\":\"" + at + "\"},\"timestamp\":\"" + at + "\"}")
+                .post("/v1/identify").then().statusCode(200);
+    }
+
+    /** Sends one track event at the given time. */
+    public static void sendTrack(String userId, String event, java.time.Instant at) {
+        writer().body("{\"userId\":\"" + userId + "\",\"event\":\"" + event + "\",\"timestamp\":\"" + at + "\"}")
+                .post("/v1/track").then().statusCode(200);
+    }
+
     /** A batch body of the given items. */
     public static String batch(String... items) {
         return "{\"batch\":[" + String.join(",", items) + "]}";
