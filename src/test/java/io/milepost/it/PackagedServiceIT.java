@@ -67,6 +67,33 @@ class PackagedServiceIT {
     }
 
     @Test
+    void shouldCatchUpAWindowThatClosedWhileTheServiceWasDown() throws Exception {
+        Path work = Files.createTempDirectory("milepost-it-down");
+        int port = freePort();
+        Process service = start(work, port, true);
+        String user = "down-" + UUID.randomUUID();
+        // interest has a 3-day window: sign the user up so that it closes 4 seconds from now
+        java.time.Instant signup = java.time.Instant.now().minus(java.time.Duration.ofDays(3)).plusSeconds(4)
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        HttpResponse<String> ack = post(port, "/v1/identify", WRITER, "{\"userId\":\"" + user
+                + "\",\"traits\":{\"createdAt\":\"" + signup + "\"}}");
+        assertEquals(200, ack.statusCode(), ack.body());
+        service.destroyForcibly();
+        assertTrue(service.waitFor(30, TimeUnit.SECONDS));
+        Thread.sleep(5_000); // the window closes while nothing runs
+
+        start(work, port, true);
+        String expected = "\"stalled\":[{\"milestone\":\"interest\",\"since\":\"" + signup.plus(java.time.Duration.ofDays(3)) + "\"}]";
+        String body = "";
+        for (int i = 0; i < 60 && !body.contains(expected); i++) {
+            body = get(port, "/v1/users/" + user, ADMIN).body();
+            Thread.sleep(250);
+        }
+        assertTrue(body.contains(expected), body);
+        assertTrue(body.contains("\"action\":\"rescue_interest\""), body);
+    }
+
+    @Test
     void shouldListenOnLoopbackOnlyWhenNoKeysAreConfigured() throws Exception {
         Path work = Files.createTempDirectory("milepost-it-open");
         int port = freePort();
