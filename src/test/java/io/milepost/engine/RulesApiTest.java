@@ -3,6 +3,7 @@ package io.milepost.engine;
 import static io.milepost.support.Api.admin;
 import static io.milepost.support.Api.newUser;
 import static io.milepost.support.Api.writer;
+import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
@@ -72,6 +73,9 @@ class RulesApiTest {
                     .body("errors[0].file", equalTo("broken.drl"))
                     .body("errors[0].line", equalTo(6))
                     .body("errors[0].message", notNullValue());
+            given().get("/q/health/ready").then().statusCode(200)
+                    .body("checks.find { it.name == 'rules' }.data.version", equalTo(before))
+                    .body("checks.find { it.name == 'rules' }.data.errors", equalTo(1));
             String u = newUser("still-evaluated");
             writer().body("{\"userId\":\"" + u + "\",\"event\":\"search_performed\"}").post("/v1/track").then().statusCode(200);
             admin().get("/v1/users/" + u).then().body("milestones.name", hasItem("interest"));
