@@ -3,7 +3,6 @@ package io.milepost.engine.scenario;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
-import io.milepost.engine.UserState;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -17,7 +16,6 @@ import java.util.regex.Pattern;
 /** Runs a {@link Scenario} against a rule book with the same engine the service uses. Stores nothing. */
 public final class ScenarioRunner {
     private static final Pattern RELATIVE = Pattern.compile("\\+((\\d+)d)?((\\d+)h)?((\\d+)m)?((\\d+)s)?");
-    private static final Instant DEFAULT_SIGNUP = Instant.parse("2026-01-05T09:00:00Z");
 
     private final JourneyEngine engine;
 
@@ -26,27 +24,15 @@ public final class ScenarioRunner {
     }
 
     public ScenarioResult run(RuleBook book, Scenario scenario) {
-        Instant signup = scenario.signedUpAt() == null ? DEFAULT_SIGNUP : Instant.parse(scenario.signedUpAt());
-        UserState state = UserState.fresh("scenario-user");
-        List<JourneyEngine.Input> inputs = new ArrayList<>();
-        Map<String, Object> traits = new LinkedHashMap<>(scenario.traits() == null ? Map.of() : scenario.traits());
-        if (!traits.containsKey("createdAt")) {
-            traits.put("createdAt", signup.toString());
-        }
-        inputs.add(JourneyEngine.Input.identify("scenario-0", traits, signup));
-        int i = 1;
-        for (Scenario.Step step : scenario.events() == null ? List.<Scenario.Step>of() : scenario.events()) {
-            Instant at = time(step.at(), signup);
-            inputs.add(step.identify() != null
-                    ? JourneyEngine.Input.identify("scenario-" + i++, step.identify(), at)
-                    : JourneyEngine.Input.track("scenario-" + i++, step.event(),
-                            step.properties() == null ? Map.of() : step.properties(), at));
-        }
-        Outcomes outcomes = engine.apply(book, state, inputs);
+        Simulation.Result sim = new Simulation(engine).run(book, scenario.traits(), scenario.signedUpAt(), scenario.events(),
+                scenario.at());
+        Instant signup = sim.signedUpAt();
         Map<String, Instant> milestones = new LinkedHashMap<>();
-        outcomes.milestones.forEach(m -> milestones.put(m.milestone(), m.at()));
-        List<String> actions = outcomes.actions.stream().map(Outcomes.ActionTriggered::action).distinct().toList();
-        List<String> errors = outcomes.failures.stream().map(f -> "rule \"" + f.rule() + "\": " + f.message()).toList();
+        sim.milestones().forEach(m -> milestones.put(m.milestone(), m.at()));
+        Map<String, Instant> stalled = new LinkedHashMap<>();
+        sim.stalled().forEach(s -> stalled.put(s.milestone(), s.since()));
+        List<String> actions = sim.actions().stream().map(Outcomes.ActionTriggered::action).distinct().toList();
+        List<String> errors = sim.failures().stream().map(f -> "rule \"" + f.rule() + "\": " + f.message()).toList();
 
         List<String> failures = new ArrayList<>(errors);
         Scenario.Expect expect = scenario.expect();
@@ -77,8 +63,19 @@ public final class ScenarioRunner {
                     failures.add("expected action " + a + " not to fire, but it did");
                 }
             }
+            for (String m : list(expect.stalled())) {
+                if (!stalled.containsKey(m)) {
+                    failures.add("expected a stall at " + m + " by " + sim.at() + ", but there was none (stalled: "
+                            + stalled.keySet() + ")");
+                }
+            }
+            for (String m : list(expect.notStalled())) {
+                if (stalled.containsKey(m)) {
+                    failures.add("expected no stall at " + m + ", but its window closed at " + stalled.get(m));
+                }
+            }
         }
-        return new ScenarioResult(scenario.name(), failures.isEmpty(), failures, milestones, actions, Map.of(), errors);
+        return new ScenarioResult(scenario.name(), failures.isEmpty(), failures, milestones, actions, stalled, errors);
     }
 
     private static <T> List<T> list(List<T> l) {

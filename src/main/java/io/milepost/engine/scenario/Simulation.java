@@ -1,0 +1,82 @@
+package io.milepost.engine.scenario;
+
+import io.milepost.engine.JourneyEngine;
+import io.milepost.engine.Outcomes;
+import io.milepost.engine.RuleBook;
+import io.milepost.engine.UserState;
+import io.milepost.engine.Windows;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A dry run of one user's journey: apply their events with the rules, then look at the user at
+ * {@code at} as the stall sweep would. Nothing is stored or sent. Used by {@code POST /v1/simulate}
+ * and by scenario tests, with the engine the service runs.
+ */
+public final class Simulation {
+    static final Instant DEFAULT_SIGNUP = Instant.parse("2026-01-05T09:00:00Z");
+
+    /** What happened: milestones, stalls and actions in time order, and any rule failures. */
+    public record Result(Instant signedUpAt, Instant at, List<Outcomes.MilestoneReached> milestones,
+                         List<Stall> stalled, List<Outcomes.ActionTriggered> actions, List<Outcomes.Failure> failures,
+                         List<String> firedRules) {
+    }
+
+    /** A window that closed unreached. */
+    public record Stall(String milestone, Instant since) {
+    }
+
+    private final JourneyEngine engine;
+
+    public Simulation(JourneyEngine engine) {
+        this.engine = engine;
+    }
+
+    /**
+     * @param signedUpAt signup time (default 2026-01-05T09:00Z); relative times count from it
+     * @param at         when to look at the user for closed windows (default: the last event, or signup)
+     */
+    public Result run(RuleBook book, Map<String, Object> traits, String signedUpAt, List<Scenario.Step> steps, String at) {
+        Instant signup = signedUpAt == null ? DEFAULT_SIGNUP : ScenarioRunner.time(signedUpAt, DEFAULT_SIGNUP);
+        UserState state = UserState.fresh("simulated-user");
+        List<JourneyEngine.Input> inputs = new ArrayList<>();
+        Map<String, Object> initial = new LinkedHashMap<>(traits == null ? Map.of() : traits);
+        initial.putIfAbsent("createdAt", signup.toString());
+        inputs.add(JourneyEngine.Input.identify("simulated-0", initial, signup));
+        Instant last = signup;
+        int i = 1;
+        for (Scenario.Step step : steps == null ? List.<Scenario.Step>of() : steps) {
+            Instant when = ScenarioRunner.time(step.at(), signup);
+            last = when.isAfter(last) ? when : last;
+            if (step.identify() != null) {
+                inputs.add(JourneyEngine.Input.identify("simulated-" + i++, step.identify(), when));
+            } else {
+                if (step.event() == null || step.event().isBlank()) {
+                    throw new IllegalArgumentException("step " + i + " needs \"event\" (a track) or \"identify\" (traits)");
+                }
+                inputs.add(JourneyEngine.Input.track("simulated-" + i++, step.event(),
+                        step.properties() == null ? Map.of() : step.properties(), when));
+            }
+        }
+        Outcomes outcomes = engine.apply(book, state, inputs);
+        Instant lookAt = at == null ? last : ScenarioRunner.time(at, signup);
+        List<Stall> stalls = new ArrayList<>();
+        for (Windows.Closed closed : Windows.closed(book, state, lookAt)) {
+            state.stalls().put(closed.milestone(), closed.closedAt());
+            stalls.add(new Stall(closed.milestone(), closed.closedAt()));
+        }
+        Outcomes afterwards = stalls.isEmpty() ? new Outcomes() : engine.evaluateAt(book, state, lookAt, List.of());
+        List<Outcomes.ActionTriggered> actions = new ArrayList<>(outcomes.actions);
+        actions.addAll(afterwards.actions);
+        List<Outcomes.MilestoneReached> milestones = new ArrayList<>(outcomes.milestones);
+        milestones.addAll(afterwards.milestones);
+        List<Outcomes.Failure> failures = new ArrayList<>(outcomes.failures);
+        failures.addAll(afterwards.failures);
+        List<String> fired = new ArrayList<>(outcomes.firedRules);
+        fired.addAll(afterwards.firedRules);
+        return new Result(signup, lookAt, milestones, stalls, actions, failures, fired);
+    }
+}

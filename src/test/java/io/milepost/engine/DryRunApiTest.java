@@ -1,0 +1,86 @@
+package io.milepost.engine;
+
+import static io.milepost.support.Api.admin;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.greaterThan;
+
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+/** Validate, simulate and test rules without changing anything. */
+@QuarkusTest
+class DryRunApiTest {
+
+    @Test
+    void shouldValidateDraftFilesAndPointAtTheirErrors() {
+        admin().body("{\"files\":{\"extra.drl\":\"package rules;\\nrule \\\"Power user\\\" @milestone(\\\"power\\\") @order(9)\\n"
+                        + "when Activity( event == \\\"search_performed\\\", count >= 100 ) then reach(\\\"power\\\"); end\\n\"}}")
+                .post("/v1/rules/validate").then().statusCode(200)
+                .body("valid", equalTo(true))
+                .body("milestones", hasItem("power"))
+                .body("milestones", hasItem("first_value"));
+        admin().body("{\"files\":{\"broken.drl\":\"package rules;\\n\\nrule \\\"x\\\" when\\n  Activity( nosuch == 1 )\\nthen end\\n\"},"
+                        + "\"alone\":true}")
+                .post("/v1/rules/validate").then().statusCode(422)
+                .body("valid", equalTo(false))
+                .body("errors[0].file", equalTo("broken.drl"))
+                .body("errors[0].line", equalTo(4));
+        admin().body("{\"files\":{\"../etc/evil.drl\":\"rule \\\"x\\\" when then end\"}}")
+                .post("/v1/rules/validate").then().statusCode(422).body("errors[0].file", equalTo("../etc/evil.drl"));
+        admin().body("{}").post("/v1/rules/validate").then().statusCode(400);
+        // nothing changed
+        admin().get("/v1/rules").then().body("rules.name", org.hamcrest.Matchers.not(hasItem("Power user")));
+    }
+
+    @Test
+    void shouldSimulateMilestonesStallsAndActionsWithoutStoringAnything() {
+        admin().body("""
+                        {"signedUpAt": "2026-01-05T09:00:00Z",
+                         "events": [
+                           {"event": "search_performed", "at": "+1h"},
+                           {"event": "search_performed", "at": "+2h"},
+                           {"event": "search_performed", "at": "+3h"}],
+                         "at": "+8d"}""")
+                .post("/v1/simulate").then().statusCode(200)
+                .body("milestones[0].milestone", equalTo("interest"))
+                .body("milestones[0].at", equalTo("2026-01-05T10:00:00Z"))
+                .body("stalled.milestone", hasItem("first_value"))
+                .body("stalled.find { it.milestone == 'first_value' }.since", equalTo("2026-01-12T09:00:00Z"))
+                .body("actions.action", hasItem("suggest_lists"))
+                .body("actions.action", hasItem("rescue_first_value"));
+        admin().get("/v1/users/simulated-user").then().statusCode(404);
+    }
+
+    @Test
+    void shouldSimulateUnderDraftRules() {
+        admin().body("""
+                        {"events": [{"event": "search_performed", "at": "+1h"}],
+                         "files": {"milestones.drl": "package rules;\\nrule \\"Any search\\" @milestone(\\"searcher\\") @order(1)\\nwhen Activity( event == \\"search_performed\\" ) then reach(\\"searcher\\"); end\\n"}}""")
+                .post("/v1/simulate").then().statusCode(200)
+                .body("milestones.milestone", hasItem("searcher"))
+                .body("milestones.milestone", org.hamcrest.Matchers.not(hasItem("interest")));
+        admin().body("{\"events\": [{\"at\": \"+1h\"}]}").post("/v1/simulate").then().statusCode(400)
+                .body("message", containsString("event"));
+        admin().body("{\"events\": [{\"event\": \"x\", \"at\": \"tomorrow\"}]}").post("/v1/simulate").then().statusCode(400);
+    }
+
+    @Test
+    void shouldRunTheFoldersScenariosAndReportFailuresPrecisely() {
+        admin().body("{}").post("/v1/rules/test").then().statusCode(200)
+                .body("failed", equalTo(0))
+                .body("passed", greaterThan(4));
+        admin().body("""
+                        {"scenarios": [{"name": "wrong on purpose",
+                          "events": [{"event": "search_performed", "at": "+2h"}],
+                          "expect": {"milestones": [{"name": "interest", "at": "+1h"}], "actions": ["suggest_lists"]}}]}""")
+                .post("/v1/rules/test").then().statusCode(200)
+                .body("failed", equalTo(1))
+                .body("results[0].failures", hasSize(2))
+                .body("results[0].failures[0]", containsString("expected milestone interest at 2026-01-05T10:00:00Z (+1h), "
+                        + "but it was reached at 2026-01-05T11:00:00Z"))
+                .body("results[0].failures[1]", containsString("expected action suggest_lists to fire, but it did not"));
+    }
+}
