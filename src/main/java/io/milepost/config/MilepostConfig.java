@@ -62,5 +62,9 @@ public interface MilepostConfig {
         /** How often due users are swept for closed windows. */
         @WithDefault("10s")
         String interval();
+
+        /** How many batches of due users one instance processes side by side. */
+        @WithDefault("2")
+        int workers();
     }
 }
