@@ -3,6 +3,7 @@ package io.milepost.engine;
 import io.milepost.facts.Activity;
 import io.milepost.facts.Event;
 import io.milepost.facts.Milestone;
+import io.milepost.facts.Stalled;
 import io.milepost.facts.User;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -20,6 +21,9 @@ import org.kie.api.runtime.KieSession;
  * per event name, the Milestones so far and the Event, fireAllRules, dispose. No listener, no
  * sorting, no Outcomes. An {@link Evaluation} is bound only because the rules' consequences call
  * {@code reach(...)} / {@code trigger(...)}.
+ *
+ * <p>{@link #stalls} is the same for a stall sweep: per user, one session with the user's facts as
+ * they are, plus a Stalled fact for each window given as closed.
  *
  * <p>Lives in this package (test sources) for Evaluation's package-private constructor and results.
  */
@@ -96,5 +100,47 @@ public final class BareDrools {
             }
         }
         return new Result(evaluations, milestones, actions);
+    }
+
+    /**
+     * One evaluation per user at {@code now}: new KieSession, insert User, one Activity per event
+     * name, the user's Milestones and earlier Stalled facts, plus one Stalled per entry of
+     * {@code closed} for that user, fireAllRules, dispose. The states are read, not changed.
+     */
+    public static Result stalls(RuleBook book, List<UserState> states, Map<String, List<Stalled>> closed, Instant now,
+                                int maxFirings) {
+        KieBase kieBase = book.kieBase();
+        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        long evaluations = 0;
+        long actions = 0;
+        for (UserState state : states) {
+            Instant signup = state.signedUpAt() == null ? now : state.signedUpAt();
+            LocalDate signupDay = LocalDate.ofInstant(signup, ZoneOffset.UTC);
+            KieSession session = kieBase.newKieSession();
+            Evaluation evaluation = new Evaluation(book, state, now, session);
+            evaluation.bind();
+            try {
+                session.insert(new User(state.id(), signup, state.traits(), now));
+                for (EventHistory h : state.activity().values()) {
+                    session.insert(new Activity(h.event(), h.total(), h.firstAt(), h.lastAt(), h.countsView(), signupDay, today));
+                }
+                for (UserState.Reached r : state.milestones().values()) {
+                    session.insert(new Milestone(r.milestone(), r.at()));
+                }
+                for (Map.Entry<String, Instant> s : state.stalls().entrySet()) {
+                    session.insert(new Stalled(s.getKey(), s.getValue()));
+                }
+                for (Stalled s : closed.getOrDefault(state.id(), List.of())) {
+                    session.insert(s);
+                }
+                session.fireAllRules(maxFirings);
+            } finally {
+                evaluation.unbind();
+                session.dispose();
+            }
+            evaluations++;
+            actions += evaluation.triggered.size();
+        }
+        return new Result(evaluations, 0, actions);
     }
 }
