@@ -299,7 +299,7 @@ class StallSweepBenchmark {
         log("");
         log("Milepost stall sweep benchmark: %s", db);
         log("%d users, signed up 30 days ago with one search each (first_value's 7-day window closed), created "
-                + "through POST /v1/batch in %.1f s; one StallSweep.sweep(now) call, batches of 200 users", sweepUsers, ingestSeconds);
+                + "through POST /v1/batch in %.1f s; one StallSweep.sweep(now) call (its batches and workers as configured)", sweepUsers, ingestSeconds);
         log("");
         log("| database   | phase                                                   |  users | seconds |  users/s | ratio vs bare |");
         log("|------------|---------------------------------------------------------|-------:|--------:|---------:|--------------:|");
@@ -311,7 +311,7 @@ class StallSweepBenchmark {
                 sweepUsers, sweepSeconds, sweepRate, 100 * sweepRate / eval.bareRate);
         log("");
         log("sweep / bare = %.1f%% (goal >= 30%%: %s). In-memory rates: best of 3 rounds after a warm-up round, 1 thread; "
-                        + "the sweep: one run, 1 thread. Every user got 1 first_value stall and 1 rescue_first_value action.",
+                        + "the sweep: one run, with milepost.scheduler.workers workers. Every user got 1 first_value stall and 1 rescue_first_value action.",
                 100 * sweepRate / eval.bareRate, sweepRate / eval.bareRate >= 0.3 ? "met" : "NOT met");
         log("");
         log("Stall latency (recorded_at - window close), %d users whose interest windows closed over %d s, "
