@@ -1,9 +1,10 @@
 -- Milepost core schema. Portable between H2 2.x and PostgreSQL: no vendor upserts,
+-- sequences step by 500 so one round trip numbers a whole 500-event request;
 -- sequences (not identity columns) so that Hibernate can batch inserts.
 
-CREATE SEQUENCE event_seq START WITH 1 INCREMENT BY 50;
-CREATE SEQUENCE record_seq START WITH 1 INCREMENT BY 50;
-CREATE SEQUENCE outbox_seq START WITH 1 INCREMENT BY 50;
+CREATE SEQUENCE event_seq START WITH 1 INCREMENT BY 500;
+CREATE SEQUENCE record_seq START WITH 1 INCREMENT BY 500;
+CREATE SEQUENCE outbox_seq START WITH 1 INCREMENT BY 500;
 
 -- One row per user. Ingestion locks this row (SELECT ... FOR UPDATE) for the whole
 -- evaluation, which serialises concurrent requests for the same user.

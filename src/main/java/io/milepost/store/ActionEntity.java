@@ -15,7 +15,7 @@ import java.time.Instant;
 public class ActionEntity {
     @Id
     @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "record_seq")
-    @SequenceGenerator(name = "record_seq", sequenceName = "record_seq", allocationSize = 50)
+    @SequenceGenerator(name = "record_seq", sequenceName = "record_seq", allocationSize = 500)
     public Long id;
     @Column(name = "user_id", nullable = false)
     public String userId;

@@ -15,7 +15,7 @@ import java.time.Instant;
 public class EventEntity {
     @Id
     @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "event_seq")
-    @SequenceGenerator(name = "event_seq", sequenceName = "event_seq", allocationSize = 50)
+    @SequenceGenerator(name = "event_seq", sequenceName = "event_seq", allocationSize = 500)
     public Long id;
     @Column(name = "message_id", nullable = false)
     public String messageId;

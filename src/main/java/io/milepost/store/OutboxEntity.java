@@ -18,7 +18,7 @@ import java.time.Instant;
 public class OutboxEntity {
     @Id
     @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "outbox_seq")
-    @SequenceGenerator(name = "outbox_seq", sequenceName = "outbox_seq", allocationSize = 50)
+    @SequenceGenerator(name = "outbox_seq", sequenceName = "outbox_seq", allocationSize = 500)
     public Long id;
     @Column(nullable = false)
     public String type;
