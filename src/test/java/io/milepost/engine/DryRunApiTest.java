@@ -58,7 +58,7 @@ class DryRunApiTest {
     void shouldSimulateUnderDraftRules() {
         admin().body("""
                         {"events": [{"event": "search_performed", "at": "+1h"}],
-                         "files": {"milestones.drl": "package rules;\\nrule \\"Any search\\" @milestone(\\"searcher\\") @order(1)\\nwhen Activity( event == \\"search_performed\\" ) then reach(\\"searcher\\"); end\\n"}}""")
+                         "files": {"interest.dslr": "package rules;\\nexpander milepost.dsl\\nrule \\"Any search\\" @milestone(\\"searcher\\") @order(1)\\nwhen\\n  The user did \\"search_performed\\"\\nthen\\n  Record the milestone \\"searcher\\"\\nend\\n"}}""")
                 .post("/v1/simulate").then().statusCode(200)
                 .body("milestones.milestone", hasItem("searcher"))
                 .body("milestones.milestone", org.hamcrest.Matchers.not(hasItem("interest")));
