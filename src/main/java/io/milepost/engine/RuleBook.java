@@ -10,31 +10,55 @@ import org.kie.api.KieBase;
 /**
  * An immutable, compiled rule set: the shared KieBase plus what Milepost read from the rules'
  * metadata. A reload builds a new RuleBook and swaps it in; evaluations in flight keep the one
- * they started with.
- *
- * @param version content hash of the rule files (first 12 hex digits of a SHA-256)
+ * they started with. Look-ups by name are maps: they run on every trigger and every save.
  */
-public record RuleBook(String version, Instant loadedAt, List<String> files, List<RuleInfo> rules,
-                       List<MilestoneDefinition> milestones, KieBase kieBase) {
+public final class RuleBook {
+    private final String version;
+    private final Instant loadedAt;
+    private final List<String> files;
+    private final List<RuleInfo> rules;
+    private final List<MilestoneDefinition> milestones;
+    private final KieBase kieBase;
+    private final Map<String, RuleInfo> rulesByName = new LinkedHashMap<>();
 
-    public RuleBook {
-        files = List.copyOf(files);
-        rules = List.copyOf(rules);
-        milestones = List.copyOf(milestones);
+    /** @param version content hash of the rule files (first 12 hex digits of a SHA-256) */
+    public RuleBook(String version, Instant loadedAt, List<String> files, List<RuleInfo> rules,
+                    List<MilestoneDefinition> milestones, KieBase kieBase) {
+        this.version = version;
+        this.loadedAt = loadedAt;
+        this.files = List.copyOf(files);
+        this.rules = List.copyOf(rules);
+        this.milestones = List.copyOf(milestones);
+        this.kieBase = kieBase;
+        this.rules.forEach(r -> rulesByName.putIfAbsent(r.name(), r));
     }
 
-    public Optional<MilestoneDefinition> milestone(String name) {
-        return milestones.stream().filter(m -> m.name().equals(name)).findFirst();
+    public String version() {
+        return version;
+    }
+
+    public Instant loadedAt() {
+        return loadedAt;
+    }
+
+    public List<String> files() {
+        return files;
+    }
+
+    public List<RuleInfo> rules() {
+        return rules;
+    }
+
+    /** The milestone catalog, in journey order. */
+    public List<MilestoneDefinition> milestones() {
+        return milestones;
+    }
+
+    public KieBase kieBase() {
+        return kieBase;
     }
 
     public Optional<RuleInfo> rule(String name) {
-        return rules.stream().filter(r -> r.name().equals(name)).findFirst();
-    }
-
-    /** Milestone name → order, for ranking a user's stage. */
-    public Map<String, Integer> orderByName() {
-        Map<String, Integer> order = new LinkedHashMap<>();
-        milestones.forEach(m -> order.put(m.name(), m.order()));
-        return order;
+        return Optional.ofNullable(name == null ? null : rulesByName.get(name));
     }
 }

@@ -106,12 +106,8 @@ public class MessageParser {
             if (p.nextToken() != null) {
                 throw ApiException.badRequest("unexpected content after the JSON object");
             }
-        } catch (StreamConstraintsException e) {
-            throw tooDeep();
-        } catch (JsonProcessingException e) {
-            throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new ApiException(400, "invalid_json", "the body could not be read: " + e.getMessage());
+            throw unreadable(e);
         }
         if (!sawBatch) {
             throw invalid(List.of(new FieldError(null, "batch", "is required")));
@@ -326,12 +322,8 @@ public class MessageParser {
                 throw ApiException.badRequest("the body is empty; send a JSON object");
             }
             return root;
-        } catch (StreamConstraintsException e) {
-            throw tooDeep();
-        } catch (JsonProcessingException e) {
-            throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new ApiException(400, "invalid_json", "the body could not be read: " + e.getMessage());
+            throw unreadable(e);
         }
     }
 
@@ -342,8 +334,14 @@ public class MessageParser {
         }
     }
 
-    private static ApiException tooDeep() {
-        return new ApiException(400, "too_deep", "JSON is nested more than " + MAX_DEPTH + " levels deep");
+    private static ApiException unreadable(IOException e) {
+        if (e instanceof StreamConstraintsException) {
+            return new ApiException(400, "too_deep", "JSON is nested more than " + MAX_DEPTH + " levels deep");
+        }
+        if (e instanceof JsonProcessingException json) {
+            return new ApiException(400, "invalid_json", "the body is not valid JSON: " + json.getOriginalMessage());
+        }
+        return new ApiException(400, "invalid_json", "the body could not be read: " + e.getMessage());
     }
 
     private static ApiException invalid(List<FieldError> errors) {

@@ -2,7 +2,6 @@ package io.milepost.milestone;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.milepost.action.Outbox;
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
@@ -11,7 +10,6 @@ import io.milepost.engine.RuleSet;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
 import io.milepost.store.OutcomeRecorder;
-import io.milepost.store.StallEntity;
 import io.milepost.store.UserStateStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -48,25 +46,21 @@ public class StallSweep {
     private final EntityManager em;
     private final UserStateStore store;
     private final OutcomeRecorder recorder;
-    private final Outbox outbox;
     private final RuleSet rules;
     private final JourneyEngine engine;
     private final Clock clock;
-    private final MeterRegistry metrics;
     private final Timer latency;
     private final int workers;
     private final ExecutorService pool;
 
-    public StallSweep(EntityManager em, UserStateStore store, OutcomeRecorder recorder, Outbox outbox, RuleSet rules,
+    public StallSweep(EntityManager em, UserStateStore store, OutcomeRecorder recorder, RuleSet rules,
                       MilepostConfig config, Clock clock, MeterRegistry metrics) {
         this.em = em;
         this.store = store;
         this.recorder = recorder;
-        this.outbox = outbox;
         this.rules = rules;
         this.engine = new JourneyEngine(config.rules().maxFirings());
         this.clock = clock;
-        this.metrics = metrics;
         this.workers = Math.max(1, config.scheduler().workers());
         this.pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "milepost-stall-sweep");
@@ -154,16 +148,7 @@ public class StallSweep {
             String stageBefore = loaded.entity().stage;
             Instant lastSeenOpen = loaded.entity().updatedAt;
             for (Windows.Closed closed : Windows.closed(book, state, now)) {
-                StallEntity row = new StallEntity();
-                row.userId = state.id();
-                row.milestone = closed.milestone();
-                row.since = closed.closedAt();
-                row.rulesVersion = book.version();
-                row.recordedAt = recordedAt;
-                em.persist(row);
-                state.stalls().put(closed.milestone(), closed.closedAt());
-                outbox.milestoneStalled(state, stageBefore, closed.milestone(), closed.closedAt(), recordedAt);
-                metrics.counter("milepost.stalls.recorded", "milestone", closed.milestone()).increment();
+                recorder.stalled(book, state, stageBefore, closed.milestone(), closed.closedAt(), recordedAt);
                 // Latency only means something for windows that closed while we were watching,
                 // not for histories imported with long-closed windows.
                 if (closed.closedAt().isAfter(lastSeenOpen)) {

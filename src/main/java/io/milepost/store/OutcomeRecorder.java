@@ -13,8 +13,8 @@ import jakarta.persistence.EntityManager;
 import java.time.Instant;
 
 /**
- * Records what an evaluation produced — milestones, actions, failures — with their outbox
- * messages, in the caller's transaction. The unique keys on (user, milestone) and (user, action,
+ * Records what an evaluation produced — milestones, actions, failures — and stalls, with their
+ * outbox messages, in the caller's transaction. The unique keys on (user, milestone) and (user, action,
  * occurrence) back the engine's once-only checks.
  */
 @ApplicationScoped
@@ -36,43 +36,45 @@ public class OutcomeRecorder {
         String version = book == null ? "none" : book.version();
         String stage = book == null ? previousStage : Windows.stage(book, user);
         for (Outcomes.MilestoneReached m : outcomes.milestones) {
-            MilestoneEntity row = new MilestoneEntity();
-            row.userId = user.id();
+            MilestoneEntity row = new MilestoneEntity().of(user.id(), version, now);
             row.milestone = m.milestone();
             row.reachedAt = m.at();
             row.ruleName = m.rule();
-            row.rulesVersion = version;
-            row.recordedAt = now;
             em.persist(row);
             outbox.milestoneReached(user, stage, m.milestone(), m.at(), now);
             metrics.counter("milepost.milestones.reached", "milestone", m.milestone()).increment();
         }
         for (Outcomes.ActionTriggered a : outcomes.actions) {
-            ActionEntity row = new ActionEntity();
-            row.userId = user.id();
+            ActionEntity row = new ActionEntity().of(user.id(), version, now);
             row.action = a.action();
             row.occurrence = a.occurrence();
             row.triggeredAt = a.at();
             row.ruleName = a.rule();
             row.payload = payloadJson(a);
-            row.rulesVersion = version;
-            row.recordedAt = now;
             em.persist(row);
             outbox.actionTriggered(user, stage, a.action(), a.payload(), a.at(), now);
             metrics.counter("milepost.actions.triggered", "action", a.action()).increment();
         }
         for (Outcomes.Failure f : outcomes.failures) {
-            FailureEntity row = new FailureEntity();
-            row.userId = user.id();
+            FailureEntity row = new FailureEntity().of(user.id(), version, now);
             row.occurredAt = f.at();
             row.ruleName = f.rule();
             row.message = f.message();
-            row.rulesVersion = version;
-            row.recordedAt = now;
             em.persist(row);
             metrics.counter("milepost.rule.failures", "rule", f.rule() == null ? "unknown" : f.rule()).increment();
         }
         return stage;
+    }
+
+    /** Records a stall (the user's window for the milestone closed at {@code since}) and its outbox message. */
+    public void stalled(RuleBook book, UserState user, String stage, String milestone, Instant since, Instant now) {
+        StallEntity row = new StallEntity().of(user.id(), book.version(), now);
+        row.milestone = milestone;
+        row.since = since;
+        em.persist(row);
+        user.stalls().put(milestone, since);
+        outbox.milestoneStalled(user, stage, milestone, since, now);
+        metrics.counter("milepost.stalls.recorded", "milestone", milestone).increment();
     }
 
     private String payloadJson(Outcomes.ActionTriggered a) {
