@@ -6,10 +6,15 @@ import io.milepost.engine.UserState;
 import io.milepost.store.OutboxEntity;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Writes messages for the outside world into the outbox table, inside the caller's transaction,
@@ -22,12 +27,19 @@ public class Outbox {
     public static final String MILESTONE_STALLED = "milestone.stalled";
     public static final String ACTION_TRIGGERED = "action.triggered";
 
+    private static final HexFormat HEX = HexFormat.of();
+
     private final EntityManager em;
     private final ObjectMapper mapper;
+    private final TransactionSynchronizationRegistry transactions;
+    private final OutboxSignal signal;
 
-    public Outbox(EntityManager em, ObjectMapper mapper) {
+    public Outbox(EntityManager em, ObjectMapper mapper, TransactionSynchronizationRegistry transactions,
+                  OutboxSignal signal) {
         this.em = em;
         this.mapper = mapper;
+        this.transactions = transactions;
+        this.signal = signal;
     }
 
     public void milestoneReached(UserState user, String stage, String milestone, Instant at, Instant now) {
@@ -61,7 +73,34 @@ public class Outbox {
         row.body = Json.write(mapper, body);
         row.occurredAt = occurredAt;
         row.createdAt = now;
+        row.webhookId = newWebhookId();
         em.persist(row);
+        wakeDispatcherAfterCommit();
+    }
+
+    /** {@code msg_} and 128 random bits: unique across databases, so receivers can deduplicate on it. */
+    static String newWebhookId() {
+        UUID u = UUID.randomUUID();
+        return "msg_" + HEX.toHexDigits(u.getMostSignificantBits()) + HEX.toHexDigits(u.getLeastSignificantBits());
+    }
+
+    private void wakeDispatcherAfterCommit() {
+        if (transactions.getResource(OutboxSignal.class) != null) {
+            return;
+        }
+        transactions.putResource(OutboxSignal.class, Boolean.TRUE);
+        transactions.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+                if (status == Status.STATUS_COMMITTED) {
+                    signal.outboxWritten();
+                }
+            }
+        });
     }
 
     /** The compact user snapshot that travels with every message. */

@@ -18,6 +18,8 @@ public interface MilepostConfig {
 
     Scheduler scheduler();
 
+    Webhooks webhooks();
+
     interface Rules {
         /** The folder with the rule files ({@code *.drl}, {@code *.dslr}, {@code *.dsl}). */
         @WithDefault("rules")
@@ -66,5 +68,31 @@ public interface MilepostConfig {
         /** How many batches of due users one instance processes side by side. */
         @WithDefault("2")
         int workers();
+    }
+
+    interface Webhooks {
+        /** Waits between attempts; after the last one fails the delivery is {@code failed}. */
+        @WithDefault("5s,5m,30m,2h,5h,10h,10h")
+        String retrySchedule();
+
+        /** How long one attempt may take, connecting included. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /** Allows endpoints on loopback, private, link-local and unique-local addresses. */
+        @WithDefault("false")
+        boolean allowPrivate();
+
+        /** How often the outbox is polled for messages written by other instances. */
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /** Attempts in flight at once, per instance. */
+        @WithDefault("64")
+        int concurrency();
+
+        /** How long a rotated-out secret still signs messages, next to the new one. */
+        @WithDefault("24h")
+        Duration secretRotationOverlap();
     }
 }

@@ -32,6 +32,10 @@ public class OutboxEntity {
     public Instant occurredAt;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
+    /** When the message was fanned out to the webhook endpoints of the moment. */
     @Column(name = "dispatched_at")
     public Instant dispatchedAt;
+    /** The {@code webhook-id} receivers see: one per message, stable across endpoints and retries. */
+    @Column(name = "webhook_id")
+    public String webhookId;
 }

@@ -1,0 +1,62 @@
+package io.milepost.webhook;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+
+/** A registered receiver of webhook messages, with its filters and signing secrets. */
+@Entity
+@Table(name = "webhook_endpoints")
+public class WebhookEndpoint {
+    @Id
+    public String id;
+    @Column(nullable = false)
+    public String url;
+    public String description;
+    /** Comma-separated message types; null for all. */
+    public String types;
+    /** Comma-separated action names that {@code action.triggered} messages are limited to; null for all. */
+    public String actions;
+    @Column(nullable = false)
+    public String secret;
+    @Column(name = "previous_secret")
+    public String previousSecret;
+    @Column(name = "previous_secret_until")
+    public Instant previousSecretUntil;
+    @Column(nullable = false)
+    public boolean enabled;
+    @Column(name = "disabled_reason")
+    public String disabledReason;
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt;
+
+    /** Whether a message of this type about this subject (milestone or action name) goes to this endpoint. */
+    public boolean accepts(String type, String subject) {
+        if (types != null && !split(types).contains(type)) {
+            return false;
+        }
+        return actions == null || !"action.triggered".equals(type) || split(actions).contains(subject);
+    }
+
+    /** The secrets messages are signed with at {@code now}: the current one, and the previous one during rotation. */
+    public List<String> signingSecrets(Instant now) {
+        if (previousSecret != null && previousSecretUntil != null && now.isBefore(previousSecretUntil)) {
+            return List.of(secret, previousSecret);
+        }
+        return List.of(secret);
+    }
+
+    static List<String> split(String joined) {
+        return joined == null ? null : Arrays.asList(joined.split(","));
+    }
+
+    static String join(List<String> values) {
+        return values == null ? null : String.join(",", values);
+    }
+}

@@ -1,0 +1,268 @@
+package io.milepost.webhook;
+
+import io.milepost.action.Outbox;
+import io.milepost.action.OutboxSignal;
+import io.milepost.common.ApiException;
+import io.milepost.common.FieldError;
+import io.milepost.config.MilepostConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Webhook endpoints (register, change, rotate, delete) and their deliveries (list, retry). */
+@ApplicationScoped
+public class WebhookService {
+    static final Set<String> TYPES = Set.of(Outbox.MILESTONE_REACHED, Outbox.MILESTONE_STALLED, Outbox.ACTION_TRIGGERED);
+    static final int MAX_LIMIT = 500;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final EntityManager em;
+    private final Clock clock;
+    private final AddressGuard guard;
+    private final Duration rotationOverlap;
+    private final Dispatcher dispatcher;
+    private final OutboxSignal signal;
+
+    public WebhookService(EntityManager em, Clock clock, MilepostConfig config, Dispatcher dispatcher,
+                          OutboxSignal signal) {
+        this.em = em;
+        this.clock = clock;
+        this.guard = new AddressGuard(config.webhooks().allowPrivate());
+        this.rotationOverlap = config.webhooks().secretRotationOverlap();
+        this.dispatcher = dispatcher;
+        this.signal = signal;
+    }
+
+    /** What a caller may set on an endpoint; absent fields are left as they are (on change). */
+    public record EndpointRequest(String url, List<String> types, List<String> actions, String description,
+                                  Boolean enabled) {
+    }
+
+    @Transactional
+    public WebhookView.Created create(EndpointRequest request) {
+        if (request == null || request.url() == null) {
+            throw invalid("url", "url is required");
+        }
+        Instant now = clock.instant();
+        WebhookEndpoint e = new WebhookEndpoint();
+        e.id = "ep_" + HexFormat.of().formatHex(randomBytes(12));
+        e.secret = WebhookSignature.newSecret();
+        e.enabled = true;
+        e.createdAt = now;
+        apply(e, request);
+        if (Boolean.FALSE.equals(request.enabled())) {
+            e.enabled = false;
+            e.disabledReason = "created disabled";
+        }
+        e.updatedAt = now;
+        em.persist(e);
+        return new WebhookView.Created(WebhookView.of(e), e.secret);
+    }
+
+    public List<WebhookView> list() {
+        return em.createQuery("from WebhookEndpoint e order by e.createdAt, e.id", WebhookEndpoint.class)
+                .getResultList().stream().map(WebhookView::of).toList();
+    }
+
+    public WebhookView get(String id) {
+        return WebhookView.of(find(id, false));
+    }
+
+    @Transactional
+    public WebhookView update(String id, EndpointRequest request) {
+        if (request == null) {
+            throw ApiException.badRequest("a JSON object with the fields to change is required");
+        }
+        WebhookEndpoint e = find(id, true);
+        apply(e, request);
+        Instant now = clock.instant();
+        e.updatedAt = now;
+        if (request.enabled() != null && request.enabled() != e.enabled) {
+            if (request.enabled()) {
+                e.enabled = true;
+                e.disabledReason = null;
+                // deliveries that waited while the endpoint was off are due again
+                em.createQuery("update Delivery d set d.nextAttemptAt = :now where d.endpointId = :id "
+                                + "and d.status = :pending and d.nextAttemptAt is null")
+                        .setParameter("now", now).setParameter("id", id).setParameter("pending", Delivery.PENDING)
+                        .executeUpdate();
+                signal.wake();
+            } else {
+                dispatcher.disable(e, "disabled through the API", now);
+            }
+        }
+        return WebhookView.of(e);
+    }
+
+    @Transactional
+    public void delete(String id) {
+        em.remove(find(id, true));
+    }
+
+    /**
+     * Gives the endpoint a new secret. The old one keeps signing next to it (two signatures in
+     * {@code webhook-signature}) for {@code milepost.webhooks.secret-rotation-overlap}, so receivers
+     * can switch without dropping messages.
+     */
+    @Transactional
+    public WebhookView.Rotated rotate(String id) {
+        WebhookEndpoint e = find(id, true);
+        Instant now = clock.instant();
+        e.previousSecret = e.secret;
+        e.previousSecretUntil = now.plus(rotationOverlap);
+        e.secret = WebhookSignature.newSecret();
+        e.updatedAt = now;
+        return new WebhookView.Rotated(e.id, e.secret, e.previousSecretUntil);
+    }
+
+    public DeliveryView.Page deliveries(String status, String endpointId, int limit, String cursor) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw invalid("limit", "limit must be between 1 and " + MAX_LIMIT);
+        }
+        if (status != null && !List.of(Delivery.PENDING, Delivery.DELIVERED, Delivery.FAILED).contains(status)) {
+            throw invalid("status", "status must be pending, delivered or failed");
+        }
+        long before = Long.MAX_VALUE;
+        if (cursor != null) {
+            try {
+                before = Long.parseLong(cursor);
+            } catch (NumberFormatException e) {
+                throw invalid("cursor", "cursor is not one this API gave out");
+            }
+        }
+        StringBuilder jpql = new StringBuilder("from Delivery d where d.id < :before");
+        if (status != null) {
+            jpql.append(" and d.status = :status");
+        }
+        if (endpointId != null) {
+            jpql.append(" and d.endpointId = :endpoint");
+        }
+        var query = em.createQuery(jpql.append(" order by d.id desc").toString(), Delivery.class)
+                .setParameter("before", before).setMaxResults(limit + 1);
+        if (status != null) {
+            query.setParameter("status", status);
+        }
+        if (endpointId != null) {
+            query.setParameter("endpoint", endpointId);
+        }
+        List<Delivery> rows = query.getResultList();
+        boolean more = rows.size() > limit;
+        List<Delivery> shown = more ? rows.subList(0, limit) : rows;
+        return new DeliveryView.Page(shown.stream().map(d -> DeliveryView.of(d, null)).toList(),
+                more ? Long.toString(shown.get(shown.size() - 1).id) : null);
+    }
+
+    public DeliveryView delivery(long id) {
+        Delivery d = Optional.ofNullable(em.find(Delivery.class, id))
+                .orElseThrow(() -> ApiException.notFound("no delivery " + id));
+        return DeliveryView.of(d, attempts(id));
+    }
+
+    /**
+     * Queues a failed (or delivered) delivery for one more attempt now, with the same
+     * {@code webhook-id}, so receivers that already have it can tell.
+     */
+    @Transactional
+    public DeliveryView retry(long id) {
+        Delivery d = em.find(Delivery.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (d == null) {
+            throw ApiException.notFound("no delivery " + id);
+        }
+        if (Delivery.PENDING.equals(d.status)) {
+            throw new ApiException(409, "conflict", "delivery " + id + " is already queued");
+        }
+        WebhookEndpoint endpoint = em.find(WebhookEndpoint.class, d.endpointId);
+        if (!endpoint.enabled) {
+            throw new ApiException(409, "conflict", "endpoint " + endpoint.id + " is disabled ("
+                    + endpoint.disabledReason + "); enable it first");
+        }
+        d.status = Delivery.PENDING;
+        d.attemptsLeft = 1;
+        d.deliveredAt = null;
+        d.nextAttemptAt = clock.instant();
+        signal.wake();
+        return DeliveryView.of(d, attempts(id));
+    }
+
+    private List<DeliveryView.AttemptView> attempts(long deliveryId) {
+        return em.createQuery("from DeliveryAttempt a where a.deliveryId = :id order by a.attempt", DeliveryAttempt.class)
+                .setParameter("id", deliveryId).getResultStream()
+                .map(a -> new DeliveryView.AttemptView(a.attempt, a.startedAt, a.statusCode, a.error, a.durationMs))
+                .toList();
+    }
+
+    private WebhookEndpoint find(String id, boolean lock) {
+        WebhookEndpoint e = lock ? em.find(WebhookEndpoint.class, id, LockModeType.PESSIMISTIC_WRITE)
+                : em.find(WebhookEndpoint.class, id);
+        if (e == null) {
+            throw ApiException.notFound("no webhook endpoint " + id);
+        }
+        return e;
+    }
+
+    private void apply(WebhookEndpoint e, EndpointRequest r) {
+        List<FieldError> errors = new ArrayList<>();
+        if (r.url() != null) {
+            try {
+                guard.resolve(r.url());
+                e.url = r.url().trim();
+            } catch (AddressGuard.Refused refused) {
+                errors.add(new FieldError(null, "url", refused.getMessage()));
+            }
+        }
+        if (r.types() != null) {
+            List<String> bad = r.types().stream().filter(t -> t == null || !TYPES.contains(t)).toList();
+            if (!bad.isEmpty()) {
+                errors.add(new FieldError(null, "types", "unknown message type(s) " + bad
+                        + "; use milestone.reached, milestone.stalled, action.triggered"));
+            } else if (r.types().isEmpty()) {
+                errors.add(new FieldError(null, "types", "types must not be empty; leave it out to receive every type"));
+            } else {
+                e.types = WebhookEndpoint.join(List.copyOf(new LinkedHashSet<>(r.types())));
+            }
+        }
+        if (r.actions() != null) {
+            if (r.actions().isEmpty()) {
+                errors.add(new FieldError(null, "actions", "actions must not be empty; leave it out to receive every action"));
+            } else if (r.actions().stream().anyMatch(a -> a == null || a.isBlank() || a.length() > 200 || a.contains(","))) {
+                errors.add(new FieldError(null, "actions", "each action must be a name of 1 to 200 characters without commas"));
+            } else {
+                e.actions = WebhookEndpoint.join(List.copyOf(new LinkedHashSet<>(r.actions())));
+                if (e.actions.length() > 4000) {
+                    errors.add(new FieldError(null, "actions", "the action names add up to more than 4000 characters"));
+                }
+            }
+        }
+        if (r.description() != null) {
+            if (r.description().length() > 500) {
+                errors.add(new FieldError(null, "description", "description is longer than 500 characters"));
+            } else {
+                e.description = r.description();
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ApiException(400, "invalid_request", errors.get(0).message(), errors);
+        }
+    }
+
+    private static ApiException invalid(String field, String message) {
+        return new ApiException(400, "invalid_request", message, List.of(new FieldError(null, field, message)));
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+}
