@@ -59,12 +59,19 @@ public final class AddressGuard {
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new Refused("url must start with http:// or https://");
         }
-        if (uri.getRawUserInfo() != null) {
+        String authority = uri.getRawAuthority();
+        if (uri.getRawUserInfo() != null || (authority != null && authority.contains("@"))) {
             throw new Refused("url must not carry a user name or password");
         }
         String host = uri.getHost();
         if (host == null || host.isEmpty()) {
-            throw new Refused("url has no host");
+            // java.net.URI leaves the host out when it is neither a host name nor a dotted quad
+            String named = authority == null ? "" : authority.replaceFirst(":\\d*$", "");
+            if (named.isEmpty()) {
+                throw new Refused("url has no host");
+            }
+            throw new Refused(NUMERIC_HOST.matcher(named).matches() ? nonCanonical(named)
+                    : "url host " + named + " is not a valid host name");
         }
         if (uri.getRawFragment() != null) {
             throw new Refused("url must not have a #fragment");
@@ -73,9 +80,13 @@ public final class AddressGuard {
             throw new Refused("url has an invalid port");
         }
         if (!host.startsWith("[") && NUMERIC_HOST.matcher(host).matches() && !CANONICAL_IPV4.matcher(host).matches()) {
-            throw new Refused("url host " + host + " is an IP address in a non-canonical form; write it as a.b.c.d");
+            throw new Refused(nonCanonical(host));
         }
         return uri;
+    }
+
+    private static String nonCanonical(String host) {
+        return "url host " + host + " is an IP address in a non-canonical form; write it as a.b.c.d";
     }
 
     /** Parses the URL, resolves its host and checks every address; answers where to connect. */

@@ -52,6 +52,7 @@ public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     static final int FANOUT_BATCH = 500;
     static final long LEASE_MARGIN_SECONDS = 30;
+    private static final Duration MIN_SLEEP = Duration.ofMillis(10);
 
     private final EntityManager em;
     private final WebhookSender sender;
@@ -372,7 +373,7 @@ public class Dispatcher {
                 if (claimed == free && claimed > 0) {
                     continue;
                 }
-                signal.await(pollInterval);
+                signal.await(untilNextWork(now));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -382,6 +383,24 @@ public class Dispatcher {
             }
         }
         drainInFlight();
+    }
+
+    /**
+     * How long the loop may sleep: with attempts in flight, until one finishes (it wakes the loop);
+     * otherwise until the next due delivery (a retry, or a lease that runs out) or the next poll.
+     */
+    private Duration untilNextWork(Instant now) {
+        if (inFlight.get() > 0) {
+            return pollInterval;
+        }
+        Instant next = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
+                "select min(d.nextAttemptAt) from Delivery d", Instant.class).getSingleResult());
+        if (next == null) {
+            return pollInterval;
+        }
+        // at least a moment, so rows another instance has locked are not spun on
+        Duration untilDue = Duration.between(now, next);
+        return untilDue.compareTo(MIN_SLEEP) < 0 ? MIN_SLEEP : untilDue.compareTo(pollInterval) < 0 ? untilDue : pollInterval;
     }
 
     private void recordFinished(Instant now) {

@@ -1,0 +1,77 @@
+package io.milepost.webhook;
+
+import static io.milepost.support.Api.admin;
+import static io.milepost.support.Api.newUser;
+import static io.milepost.support.Api.sendTrack;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.milepost.support.Receiver;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dispatcher's own loop, end to end: woken by the commit that wrote the message (the poll
+ * interval is set far longer than the test may take), and retrying on its own.
+ */
+@QuarkusTest
+@TestProfile(BackgroundDeliveryTest.Background.class)
+class BackgroundDeliveryTest {
+
+    public static class Background implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.scheduler.enabled", "true",
+                    "milepost.scheduler.interval", "1h",
+                    "milepost.webhooks.poll-interval", "1m",
+                    "milepost.webhooks.retry-schedule", "1s,1s");
+        }
+    }
+
+    @Test
+    void shouldDeliverRightAfterTheCommitAndRetryOnItsOwn() throws InterruptedException {
+        AtomicInteger calls = new AtomicInteger();
+        try (Receiver receiver = Receiver.start()
+                .answer(r -> Receiver.Answer.status(calls.incrementAndGet() == 1 ? 503 : 200))) {
+            String endpoint = admin().body("{\"url\":\"" + receiver.url("/hook") + "\"}").post("/v1/webhooks")
+                    .then().statusCode(201).extract().jsonPath().getString("id");
+            String user = newUser("background");
+            Instant sent = Instant.now();
+
+            sendTrack(user, "search_performed", sent);
+
+            waitFor(Duration.ofSeconds(10), () -> receiver.requests().size() >= 2);
+            List<Receiver.Request> got = receiver.requests();
+            assertEquals(2, got.size());
+            assertEquals(got.get(0).header("webhook-id"), got.get(1).header("webhook-id"));
+            assertEquals(user, JsonPath.from(got.get(1).body()).getString("data.userId"));
+            waitFor(Duration.ofSeconds(5), () -> "delivered".equals(admin().get("/v1/deliveries?endpoint=" + endpoint)
+                    .then().extract().jsonPath().getString("deliveries[0].status")));
+            assertTrue(Duration.between(sent, Instant.now()).toSeconds() < 30, "well before the 1-minute poll");
+            String metrics = admin().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertTrue(metrics.contains("milepost_webhook_deliveries_total{outcome=\"delivered\"} 1.0"), metrics);
+            assertTrue(metrics.contains("milepost_webhook_deliveries_total{outcome=\"retried\"} 1.0"), metrics);
+            assertTrue(metrics.contains("milepost_webhook_queue_depth 0.0"), metrics);
+            admin().delete("/v1/webhooks/" + endpoint).then().statusCode(204);
+        }
+    }
+
+    private static void waitFor(Duration max, BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plus(max);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("not within " + max);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
