@@ -3,6 +3,7 @@ package io.milepost.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.support.Receiver;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -104,10 +105,70 @@ class PackagedServiceIT {
         assertEquals(200, get(port, "/v1/milestones", null).statusCode());
     }
 
+    @Test
+    void shouldSendMessagesThatWerePendingAtAKillAfterTheRestart() throws Exception {
+        Path work = Files.createTempDirectory("milepost-it-hooks");
+        int port = freePort();
+        List<String> settings = List.of("-Dmilepost.webhooks.allow-private=true",
+                "-Dmilepost.webhooks.retry-schedule=2s,2s,2s,2s,2s,2s,2s,2s,2s,2s,2s,2s,2s,2s,2s", "-Dmilepost.webhooks.timeout=2s");
+        try (Receiver receiver = Receiver.start()) {
+            receiver.stop(); // down while the messages are written and first tried
+            Process service = start(work, port, true, settings);
+            HttpResponse<String> created = post(port, "/v1/webhooks", ADMIN, "{\"url\":\"" + receiver.url("/hook") + "\"}");
+            assertEquals(201, created.statusCode(), created.body());
+            String secret = created.body().replaceAll(".*\"secret\":\"([^\"]+)\".*", "$1");
+            String endpoint = created.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
+            List<String> users = new ArrayList<>();
+            StringBuilder items = new StringBuilder();
+            for (int i = 0; i < 3; i++) {
+                String user = "hook-" + UUID.randomUUID();
+                users.add(user);
+                items.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"").append(user)
+                        .append("\",\"event\":\"search_performed\"}");
+            }
+            assertEquals(200, post(port, "/v1/batch", WRITER, "{\"batch\":[" + items + "]}").statusCode());
+            String tried = "";
+            for (int i = 0; i < 40 && !tried.contains("could not connect"); i++) {
+                Thread.sleep(250);
+                tried = get(port, "/v1/deliveries?endpoint=" + endpoint, ADMIN).body();
+            }
+            assertTrue(tried.contains("could not connect"), tried);
+
+            service.destroyForcibly();
+            assertTrue(service.waitFor(30, TimeUnit.SECONDS));
+            receiver.restart();
+            start(work, port, true, settings);
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline && forUsers(receiver, users).size() < 3) {
+                Thread.sleep(100);
+            }
+            List<Receiver.Request> got = forUsers(receiver, users);
+            assertEquals(3, got.stream().map(r -> r.header("webhook-id")).distinct().count(), got.toString());
+            for (Receiver.Request r : got) {
+                new com.standardwebhooks.Webhook(secret).verify(r.body(), r.headers());
+            }
+            HttpResponse<String> removed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/v1/webhooks/" + endpoint)).header("Authorization", "Bearer " + ADMIN).DELETE().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, removed.statusCode(), removed.body());
+        }
+    }
+
+    private static List<Receiver.Request> forUsers(Receiver receiver, List<String> users) {
+        return receiver.requests().stream().filter(r -> users.stream().anyMatch(u -> r.body().contains("\"userId\":\"" + u + "\"")))
+                .toList();
+    }
+
     private Process start(Path work, int port, boolean keys) throws Exception {
+        return start(work, port, keys, List.of());
+    }
+
+    private Process start(Path work, int port, boolean keys, List<String> settings) throws Exception {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
         List<String> cmd = new ArrayList<>(List.of("java", "-Dquarkus.http.port=" + port, "-Dquarkus.http.host=0.0.0.0",
                 "-Dmilepost.rules.dir=" + Path.of("rules").toAbsolutePath()));
+        cmd.addAll(settings);
         if (keys) {
             cmd.add("-Dmilepost.auth.admin-key=" + ADMIN);
             cmd.add("-Dmilepost.auth.write-keys=" + WRITER);
