@@ -5,7 +5,6 @@
 ALTER TABLE outbox ADD COLUMN webhook_id VARCHAR(40);
 
 CREATE SEQUENCE delivery_seq START WITH 1 INCREMENT BY 500;
-CREATE SEQUENCE attempt_seq START WITH 1 INCREMENT BY 500;
 
 CREATE TABLE webhook_endpoints (
     id                    VARCHAR(40)   NOT NULL PRIMARY KEY,
@@ -52,12 +51,11 @@ CREATE INDEX ix_deliveries_status ON deliveries (status, id);
 CREATE INDEX ix_deliveries_endpoint ON deliveries (endpoint_id, id);
 
 CREATE TABLE delivery_attempts (
-    id          BIGINT        NOT NULL PRIMARY KEY,
     delivery_id BIGINT        NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
     attempt     INTEGER       NOT NULL,
     started_at  TIMESTAMP WITH TIME ZONE NOT NULL,
     status_code INTEGER,
     error       VARCHAR(1000),
-    duration_ms INTEGER       NOT NULL
+    duration_ms INTEGER       NOT NULL,
+    PRIMARY KEY (delivery_id, attempt)
 );
-CREATE INDEX ix_attempts_delivery ON delivery_attempts (delivery_id, attempt);

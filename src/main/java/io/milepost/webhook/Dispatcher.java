@@ -12,12 +12,17 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import org.hibernate.Session;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,7 +42,7 @@ import org.jboss.logging.Logger;
  * <li><b>fan out</b>: claims undispatched outbox rows ({@code FOR UPDATE SKIP LOCKED}) and writes
  * one delivery per matching, enabled endpoint;</li>
  * <li><b>claim</b>: takes due deliveries ({@code FOR UPDATE SKIP LOCKED}), counts the attempt and
- * moves {@code next_attempt_at} to a lease (timeout + {@value #LEASE_MARGIN_SECONDS} s) so no one else
+ * moves {@code next_attempt_at} to a lease ((window + 1) x timeout + {@value #LEASE_MARGIN_SECONDS} s) so no one else
  * takes them while the attempt is in flight; if this instance dies, the lease runs out and another
  * instance retries with the same {@code webhook-id};</li>
  * <li><b>record</b>: writes each attempt's outcome (delivered, retry at, failed, endpoint gone),
@@ -53,6 +58,8 @@ public class Dispatcher {
     static final int FANOUT_BATCH = 500;
     static final long LEASE_MARGIN_SECONDS = 30;
     private static final Duration MIN_SLEEP = Duration.ofMillis(10);
+    static final long RECORD_DELAY_MS = 20;
+    static final int WINDOW_PER_SLOT = 4;
 
     private final EntityManager em;
     private final WebhookSender sender;
@@ -60,6 +67,7 @@ public class Dispatcher {
     private final Clock clock;
     private final RetryPolicy retries;
     private final Duration lease;
+    private final Duration timeout;
     private final Duration pollInterval;
     private final int concurrency;
     private final boolean background;
@@ -68,6 +76,8 @@ public class Dispatcher {
     private final Counter failed;
     private final Timer attemptTime;
 
+    private final int window;
+    private final ArrayDeque<WebhookSender.Attempt> queued = new ArrayDeque<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ConcurrentLinkedQueue<WebhookSender.Result> finished = new ConcurrentLinkedQueue<>();
     private volatile boolean running;
@@ -81,9 +91,12 @@ public class Dispatcher {
         this.signal = signal;
         this.clock = clock;
         this.retries = RetryPolicy.parse(config.webhooks().retrySchedule());
-        this.lease = config.webhooks().timeout().plusSeconds(LEASE_MARGIN_SECONDS);
+        this.timeout = config.webhooks().timeout();
+        // a claimed delivery may wait behind the rest of the window before its own attempt
+        this.lease = config.webhooks().timeout().multipliedBy(WINDOW_PER_SLOT + 1L).plusSeconds(LEASE_MARGIN_SECONDS);
         this.pollInterval = config.webhooks().pollInterval();
         this.concurrency = Math.max(1, config.webhooks().concurrency());
+        this.window = WINDOW_PER_SLOT * concurrency;
         this.background = background;
         this.delivered = Counter.builder("milepost.webhook.deliveries").tag("outcome", "delivered")
                 .description("webhook attempts by outcome").register(metrics);
@@ -213,30 +226,53 @@ public class Dispatcher {
 
     /** Claims up to {@code limit} due deliveries for one attempt each, under a lease. */
     List<WebhookSender.Attempt> claim(Instant now, int limit) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            @SuppressWarnings("unchecked")
-            List<Delivery> due = em.createNativeQuery("SELECT * FROM deliveries WHERE next_attempt_at <= ?1 "
-                            + "ORDER BY next_attempt_at FETCH FIRST " + limit + " ROWS ONLY FOR UPDATE SKIP LOCKED",
-                            Delivery.class)
-                    .setParameter(1, now)
-                    .getResultList();
+        return QuarkusTransaction.requiringNew().call(() -> claimIn(now, limit));
+    }
+
+    private List<WebhookSender.Attempt> claimIn(Instant now, int limit) {
+        record Due(long id, int attempts, int attemptsLeft, String endpointId, String webhookId, long messageId) {
+        }
+        List<Due> due = new ArrayList<>(limit);
+        jdbc(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, attempts, attempts_left, endpoint_id, webhook_id, "
+                    + "message_id FROM deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at FETCH FIRST "
+                    + limit + " ROWS ONLY FOR UPDATE SKIP LOCKED")) {
+                ps.setObject(1, at(now));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        due.add(new Due(rs.getLong(1), rs.getInt(2) + 1, rs.getInt(3), rs.getString(4), rs.getString(5),
+                                rs.getLong(6)));
+                    }
+                }
+            }
             if (due.isEmpty()) {
-                return List.<WebhookSender.Attempt>of();
+                return;
             }
-            Map<String, WebhookEndpoint> endpoints = endpoints(due.stream().map(d -> d.endpointId).distinct().toList());
-            Map<Long, byte[]> bodies = bodies(due.stream().map(d -> d.messageId).toList());
-            Instant signedAt = clock.instant();
-            List<WebhookSender.Attempt> attempts = new ArrayList<>(due.size());
-            for (Delivery d : due) {
-                WebhookEndpoint endpoint = endpoints.get(d.endpointId);
-                d.attempts++;
-                d.lastAttemptAt = now;
-                d.nextAttemptAt = now.plus(lease);
-                attempts.add(new WebhookSender.Attempt(d.id, d.attempts, d.endpointId, d.webhookId, endpoint.url,
-                        endpoint.signingSecrets(signedAt), bodies.get(d.messageId)));
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE deliveries SET attempts = ?, last_attempt_at = ?, next_attempt_at = ? WHERE id = ?")) {
+                for (Due d : due) {
+                    ps.setInt(1, d.attempts());
+                    ps.setObject(2, at(now));
+                    ps.setObject(3, at(now.plus(lease)));
+                    ps.setLong(4, d.id());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
             }
-            return attempts;
         });
+        if (due.isEmpty()) {
+            return List.of();
+        }
+        Map<String, WebhookEndpoint> endpoints = endpoints(due.stream().map(Due::endpointId).distinct().toList());
+        Map<Long, byte[]> bodies = bodies(due.stream().map(Due::messageId).toList());
+        Instant signedAt = clock.instant();
+        List<WebhookSender.Attempt> attempts = new ArrayList<>(due.size());
+        for (Due d : due) {
+            WebhookEndpoint endpoint = endpoints.get(d.endpointId());
+            attempts.add(new WebhookSender.Attempt(d.id(), d.attempts(), d.attemptsLeft(), d.endpointId(), d.webhookId(),
+                    endpoint.url, endpoint.signingSecrets(signedAt), bodies.get(d.messageId())));
+        }
+        return attempts;
     }
 
     /** Records what the attempts came to, skipping deliveries that were deleted or claimed again since. */
@@ -244,55 +280,93 @@ public class Dispatcher {
         if (results.isEmpty()) {
             return;
         }
-        int[] counts = new int[3];
-        QuarkusTransaction.requiringNew().run(() -> {
-            Map<Long, Delivery> claimed = new HashMap<>();
-            for (Delivery d : em.createQuery("from Delivery d where d.id in :ids", Delivery.class)
-                    .setParameter("ids", results.stream().map(r -> r.attempt().deliveryId()).toList())
-                    .setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList()) {
-                claimed.put(d.id, d);
-            }
-            Map<String, WebhookEndpoint> endpoints = endpoints(claimed.values().stream().map(d -> d.endpointId)
-                    .distinct().toList());
-            Set<String> gone = new HashSet<>();
-            for (WebhookSender.Result r : results) {
-                Delivery d = claimed.get(r.attempt().deliveryId());
-                if (d == null || d.attempts != r.attempt().attempt() || !Delivery.PENDING.equals(d.status)) {
-                    continue;
-                }
-                em.persist(attemptRow(r));
-                d.lastStatusCode = r.statusCode();
-                d.lastError = r.error();
-                d.lastDurationMs = r.durationMs();
-                d.attemptsLeft--;
-                WebhookEndpoint endpoint = endpoints.get(d.endpointId);
-                if (r.delivered()) {
-                    d.status = Delivery.DELIVERED;
-                    d.deliveredAt = now;
-                    d.nextAttemptAt = null;
-                    counts[0]++;
-                } else if (r.gone() || d.attemptsLeft <= 0) {
-                    d.status = Delivery.FAILED;
-                    d.nextAttemptAt = null;
-                    if (r.gone()) {
-                        gone.add(d.endpointId);
-                    }
-                    counts[2]++;
-                } else {
-                    // a disabled endpoint's deliveries wait (no next attempt) until it is enabled again
-                    d.nextAttemptAt = endpoint == null || !endpoint.enabled || gone.contains(d.endpointId) ? null
-                            : now.plus(retries.waitAfter(d.attempts, r.retryAfter()));
-                    counts[1]++;
-                }
-            }
-            for (String endpointId : gone) {
-                disable(endpoints.get(endpointId), "the endpoint answered 410 Gone", now);
-            }
-        });
+        int[] counts = QuarkusTransaction.requiringNew().call(() -> recordIn(results, now));
+        count(results, counts);
+    }
+
+    private void count(List<WebhookSender.Result> results, int[] counts) {
         delivered.increment(counts[0]);
         retried.increment(counts[1]);
         failed.increment(counts[2]);
         results.forEach(r -> attemptTime.record(Duration.ofMillis(r.durationMs())));
+    }
+
+    /**
+     * Records outcomes in the caller's transaction, each only if its delivery is still the one
+     * claimed (same attempt number, still pending); answers how many were delivered, retried, failed.
+     */
+    private int[] recordIn(List<WebhookSender.Result> results, Instant now) {
+        int[] counts = new int[3];
+        if (results.isEmpty()) {
+            return counts;
+        }
+        Map<String, WebhookEndpoint> endpoints = endpoints(results.stream().map(r -> r.attempt().endpointId())
+                .distinct().toList());
+        Set<String> gone = new HashSet<>();
+        results.stream().filter(WebhookSender.Result::gone).forEach(r -> gone.add(r.attempt().endpointId()));
+        int[] outcome = new int[results.size()];
+        jdbc(c -> {
+            int[] updated;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE deliveries SET status = ?, attempts_left = ?, "
+                    + "next_attempt_at = ?, last_status_code = ?, last_error = ?, last_duration_ms = ?, delivered_at = ? "
+                    + "WHERE id = ? AND attempts = ? AND status = '" + Delivery.PENDING + "'")) {
+                for (int i = 0; i < results.size(); i++) {
+                    WebhookSender.Result r = results.get(i);
+                    WebhookSender.Attempt a = r.attempt();
+                    int left = a.attemptsLeft() - 1;
+                    String status;
+                    Instant next = null;
+                    if (r.delivered()) {
+                        status = Delivery.DELIVERED;
+                        outcome[i] = 0;
+                    } else if (r.gone() || left <= 0) {
+                        status = Delivery.FAILED;
+                        outcome[i] = 2;
+                    } else {
+                        status = Delivery.PENDING;
+                        WebhookEndpoint endpoint = endpoints.get(a.endpointId());
+                        // a disabled endpoint's deliveries wait (no next attempt) until it is enabled again
+                        if (endpoint != null && endpoint.enabled && !gone.contains(a.endpointId())) {
+                            next = now.plus(retries.waitAfter(a.attempt(), r.retryAfter()));
+                        }
+                        outcome[i] = 1;
+                    }
+                    ps.setString(1, status);
+                    ps.setInt(2, Math.max(0, left));
+                    ps.setObject(3, next == null ? null : at(next));
+                    ps.setObject(4, r.statusCode());
+                    ps.setString(5, r.error());
+                    ps.setInt(6, r.durationMs());
+                    ps.setObject(7, r.delivered() ? at(now) : null);
+                    ps.setLong(8, a.deliveryId());
+                    ps.setInt(9, a.attempt());
+                    ps.addBatch();
+                }
+                updated = ps.executeBatch();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO delivery_attempts (delivery_id, attempt, "
+                    + "started_at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)")) {
+                for (int i = 0; i < results.size(); i++) {
+                    if (updated[i] == 0) {
+                        continue; // deleted, or its lease ran out and another attempt took over
+                    }
+                    WebhookSender.Result r = results.get(i);
+                    ps.setLong(1, r.attempt().deliveryId());
+                    ps.setInt(2, r.attempt().attempt());
+                    ps.setObject(3, at(r.startedAt()));
+                    ps.setObject(4, r.statusCode());
+                    ps.setString(5, r.error());
+                    ps.setInt(6, r.durationMs());
+                    ps.addBatch();
+                    counts[outcome[i]]++;
+                }
+                ps.executeBatch();
+            }
+        });
+        for (String endpointId : gone) {
+            disable(endpoints.get(endpointId), "the endpoint answered 410 Gone", now);
+        }
+        return counts;
     }
 
     /** Turns an endpoint off; its waiting deliveries keep their place until it is enabled again. */
@@ -308,15 +382,12 @@ public class Dispatcher {
                 .setParameter("id", endpoint.id).setParameter("pending", Delivery.PENDING).executeUpdate();
     }
 
-    private DeliveryAttempt attemptRow(WebhookSender.Result r) {
-        DeliveryAttempt a = new DeliveryAttempt();
-        a.deliveryId = r.attempt().deliveryId();
-        a.attempt = r.attempt().attempt();
-        a.startedAt = r.startedAt();
-        a.statusCode = r.statusCode();
-        a.error = r.error();
-        a.durationMs = r.durationMs();
-        return a;
+    private void jdbc(org.hibernate.jdbc.Work work) {
+        em.unwrap(Session.class).doWork(work);
+    }
+
+    private static OffsetDateTime at(Instant t) {
+        return t.atOffset(ZoneOffset.UTC);
     }
 
     private Map<String, WebhookEndpoint> endpoints(List<String> ids) {
@@ -340,11 +411,16 @@ public class Dispatcher {
     }
 
     /**
-     * The background loop: fans out, records finished attempts, and keeps up to
-     * {@code milepost.webhooks.concurrency} attempts in flight, refilling when half have finished.
+     * The background loop. It holds a window of up to {@value #WINDOW_PER_SLOT} x
+     * {@code milepost.webhooks.concurrency} claimed deliveries (queued, in flight, or finished and
+     * not yet recorded), keeps {@code concurrency} attempts in flight, and works in cycles of one
+     * transaction that records the finished attempts and claims as many new ones. A cycle starts
+     * when half the window has finished, when nothing is queued or in flight, or when a finished
+     * attempt has waited {@value #RECORD_DELAY_MS} ms to be recorded.
      */
     private void loop() {
         Instant lastPoll = Instant.MIN;
+        long firstFinishedAt = 0;
         while (running) {
             try {
                 Instant now = stored(clock.instant());
@@ -355,25 +431,23 @@ public class Dispatcher {
                         // next batch
                     }
                 }
-                recordFinished(now);
-                int free = concurrency - inFlight.get();
-                int claimed = 0;
-                if (free >= Math.max(1, concurrency / 2)) {
-                    List<WebhookSender.Attempt> attempts = claim(now, free);
-                    claimed = attempts.size();
-                    for (WebhookSender.Attempt a : attempts) {
-                        inFlight.incrementAndGet();
-                        sender.send(a).whenComplete((result, error) -> {
-                            finished.add(result);
-                            inFlight.decrementAndGet();
-                            signal.wake();
-                        });
+                int done = finished.size();
+                if (done > 0 && firstFinishedAt == 0) {
+                    firstFinishedAt = System.nanoTime();
+                }
+                boolean waitedLongEnough = done > 0 && System.nanoTime() - firstFinishedAt >= RECORD_DELAY_MS * 1_000_000;
+                boolean idle = queued.isEmpty() && inFlight.get() == 0;
+                if (poll || idle || done >= window / 2 || waitedLongEnough) {
+                    firstFinishedAt = 0;
+                    int claimed = cycle(now);
+                    startQueued();
+                    if (claimed > 0 && idle) {
+                        continue; // more may be due
                     }
+                } else {
+                    startQueued();
                 }
-                if (claimed == free && claimed > 0) {
-                    continue;
-                }
-                signal.await(untilNextWork(now));
+                signal.await(finished.isEmpty() ? untilNextWork(now) : Duration.ofMillis(RECORD_DELAY_MS));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -382,7 +456,43 @@ public class Dispatcher {
                 sleep();
             }
         }
+        releaseQueued();
         drainInFlight();
+    }
+
+    /** Records what finished and claims what the window has room for, in one transaction; answers how many were claimed. */
+    private int cycle(Instant now) {
+        List<WebhookSender.Result> done = takeFinished();
+        int room = window - queued.size() - inFlight.get() - finished.size();
+        int[][] counts = new int[1][];
+        List<WebhookSender.Attempt> attempts = QuarkusTransaction.requiringNew().call(() -> {
+            counts[0] = recordIn(done, now);
+            return room > 0 ? claimIn(now, room) : List.<WebhookSender.Attempt>of();
+        });
+        count(done, counts[0]);
+        queued.addAll(attempts);
+        return attempts.size();
+    }
+
+    /** Starts queued attempts while fewer than {@code concurrency} are in flight. */
+    private void startQueued() {
+        while (inFlight.get() < concurrency && !queued.isEmpty()) {
+            WebhookSender.Attempt a = queued.poll();
+            inFlight.incrementAndGet();
+            sender.send(a).whenComplete((result, error) -> {
+                finished.add(result);
+                inFlight.decrementAndGet();
+                signal.wake();
+            });
+        }
+    }
+
+    private List<WebhookSender.Result> takeFinished() {
+        List<WebhookSender.Result> done = new ArrayList<>();
+        for (WebhookSender.Result r; (r = finished.poll()) != null; ) {
+            done.add(r);
+        }
+        return done;
     }
 
     /**
@@ -403,17 +513,25 @@ public class Dispatcher {
         return untilDue.compareTo(MIN_SLEEP) < 0 ? MIN_SLEEP : untilDue.compareTo(pollInterval) < 0 ? untilDue : pollInterval;
     }
 
-    private void recordFinished(Instant now) {
-        List<WebhookSender.Result> done = new ArrayList<>();
-        for (WebhookSender.Result r; (r = finished.poll()) != null; ) {
-            done.add(r);
+    /** At shutdown: hands back claimed attempts that were not started, so any instance can make them at once. */
+    private void releaseQueued() {
+        List<Long> ids = queued.stream().map(WebhookSender.Attempt::deliveryId).toList();
+        queued.clear();
+        if (ids.isEmpty()) {
+            return;
         }
-        record(done, now);
+        try {
+            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("UPDATE deliveries SET attempts = attempts - 1, "
+                    + "next_attempt_at = ?1 WHERE id IN (?2) AND status = 'pending'")
+                    .setParameter(1, stored(clock.instant())).setParameter(2, ids).executeUpdate());
+        } catch (RuntimeException e) {
+            LOG.warn("could not hand back unstarted webhook attempts; they will be made after their lease", e);
+        }
     }
 
     /** At shutdown: lets attempts in flight finish (up to the timeout) and records them. */
     private void drainInFlight() {
-        long deadline = System.nanoTime() + lease.minusSeconds(LEASE_MARGIN_SECONDS).toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (inFlight.get() > 0 && System.nanoTime() < deadline) {
             try {
                 signal.await(Duration.ofMillis(100));
@@ -423,7 +541,7 @@ public class Dispatcher {
             }
         }
         try {
-            recordFinished(clock.instant());
+            record(takeFinished(), stored(clock.instant()));
         } catch (RuntimeException e) {
             LOG.warn("could not record the last webhook attempts; they will be retried after their lease", e);
         }

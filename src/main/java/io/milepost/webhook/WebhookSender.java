@@ -53,9 +53,9 @@ public class WebhookSender {
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMs)));
     }
 
-    /** One attempt to make: which delivery, its attempt number, where to, and what. */
-    public record Attempt(long deliveryId, int attempt, String endpointId, String webhookId, String url,
-                          List<String> secrets, byte[] body) {
+    /** One attempt to make: which delivery, its attempt number and how many it has left (this one included), where to, and what. */
+    public record Attempt(long deliveryId, int attempt, int attemptsLeft, String endpointId, String webhookId,
+                          String url, List<String> secrets, byte[] body) {
     }
 
     /** What an attempt came to: a status code, or an error for attempts that got no answer. */

@@ -196,10 +196,16 @@ public class WebhookService {
     }
 
     private List<DeliveryView.AttemptView> attempts(long deliveryId) {
-        return em.createQuery("from DeliveryAttempt a where a.deliveryId = :id order by a.attempt", DeliveryAttempt.class)
-                .setParameter("id", deliveryId).getResultStream()
-                .map(a -> new DeliveryView.AttemptView(a.attempt, a.startedAt, a.statusCode, a.error, a.durationMs))
-                .toList();
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("SELECT attempt, started_at, status_code, error, duration_ms "
+                + "FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY attempt").setParameter(1, deliveryId)
+                .getResultList();
+        return rows.stream().map(r -> new DeliveryView.AttemptView(((Number) r[0]).intValue(), instant(r[1]),
+                r[2] == null ? null : ((Number) r[2]).intValue(), (String) r[3], ((Number) r[4]).intValue())).toList();
+    }
+
+    private static Instant instant(Object value) {
+        return value instanceof java.time.OffsetDateTime o ? o.toInstant() : (Instant) value;
     }
 
     private WebhookEndpoint find(String id, boolean lock) {

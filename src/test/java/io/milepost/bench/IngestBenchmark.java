@@ -66,8 +66,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(BenchProfile.class)
 class IngestBenchmark {
-    private static final List<String> TABLES = List.of("events", "users", "milestones", "stalls",
-            "actions", "evaluation_failures", "outbox");
     private static final Pattern ACK = Pattern.compile("\"accepted\"\\s*:\\s*(\\d+).*\"duplicates\"\\s*:\\s*(\\d+)");
 
     final int events = Integer.getInteger("bench.events", 50_000);
@@ -576,11 +574,7 @@ class IngestBenchmark {
     }
 
     private void truncate() throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            for (String table : TABLES) {
-                s.execute("TRUNCATE TABLE " + table);
-            }
-        }
+        BenchTables.clear(dataSource);
     }
 
     private long count(String table) throws SQLException {

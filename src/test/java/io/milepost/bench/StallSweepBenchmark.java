@@ -69,8 +69,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(BenchProfile.class)
 class StallSweepBenchmark {
-    private static final List<String> TABLES = List.of("events", "users", "milestones", "stalls", "actions",
-            "evaluation_failures", "outbox");
     private static final Pattern ACK = Pattern.compile("\"accepted\"\\s*:\\s*(\\d+)");
     private static final int PER_REQUEST = 250; // users per request (2 messages each in (s))
 
@@ -383,11 +381,7 @@ class StallSweepBenchmark {
     }
 
     private void truncate() throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            for (String table : TABLES) {
-                s.execute("TRUNCATE TABLE " + table);
-            }
-        }
+        BenchTables.clear(dataSource);
     }
 
     private long count(String sql, Instant... at) throws SQLException {
