@@ -5,7 +5,7 @@ package io.milepost.kpi;
  *
  * @param triggered           firings (a {@code @repeat} action counts each)
  * @param users               distinct users it fired for
- * @param delivered           firings whose message has been handed to delivery
+ * @param delivered           firings whose webhook message at least one endpoint has accepted (2xx)
  * @param nextMilestone       users who, after it fired, reached the milestone after the one they were at
  * @param nextMilestoneShare  nextMilestone / users
  */

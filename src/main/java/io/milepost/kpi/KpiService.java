@@ -95,9 +95,9 @@ public class KpiService {
             reachedByUser.computeIfAbsent((String) r[0], k -> new HashMap<>()).put((String) r[1], (Instant) r[2]);
         }
         Map<String, Long> delivered = new HashMap<>();
-        for (Object[] r : em.createQuery("select o.subject, count(o) from OutboxEntity o, UserEntity u where o.userId = u.id "
-                        + "and o.type = :type and o.dispatchedAt is not null and u.signedUpAt >= :from and u.signedUpAt < :to "
-                        + "group by o.subject", Object[].class)
+        for (Object[] r : em.createQuery("select o.subject, count(distinct o.id) from OutboxEntity o, Delivery d, UserEntity u "
+                        + "where d.messageId = o.id and d.status = 'delivered' and o.userId = u.id and o.type = :type "
+                        + "and u.signedUpAt >= :from and u.signedUpAt < :to group by o.subject", Object[].class)
                 .setParameter("type", Outbox.ACTION_TRIGGERED).setParameter("from", from).setParameter("to", to)
                 .getResultList()) {
             delivered.put((String) r[0], (Long) r[1]);

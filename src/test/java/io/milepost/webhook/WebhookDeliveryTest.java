@@ -128,7 +128,7 @@ class WebhookDeliveryTest {
         register(all, "{}");
         register(exports, "{\"types\":[\"action.triggered\"],\"actions\":[\"suggest_export\"]}");
         String user = newUser("filter");
-        Instant t = Instant.now().minus(Duration.ofHours(1));
+        Instant t = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS);
 
         for (int i = 0; i < 5; i++) {
             sendTrack(user, "search_performed", t.plusSeconds(i));
@@ -142,6 +142,11 @@ class WebhookDeliveryTest {
                 "action.triggered:suggest_lists", "action.triggered:suggest_export")), toAll.toString());
         List<String> toExports = received(exports, user).stream().map(WebhookDeliveryTest::subject).toList();
         assertEquals(List.of("suggest_export"), toExports);
+        // the actions KPI counts a firing as delivered once an endpoint accepted its message
+        String kpis = admin().queryParam("from", t.toString()).queryParam("to", t.plusMillis(1).toString())
+                .get("/v1/kpis/actions").then().statusCode(200).extract().asString();
+        assertEquals(1, JsonPath.from(kpis).getInt("find { it.action == 'suggest_export' }.delivered"), kpis);
+        assertEquals(1, JsonPath.from(kpis).getInt("find { it.action == 'suggest_export' }.triggered"), kpis);
     }
 
     @Test
