@@ -169,34 +169,61 @@ public class Dispatcher {
     /** Writes one delivery per matching endpoint for up to {@value #FANOUT_BATCH} undispatched messages. */
     public int fanOut(Instant at) {
         Instant now = stored(at);
-        return QuarkusTransaction.requiringNew().call(() -> {
-            @SuppressWarnings("unchecked")
-            List<Object[]> rows = em.createNativeQuery("SELECT id, type, subject, user_id, webhook_id FROM outbox "
-                            + "WHERE dispatched_at IS NULL ORDER BY id FETCH FIRST " + FANOUT_BATCH
-                            + " ROWS ONLY FOR UPDATE SKIP LOCKED")
-                    .getResultList();
-            if (rows.isEmpty()) {
-                return 0;
-            }
-            List<WebhookEndpoint> endpoints = em.createQuery("from WebhookEndpoint e where e.enabled = true",
-                    WebhookEndpoint.class).getResultList();
-            List<Long> ids = new ArrayList<>(rows.size());
-            for (Object[] row : rows) {
-                long id = ((Number) row[0]).longValue();
-                ids.add(id);
-                String type = (String) row[1];
-                String subject = (String) row[2];
-                for (WebhookEndpoint endpoint : endpoints) {
-                    if (endpoint.accepts(type, subject)) {
-                        em.persist(newDelivery(id, endpoint.id, row[4] == null ? "msg_" + id : (String) row[4], type,
-                                (String) row[3], subject, now));
-                    }
+        return QuarkusTransaction.requiringNew().call(() -> fanOutIn(now, 0, FANOUT_BATCH)).messages();
+    }
+
+    /** What a fan-out did: messages dispatched, and the new deliveries it claimed for their first attempt. */
+    private record FanOut(int messages, List<WebhookSender.Attempt> claimed) {
+    }
+
+    /**
+     * Fans out up to {@code batch} messages in the caller's transaction. Up to {@code claim} of the new deliveries are written
+     * already claimed for their first attempt (as {@link #claim} would), so that the background loop
+     * sends fresh messages without another round trip; the rest are written due now.
+     */
+    private FanOut fanOutIn(Instant now, int claim, int batch) {
+        @SuppressWarnings("unchecked")
+        // No ORDER BY: with it, H2 reads (and locks) every waiting row before it stops at the batch size.
+        // The index on (dispatched_at, id) hands the rows out oldest first anyway.
+        List<Object[]> rows = em.createNativeQuery("SELECT id, type, subject, user_id, webhook_id"
+                        + (claim > 0 ? ", body" : "") + " FROM outbox WHERE dispatched_at IS NULL "
+                        + "FETCH FIRST " + batch + " ROWS ONLY FOR UPDATE SKIP LOCKED")
+                .getResultList();
+        if (rows.isEmpty()) {
+            return new FanOut(0, List.of());
+        }
+        List<WebhookEndpoint> endpoints = em.createQuery("from WebhookEndpoint e where e.enabled = true",
+                WebhookEndpoint.class).getResultList();
+        List<Long> ids = new ArrayList<>(rows.size());
+        List<WebhookSender.Attempt> claimed = new ArrayList<>();
+        Instant signedAt = clock.instant();
+        for (Object[] row : rows) {
+            long id = ((Number) row[0]).longValue();
+            ids.add(id);
+            String type = (String) row[1];
+            String subject = (String) row[2];
+            String webhookId = row[4] == null ? "msg_" + id : (String) row[4];
+            for (WebhookEndpoint endpoint : endpoints) {
+                if (!endpoint.accepts(type, subject)) {
+                    continue;
+                }
+                Delivery d = newDelivery(id, endpoint.id, webhookId, type, (String) row[3], subject, now);
+                boolean claimIt = claimed.size() < claim;
+                if (claimIt) {
+                    d.attempts = 1;
+                    d.lastAttemptAt = now;
+                    d.nextAttemptAt = now.plus(lease);
+                }
+                em.persist(d);
+                if (claimIt) {
+                    claimed.add(new WebhookSender.Attempt(d.id, 1, d.attemptsLeft, endpoint.id, webhookId, endpoint.url,
+                            endpoint.signingSecrets(signedAt), ((String) row[5]).getBytes(StandardCharsets.UTF_8)));
                 }
             }
-            em.createNativeQuery("UPDATE outbox SET dispatched_at = ?1 WHERE id IN (?2)")
-                    .setParameter(1, now).setParameter(2, ids).executeUpdate();
-            return rows.size();
-        });
+        }
+        em.createNativeQuery("UPDATE outbox SET dispatched_at = ?1 WHERE id IN (?2)")
+                .setParameter(1, now).setParameter(2, ids).executeUpdate();
+        return new FanOut(rows.size(), claimed);
     }
 
     /**
@@ -234,8 +261,9 @@ public class Dispatcher {
         }
         List<Due> due = new ArrayList<>(limit);
         jdbc(c -> {
+            // No ORDER BY, as in the fan-out: the index on next_attempt_at gives the earliest first.
             try (PreparedStatement ps = c.prepareStatement("SELECT id, attempts, attempts_left, endpoint_id, webhook_id, "
-                    + "message_id FROM deliveries WHERE next_attempt_at <= ? ORDER BY next_attempt_at FETCH FIRST "
+                    + "message_id FROM deliveries WHERE next_attempt_at <= ? FETCH FIRST "
                     + limit + " ROWS ONLY FOR UPDATE SKIP LOCKED")) {
                 ps.setObject(1, at(now));
                 try (ResultSet rs = ps.executeQuery()) {
@@ -421,15 +449,13 @@ public class Dispatcher {
     private void loop() {
         Instant lastPoll = Instant.MIN;
         long firstFinishedAt = 0;
+        boolean outboxWaiting = false;
         while (running) {
             try {
                 Instant now = stored(clock.instant());
-                boolean poll = signal.takeOutboxWritten() || !now.isBefore(lastPoll.plus(pollInterval));
-                if (poll) {
+                if (signal.takeOutboxWritten() || !now.isBefore(lastPoll.plus(pollInterval))) {
                     lastPoll = now;
-                    while (fanOut(now) == FANOUT_BATCH) {
-                        // next batch
-                    }
+                    outboxWaiting = true;
                 }
                 int done = finished.size();
                 if (done > 0 && firstFinishedAt == 0) {
@@ -437,17 +463,19 @@ public class Dispatcher {
                 }
                 boolean waitedLongEnough = done > 0 && System.nanoTime() - firstFinishedAt >= RECORD_DELAY_MS * 1_000_000;
                 boolean idle = queued.isEmpty() && inFlight.get() == 0;
-                if (poll || idle || done >= window / 2 || waitedLongEnough) {
+                if (idle || done >= window / 2 || waitedLongEnough || (outboxWaiting && room() >= window / 2)) {
                     firstFinishedAt = 0;
-                    int claimed = cycle(now);
+                    Cycle cycle = cycle(now, outboxWaiting);
+                    outboxWaiting = cycle.outboxFull();
                     startQueued();
-                    if (claimed > 0 && idle) {
-                        continue; // more may be due
+                    if (idle && (cycle.claimed() > 0 || outboxWaiting)) {
+                        continue; // more may be waiting
                     }
                 } else {
                     startQueued();
                 }
-                signal.await(finished.isEmpty() ? untilNextWork(now) : Duration.ofMillis(RECORD_DELAY_MS));
+                signal.await(!finished.isEmpty() ? Duration.ofMillis(RECORD_DELAY_MS)
+                        : outboxWaiting ? pollInterval : untilNextWork(now));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -460,18 +488,42 @@ public class Dispatcher {
         drainInFlight();
     }
 
-    /** Records what finished and claims what the window has room for, in one transaction; answers how many were claimed. */
-    private int cycle(Instant now) {
+    /** What a cycle did: attempts claimed (due deliveries and fresh messages), and whether the outbox may hold more. */
+    private record Cycle(int claimed, boolean outboxFull) {
+    }
+
+    /**
+     * One transaction: records what finished, claims due deliveries the window has room for, and
+     * (when the outbox has news) fans out as many fresh messages as there is still room for,
+     * claiming their first attempts on the way; queues everything claimed.
+     */
+    private Cycle cycle(Instant now, boolean fanOut) {
         List<WebhookSender.Result> done = takeFinished();
-        int room = window - queued.size() - inFlight.get() - finished.size();
+        int room = room();
         int[][] counts = new int[1][];
+        boolean[] full = new boolean[1];
         List<WebhookSender.Attempt> attempts = QuarkusTransaction.requiringNew().call(() -> {
             counts[0] = recordIn(done, now);
-            return room > 0 ? claimIn(now, room) : List.<WebhookSender.Attempt>of();
+            List<WebhookSender.Attempt> claimed = new ArrayList<>(room > 0 ? claimIn(now, room) : List.of());
+            int left = room - claimed.size();
+            if (fanOut) {
+                // with no room left, a batch of messages is still fanned out as due deliveries, so a
+                // full window never holds the outbox back
+                int batch = Math.min(FANOUT_BATCH, Math.max(left, 1));
+                FanOut fanned = fanOutIn(now, left, batch);
+                claimed.addAll(fanned.claimed());
+                full[0] = fanned.messages() == batch;
+            }
+            return claimed;
         });
         count(done, counts[0]);
         queued.addAll(attempts);
-        return attempts.size();
+        return new Cycle(attempts.size(), full[0]);
+    }
+
+    /** How many more deliveries the window can hold. */
+    private int room() {
+        return Math.max(0, window - queued.size() - inFlight.get() - finished.size());
     }
 
     /** Starts queued attempts while fewer than {@code concurrency} are in flight. */
