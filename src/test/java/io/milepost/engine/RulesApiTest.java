@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,6 @@ import org.junit.jupiter.api.Test;
 @TestProfile(RulesApiTest.CopiedRules.class)
 class RulesApiTest {
     static final Path dir = Path.of("target/test-rules/rules-api").toAbsolutePath();
-
     public static class CopiedRules implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -93,5 +93,25 @@ class RulesApiTest {
         Files.delete(dir.resolve("extra.drl"));
         admin().post("/v1/rules/reload").then().statusCode(200).body("rules.name", not(hasItem("Extra")))
                 .body("version", equalTo(before));
+    }
+
+    @Test
+    void shouldShowWhichFilesEachLoadAddedChangedOrRemoved() throws IOException {
+        Path extra = dir.resolve("history.drl");
+        Files.writeString(extra, "package rules;\nrule \"History A\" when Activity( event == \"a\" ) then trigger(\"a\"); end\n");
+        admin().post("/v1/rules/reload").then().statusCode(200)
+                .body("history[0].filesChanged.added", equalTo(List.of("history.drl")))
+                .body("history[0].filesChanged.changed", hasSize(0))
+                .body("history[0].filesChanged.removed", hasSize(0));
+        Files.writeString(extra, "package rules;\nrule \"History B\" when Activity( event == \"b\" ) then trigger(\"b\"); end\n");
+        admin().post("/v1/rules/reload").then().statusCode(200)
+                .body("history[0].filesChanged.added", hasSize(0))
+                .body("history[0].filesChanged.changed", equalTo(List.of("history.drl")));
+        admin().post("/v1/rules/reload").then().statusCode(200)
+                .body("history[0].filesChanged.changed", hasSize(0));
+        Files.delete(extra);
+        admin().post("/v1/rules/reload").then().statusCode(200)
+                .body("history[0].filesChanged.removed", equalTo(List.of("history.drl")))
+                .body("history[3].filesChanged.added", equalTo(List.of("history.drl")));
     }
 }
