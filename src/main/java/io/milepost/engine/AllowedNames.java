@@ -19,7 +19,8 @@ final class AllowedNames {
     /** Why a type outside the allowance is refused (said to rule authors). */
     static final String TYPES = "only the fact model, java.time, java.util collections, Math and String may be used";
     /** Why a member that reaches into the platform is refused. */
-    static final String INTERNALS = "reflection, class loaders, threads, processes and the rule engine's internals are off limits";
+    static final String INTERNALS =
+            "reflection, class loaders, threads, processes and the rule engine's internals are off limits";
 
     /** The fact model and its helpers. */
     static final List<Class<?>> FACTS = List.of(User.class, Activity.class, Event.class, Milestone.class, Stalled.class,

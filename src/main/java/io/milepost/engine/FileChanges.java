@@ -32,7 +32,8 @@ public record FileChanges(List<String> added, List<String> changed, List<String>
     static FileChanges between(Map<String, String> before, Map<String, String> after) {
         return new FileChanges(
                 after.keySet().stream().filter(f -> !before.containsKey(f)).sorted().toList(),
-                after.keySet().stream().filter(f -> before.containsKey(f) && !before.get(f).equals(after.get(f))).sorted().toList(),
+                after.keySet().stream().filter(f -> before.containsKey(f) && !before.get(f).equals(after.get(f)))
+                        .sorted().toList(),
                 before.keySet().stream().filter(f -> !after.containsKey(f)).sorted().toList());
     }
 }

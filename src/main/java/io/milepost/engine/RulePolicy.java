@@ -80,27 +80,37 @@ public final class RulePolicy {
         return problems;
     }
 
-    /** Names the rule set declares itself (types, enums, windows, functions, globals), usable as names. */
-    private record Declared(Set<String> simple, Set<String> qualified) {
+    /**
+     * Names the rule set declares itself (types, enums, windows, functions, globals): usable by
+     * their simple name in files of the same package, types also by their qualified name.
+     */
+    private record Declared(Map<String, Set<String>> simpleByPackage, Set<String> qualified) {
+        boolean simple(String pkg, String name) {
+            return simpleByPackage.getOrDefault(packageKey(pkg), Set.of()).contains(name);
+        }
+    }
+
+    private static String packageKey(String pkg) {
+        return pkg == null ? "" : pkg;
     }
 
     private Declared declared(Iterable<PackageDescr> packages) {
-        Set<String> simple = new HashSet<>();
+        Map<String, Set<String>> simple = new HashMap<>();
         Set<String> qualified = new HashSet<>();
         for (PackageDescr pkg : packages) {
-            List<String> types = new ArrayList<>();
-            pkg.getClassAndEnumDeclarationDescrs().stream().map(AbstractClassTypeDeclarationDescr::getTypeName).forEach(types::add);
+            String name = packageKey(pkg.getName());
+            Set<String> names = simple.computeIfAbsent(name, k -> new HashSet<>());
+            for (AbstractClassTypeDeclarationDescr type : pkg.getClassAndEnumDeclarationDescrs()) {
+                if (isNewName(name, type.getTypeName())) {
+                    names.add(type.getTypeName());
+                    qualified.add(name.isEmpty() ? type.getTypeName() : name + "." + type.getTypeName());
+                }
+            }
             List<String> others = new ArrayList<>();
             pkg.getWindowDeclarations().stream().map(WindowDeclarationDescr::getName).forEach(others::add);
             pkg.getFunctions().stream().map(FunctionDescr::getName).forEach(others::add);
             pkg.getGlobals().stream().map(GlobalDescr::getIdentifier).forEach(others::add);
-            for (String name : types) {
-                if (isNewName(pkg.getName(), name)) {
-                    simple.add(name);
-                    qualified.add(pkg.getName() == null || pkg.getName().isEmpty() ? name : pkg.getName() + "." + name);
-                }
-            }
-            others.stream().filter(n -> isNewName(pkg.getName(), n)).forEach(simple::add);
+            others.stream().filter(n -> isNewName(name, n)).forEach(names::add);
         }
         return new Declared(simple, qualified);
     }
@@ -115,7 +125,7 @@ public final class RulePolicy {
             return false;
         }
         return !classExists("java.lang." + name) && !classExists("java.util." + name) && !classExists("java.time." + name)
-                && (pkg == null || pkg.isEmpty() || !classExists(pkg + "." + name));
+                && (pkg.isEmpty() || !classExists(pkg + "." + name));
     }
 
     private boolean classExists(String name) {
@@ -134,38 +144,41 @@ public final class RulePolicy {
         private final RuleSource source;
         private final String text;
         private final PackageDescr pkg;
+        private final String packageName;
         private final Declared declared;
         private final List<RuleProblem> problems;
         private final Set<String> imported = new HashSet<>();
         private final Set<String> wildcards = new HashSet<>();
-        /** Statements checked as declarations ([start, end] offsets), and single names that are not references. */
+        /** Statements checked as declarations, as [start, end] offsets. */
         private final List<int[]> declarations = new ArrayList<>();
+        /** Offsets of names that refer to nothing: rule names, enum literals. */
         private final Set<Integer> notReferences = new HashSet<>();
 
         FileCheck(RuleSource source, PackageDescr pkg, Declared declared, List<RuleProblem> problems) {
             this.source = source;
             this.text = source.compiled();
             this.pkg = pkg;
+            this.packageName = packageKey(pkg.getName());
             this.declared = declared;
             this.problems = problems;
         }
 
         void run() {
             for (ImportDescr i : pkg.getImports()) {
-                declaration(i);
+                declaration(i, "import");
                 importType(i);
             }
             for (FunctionImportDescr i : pkg.getFunctionImports()) {
-                declaration(i);
+                declaration(i, "import");
                 importMember(i);
             }
             for (AccumulateImportDescr i : pkg.getAccumulateImports()) {
-                declaration(i);
-                refuse(i.getStartCharacter(), "accumulate " + i.getTarget(),
-                        "only Drools' built-in accumulate functions (sum, count, min, max, average, collectList, collectSet) may be used");
+                declaration(i, "import");
+                refuse(i.getStartCharacter(), "accumulate " + i.getTarget(), "only Drools' built-in accumulate functions "
+                        + "(sum, count, min, max, average, collectList, collectSet) may be used");
             }
             for (GlobalDescr g : pkg.getGlobals()) {
-                declaration(g);
+                declaration(g, "global");
                 int at = g.getStartCharacter() < 0 ? 0 : g.getStartCharacter();
                 int typeAt = text.indexOf(g.getType(), at);
                 typeReferences(g.getType(), typeAt < 0 ? at : typeAt);
@@ -184,16 +197,22 @@ public final class RulePolicy {
             scan();
         }
 
-        private void declaration(BaseDescr d) {
-            if (d.getStartCharacter() >= 0) {
-                int end = Math.max(d.getEndCharacter(), d.getStartCharacter());
-                declarations.add(new int[] {d.getStartCharacter(), end});
+        /**
+         * A statement checked from its descriptor ({@code import ...}, {@code global ...}): its names
+         * are not scanned again. Only the statement's own line is trusted to be it.
+         */
+        private void declaration(BaseDescr d, String keyword) {
+            int start = d.getStartCharacter();
+            if (start >= 0 && text.startsWith(keyword, start)) {
+                int lineEnd = text.indexOf('\n', start);
+                int end = Math.min(Math.max(d.getEndCharacter(), start), lineEnd < 0 ? text.length() : lineEnd);
+                declarations.add(new int[] {start, end});
             }
         }
 
-        /** The name token after the keyword at {@code keywordAt} ({@code rule X}, {@code query X}) names, not refers. */
+        /** The name after {@code rule} or {@code query} at {@code keywordAt} names the rule; it refers to nothing. */
         private void nameAfter(int keywordAt) {
-            if (keywordAt < 0) {
+            if (keywordAt < 0 || !text.startsWith("rule", keywordAt) && !text.startsWith("query", keywordAt)) {
                 return;
             }
             int i = keywordAt;
@@ -240,8 +259,8 @@ public final class RulePolicy {
         private void dialect(AttributeDescr attribute) {
             String value = RuleCompiler.text(attribute.getValue());
             if (DIALECT.equals(attribute.getName()) && !"java".equals(value)) {
-                problems.add(source.problemAt(Math.max(0, attribute.getStartCharacter()),
-                        "dialect \"" + value + "\" is not allowed in rules: consequences are checked as Java, the default dialect"));
+                problems.add(source.problemAt(Math.max(0, attribute.getStartCharacter()), "dialect \"" + value
+                        + "\" is not allowed in rules: consequences are checked as Java, the default dialect"));
             }
         }
 
@@ -273,7 +292,8 @@ public final class RulePolicy {
                 first = 2;
             }
             for (CodeScanner.Chain chain : chains.subList(first, chains.size())) {
-                if (!inDeclaration(chain.offset()) && !notReferences.contains(chain.offset())) {
+                boolean name = chain.parts().size() == 1 && notReferences.contains(chain.offset());
+                if (!inDeclaration(chain.offset()) && !name) {
                     reference(chain);
                 }
             }
@@ -287,18 +307,18 @@ public final class RulePolicy {
         private void reference(CodeScanner.Chain chain) {
             List<String> parts = chain.parts();
             String root = parts.get(0);
-            if (chain.member() || root.startsWith("$")) {
-                members(parts, chain.offsets(), chain.member() ? 0 : 1);
+            if (chain.member()) {
+                members(parts, chain.offsets(), 0);
             } else if (AllowedNames.isEngine(root)) {
                 refuse(chain.offset(), shown(parts, 1), AllowedNames.INTERNALS);
             } else if (root.equals("import")) {
                 refuse(chain.offset(), root, "imports go at the top of the file, not inside rule code");
-            } else if (Character.isLowerCase(root.charAt(0))) {
-                String lowercaseClass = typeIndex(parts) > 0 ? null : lowercaseClass(parts);
+            } else if (Character.isLowerCase(root.charAt(0)) || root.startsWith("$")) {
+                String hidden = typeIndex(parts) > 0 ? null : hiddenClass(parts);
                 if (typeIndex(parts) > 0) {
                     qualifiedReference(parts, chain.offset(), chain.offsets());
-                } else if (lowercaseClass != null) {
-                    refuse(chain.offset(), lowercaseClass, AllowedNames.TYPES);
+                } else if (hidden != null) {
+                    refuse(chain.offset(), hidden, AllowedNames.TYPES);
                 } else {
                     members(parts, chain.offsets(), 0);
                 }
@@ -342,19 +362,24 @@ public final class RulePolicy {
             }
         }
 
-        /** The index of the first part that is not a package name (does not start lower case), or -1. */
+        /** The index of the first part that is no package or variable name (starts neither lower case nor with $), or -1. */
         private static int typeIndex(List<String> parts) {
             for (int i = 0; i < parts.size(); i++) {
-                if (!Character.isLowerCase(parts.get(i).charAt(0))) {
+                char first = parts.get(i).charAt(0);
+                if (!Character.isLowerCase(first) && first != '$') {
                     return i;
                 }
             }
             return -1;
         }
 
-        /** A class with a lower-case name that an all-lower-case chain reaches (e.g. {@code a.b.c.run()}), or null. */
-        private String lowercaseClass(List<String> parts) {
-            if (pkg.getName() != null && !pkg.getName().isEmpty() && classExists(pkg.getName() + "." + parts.get(0))) {
+        /**
+         * A class that a chain of lower-case (or $) names reaches although it looks like variables and
+         * properties: {@code a.b.c.run()} with a class {@code a.b.c}, or {@code c.run()} with a class
+         * {@code c} in the rules' package. Null when there is none.
+         */
+        private String hiddenClass(List<String> parts) {
+            if (!packageName.isEmpty() && classExists(packageName + "." + parts.get(0))) {
                 return parts.get(0);
             }
             for (int i = 2; i <= parts.size(); i++) {
@@ -366,12 +391,20 @@ public final class RulePolicy {
             return null;
         }
 
+        /**
+         * Whether a simple type name is allowed here. Java resolves a simple name to a class of the
+         * file's own package before the {@code java.lang}, {@code java.util} and {@code java.time}
+         * wildcards, so such a class would stand in for the allowed one.
+         */
         private boolean allowsSimple(String name) {
-            if (AllowedNames.isImplicitType(name) || declared.simple().contains(name) || imported.contains(name)) {
+            if (imported.contains(name) || declared.simple(packageName, name)) {
                 return true;
             }
-            return wildcards.stream().anyMatch(scope -> AllowedNames.isAllowedType(scope + "." + name)
-                    && classExists(scope + "." + name) && !classExists("java.lang." + name));
+            if (!packageName.isEmpty() && classExists(packageName + "." + name)) {
+                return false;
+            }
+            return AllowedNames.isImplicitType(name) || wildcards.stream().anyMatch(scope -> classExists(scope + "." + name)
+                    && AllowedNames.isAllowedType(scope + "." + name) && !classExists("java.lang." + name));
         }
 
         private boolean allowsQualified(String name) {

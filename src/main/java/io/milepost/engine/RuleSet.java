@@ -105,16 +105,16 @@ public class RuleSet {
         try {
             files = readFiles();
         } catch (UncheckedIOException e) {
-            return record(null, List.of(new RuleProblem(dir().toString(), 0, 0, "cannot read rules folder: " + e.getMessage())),
-                    FileChanges.NONE);
+            return record(null, List.of(new RuleProblem(dir().toString(), 0, 0,
+                    "cannot read rules folder: " + e.getMessage())), FileChanges.NONE);
         }
         lastSeen = files;
         Map<String, String> hashes = FileChanges.hashes(files);
         FileChanges changes = FileChanges.between(lastHashes, hashes);
         lastHashes = hashes;
         if (files.isEmpty()) {
-            return record(null, List.of(new RuleProblem(dir().toString(), 0, 0, "no rule files (*.drl, *.dslr) in the rules folder")),
-                    changes);
+            return record(null, List.of(new RuleProblem(dir().toString(), 0, 0,
+                    "no rule files (*.drl, *.dslr) in the rules folder")), changes);
         }
         RuleCompiler.Result result = compiler.compile(files);
         if (result.ok()) {

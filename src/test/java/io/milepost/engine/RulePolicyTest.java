@@ -107,6 +107,38 @@ class RulePolicyTest {
                         declare System
                         end
                         """, 3, 9, "System", TYPES),
+                refused("a declared type that is a class of its package already", """
+                        package org.h2.tools;
+
+                        declare Server
+                        end
+
+                        rule "Open a port"
+                        when
+                        then
+                            Server.createTcpServer("-tcpAllowOthers").start();
+                        end
+                        """, 3, 9, "Server", TYPES),
+                refused("a class of the rules' package standing in for an allowed name", """
+                        package org.hibernate.mapping;
+
+                        rule "Shadowed"
+                        when
+                        then
+                            List.of("a");
+                        end
+                        """, 6, 5, "List.of", TYPES),
+                refused("a class with a lower-case name", consequence("new org.postgresql.translation.messages_de();"),
+                        7, 9, "org.postgresql.translation.messages_de", TYPES),
+                refused("a class with a lower-case name in the rules' package", """
+                        package org.postgresql.translation;
+
+                        rule "Lower case"
+                        when
+                        then
+                            new messages_de().getKeys();
+                        end
+                        """, 6, 9, "messages_de", TYPES),
                 refused("a disallowed call hidden in an eval", """
                         package rules;
 
