@@ -91,7 +91,7 @@ final class CodeScanner {
                 pos += 3;
             } else if (c == '"' || c == '\'') {
                 skipLiteral(c);
-            } else if (Character.isJavaIdentifierStart(c)) {
+            } else if (Character.isJavaIdentifierStart(text.codePointAt(pos))) {
                 String name = name();
                 tokens.add(new Token(name.isEmpty() ? Kind.OTHER : Kind.NAME, name, start));
             } else if (Character.isDigit(c)) {
@@ -111,7 +111,7 @@ final class CodeScanner {
 
     /** {@code ?.} followed by a name is member access; followed by a digit it is {@code ? .5}. */
     private boolean startsMember(String op) {
-        return text.startsWith(op, pos) && pos + 2 < end && Character.isJavaIdentifierStart(text.charAt(pos + 2));
+        return text.startsWith(op, pos) && pos + 2 < end && Character.isJavaIdentifierStart(text.codePointAt(pos + 2));
     }
 
     /** A string or character literal (MVEL allows several characters between single quotes, and line breaks). */
@@ -123,15 +123,15 @@ final class CodeScanner {
         pos++;
     }
 
-    /** A name, without the characters Java ignores inside identifiers (a soft hyphen inside {@code System} changes nothing). */
+    /** A name, without the characters Java ignores in names (a soft hyphen inside {@code System} changes nothing). */
     private String name() {
         StringBuilder name = new StringBuilder();
-        while (pos < end && Character.isJavaIdentifierPart(text.charAt(pos))) {
-            char c = text.charAt(pos);
+        while (pos < end && Character.isJavaIdentifierPart(text.codePointAt(pos))) {
+            int c = text.codePointAt(pos);
             if (!Character.isIdentifierIgnorable(c)) {
-                name.append(c);
+                name.appendCodePoint(c);
             }
-            pos++;
+            pos += Character.charCount(c);
         }
         return name.toString();
     }
