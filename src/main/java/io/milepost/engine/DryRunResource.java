@@ -109,7 +109,8 @@ public class DryRunResource {
         }
         RuleCompiler.Result result = rules.compileDraft(drafts, false);
         if (!result.ok()) {
-            throw new ApiException(422, "invalid_rules", "the draft rules do not compile", result.problems());
+            throw new ApiException(422, "invalid_rules", "the draft rules were refused (details: file, line, column, message)",
+                    result.problems());
         }
         return result.book();
     }

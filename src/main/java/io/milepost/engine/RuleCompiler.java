@@ -28,20 +28,12 @@ import org.kie.api.io.ResourceType;
 
 /**
  * Compiles rule files (DRL, DSLR with their DSL) into a {@link RuleBook} at run time with
- * drools-mvel. Pure: it reads nothing from disk and keeps no state but a build counter.
+ * drools-mvel, after the {@link RulePolicy} has found nothing outside the fact model in them.
+ * Pure: it reads nothing from disk and keeps no state but a build counter.
  */
 public final class RuleCompiler {
 
-    /** Prepended to every rule file, on the package line when there is one, so line numbers stay true. */
-    static final String HEADER = "import io.milepost.facts.User; import io.milepost.facts.Activity; "
-            + "import io.milepost.facts.Event; import io.milepost.facts.Milestone; import io.milepost.facts.Stalled; "
-            + "import java.util.*; import java.time.*; "
-            + "import function io.milepost.facts.Helpers.reach; import function io.milepost.facts.Helpers.trigger; ";
-
     private static final String RESOURCE_DIR = "src/main/resources/milepost/";
-    private static final Pattern PACKAGE_LINE = Pattern.compile("^\\s*package\\s+[\\w.]+\\s*;?[ \\t]*", Pattern.MULTILINE);
-    private static final Pattern MILESTONE_META = Pattern.compile("@milestone(\\s*\\()");
-    private static final String MILESTONE_KEY = "milestone_";
     private static final Pattern MESSAGE_POSITION = Pattern.compile("\\[(\\d+):(-?\\d+)\\]|Line (\\d+):(\\d+)");
     private static final AtomicLong BUILDS = new AtomicLong();
     private static final Object LOCK = new Object();
@@ -64,9 +56,17 @@ public final class RuleCompiler {
         return name.endsWith(".drl") || name.endsWith(".dslr") || name.endsWith(".dsl");
     }
 
+    /** Checks the files against the rule policy, then compiles them; any problem means no rule book. */
     public Result compile(Map<String, String> files) {
         Map<String, String> sorted = new TreeMap<>(files);
         List<RuleProblem> problems = new ArrayList<>();
+        Map<String, RuleSource> sources = sources(sorted, problems);
+        if (problems.isEmpty()) {
+            problems.addAll(new RulePolicy(classLoader).check(List.copyOf(sources.values())));
+        }
+        if (!problems.isEmpty()) {
+            return new Result(null, problems);
+        }
         KieBase kieBase;
         KieServices ks = KieServices.Factory.get();
         // Drools' builder is not safe to run concurrently with itself (shared module registry).
@@ -74,16 +74,14 @@ public final class RuleCompiler {
             ReleaseId releaseId = ks.newReleaseId("io.milepost.rules", "ruleset-" + BUILDS.incrementAndGet(), "1.0.0");
             KieFileSystem kfs = ks.newKieFileSystem();
             kfs.generateAndWritePomXML(releaseId);
-            for (Map.Entry<String, String> file : sorted.entrySet()) {
-                String name = file.getKey();
-                String text = name.endsWith(".dsl") ? file.getValue() : withHeader(file.getValue());
-                kfs.write(ks.getResources().newByteArrayResource(text.getBytes(StandardCharsets.UTF_8))
-                        .setSourcePath(RESOURCE_DIR + name)
-                        .setResourceType(resourceType(name)));
+            for (RuleSource source : sources.values()) {
+                kfs.write(ks.getResources().newByteArrayResource(source.compiled().getBytes(StandardCharsets.UTF_8))
+                        .setSourcePath(RESOURCE_DIR + source.file())
+                        .setResourceType(ResourceType.DRL));
             }
             KieBuilder builder = ks.newKieBuilder(kfs, classLoader).buildAll();
             for (Message m : builder.getResults().getMessages(Message.Level.ERROR)) {
-                RuleProblem p = toProblem(m, sorted);
+                RuleProblem p = toProblem(m, sources);
                 if (!p.message().startsWith("Parser returned a null Package")
                         || problems.stream().noneMatch(q -> q.file().equals(p.file()))) {
                     problems.add(p);
@@ -172,23 +170,21 @@ public final class RuleCompiler {
         return result;
     }
 
-    static String withHeader(String original) {
-        // Drools resolves a rule annotation's name as a type: "@milestone" finds the imported
-        // Milestone fact class, is refused as an annotation, and leaves "Milestone" unresolvable
-        // for the package. Renaming the key keeps the author's spelling working.
-        String text = MILESTONE_META.matcher(original).replaceAll("@" + MILESTONE_KEY + "$1");
-        Matcher m = PACKAGE_LINE.matcher(text);
-        if (m.find()) {
-            String pkg = m.group().trim();
-            String sep = pkg.endsWith(";") ? " " : "; ";
-            return text.substring(0, m.start()) + pkg + sep + HEADER + text.substring(m.end());
+    /**
+     * The DRL files as they are compiled: each {@code .dslr} expanded with the {@code .dsl} files
+     * (which are not compiled themselves), every file with the header of imports.
+     */
+    private static Map<String, RuleSource> sources(Map<String, String> files, List<RuleProblem> problems) {
+        DslExpansion dsl = DslExpansion.of(files, problems);
+        Map<String, RuleSource> sources = new LinkedHashMap<>();
+        for (Map.Entry<String, String> file : files.entrySet()) {
+            String name = file.getKey();
+            if (!name.endsWith(".dsl")) {
+                String drl = name.endsWith(".dslr") ? dsl.expand(name, file.getValue(), problems) : file.getValue();
+                sources.put(name, RuleSource.of(name, file.getValue(), drl));
+            }
         }
-        return HEADER + "\n" + text;
-    }
-
-    /** Lines the header added before the author's first line (reported positions are shifted back). */
-    static int headerLines(String original) {
-        return PACKAGE_LINE.matcher(original).find() ? 0 : 1;
+        return sources;
     }
 
     private static String fileOf(Rule rule) {
@@ -203,7 +199,7 @@ public final class RuleCompiler {
         return i >= 0 ? path.substring(i + "milepost/".length()) : path;
     }
 
-    private static RuleProblem toProblem(Message m, Map<String, String> files) {
+    private static RuleProblem toProblem(Message m, Map<String, RuleSource> sources) {
         String file = m.getPath() == null ? "?" : relative(m.getPath());
         int line = m.getLine();
         int column = m.getColumn();
@@ -213,7 +209,7 @@ public final class RuleCompiler {
             line = Integer.parseInt(pos.group(1) != null ? pos.group(1) : pos.group(3));
             column = Math.max(0, Integer.parseInt(pos.group(2) != null ? pos.group(2) : pos.group(4)));
         }
-        int shift = files.containsKey(file) ? headerLines(files.get(file)) : 0;
+        int shift = sources.containsKey(file) ? sources.get(file).addedLines() : 0;
         line = Math.max(0, line - shift);
         // Drools' parser sometimes appends its own stack trace: keep the first line.
         int cut = text.indexOf(" Exception: ");
@@ -225,18 +221,8 @@ public final class RuleCompiler {
         return new RuleProblem(file, line, Math.max(column, 0), text);
     }
 
-    private static ResourceType resourceType(String name) {
-        if (name.endsWith(".dslr")) {
-            return ResourceType.DSLR;
-        }
-        if (name.endsWith(".dsl")) {
-            return ResourceType.DSL;
-        }
-        return ResourceType.DRL;
-    }
-
     private static String milestoneOf(Map<String, Object> meta) {
-        return text(meta.containsKey(MILESTONE_KEY) ? meta.get(MILESTONE_KEY) : meta.get("milestone"));
+        return text(meta.containsKey(RuleSource.MILESTONE_KEY) ? meta.get(RuleSource.MILESTONE_KEY) : meta.get("milestone"));
     }
 
     static String text(Object value) {

@@ -22,16 +22,20 @@ import org.jboss.logging.Logger;
 
 /**
  * The rules in force: compiled from {@code milepost.rules.dir} at startup, recompiled when a file
- * changes (or on demand), and swapped in only when the new set compiles. Evaluations take the
- * current {@link RuleBook} once and keep it, so a reload never changes rules under a request.
+ * changes (or on demand), and swapped in only when the new set passes the {@link RulePolicy} and
+ * compiles. Evaluations take the current {@link RuleBook} once and keep it, so a reload never
+ * changes rules under a request.
  */
 @ApplicationScoped
 public class RuleSet {
     private static final Logger LOG = Logger.getLogger(RuleSet.class);
     private static final int HISTORY = 10;
 
-    /** One load attempt, for {@code GET /v1/rules}. */
-    public record Load(Instant at, String version, boolean ok, List<RuleProblem> problems) {
+    /**
+     * One load attempt, for {@code GET /v1/rules}: when, the version it loaded (null when it did
+     * not), its problems, and which files it saw added, changed or removed since the attempt before.
+     */
+    public record Load(Instant at, String version, boolean ok, List<RuleProblem> problems, FileChanges filesChanged) {
     }
 
     private final MilepostConfig config;
@@ -40,6 +44,8 @@ public class RuleSet {
     private final Deque<Load> history = new ArrayDeque<>();
     private volatile List<RuleProblem> problems = List.of();
     private volatile Map<String, String> lastSeen = Map.of();
+    /** Content hashes of the files the last load attempt read. */
+    private Map<String, String> lastHashes = Map.of();
 
     public RuleSet(MilepostConfig config) {
         this.config = config;
@@ -99,29 +105,33 @@ public class RuleSet {
         try {
             files = readFiles();
         } catch (UncheckedIOException e) {
-            Load load = record(null, List.of(new RuleProblem(dir().toString(), 0, 0, "cannot read rules folder: " + e.getMessage())));
-            return load;
+            return record(null, List.of(new RuleProblem(dir().toString(), 0, 0,
+                    "cannot read rules folder: " + e.getMessage())), FileChanges.NONE);
         }
         lastSeen = files;
+        Map<String, String> hashes = FileChanges.hashes(files);
+        FileChanges changes = FileChanges.between(lastHashes, hashes);
+        lastHashes = hashes;
         if (files.isEmpty()) {
-            return record(null, List.of(new RuleProblem(dir().toString(), 0, 0, "no rule files (*.drl, *.dslr) in the rules folder")));
+            return record(null, List.of(new RuleProblem(dir().toString(), 0, 0,
+                    "no rule files (*.drl, *.dslr) in the rules folder")), changes);
         }
         RuleCompiler.Result result = compiler.compile(files);
         if (result.ok()) {
             current.set(result.book());
             LOG.infof("rules %s loaded: %d files, %d rules, %d milestones", result.book().version(),
                     result.book().files().size(), result.book().rules().size(), result.book().milestones().size());
-            return record(result.book().version(), List.of());
+            return record(result.book().version(), List.of(), changes);
         }
         for (RuleProblem p : result.problems()) {
             LOG.errorf("rules not loaded: %s:%d:%d %s", p.file(), p.line(), p.column(), p.message());
         }
-        return record(null, result.problems());
+        return record(null, result.problems(), changes);
     }
 
-    private Load record(String version, List<RuleProblem> found) {
+    private Load record(String version, List<RuleProblem> found, FileChanges changes) {
         problems = List.copyOf(found);
-        Load load = new Load(Instant.now(), version, version != null, problems);
+        Load load = new Load(Instant.now(), version, version != null, problems, changes);
         history.addFirst(load);
         while (history.size() > HISTORY) {
             history.removeLast();

@@ -43,6 +43,13 @@ class RuleCompilerTest {
     }
 
     @Test
+    void shouldKeepLineNumbersOfAFileThatStartsWithBlankLines() {
+        RuleCompiler.Result r = compiler.compile(Map.of("blank.drl",
+                "\n\npackage rules;\n\nrule \"broken\"\nwhen\n    Activity( nosuchfield == 1 )\nthen\nend\n"));
+        assertEquals(7, r.problems().get(0).line(), r.problems().toString());
+    }
+
+    @Test
     void shouldRefuseMetadataThatDoesNotAddUp() {
         assertFalse(compiler.compile(Map.of("a.drl", "rule \"x\" @milestone(\"a\") @within(\"soon\") when then end")).ok());
         assertFalse(compiler.compile(Map.of("a.drl", "rule \"x\" @milestone(\"a\") @within(\"1d\") @after(\"ghost\") when then end")).ok());

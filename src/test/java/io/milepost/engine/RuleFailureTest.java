@@ -52,6 +52,7 @@ class RuleFailureTest {
                             Event( name == "loop" )
                             $u : User( )
                         then
+                            trigger("spam");
                             update($u);
                         end
                         """);
@@ -86,7 +87,13 @@ class RuleFailureTest {
         String u = newUser("loop");
         writer().body("{\"userId\":\"" + u + "\",\"event\":\"loop\"}").post("/v1/track").then().statusCode(200);
         admin().get("/v1/users/" + u + "/timeline").then().statusCode(200)
-                .body("items.find { it.type == 'rule_failure' }.message", containsString("rule firings"));
+                .body("items.find { it.type == 'rule_failure' }.rule", equalTo("Loops forever"))
+                .body("items.find { it.type == 'rule_failure' }.message", containsString("stopped after 1000 rule firings"));
+        admin().get("/v1/users/" + u).then().statusCode(200)
+                .body("activity.loop.count", equalTo(1))
+                .body("actions.size()", equalTo(0));
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("milepost_rule_failures_total{rule=\"Loops forever\"}"));
     }
 
     @Test

@@ -31,7 +31,7 @@ class RuleScenariosTest {
             }
         }
         RuleCompiler.Result result = new RuleCompiler(RuleScenariosTest.class.getClassLoader()).compile(files);
-        assertTrue(result.ok(), () -> "shipped rules do not compile: " + result.problems());
+        assertTrue(result.ok(), () -> "shipped rules were refused: " + result.problems());
         book = result.book();
     }
 

@@ -9,25 +9,51 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** What is loaded, the catalog, and a broken file that must not replace working rules. */
+/** What is loaded, the catalog, and broken or hostile files that must not replace working rules. */
 @QuarkusTest
 @TestProfile(RulesApiTest.CopiedRules.class)
 class RulesApiTest {
     static final Path dir = Path.of("target/test-rules/rules-api").toAbsolutePath();
+    static final String HOSTILE = """
+            package rules;
+
+            rule "Leave"
+            when
+                Event( name == "search_performed" )
+            then
+                System.exit(1);
+            end
+            """;
+
+    @Inject
+    RuleSet rules;
 
     public static class CopiedRules implements QuarkusTestProfile {
         @Override
@@ -93,5 +119,158 @@ class RulesApiTest {
         Files.delete(dir.resolve("extra.drl"));
         admin().post("/v1/rules/reload").then().statusCode(200).body("rules.name", not(hasItem("Extra")))
                 .body("version", equalTo(before));
+    }
+
+    @Test
+    void shouldRefuseAHostileFileDroppedIntoTheFolderAndKeepTheWorkingRules() throws IOException {
+        String before = admin().get("/v1/rules").then().extract().path("version");
+        Path hostile = dir.resolve("hostile.drl");
+        Files.writeString(hostile, HOSTILE);
+        try {
+            rules.reloadIfChanged(); // what the folder watcher runs every couple of seconds
+            admin().get("/v1/rules").then().statusCode(200)
+                    .body("version", equalTo(before))
+                    .body("rules.name", not(hasItem("Leave")))
+                    .body("errors", hasSize(1))
+                    .body("errors[0].file", equalTo("hostile.drl"))
+                    .body("errors[0].line", equalTo(7))
+                    .body("errors[0].column", equalTo(5))
+                    .body("errors[0].message", equalTo("\"System.exit\" is not allowed in rules: only the fact model, "
+                            + "java.time, java.util collections, Math and String may be used"))
+                    .body("history[0].ok", equalTo(false))
+                    .body("history[0].version", nullValue());
+            admin().post("/v1/rules/reload").then().statusCode(422)
+                    .body("version", equalTo(before))
+                    .body("errors[0].file", equalTo("hostile.drl"));
+            String u = newUser("after-hostile");
+            writer().body("{\"userId\":\"" + u + "\",\"event\":\"search_performed\"}").post("/v1/track").then().statusCode(200);
+            admin().get("/v1/users/" + u).then().body("milestones.name", hasItem("interest"));
+        } finally {
+            Files.delete(hostile);
+        }
+        admin().post("/v1/rules/reload").then().statusCode(200).body("version", equalTo(before)).body("errors", hasSize(0));
+    }
+
+    @Test
+    void shouldShowWhichFilesEachLoadAddedChangedOrRemoved() throws IOException {
+        Path extra = dir.resolve("history.drl");
+        Files.writeString(extra, "package rules;\nrule \"History A\" when Activity( event == \"a\" ) then trigger(\"a\"); end\n");
+        admin().post("/v1/rules/reload").then().statusCode(200)
+                .body("history[0].filesChanged.added", equalTo(List.of("history.drl")))
+                .body("history[0].filesChanged.changed", hasSize(0))
+                .body("history[0].filesChanged.removed", hasSize(0));
+        Files.writeString(extra, "package rules;\nrule \"History B\" when Activity( event == \"b\" ) then trigger(\"b\"); end\n");
+        admin().post("/v1/rules/reload").then().statusCode(200)
+                .body("history[0].filesChanged.added", hasSize(0))
+                .body("history[0].filesChanged.changed", equalTo(List.of("history.drl")));
+        admin().post("/v1/rules/reload").then().statusCode(200)
+                .body("history[0].filesChanged.changed", hasSize(0));
+        Files.delete(extra);
+        admin().post("/v1/rules/reload").then().statusCode(200)
+                .body("history[0].filesChanged.removed", equalTo(List.of("history.drl")))
+                .body("history[3].filesChanged.added", equalTo(List.of("history.drl")));
+    }
+
+    @Test
+    void shouldKeepEvaluatingWithTheWorkingRulesWhileABrokenFileIsDroppedInUnderTraffic() throws Exception {
+        String before = admin().get("/v1/rules").then().extract().path("version");
+        Traffic traffic = new Traffic(3);
+        Path file = dir.resolve("under-traffic.drl");
+        String after;
+        try {
+            traffic.awaitUsers(Traffic.WORKING, 6);
+
+            traffic.phase.set(Traffic.BROKEN);
+            Files.writeString(file, "package rules;\n\nrule \"half written\"\nwhen\n    Activity( event == \n");
+            admin().post("/v1/rules/reload").then().statusCode(422).body("version", equalTo(before));
+            traffic.awaitUsers(Traffic.BROKEN, 6);
+            Files.writeString(file, HOSTILE);
+            rules.reloadIfChanged();
+            admin().get("/v1/rules").then().statusCode(200)
+                    .body("version", equalTo(before))
+                    .body("errors[0].file", equalTo("under-traffic.drl"))
+                    .body("errors[0].message", equalTo("\"System.exit\" is not allowed in rules: only the fact model, "
+                            + "java.time, java.util collections, Math and String may be used"));
+            traffic.awaitUsers(Traffic.BROKEN, 12);
+
+            Files.writeString(file, "package rules;\n\nrule \"Welcome\"\nwhen\n    Event( name == \"search_performed\" )\n"
+                    + "then\n    trigger(\"welcome\");\nend\n");
+            after = admin().post("/v1/rules/reload").then().statusCode(200).body("errors", hasSize(0))
+                    .extract().path("version");
+            traffic.phase.set(Traffic.FIXED);
+            traffic.awaitUsers(Traffic.FIXED, 6);
+        } finally {
+            traffic.stop();
+            Files.deleteIfExists(file);
+            admin().post("/v1/rules/reload").then().statusCode(200);
+        }
+
+        assertNotEquals(before, after);
+        assertEquals(List.of(200), traffic.statuses.stream().distinct().toList(), "every request answered 200");
+        List<String> sentWhileBroken = traffic.users(Traffic.BROKEN);
+        List<String> withoutInterest = admin().queryParam("milestone", "interest").queryParam("reached", "false")
+                .queryParam("limit", 1000).get("/v1/users").then().statusCode(200).body("nextCursor", nullValue())
+                .extract().path("users.userId");
+        assertEquals(List.of(), sentWhileBroken.stream().filter(withoutInterest::contains).toList(),
+                "users whose search, sent while the folder held a broken file, reached no milestone");
+        admin().get("/v1/users/" + sentWhileBroken.get(0)).then().statusCode(200).body("milestones.name", hasItem("interest"));
+        for (String u : traffic.users(Traffic.FIXED)) {
+            admin().get("/v1/users/" + u).then().statusCode(200)
+                    .body("milestones.name", hasItem("interest"))
+                    .body("actions.action", hasItem("welcome"));
+        }
+    }
+
+    /** Threads sending one search for a new user per request until stopped, each user filed under the phase it was sent in. */
+    static final class Traffic {
+        static final int WORKING = 0;
+        static final int BROKEN = 1;
+        static final int FIXED = 2;
+
+        final AtomicInteger phase = new AtomicInteger(WORKING);
+        final List<Integer> statuses = new CopyOnWriteArrayList<>();
+        private final Map<Integer, List<String>> usersByPhase = new ConcurrentHashMap<>();
+        private final AtomicBoolean stopped = new AtomicBoolean();
+        private final ExecutorService pool;
+        private final List<Future<?>> senders = new ArrayList<>();
+
+        Traffic(int threads) {
+            pool = Executors.newFixedThreadPool(threads);
+            for (int t = 0; t < threads; t++) {
+                senders.add(pool.submit(this::send));
+            }
+        }
+
+        private void send() {
+            while (!stopped.get()) {
+                int p = phase.get();
+                String u = newUser("traffic-" + p);
+                statuses.add(writer().body("{\"userId\":\"" + u + "\",\"event\":\"search_performed\"}").post("/v1/track")
+                        .statusCode());
+                usersByPhase.computeIfAbsent(p, k -> new CopyOnWriteArrayList<>()).add(u);
+            }
+        }
+
+        List<String> users(int p) {
+            return usersByPhase.getOrDefault(p, List.of());
+        }
+
+        void awaitUsers(int p, int count) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            while (users(p).size() < count) {
+                if (System.nanoTime() > deadline || senders.stream().anyMatch(Future::isDone)) {
+                    throw new AssertionError("traffic stalled in phase " + p + ": " + users(p).size() + " users");
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        void stop() throws Exception {
+            stopped.set(true);
+            for (Future<?> f : senders) {
+                f.get(1, TimeUnit.MINUTES);
+            }
+            pool.shutdown();
+        }
     }
 }
