@@ -18,6 +18,8 @@ public interface MilepostConfig {
 
     Scheduler scheduler();
 
+    Replay replay();
+
     interface Rules {
         /** The folder with the rule files ({@code *.drl}, {@code *.dslr}, {@code *.dsl}). */
         @WithDefault("rules")
@@ -66,5 +68,18 @@ public interface MilepostConfig {
         /** How many batches of due users one instance processes side by side. */
         @WithDefault("2")
         int workers();
+    }
+
+    interface Replay {
+        /** Users a replay job re-evaluates per transaction. */
+        @WithDefault("500")
+        int batchSize();
+
+        /**
+         * How long an instance's claim on a replay job lasts without being renewed (each batch
+         * renews it). When it runs out (the instance died), the next instance to look resumes the job.
+         */
+        @WithDefault("30s")
+        Duration lease();
     }
 }
