@@ -16,6 +16,7 @@ import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+/** Replays ({@code POST /v1/replay}) and the jobs that run them ({@code GET /v1/jobs}); admin key. */
 @Path("/v1")
 @Tag(name = "Replay")
 @Consumes(MediaType.APPLICATION_JSON)

@@ -154,10 +154,6 @@ public class ReplayRunner {
         }
     }
 
-    String instance() {
-        return instance;
-    }
-
     private int drain() {
         int ran = 0;
         for (Optional<String> job = claim(instance); job.isPresent() && !stopping; job = claim(instance)) {

@@ -2,6 +2,7 @@ package io.milepost.replay;
 
 import static io.milepost.replay.ReplayFixture.powerUser;
 import static io.milepost.support.Api.admin;
+import static io.milepost.support.Api.sendTrack;
 import static io.milepost.support.Api.writer;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -10,6 +11,7 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.agroal.api.AgroalDataSource;
@@ -26,6 +28,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -129,6 +135,33 @@ class ReplayJobTest {
         assertEquals(ReplayRunner.Step.ENDED, QuarkusTransaction.requiringNew().call(() -> runner.batch(id, "instance-a", 2)));
         admin().get("/v1/jobs/" + id).then().body("status", equalTo("succeeded")).body("done", equalTo(3))
                 .body("counts.milestonesAdded", equalTo(3));
+    }
+
+    @Test
+    void shouldMakeLiveTrafficForAUserWaitForTheBatchThatReplaysThem() throws Exception {
+        String u = powerUsers(1).get(0);
+        String id = jobs.create(false).id();
+        runner.claim("instance-a");
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> live = QuarkusTransaction.requiringNew().call(() -> {
+                assertEquals(ReplayRunner.Step.CONTINUE, runner.batch(id, "instance-a", 2));
+                Future<?> track = client.submit(() -> sendTrack(u, "search_performed", Instant.now().minusSeconds(5)));
+                Thread.sleep(700);
+                assertFalse(track.isDone(), "the live request waits for the user's row");
+                return track;
+            });
+            live.get(30, TimeUnit.SECONDS);
+        } finally {
+            client.shutdownNow();
+        }
+        // the live evaluation came after the replay's commit and saw its records: nothing twice
+        assertEquals(1, fixture.count("SELECT COUNT(*) FROM milestones WHERE user_id = ? AND milestone = 'power_search'", u));
+        assertEquals(1, fixture.count("SELECT COUNT(*) FROM actions WHERE user_id = ? AND action = 'suggest_saved_searches' "
+                + "AND suppressed = TRUE", u));
+        assertEquals(12, fixture.count("SELECT COUNT(*) FROM events WHERE user_id = ? AND type = 'track'", u), "the live event is stored");
+        fixture.update("UPDATE jobs SET lease_until = ? WHERE id = ?", OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(1), id);
+        runner.runAvailable();
     }
 
     @Test
