@@ -51,7 +51,8 @@ import org.jboss.logging.Logger;
  * The lease only decides who drives a job; correctness rests on the row lock and the cursor, so a
  * lease that runs out mid-batch (a slow batch, a clock skew between instances) costs no double work.
  * Row locks need no clock and survive no crash; a lease alone could not tell a slow owner from a
- * dead one. On a clean shutdown the lease is given back, so the next start resumes at once.
+ * dead one. On a clean shutdown the lease is given back, so the next start resumes the job at its
+ * first look instead of waiting for the lease to run out.
  *
  * <p>A batch whose transaction fails (a database error) is gone through again one user per
  * transaction, so that only the user whose records cannot be written is counted as failed.
