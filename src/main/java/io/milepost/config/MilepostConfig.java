@@ -19,6 +19,7 @@ public interface MilepostConfig {
     Scheduler scheduler();
 
     Webhooks webhooks();
+    Replay replay();
 
     interface Rules {
         /** The folder with the rule files ({@code *.drl}, {@code *.dslr}, {@code *.dsl}). */
@@ -94,5 +95,18 @@ public interface MilepostConfig {
         /** How long a rotated-out secret still signs messages, next to the new one. */
         @WithDefault("24h")
         Duration secretRotationOverlap();
+    }
+
+    interface Replay {
+        /** Users a replay job re-evaluates per transaction. */
+        @WithDefault("500")
+        int batchSize();
+
+        /**
+         * How long an instance's claim on a replay job lasts without being renewed (each batch
+         * renews it). When it runs out (the instance died), the next instance to look resumes the job.
+         */
+        @WithDefault("30s")
+        Duration lease();
     }
 }

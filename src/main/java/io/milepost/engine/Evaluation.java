@@ -61,7 +61,7 @@ public final class Evaluation {
 
     public void reach(String milestone) {
         requireName("milestone", milestone);
-        if (state.milestones().containsKey(milestone)
+        if (state.milestones().containsKey(milestone) || state.reachedLater(milestone)
                 || reached.stream().anyMatch(r -> r.milestone().equals(milestone))) {
             return;
         }

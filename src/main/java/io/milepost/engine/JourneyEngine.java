@@ -24,6 +24,10 @@ import org.jboss.logging.Logger;
  * time the user already had if that is later (a late event). A milestone reached by a late event
  * is therefore never dated before the activity it builds on. Identifies do not move that mark, so
  * a user identified today and then given an imported history keeps the history's own times.
+ *
+ * <p>Replays rebuild a user from their stored events on a fresh state that holds back what is
+ * already on record ({@link UserState#holdBackRecorded}): each recorded milestone and stall joins
+ * the state when the evaluations reach its time, as it did live.
  */
 public final class JourneyEngine {
     private static final Logger LOG = Logger.getLogger(JourneyEngine.class);
@@ -71,6 +75,7 @@ public final class JourneyEngine {
                 state.lastEventAt(now);
             }
             if (book != null) {
+                state.revealRecorded(now);
                 Event event = in.identify() ? null : new Event(in.name(), in.data(), in.timestamp());
                 evaluate(book, state, now, event, List.of(), outcomes);
             }
@@ -81,6 +86,7 @@ public final class JourneyEngine {
     /** Evaluates the user as they are at {@code now} (no new event), with the given stalls. */
     public Outcomes evaluateAt(RuleBook book, UserState state, Instant now, List<Stalled> stalled) {
         Outcomes outcomes = new Outcomes();
+        state.revealRecorded(now);
         evaluate(book, state, now, null, stalled, outcomes);
         return outcomes;
     }

@@ -1,6 +1,7 @@
 package io.milepost.engine;
 
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,6 +31,8 @@ public final class UserState {
     private final Map<String, Reached> milestones = new LinkedHashMap<>();
     private final Map<String, Instant> stalls = new LinkedHashMap<>();
     private final Map<String, ActionHistory> actions = new LinkedHashMap<>();
+    private final Map<String, Reached> recordedMilestones = new LinkedHashMap<>();
+    private final Map<String, Instant> recordedStalls = new LinkedHashMap<>();
 
     public UserState(String id, boolean stored, Map<String, Object> traits, Instant signedUpAt, boolean signupFromTrait,
                      Instant lastEventAt) {
@@ -105,5 +108,38 @@ public final class UserState {
 
     public Map<String, ActionHistory> actions() {
         return actions;
+    }
+
+    /**
+     * For a replay, which rebuilds the user from their events: milestones and stalls already on
+     * record join the state only when the evaluations reach their times, and a rule cannot reach a
+     * recorded milestone before the time its record gives. Live evaluations never hold any back.
+     */
+    public void holdBackRecorded(Map<String, Reached> milestones, Map<String, Instant> stalls) {
+        recordedMilestones.putAll(milestones);
+        recordedStalls.putAll(stalls);
+    }
+
+    /** Moves the held-back milestones and stalls dated at or before {@code now} into the state. */
+    void revealRecorded(Instant now) {
+        for (Iterator<Reached> it = recordedMilestones.values().iterator(); it.hasNext(); ) {
+            Reached r = it.next();
+            if (!r.at().isAfter(now)) {
+                milestones.putIfAbsent(r.milestone(), r);
+                it.remove();
+            }
+        }
+        for (Iterator<Map.Entry<String, Instant>> it = recordedStalls.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Instant> s = it.next();
+            if (!s.getValue().isAfter(now)) {
+                stalls.putIfAbsent(s.getKey(), s.getValue());
+                it.remove();
+            }
+        }
+    }
+
+    /** True while a recorded milestone is held back: it counts as reached later, never earlier. */
+    boolean reachedLater(String milestone) {
+        return recordedMilestones.containsKey(milestone);
     }
 }

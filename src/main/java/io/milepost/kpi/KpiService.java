@@ -103,8 +103,10 @@ public class KpiService {
             delivered.put((String) r[0], (Long) r[1]);
         }
         Map<String, long[]> byAction = new TreeMap<>(); // triggered, users, nextMilestone
+        // suppressed firings (a replay's, never sent) are on record but were not actions taken
         for (Object[] r : em.createQuery("select a.action, a.userId, a.occurrence, a.triggeredAt from ActionEntity a, "
-                        + "UserEntity u where a.userId = u.id and u.signedUpAt >= :from and u.signedUpAt < :to", Object[].class)
+                        + "UserEntity u where a.userId = u.id and a.suppressed = false and u.signedUpAt >= :from "
+                        + "and u.signedUpAt < :to", Object[].class)
                 .setParameter("from", from).setParameter("to", to).getResultList()) {
             long[] counts = byAction.computeIfAbsent((String) r[0], k -> new long[3]);
             counts[0]++;

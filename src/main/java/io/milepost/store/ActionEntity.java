@@ -5,7 +5,10 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
-/** One firing of an action for a user; unique per (user, action, occurrence). */
+/**
+ * One firing of an action for a user; unique per (user, action, occurrence). A suppressed firing
+ * (recorded by a replay without {@code fireActions}) counts for "once per user" but was never sent.
+ */
 @Entity
 @Table(name = "actions")
 public class ActionEntity extends UserRecord {
@@ -19,4 +22,6 @@ public class ActionEntity extends UserRecord {
     public String ruleName;
     @Column(nullable = false)
     public String payload;
+    @Column(nullable = false)
+    public boolean suppressed;
 }

@@ -14,7 +14,7 @@ import java.time.Instant;
 
 /**
  * Records what an evaluation produced — milestones, actions, failures — and stalls, with their
- * outbox messages, in the caller's transaction. The unique keys on (user, milestone) and (user, action,
+ * outbox messages (none for a silent replay), in the caller's transaction. The unique keys on (user, milestone) and (user, action,
  * occurrence) back the engine's once-only checks.
  */
 @ApplicationScoped
@@ -24,6 +24,17 @@ public class OutcomeRecorder {
     private final Outbox outbox;
     private final MeterRegistry metrics;
 
+    /** Whether recorded outcomes are also sent out. */
+    public enum Delivery {
+        /** Each outcome gets its outbox message (webhooks), as in live processing. */
+        LIVE,
+        /**
+         * Recorded only: no outbox message, and actions are marked suppressed, so they still count as
+         * fired for "once per user" but are never delivered (a replay without {@code fireActions}).
+         */
+        SILENT
+    }
+
     public OutcomeRecorder(EntityManager em, ObjectMapper mapper, Outbox outbox, MeterRegistry metrics) {
         this.em = em;
         this.mapper = mapper;
@@ -31,8 +42,15 @@ public class OutcomeRecorder {
         this.metrics = metrics;
     }
 
-    /** Records the outcomes for one user; returns the user's stage after them. */
+    /** Records the outcomes for one user, with their outbox messages; returns the user's stage after them. */
     public String record(RuleBook book, UserState user, String previousStage, Outcomes outcomes, Instant now) {
+        return record(book, user, previousStage, outcomes, now, Delivery.LIVE);
+    }
+
+    /** Records the outcomes for one user, delivered or not; returns the user's stage after them. */
+    public String record(RuleBook book, UserState user, String previousStage, Outcomes outcomes, Instant now,
+                         Delivery delivery) {
+        boolean live = delivery == Delivery.LIVE;
         String version = book == null ? "none" : book.version();
         String stage = book == null ? previousStage : Windows.stage(book, user);
         for (Outcomes.MilestoneReached m : outcomes.milestones) {
@@ -41,7 +59,9 @@ public class OutcomeRecorder {
             row.reachedAt = m.at();
             row.ruleName = m.rule();
             em.persist(row);
-            outbox.milestoneReached(user, stage, m.milestone(), m.at(), now);
+            if (live) {
+                outbox.milestoneReached(user, stage, m.milestone(), m.at(), now);
+            }
             metrics.counter("milepost.milestones.reached", "milestone", m.milestone()).increment();
         }
         for (Outcomes.ActionTriggered a : outcomes.actions) {
@@ -51,9 +71,13 @@ public class OutcomeRecorder {
             row.triggeredAt = a.at();
             row.ruleName = a.rule();
             row.payload = payloadJson(a);
+            row.suppressed = !live;
             em.persist(row);
-            outbox.actionTriggered(user, stage, a.action(), a.payload(), a.at(), now);
-            metrics.counter("milepost.actions.triggered", "action", a.action()).increment();
+            if (live) {
+                outbox.actionTriggered(user, stage, a.action(), a.payload(), a.at(), now);
+            }
+            metrics.counter(live ? "milepost.actions.triggered" : "milepost.actions.suppressed", "action", a.action())
+                    .increment();
         }
         for (Outcomes.Failure f : outcomes.failures) {
             FailureEntity row = new FailureEntity().of(user.id(), version, now);
@@ -68,12 +92,20 @@ public class OutcomeRecorder {
 
     /** Records a stall (the user's window for the milestone closed at {@code since}) and its outbox message. */
     public void stalled(RuleBook book, UserState user, String stage, String milestone, Instant since, Instant now) {
+        stalled(book, user, stage, milestone, since, now, Delivery.LIVE);
+    }
+
+    /** Records a stall, with its outbox message when {@code delivery} is live. */
+    public void stalled(RuleBook book, UserState user, String stage, String milestone, Instant since, Instant now,
+                        Delivery delivery) {
         StallEntity row = new StallEntity().of(user.id(), book.version(), now);
         row.milestone = milestone;
         row.since = since;
         em.persist(row);
         user.stalls().put(milestone, since);
-        outbox.milestoneStalled(user, stage, milestone, since, now);
+        if (delivery == Delivery.LIVE) {
+            outbox.milestoneStalled(user, stage, milestone, since, now);
+        }
         metrics.counter("milepost.stalls.recorded", "milestone", milestone).increment();
     }
 

@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -160,6 +161,19 @@ public class UserStateStore {
         found.addAll(em.createQuery("select e.messageId from EventEntity e where e.messageId in :ids", String.class)
                 .setParameter("ids", ids).getResultList());
         return found;
+    }
+
+    /**
+     * Writes what a replay may change on a user's row: stage and next check. The rest of the row
+     * (traits, signup, activity) is what ingestion made of the events, and stays.
+     */
+    public void saveStage(Loaded l, String stage, Instant nextCheckAt, Instant now) {
+        UserEntity u = l.entity;
+        if (!Objects.equals(u.stage, stage) || !Objects.equals(u.nextCheckAt, nextCheckAt)) {
+            u.stage = stage;
+            u.nextCheckAt = nextCheckAt;
+            u.updatedAt = now;
+        }
     }
 
     /** Writes the user's row (created by {@link #create} if new), activity included. */

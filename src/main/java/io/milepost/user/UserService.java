@@ -29,6 +29,7 @@ import java.util.function.Function;
 @ApplicationScoped
 public class UserService {
     static final int MAX_LIMIT = 1000;
+    static final String SUPPRESSED = "suppressed: recorded by a replay without fireActions, not sent";
 
     private final EntityManager em;
     private final ObjectMapper mapper;
@@ -58,7 +59,7 @@ public class UserService {
         List<UserView.ActionItem> actions = em.createQuery(
                         "from ActionEntity a where a.userId = :id order by a.triggeredAt, a.id", ActionEntity.class)
                 .setParameter("id", id).getResultStream()
-                .map(a -> new UserView.ActionItem(a.action, a.triggeredAt, a.occurrence, a.ruleName)).toList();
+                .map(a -> new UserView.ActionItem(a.action, a.triggeredAt, a.occurrence, a.ruleName, a.suppressed)).toList();
         return Optional.of(new UserView(u.id, u.signedUpAt, Json.readMap(mapper, u.traits), u.stage, milestones, stalls,
                 activity, actions, u.lastEventAt, u.nextCheckAt));
     }
@@ -115,7 +116,7 @@ public class UserService {
                         null, null, null, null))));
         entries.addAll(page(id, after, limit, 3, "ActionEntity", "triggeredAt", ActionEntity.class,
                 a -> new Entry(new Key(a.triggeredAt, 3, a.id), new TimelineItem(a.triggeredAt, "action", a.action,
-                        Json.readMap(mapper, a.payload), a.ruleName, null, null))));
+                        Json.readMap(mapper, a.payload), a.ruleName, a.suppressed ? SUPPRESSED : null, null))));
         entries.addAll(page(id, after, limit, 4, "FailureEntity", "occurredAt", FailureEntity.class,
                 f -> new Entry(new Key(f.occurredAt, 4, f.id), new TimelineItem(f.occurredAt, "rule_failure", null,
                         null, f.ruleName, f.message, null))));

@@ -18,6 +18,7 @@ public record UserView(String userId, Instant signedUpAt, Map<String, Object> tr
     public record ActivityItem(long count, Instant firstAt, Instant lastAt) {
     }
 
-    public record ActionItem(String action, Instant triggeredAt, int occurrence, String rule) {
+    /** {@code suppressed}: recorded by a replay without {@code fireActions}, never sent. */
+    public record ActionItem(String action, Instant triggeredAt, int occurrence, String rule, boolean suppressed) {
     }
 }

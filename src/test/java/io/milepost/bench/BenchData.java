@@ -37,6 +37,15 @@ final class BenchData {
     }
 
     static BenchData generate(String tag, int eventCount, int userCount, long seed, Instant now) {
+        return generate(tag, eventCount, userCount, seed, now, false);
+    }
+
+    /** The same, with exactly {@code eventsPerUser} events for each user. */
+    static BenchData evenlySpread(String tag, int userCount, int eventsPerUser, long seed, Instant now) {
+        return generate(tag, userCount * eventsPerUser, userCount, seed, now, true);
+    }
+
+    private static BenchData generate(String tag, int eventCount, int userCount, long seed, Instant now, boolean even) {
         Random random = new Random(seed);
         Instant[] start = new Instant[userCount];
         long window = Duration.ofDays(30).minusHours(2).toSeconds();
@@ -46,7 +55,7 @@ final class BenchData {
         }
         List<Ev> events = new ArrayList<>(eventCount);
         for (int i = 0; i < eventCount; i++) {
-            int u = i < userCount ? i : random.nextInt(userCount); // every user has at least one event
+            int u = even ? i % userCount : i < userCount ? i : random.nextInt(userCount); // every user has at least one event
             long span = Duration.between(start[u], now.minusSeconds(60)).toSeconds();
             Instant at = start[u].plusSeconds((long) (random.nextDouble() * span));
             int w = random.nextInt(100);

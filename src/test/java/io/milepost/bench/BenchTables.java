@@ -10,7 +10,7 @@ import javax.sql.DataSource;
 final class BenchTables {
     /** Tables nothing refers to: emptied with TRUNCATE. */
     private static final List<String> TRUNCATED = List.of("events", "users", "milestones", "stalls", "actions",
-            "evaluation_failures");
+            "evaluation_failures", "jobs");
     /** The outbox and the webhook tables that refer to it, children first: TRUNCATE refuses referenced tables. */
     private static final List<String> DELETED = List.of("delivery_attempts", "deliveries", "webhook_endpoints", "outbox");
 

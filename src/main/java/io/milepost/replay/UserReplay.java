@@ -1,0 +1,111 @@
+package io.milepost.replay;
+
+import io.milepost.config.MilepostConfig;
+import io.milepost.engine.JourneyEngine;
+import io.milepost.engine.Outcomes;
+import io.milepost.engine.RuleBook;
+import io.milepost.engine.UserState;
+import io.milepost.engine.Windows;
+import io.milepost.store.EventLog;
+import io.milepost.store.OutcomeRecorder;
+import io.milepost.store.OutcomeRecorder.Delivery;
+import io.milepost.store.UserEntity;
+import io.milepost.store.UserStateStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Re-evaluates one user under the current rules, in the caller's transaction with the user's row
+ * locked. The user is rebuilt from their stored events on a fresh state, evaluated after each event
+ * in event-time order exactly as ingestion evaluates (the same {@link JourneyEngine}), so a new
+ * milestone gets the time of the event that completed it. What is already on record stays as it is
+ * and joins the rebuilt state at its own time; only what is new is recorded, with the current rules
+ * version. Then, as the stall sweep would, windows the new rules closed are recorded as stalls and
+ * the reactive rules evaluated, and the user's stage and next check are brought up to date.
+ *
+ * <p>Everything is worked out in memory before anything is written: a user whose rules fail at any
+ * step is left exactly as they were ({@link RuleFailure}), since a milestone recorded from a
+ * partial evaluation would keep a wrong time for good.
+ */
+@ApplicationScoped
+public class UserReplay {
+
+    /** What replaying users recorded. */
+    record Tally(long milestones, long actionsFired, long actionsSuppressed, long stalls) {
+        static final Tally NONE = new Tally(0, 0, 0, 0);
+
+        Tally plus(Tally o) {
+            return new Tally(milestones + o.milestones, actionsFired + o.actionsFired,
+                    actionsSuppressed + o.actionsSuppressed, stalls + o.stalls);
+        }
+    }
+
+    /** A rule failed while the user was replayed; nothing of theirs was recorded. */
+    static final class RuleFailure extends RuntimeException {
+        RuleFailure(Outcomes.Failure f) {
+            super("rule \"" + f.rule() + "\" failed at " + f.at() + ": " + f.message());
+        }
+    }
+
+    private final EventLog log;
+    private final UserStateStore store;
+    private final OutcomeRecorder recorder;
+    private final JourneyEngine engine;
+
+    public UserReplay(EventLog log, UserStateStore store, OutcomeRecorder recorder, MilepostConfig config) {
+        this.log = log;
+        this.store = store;
+        this.recorder = recorder;
+        this.engine = new JourneyEngine(config.rules().maxFirings());
+    }
+
+    /**
+     * Replays a loaded (locked) user from {@code events}, their stored events in time order.
+     *
+     * @throws RuleFailure when a rule fails for the user; nothing is recorded then
+     */
+    Tally replay(RuleBook book, UserStateStore.Loaded user, List<EventLog.Stored> events, Delivery delivery, Instant now) {
+        UserState stored = user.state();
+        UserEntity row = user.entity();
+        UserState rebuilt = UserState.fresh(stored.id());
+        rebuilt.holdBackRecorded(stored.milestones(), stored.stalls());
+        // every action on record counts from the start: "once per user" holds across the replay
+        rebuilt.actions().putAll(stored.actions());
+        Outcomes found = engine.apply(book, rebuilt, events.stream().map(log::input).toList());
+        requireNoFailure(found);
+        for (Outcomes.MilestoneReached m : found.milestones) {
+            stored.milestones().put(m.milestone(), new UserState.Reached(m.milestone(), m.at(), m.rule()));
+        }
+        for (Outcomes.ActionTriggered a : found.actions) {
+            stored.actions().put(a.action(), new UserState.ActionHistory(a.occurrence(), a.at(), a.rule()));
+        }
+
+        // A user already due keeps their appointment with the stall sweep, which records their closed
+        // windows live, as it would have without the replay. Otherwise every closed window is one the
+        // new rules closed, and the replay records it, delivered as the replay's actions are.
+        boolean due = row.nextCheckAt != null && !row.nextCheckAt.isAfter(now);
+        List<Windows.Closed> closed = due ? List.of() : Windows.closed(book, stored, now);
+        closed.forEach(c -> stored.stalls().put(c.milestone(), c.closedAt()));
+        Outcomes reactive = closed.isEmpty() ? new Outcomes() : engine.evaluateAt(book, stored, now, List.of());
+        requireNoFailure(reactive);
+
+        String stage = recorder.record(book, stored, row.stage, found, now, delivery);
+        for (Windows.Closed c : closed) {
+            recorder.stalled(book, stored, stage, c.milestone(), c.closedAt(), now, delivery);
+        }
+        stage = recorder.record(book, stored, stage, reactive, now, delivery);
+        store.saveStage(user, stage, due ? row.nextCheckAt : Windows.nextCheck(book, stored, now), now);
+
+        long actions = found.actions.size() + reactive.actions.size();
+        boolean live = delivery == Delivery.LIVE;
+        return new Tally(found.milestones.size() + reactive.milestones.size(), live ? actions : 0, live ? 0 : actions,
+                closed.size());
+    }
+
+    private static void requireNoFailure(Outcomes outcomes) {
+        if (!outcomes.failures.isEmpty()) {
+            throw new RuleFailure(outcomes.failures.get(0));
+        }
+    }
+}

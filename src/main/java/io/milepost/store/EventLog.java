@@ -1,0 +1,52 @@
+package io.milepost.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.milepost.common.Json;
+import io.milepost.engine.JourneyEngine;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads users' stored events back, as the engine takes them, for replays. Never changes them. */
+@ApplicationScoped
+public class EventLog {
+
+    /** One stored track or identify, its properties or traits still JSON text. */
+    public record Stored(String messageId, boolean identify, String name, String payload, Instant at) {
+    }
+
+    private final EntityManager em;
+    private final ObjectMapper mapper;
+
+    public EventLog(EntityManager em, ObjectMapper mapper) {
+        this.em = em;
+        this.mapper = mapper;
+    }
+
+    /** Each user's stored events in event-time order (ties in storage order), with one query. */
+    public Map<String, List<Stored>> load(Collection<String> userIds) {
+        Map<String, List<Stored>> byUser = new HashMap<>();
+        if (userIds.isEmpty()) {
+            return byUser;
+        }
+        for (Object[] e : em.createQuery("select e.userId, e.messageId, e.type, e.name, e.payload, e.occurredAt "
+                        + "from EventEntity e where e.userId in :ids order by e.userId, e.occurredAt, e.id", Object[].class)
+                .setParameter("ids", userIds).getResultList()) {
+            byUser.computeIfAbsent((String) e[0], k -> new ArrayList<>()).add(new Stored((String) e[1],
+                    "identify".equals(e[2]), (String) e[3], (String) e[4], (Instant) e[5]));
+        }
+        return byUser;
+    }
+
+    /** The event as an engine input: a track with its properties, or an identify with its traits. */
+    public JourneyEngine.Input input(Stored e) {
+        Map<String, Object> data = Json.readMap(mapper, e.payload());
+        return e.identify() ? JourneyEngine.Input.identify(e.messageId(), data, e.at())
+                : JourneyEngine.Input.track(e.messageId(), e.name(), data, e.at());
+    }
+}

@@ -1,0 +1,246 @@
+package io.milepost.replay;
+
+import static io.milepost.replay.ReplayFixture.SIGNUP;
+import static io.milepost.replay.ReplayFixture.TENTH_SEARCH;
+import static io.milepost.replay.ReplayFixture.casualUser;
+import static io.milepost.replay.ReplayFixture.powerUser;
+import static io.milepost.support.Api.admin;
+import static io.milepost.support.Api.batch;
+import static io.milepost.support.Api.newUser;
+import static io.milepost.support.Api.sendTrack;
+import static io.milepost.support.Api.signup;
+import static io.milepost.support.Api.track;
+import static io.milepost.support.Api.writer;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.agroal.api.AgroalDataSource;
+import io.milepost.milestone.StallSweep;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A replay backfills what new rules find in stored histories: milestones at their historical
+ * times, stalls at their windows' close times, actions recorded but not sent unless asked; it
+ * adds nothing the second time, and a user whose rules fail is counted and left as they were.
+ * The job runs on the test's thread ({@link ReplayRunner#runAvailable}).
+ */
+@QuarkusTest
+@TestProfile(ReplayRules.class)
+class ReplayTest {
+
+    @Inject
+    ReplayJobs jobs;
+    @Inject
+    ReplayRunner runner;
+    @Inject
+    StallSweep sweep;
+    @Inject
+    AgroalDataSource db;
+
+    ReplayFixture fixture;
+
+    @BeforeEach
+    void shippedRulesAndNoUsers() throws Exception {
+        fixture = new ReplayFixture(db);
+        fixture.empty();
+        ReplayRules.useShippedRules();
+    }
+
+    /** Replays every user to the end on this thread; returns the finished job. */
+    JsonPath replay(boolean fireActions) {
+        String id = jobs.create(fireActions).id();
+        runner.runAvailable();
+        return admin().get("/v1/jobs/" + id).then().statusCode(200).body("status", equalTo("succeeded"))
+                .extract().jsonPath();
+    }
+
+    @Test
+    void shouldBackfillANewMilestoneAtItsHistoricalTimeWithoutSendingAnything() throws Exception {
+        String power = newUser("power");
+        String casual = newUser("casual");
+        powerUser(power);
+        casualUser(casual);
+        sweep.sweep(Instant.now()); // the shipped windows closed long ago: the sweep is done with both users
+        admin().get("/v1/users/" + power).then().body("milestones.name", not(hasItem("power_search")));
+        long outbox = fixture.count("SELECT COUNT(*) FROM outbox");
+        String version = ReplayRules.addPowerSearch();
+
+        JsonPath job = replay(false);
+
+        assertEquals(2, job.getInt("total"));
+        assertEquals(2, job.getInt("done"));
+        assertEquals(false, job.getBoolean("fireActions"));
+        assertEquals(version, job.getString("rulesVersion"));
+        assertEquals(2, job.getInt("counts.usersProcessed"));
+        assertEquals(1, job.getInt("counts.milestonesAdded"));
+        assertEquals(0, job.getInt("counts.actionsFired"));
+        assertEquals(2, job.getInt("counts.actionsSuppressed"), "suggest_saved_searches and rescue_power_search");
+        assertEquals(1, job.getInt("counts.stallsRecorded"));
+        assertEquals(0, job.getInt("counts.failures"));
+        assertEquals(List.of(), job.getList("errors"));
+
+        admin().get("/v1/users/" + power).then()
+                .body("milestones.find { it.name == 'power_search' }.reachedAt", equalTo(TENTH_SEARCH.toString()))
+                .body("milestones.find { it.name == 'power_search' }.rule", equalTo("Power Search: ten searches"))
+                .body("stage", equalTo("power_search"))
+                .body("actions.find { it.action == 'suggest_saved_searches' }.triggeredAt", equalTo(TENTH_SEARCH.toString()))
+                .body("actions.find { it.action == 'suggest_saved_searches' }.suppressed", equalTo(true))
+                .body("actions.find { it.action == 'rescue_value_realization' }.suppressed", equalTo(false));
+        admin().get("/v1/users/" + casual).then()
+                .body("milestones.name", not(hasItem("power_search")))
+                .body("stalled.find { it.milestone == 'power_search' }.since", equalTo(SIGNUP.plus(Duration.ofDays(2)).toString()))
+                .body("actions.find { it.action == 'rescue_power_search' }.suppressed", equalTo(true));
+        assertEquals(outbox, fixture.count("SELECT COUNT(*) FROM outbox"), "no outbox message: nothing is sent");
+        assertEquals(1, fixture.count("SELECT COUNT(*) FROM milestones WHERE milestone = 'power_search' AND rules_version = ?",
+                version));
+        admin().get("/v1/users/" + power + "/timeline").then()
+                .body("items.find { it.name == 'suggest_saved_searches' }.message", equalTo(
+                        "suppressed: recorded by a replay without fireActions, not sent"));
+        admin().get("/v1/kpis/actions").then().body("action", not(hasItem("suggest_saved_searches")))
+                .body("action", hasItem("rescue_value_realization"));
+
+        // once per user still holds: a live event does not fire the stale action now
+        sendTrack(power, "search_performed", Instant.now().minusSeconds(5));
+        assertEquals(0, fixture.count("SELECT COUNT(*) FROM outbox WHERE subject = 'suggest_saved_searches'"));
+        admin().get("/v1/users/" + power).then().body("actions.findAll { it.action == 'suggest_saved_searches' }.size()",
+                equalTo(1));
+    }
+
+    @Test
+    void shouldRecordAndSendTheActionsWhenAskedToFireThem() throws Exception {
+        String power = newUser("power");
+        String casual = newUser("casual");
+        powerUser(power);
+        casualUser(casual);
+        sweep.sweep(Instant.now());
+        long outbox = fixture.count("SELECT COUNT(*) FROM outbox");
+        ReplayRules.addPowerSearch();
+
+        JsonPath job = replay(true);
+
+        assertEquals(true, job.getBoolean("fireActions"));
+        assertEquals(1, job.getInt("counts.milestonesAdded"));
+        assertEquals(2, job.getInt("counts.actionsFired"));
+        assertEquals(0, job.getInt("counts.actionsSuppressed"));
+        assertEquals(1, job.getInt("counts.stallsRecorded"));
+        admin().get("/v1/users/" + power).then()
+                .body("actions.find { it.action == 'suggest_saved_searches' }.suppressed", equalTo(false));
+        assertEquals(4, fixture.count("SELECT COUNT(*) FROM outbox") - outbox, "reached, fired, stalled, fired");
+        assertEquals(1, fixture.count("SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'action.triggered' "
+                + "AND subject = 'suggest_saved_searches' AND occurred_at = ?", power, TENTH_SEARCH.atOffset(ZoneOffset.UTC)));
+        assertEquals(1, fixture.count("SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'milestone.reached' "
+                + "AND subject = 'power_search'", power));
+        assertEquals(1, fixture.count("SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'milestone.stalled' "
+                + "AND subject = 'power_search'", casual));
+        assertEquals(1, fixture.count("SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'action.triggered' "
+                + "AND subject = 'rescue_power_search'", casual));
+        admin().get("/v1/kpis/actions").then().body("action", hasItem("suggest_saved_searches"));
+    }
+
+    @Test
+    void shouldAddNothingTheSecondTime() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            powerUser(newUser("power"));
+            casualUser(newUser("casual"));
+        }
+        sweep.sweep(Instant.now());
+        ReplayRules.addPowerSearch();
+        JsonPath first = replay(true);
+        assertEquals(3, first.getInt("counts.milestonesAdded"));
+        assertEquals(3, first.getInt("counts.stallsRecorded"));
+        List<Long> before = fixture.recordCounts();
+
+        JsonPath second = replay(true);
+
+        assertEquals(6, second.getInt("counts.usersProcessed"));
+        assertEquals(0, second.getInt("counts.milestonesAdded"));
+        assertEquals(0, second.getInt("counts.actionsFired"));
+        assertEquals(0, second.getInt("counts.actionsSuppressed"));
+        assertEquals(0, second.getInt("counts.stallsRecorded"));
+        assertEquals(before, fixture.recordCounts(), "milestones, stalls, actions, outbox");
+    }
+
+    @Test
+    void shouldKeepAMilestoneOnRecordWithItsOwnTime() throws Exception {
+        // Reached live under the current rules by a late event: dated at the user's latest track
+        // (+2h). Replayed in event-time order it would be dated at that search's own time (+1h30m).
+        ReplayRules.addPowerSearch();
+        String u = newUser("late");
+        signup(u, SIGNUP);
+        List<String> items = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            items.add(track(u, "search_performed", SIGNUP.plus(Duration.ofHours(1)).plusSeconds(i * 60L).toString()));
+        }
+        items.add(track(u, "list_created", SIGNUP.plus(Duration.ofHours(2)).toString()));
+        writer().body(batch(items.toArray(String[]::new))).post("/v1/batch").then().statusCode(200);
+        sendTrack(u, "search_performed", SIGNUP.plus(Duration.ofMinutes(90)));
+        String reachedLive = SIGNUP.plus(Duration.ofHours(2)).toString();
+        admin().get("/v1/users/" + u).then()
+                .body("milestones.find { it.name == 'power_search' }.reachedAt", equalTo(reachedLive));
+        List<Long> before = fixture.recordCounts();
+
+        JsonPath job = replay(false);
+
+        assertEquals(0, job.getInt("counts.milestonesAdded"));
+        assertEquals(before, fixture.recordCounts());
+        admin().get("/v1/users/" + u).then()
+                .body("milestones.find { it.name == 'power_search' }.reachedAt", equalTo(reachedLive));
+    }
+
+    @Test
+    void shouldCountAUserWhoseRulesFailAndGoOnWithTheOthers() throws Exception {
+        String poisoned = newUser("poisoned");
+        powerUser(poisoned);
+        sendTrack(poisoned, "poison", SIGNUP.plus(Duration.ofHours(3)));
+        String healthy = newUser("healthy");
+        powerUser(healthy);
+        sweep.sweep(Instant.now());
+        List<String> stalledBefore = admin().get("/v1/users/" + poisoned).then().extract().path("stalled.milestone");
+        ReplayRules.addPowerSearch();
+
+        JsonPath job = replay(false);
+
+        assertEquals(2, job.getInt("counts.usersProcessed"));
+        assertEquals(1, job.getInt("counts.failures"));
+        assertEquals(1, job.getInt("counts.milestonesAdded"));
+        assertEquals(poisoned, job.getString("errors[0].userId"));
+        assertEquals(true, job.getString("errors[0].message").contains("Crashes on a poisoned event"));
+        assertEquals(true, job.getString("errors[0].message").contains("boom"));
+        admin().get("/v1/users/" + healthy).then().body("milestones.name", hasItem("power_search"));
+        admin().get("/v1/users/" + poisoned).then()
+                .body("milestones.name", not(hasItem("power_search")))
+                .body("stalled.milestone", equalTo(stalledBefore))
+                .body("actions.action", not(hasItem("suggest_saved_searches")));
+    }
+
+    @Test
+    void shouldLeaveAUserTheSweepIsDueToVisitToTheSweep() throws Exception {
+        // the shipped windows closed long ago and no sweep ran: the user is due, and the sweep records
+        // their stalls live, the new window's included, as it would have without the replay
+        String u = newUser("due");
+        casualUser(u);
+        ReplayRules.addPowerSearch();
+
+        JsonPath job = replay(false);
+
+        assertEquals(0, job.getInt("counts.stallsRecorded"));
+        admin().get("/v1/users/" + u).then().body("stalled.size()", equalTo(0))
+                .body("nextCheckAt", equalTo(SIGNUP.plus(Duration.ofDays(7)).toString()));
+        sweep.sweep(Instant.now());
+        admin().get("/v1/users/" + u).then().body("stalled.milestone", contains("power_search", "first_value"))
+                .body("actions.find { it.action == 'rescue_power_search' }.suppressed", equalTo(false));
+    }
+}
