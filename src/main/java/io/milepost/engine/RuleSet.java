@@ -1,5 +1,7 @@
 package io.milepost.engine;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.milepost.config.MilepostConfig;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -47,9 +49,16 @@ public class RuleSet {
     /** Content hashes of the files the last load attempt read. */
     private Map<String, String> lastHashes = Map.of();
 
-    public RuleSet(MilepostConfig config) {
+    private final MeterRegistry metrics;
+
+    public RuleSet(MilepostConfig config, MeterRegistry metrics) {
         this.config = config;
         this.compiler = new RuleCompiler(Thread.currentThread().getContextClassLoader());
+        this.metrics = metrics;
+        Gauge.builder("milepost.rules.errors", this, r -> r.problems().size())
+                .description("problems of the last load attempt: above zero, the folder's rules were refused "
+                        + "and the previous rules stay in force")
+                .register(metrics);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -131,6 +140,7 @@ public class RuleSet {
 
     private Load record(String version, List<RuleProblem> found, FileChanges changes) {
         problems = List.copyOf(found);
+        metrics.counter("milepost.rules.loads", "outcome", version != null ? "loaded" : "refused").increment();
         Load load = new Load(Instant.now(), version, version != null, problems, changes);
         history.addFirst(load);
         while (history.size() > HISTORY) {

@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -139,6 +140,9 @@ class RulesApiTest {
                             + "java.time, java.util collections, Math and String may be used"))
                     .body("history[0].ok", equalTo(false))
                     .body("history[0].version", nullValue());
+            String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertTrue(metrics.contains("milepost_rules_errors 1.0"), "the refusal is a metric too");
+            assertTrue(metrics.contains("milepost_rules_loads_total{outcome=\"refused\"}"), "refused loads are counted");
             admin().post("/v1/rules/reload").then().statusCode(422)
                     .body("version", equalTo(before))
                     .body("errors[0].file", equalTo("hostile.drl"));
@@ -149,6 +153,7 @@ class RulesApiTest {
             Files.delete(hostile);
         }
         admin().post("/v1/rules/reload").then().statusCode(200).body("version", equalTo(before)).body("errors", hasSize(0));
+        assertTrue(given().get("/q/metrics").then().extract().asString().contains("milepost_rules_errors 0.0"));
     }
 
     @Test
