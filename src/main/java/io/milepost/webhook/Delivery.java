@@ -2,10 +2,7 @@ package io.milepost.webhook;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -20,9 +17,8 @@ public class Delivery {
     public static final String DELIVERED = "delivered";
     public static final String FAILED = "failed";
 
+    /** From {@code delivery_seq}, in blocks (see {@link IdBlocks}); deliveries are written by the dispatcher only. */
     @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "delivery_seq")
-    @SequenceGenerator(name = "delivery_seq", sequenceName = "delivery_seq", allocationSize = 500)
     public Long id;
     @Column(name = "message_id", nullable = false)
     public long messageId;

@@ -79,6 +79,7 @@ public class Dispatcher {
     private final int window;
     private final ArrayDeque<WebhookSender.Attempt> queued = new ArrayDeque<>();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final IdBlocks deliveryIds = new IdBlocks("delivery_seq", 500);
     private final ConcurrentLinkedQueue<WebhookSender.Result> finished = new ConcurrentLinkedQueue<>();
     private volatile boolean running;
     private Thread loop;
@@ -197,30 +198,46 @@ public class Dispatcher {
         List<Long> ids = new ArrayList<>(rows.size());
         List<WebhookSender.Attempt> claimed = new ArrayList<>();
         Instant signedAt = clock.instant();
-        for (Object[] row : rows) {
-            long id = ((Number) row[0]).longValue();
-            ids.add(id);
-            String type = (String) row[1];
-            String subject = (String) row[2];
-            String webhookId = row[4] == null ? "msg_" + id : (String) row[4];
-            for (WebhookEndpoint endpoint : endpoints) {
-                if (!endpoint.accepts(type, subject)) {
-                    continue;
+        int attempts = retries.attempts();
+        jdbc(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO deliveries (id, message_id, endpoint_id, "
+                    + "webhook_id, type, user_id, subject, status, attempts, attempts_left, next_attempt_at, "
+                    + "last_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '" + Delivery.PENDING + "', ?, ?, ?, ?, ?)")) {
+                for (Object[] row : rows) {
+                    long messageId = ((Number) row[0]).longValue();
+                    ids.add(messageId);
+                    String type = (String) row[1];
+                    String subject = (String) row[2];
+                    String webhookId = row[4] == null ? "msg_" + messageId : (String) row[4];
+                    for (WebhookEndpoint endpoint : endpoints) {
+                        if (!endpoint.accepts(type, subject)) {
+                            continue;
+                        }
+                        long id = deliveryIds.next(c);
+                        // the first deliveries are written already claimed for their first attempt
+                        boolean claimIt = claimed.size() < claim;
+                        ps.setLong(1, id);
+                        ps.setLong(2, messageId);
+                        ps.setString(3, endpoint.id);
+                        ps.setString(4, webhookId);
+                        ps.setString(5, type);
+                        ps.setString(6, (String) row[3]);
+                        ps.setString(7, subject);
+                        ps.setInt(8, claimIt ? 1 : 0);
+                        ps.setInt(9, attempts);
+                        ps.setObject(10, at(claimIt ? now.plus(lease) : now));
+                        ps.setObject(11, claimIt ? at(now) : null);
+                        ps.setObject(12, at(now));
+                        ps.addBatch();
+                        if (claimIt) {
+                            claimed.add(new WebhookSender.Attempt(id, 1, attempts, endpoint.id, webhookId, endpoint.url,
+                                    endpoint.signingSecrets(signedAt), ((String) row[5]).getBytes(StandardCharsets.UTF_8)));
+                        }
+                    }
                 }
-                Delivery d = newDelivery(id, endpoint.id, webhookId, type, (String) row[3], subject, now);
-                boolean claimIt = claimed.size() < claim;
-                if (claimIt) {
-                    d.attempts = 1;
-                    d.lastAttemptAt = now;
-                    d.nextAttemptAt = now.plus(lease);
-                }
-                em.persist(d);
-                if (claimIt) {
-                    claimed.add(new WebhookSender.Attempt(d.id, 1, d.attemptsLeft, endpoint.id, webhookId, endpoint.url,
-                            endpoint.signingSecrets(signedAt), ((String) row[5]).getBytes(StandardCharsets.UTF_8)));
-                }
+                ps.executeBatch();
             }
-        }
+        });
         em.createNativeQuery("UPDATE outbox SET dispatched_at = ?1 WHERE id IN (?2)")
                 .setParameter(1, now).setParameter(2, ids).executeUpdate();
         return new FanOut(rows.size(), claimed);
@@ -232,23 +249,6 @@ public class Dispatcher {
      */
     private static Instant stored(Instant t) {
         return t.truncatedTo(ChronoUnit.MICROS);
-    }
-
-    private Delivery newDelivery(long messageId, String endpointId, String webhookId, String type, String userId,
-                                 String subject, Instant now) {
-        Delivery d = new Delivery();
-        d.messageId = messageId;
-        d.endpointId = endpointId;
-        d.webhookId = webhookId;
-        d.type = type;
-        d.userId = userId;
-        d.subject = subject;
-        d.status = Delivery.PENDING;
-        d.attempts = 0;
-        d.attemptsLeft = retries.attempts();
-        d.nextAttemptAt = now;
-        d.createdAt = now;
-        return d;
     }
 
     /** Claims up to {@code limit} due deliveries for one attempt each, under a lease. */
@@ -379,6 +379,10 @@ public class Dispatcher {
                         continue; // deleted, or its lease ran out and another attempt took over
                     }
                     WebhookSender.Result r = results.get(i);
+                    counts[outcome[i]]++;
+                    if (r.delivered()) {
+                        continue; // the delivery's own row keeps its last attempt: only failures are logged
+                    }
                     ps.setLong(1, r.attempt().deliveryId());
                     ps.setInt(2, r.attempt().attempt());
                     ps.setObject(3, at(r.startedAt()));
@@ -386,7 +390,6 @@ public class Dispatcher {
                     ps.setString(5, r.error());
                     ps.setInt(6, r.durationMs());
                     ps.addBatch();
-                    counts[outcome[i]]++;
                 }
                 ps.executeBatch();
             }

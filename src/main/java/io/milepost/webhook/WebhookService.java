@@ -166,7 +166,7 @@ public class WebhookService {
     public DeliveryView delivery(long id) {
         Delivery d = Optional.ofNullable(em.find(Delivery.class, id))
                 .orElseThrow(() -> ApiException.notFound("no delivery " + id));
-        return DeliveryView.of(d, attempts(id));
+        return DeliveryView.of(d, attempts(d));
     }
 
     /**
@@ -187,15 +187,32 @@ public class WebhookService {
             throw new ApiException(409, "conflict", "endpoint " + endpoint.id + " is disabled ("
                     + endpoint.disabledReason + "); enable it first");
         }
+        if (Delivery.DELIVERED.equals(d.status)) {
+            // the successful attempt lived on the row only; keep it in the log before the row moves on
+            em.createNativeQuery("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, status_code, error, "
+                            + "duration_ms) VALUES (?1, ?2, ?3, ?4, NULL, ?5)")
+                    .setParameter(1, d.id).setParameter(2, d.attempts).setParameter(3, d.lastAttemptAt)
+                    .setParameter(4, d.lastStatusCode).setParameter(5, d.lastDurationMs).executeUpdate();
+        }
         d.status = Delivery.PENDING;
         d.attemptsLeft = 1;
         d.deliveredAt = null;
         d.nextAttemptAt = clock.instant();
         signal.wake();
-        return DeliveryView.of(d, attempts(id));
+        return DeliveryView.of(d, attempts(d));
     }
 
-    private List<DeliveryView.AttemptView> attempts(long deliveryId) {
+    /** Every attempt: the failed ones are logged in delivery_attempts, a successful last one is on the delivery's row. */
+    private List<DeliveryView.AttemptView> attempts(Delivery d) {
+        List<DeliveryView.AttemptView> log = new ArrayList<>(loggedAttempts(d.id));
+        if (Delivery.DELIVERED.equals(d.status)) {
+            log.add(new DeliveryView.AttemptView(d.attempts, d.lastAttemptAt, d.lastStatusCode, null,
+                    d.lastDurationMs == null ? 0 : d.lastDurationMs));
+        }
+        return log;
+    }
+
+    private List<DeliveryView.AttemptView> loggedAttempts(long deliveryId) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery("SELECT attempt, started_at, status_code, error, duration_ms "
                 + "FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY attempt").setParameter(1, deliveryId)

@@ -89,6 +89,9 @@ class WebhookDeliveryTest {
         assertEquals(200, delivery.getInt("lastStatusCode"));
         assertEquals(request.header("webhook-id"), delivery.getString("webhookId"));
         assertNull(delivery.get("nextAttemptAt"));
+        JsonPath detail = admin().get("/v1/deliveries/" + delivery.getLong("id")).then().statusCode(200).extract().jsonPath();
+        assertEquals(1, detail.getList("attemptLog").size());
+        assertEquals(200, detail.getInt("attemptLog[0].statusCode"));
     }
 
     @Test
@@ -198,6 +201,10 @@ class WebhookDeliveryTest {
         assertEquals("delivered", retried.getString("status"));
         assertEquals(204, retried.getInt("lastStatusCode"));
         assertEquals(attempts.get(0).header("webhook-id"), received(receiver, user).get(8).header("webhook-id"));
+        JsonPath log = admin().get("/v1/deliveries/" + failed.getLong("id")).then().statusCode(200).extract().jsonPath();
+        assertEquals(9, log.getList("attemptLog").size(), "eight failures and the manual retry");
+        assertEquals(204, log.getInt("attemptLog[8].statusCode"));
+        assertEquals(9, log.getInt("attemptLog[8].attempt"));
     }
 
     @Test
