@@ -47,7 +47,6 @@ CREATE TABLE deliveries (
     CONSTRAINT uq_deliveries_message_endpoint UNIQUE (message_id, endpoint_id)
 );
 CREATE INDEX ix_deliveries_due ON deliveries (next_attempt_at);
-CREATE INDEX ix_deliveries_status ON deliveries (status, id);
 CREATE INDEX ix_deliveries_endpoint ON deliveries (endpoint_id, id);
 
 CREATE TABLE delivery_attempts (

@@ -112,11 +112,14 @@ public class Dispatcher {
                 .publishPercentiles(0.5, 0.99).register(metrics);
     }
 
-    /** Pending deliveries plus messages not yet fanned out; read on each metrics scrape. */
+    /**
+     * Deliveries waiting for an attempt or in flight (not those of disabled endpoints, which wait
+     * for no one) plus messages not yet fanned out; read on each metrics scrape, from indexes.
+     */
     double queueDepth() {
         return QuarkusTransaction.requiringNew().call(() -> {
-            long pending = em.createQuery("select count(d) from Delivery d where d.status = :pending", Long.class)
-                    .setParameter("pending", Delivery.PENDING).getSingleResult();
+            long pending = ((Number) em.createNativeQuery("SELECT count(*) FROM deliveries WHERE next_attempt_at IS NOT NULL")
+                    .getSingleResult()).longValue();
             long undispatched = ((Number) em.createNativeQuery("SELECT count(*) FROM outbox WHERE dispatched_at IS NULL")
                     .getSingleResult()).longValue();
             return (double) (pending + undispatched);
