@@ -13,14 +13,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import org.hibernate.Session;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -33,24 +32,28 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hibernate.Session;
 import org.jboss.logging.Logger;
 
 /**
- * Moves outbox messages to webhook endpoints. Three steps, each its own short transaction, so
- * several instances on one database share the work and never send the same attempt twice:
+ * Moves outbox messages to webhook endpoints in three steps, each under row locks taken with
+ * {@code FOR UPDATE SKIP LOCKED} in a short transaction, so several instances on one database
+ * share the work and never send the same attempt twice:
  * <ol>
  * <li><b>fan out</b>: claims undispatched outbox rows ({@code FOR UPDATE SKIP LOCKED}) and writes
- * one delivery per matching, enabled endpoint;</li>
+ * one delivery per matching, enabled endpoint (the background loop writes the first ones it has room
+ * for already claimed, so fresh messages skip the next step);</li>
  * <li><b>claim</b>: takes due deliveries ({@code FOR UPDATE SKIP LOCKED}), counts the attempt and
- * moves {@code next_attempt_at} to a lease ((window + 1) x timeout + {@value #LEASE_MARGIN_SECONDS} s) so no one else
- * takes them while the attempt is in flight; if this instance dies, the lease runs out and another
- * instance retries with the same {@code webhook-id};</li>
+ * moves {@code next_attempt_at} to a lease ((window + 1) x timeout + {@value #LEASE_MARGIN_SECONDS} s)
+ * so no one else takes them while the attempt waits or is in flight; if this instance dies, the
+ * lease runs out and another instance retries with the same {@code webhook-id};</li>
  * <li><b>record</b>: writes each attempt's outcome (delivered, retry at, failed, endpoint gone),
  * only if the delivery is still the one this instance claimed.</li>
  * </ol>
- * A background loop runs the steps, woken when a transaction that wrote outbox messages commits
- * or an attempt finishes, and polling every {@code milepost.webhooks.poll-interval} for other
- * instances' messages. Tests call {@link #runOnce(Instant)} instead.
+ * The background loop runs the three in one transaction per cycle, woken when a transaction that
+ * wrote outbox messages commits or an attempt finishes, and polling every
+ * {@code milepost.webhooks.poll-interval} for other instances' messages and due retries. Tests
+ * call {@link #runOnce(Instant)} instead, one step at a time.
  */
 @ApplicationScoped
 public class Dispatcher {

@@ -1,6 +1,7 @@
 package io.milepost.webhook;
 
 import io.milepost.config.MilepostConfig;
+import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -21,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import io.netty.channel.ConnectTimeoutException;
 
 /**
  * Sends one attempt of a delivery: checks the endpoint's address again (see {@link AddressGuard}),

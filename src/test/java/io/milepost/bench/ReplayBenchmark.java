@@ -23,7 +23,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,7 +32,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -110,7 +108,7 @@ class ReplayBenchmark {
     @TestHTTPResource("/v1/batch")
     URI batchUri;
 
-    private final List<String> out = new ArrayList<>();
+    private final BenchReport table = new BenchReport();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Test
@@ -256,16 +254,11 @@ class ReplayBenchmark {
     }
 
     private void log(String format, Object... args) {
-        String line = String.format(Locale.ROOT, format, args);
-        System.out.println(line);
-        out.add(line);
+        table.log(format, args);
     }
 
     private void write() throws IOException {
-        Path dir = Path.of(System.getProperty("bench.target", "target"));
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("bench-replay-results-" + (BenchProfile.postgres() ? "postgresql" : "h2") + ".txt"),
-                String.join("\n", out) + "\n");
+        table.write("bench-replay-results");
     }
 
     // ---------------------------------------------------------------- helpers

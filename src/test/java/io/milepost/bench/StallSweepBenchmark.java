@@ -24,8 +24,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,7 +37,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -91,7 +88,7 @@ class StallSweepBenchmark {
     @TestHTTPResource("/v1/batch")
     URI batchUri;
 
-    private final List<String> out = new ArrayList<>();
+    private final BenchReport table = new BenchReport();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Test
@@ -325,16 +322,11 @@ class StallSweepBenchmark {
     }
 
     private void log(String format, Object... args) {
-        String line = String.format(Locale.ROOT, format, args);
-        System.out.println(line);
-        out.add(line);
+        table.log(format, args);
     }
 
     private void write() throws IOException {
-        Path dir = Path.of(System.getProperty("bench.target", "target"));
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("bench-sweep-results-" + (BenchProfile.postgres() ? "postgresql" : "h2") + ".txt"),
-                String.join("\n", out) + "\n");
+        table.write("bench-sweep-results");
     }
 
     // ---------------------------------------------------------------- helpers

@@ -15,8 +15,6 @@ import io.vertx.core.http.HttpServer;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,7 +25,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -82,7 +79,7 @@ class WebhookBenchmark {
     @Inject
     MilepostConfig config;
 
-    private final List<String> out = new ArrayList<>();
+    private final BenchReport table = new BenchReport();
     private final Map<String, Long> arrivals = new ConcurrentHashMap<>();
 
     @Test
@@ -279,15 +276,10 @@ class WebhookBenchmark {
     }
 
     private void log(String format, Object... args) {
-        String line = String.format(Locale.ROOT, format, args);
-        System.out.println(line);
-        out.add(line);
+        table.log(format, args);
     }
 
     private void write() throws IOException {
-        Path dir = Path.of(System.getProperty("bench.target", "target"));
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve("bench-webhook-results-" + (BenchProfile.postgres() ? "postgresql" : "h2") + ".txt"),
-                String.join("\n", out) + "\n");
+        table.write("bench-webhook-results");
     }
 }
