@@ -21,16 +21,13 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hibernate.Session;
 import org.jboss.logging.Logger;
@@ -60,7 +57,6 @@ public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     static final int FANOUT_BATCH = 500;
     static final long LEASE_MARGIN_SECONDS = 30;
-    private static final Duration MIN_SLEEP = Duration.ofMillis(10);
     static final long RECORD_DELAY_MS = 20;
     static final int WINDOW_PER_SLOT = 4;
 
@@ -79,13 +75,9 @@ public class Dispatcher {
     private final Counter failed;
     private final Timer attemptTime;
 
-    private final int window;
-    private final ArrayDeque<WebhookSender.Attempt> queued = new ArrayDeque<>();
-    private final AtomicInteger inFlight = new AtomicInteger();
     private final IdBlocks deliveryIds = new IdBlocks("delivery_seq", 500);
-    private final ConcurrentLinkedQueue<WebhookSender.Result> finished = new ConcurrentLinkedQueue<>();
-    private volatile boolean running;
-    private Thread loop;
+    private DeliveryLoop loop;
+    private Thread thread;
 
     public Dispatcher(EntityManager em, WebhookSender sender, OutboxSignal signal, Clock clock, MilepostConfig config,
                       MeterRegistry metrics,
@@ -100,7 +92,6 @@ public class Dispatcher {
         this.lease = config.webhooks().timeout().multipliedBy(WINDOW_PER_SLOT + 1L).plusSeconds(LEASE_MARGIN_SECONDS);
         this.pollInterval = config.webhooks().pollInterval();
         this.concurrency = Math.max(1, config.webhooks().concurrency());
-        this.window = WINDOW_PER_SLOT * concurrency;
         this.background = background;
         this.delivered = Counter.builder("milepost.webhook.deliveries").tag("outcome", "delivered")
                 .description("webhook attempts by outcome").register(metrics);
@@ -133,17 +124,16 @@ public class Dispatcher {
         if (!background) {
             return;
         }
-        running = true;
-        loop = new Thread(this::loop, "milepost-webhooks");
-        loop.setDaemon(true);
-        loop.start();
+        loop = new DeliveryLoop(this, sender, signal, clock, concurrency, pollInterval, timeout);
+        thread = new Thread(loop, "milepost-webhooks");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     void stop(@Observes ShutdownEvent stopping) throws InterruptedException {
-        running = false;
         if (loop != null) {
-            signal.wake();
-            loop.join(TimeUnit.SECONDS.toMillis(15));
+            loop.stop();
+            thread.join(TimeUnit.SECONDS.toMillis(15));
         }
     }
 
@@ -253,7 +243,7 @@ public class Dispatcher {
      * Times as the databases keep them (microseconds): a due time written from a nanosecond clock
      * would otherwise be rounded up past the {@code now} that wrote it.
      */
-    private static Instant stored(Instant t) {
+    static Instant stored(Instant t) {
         return t.truncatedTo(ChronoUnit.MICROS);
     }
 
@@ -447,68 +437,16 @@ public class Dispatcher {
         return byId;
     }
 
-    /**
-     * The background loop. It holds a window of up to {@value #WINDOW_PER_SLOT} x
-     * {@code milepost.webhooks.concurrency} claimed deliveries (queued, in flight, or finished and
-     * not yet recorded), keeps {@code concurrency} attempts in flight, and works in cycles of one
-     * transaction that records the finished attempts and claims as many new ones. A cycle starts
-     * when half the window has finished, when nothing is queued or in flight, or when a finished
-     * attempt has waited {@value #RECORD_DELAY_MS} ms to be recorded.
-     */
-    private void loop() {
-        Instant lastPoll = Instant.MIN;
-        long firstFinishedAt = 0;
-        boolean outboxWaiting = false;
-        while (running) {
-            try {
-                Instant now = stored(clock.instant());
-                if (signal.takeOutboxWritten() || !now.isBefore(lastPoll.plus(pollInterval))) {
-                    lastPoll = now;
-                    outboxWaiting = true;
-                }
-                int done = finished.size();
-                if (done > 0 && firstFinishedAt == 0) {
-                    firstFinishedAt = System.nanoTime();
-                }
-                boolean waitedLongEnough = done > 0 && System.nanoTime() - firstFinishedAt >= RECORD_DELAY_MS * 1_000_000;
-                boolean idle = queued.isEmpty() && inFlight.get() == 0;
-                if (idle || done >= window / 2 || waitedLongEnough || (outboxWaiting && room() >= window / 2)) {
-                    firstFinishedAt = 0;
-                    Cycle cycle = cycle(now, outboxWaiting);
-                    outboxWaiting = cycle.outboxFull();
-                    startQueued();
-                    if (idle && (cycle.claimed() > 0 || outboxWaiting)) {
-                        continue; // more may be waiting
-                    }
-                } else {
-                    startQueued();
-                }
-                signal.await(!finished.isEmpty() ? Duration.ofMillis(RECORD_DELAY_MS)
-                        : outboxWaiting ? pollInterval : untilNextWork(now));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                LOG.error("webhook dispatch failed; retrying after the poll interval", e);
-                sleep();
-            }
-        }
-        releaseQueued();
-        drainInFlight();
-    }
-
-    /** What a cycle did: attempts claimed (due deliveries and fresh messages), and whether the outbox may hold more. */
-    private record Cycle(int claimed, boolean outboxFull) {
+    /** What a cycle did: the attempts it claimed (due deliveries and fresh messages), and whether the outbox may hold more. */
+    record Cycle(List<WebhookSender.Attempt> claimed, boolean outboxFull) {
     }
 
     /**
-     * One transaction: records what finished, claims due deliveries the window has room for, and
-     * (when the outbox has news) fans out as many fresh messages as there is still room for,
-     * claiming their first attempts on the way; queues everything claimed.
+     * One transaction of the background loop: records what finished, claims due deliveries the
+     * window has {@code room} for, and (when the outbox has news) fans out as many fresh messages
+     * as there is still room for, claiming their first attempts on the way.
      */
-    private Cycle cycle(Instant now, boolean fanOut) {
-        List<WebhookSender.Result> done = takeFinished();
-        int room = room();
+    Cycle cycle(Instant now, List<WebhookSender.Result> done, int room, boolean fanOut) {
         int[][] counts = new int[1][];
         boolean[] full = new boolean[1];
         List<WebhookSender.Attempt> attempts = QuarkusTransaction.requiringNew().call(() -> {
@@ -526,94 +464,22 @@ public class Dispatcher {
             return claimed;
         });
         count(done, counts[0]);
-        queued.addAll(attempts);
-        return new Cycle(attempts.size(), full[0]);
+        return new Cycle(attempts, full[0]);
     }
 
-    /** How many more deliveries the window can hold. */
-    private int room() {
-        return Math.max(0, window - queued.size() - inFlight.get() - finished.size());
-    }
-
-    /** Starts queued attempts while fewer than {@code concurrency} are in flight. */
-    private void startQueued() {
-        while (inFlight.get() < concurrency && !queued.isEmpty()) {
-            WebhookSender.Attempt a = queued.poll();
-            inFlight.incrementAndGet();
-            sender.send(a).whenComplete((result, error) -> {
-                finished.add(result);
-                inFlight.decrementAndGet();
-                signal.wake();
-            });
-        }
-    }
-
-    private List<WebhookSender.Result> takeFinished() {
-        List<WebhookSender.Result> done = new ArrayList<>();
-        for (WebhookSender.Result r; (r = finished.poll()) != null; ) {
-            done.add(r);
-        }
-        return done;
-    }
-
-    /**
-     * How long the loop may sleep: with attempts in flight, until one finishes (it wakes the loop);
-     * otherwise until the next due delivery (a retry, or a lease that runs out) or the next poll.
-     */
-    private Duration untilNextWork(Instant now) {
-        if (inFlight.get() > 0) {
-            return pollInterval;
-        }
-        Instant next = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
+    /** The earliest time a delivery is due (a retry, or a lease that runs out), or null. */
+    Instant nextDue() {
+        return QuarkusTransaction.requiringNew().call(() -> em.createQuery(
                 "select min(d.nextAttemptAt) from Delivery d", Instant.class).getSingleResult());
-        if (next == null) {
-            return pollInterval;
-        }
-        // at least a moment, so rows another instance has locked are not spun on
-        Duration untilDue = Duration.between(now, next);
-        return untilDue.compareTo(MIN_SLEEP) < 0 ? MIN_SLEEP : untilDue.compareTo(pollInterval) < 0 ? untilDue : pollInterval;
     }
 
-    /** At shutdown: hands back claimed attempts that were not started, so any instance can make them at once. */
-    private void releaseQueued() {
-        List<Long> ids = queued.stream().map(WebhookSender.Attempt::deliveryId).toList();
-        queued.clear();
-        if (ids.isEmpty()) {
+    /** Hands claimed but unstarted attempts back, so any instance can make them at once. */
+    void release(List<Long> deliveryIds, Instant now) {
+        if (deliveryIds.isEmpty()) {
             return;
         }
-        try {
-            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("UPDATE deliveries SET attempts = attempts - 1, "
-                    + "next_attempt_at = ?1 WHERE id IN (?2) AND status = 'pending'")
-                    .setParameter(1, stored(clock.instant())).setParameter(2, ids).executeUpdate());
-        } catch (RuntimeException e) {
-            LOG.warn("could not hand back unstarted webhook attempts; they will be made after their lease", e);
-        }
-    }
-
-    /** At shutdown: lets attempts in flight finish (up to the timeout) and records them. */
-    private void drainInFlight() {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-            try {
-                signal.await(Duration.ofMillis(100));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        try {
-            record(takeFinished(), stored(clock.instant()));
-        } catch (RuntimeException e) {
-            LOG.warn("could not record the last webhook attempts; they will be retried after their lease", e);
-        }
-    }
-
-    private void sleep() {
-        try {
-            Thread.sleep(pollInterval.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("UPDATE deliveries SET attempts = attempts - 1, "
+                        + "next_attempt_at = ?1 WHERE id IN (?2) AND status = 'pending'")
+                .setParameter(1, now).setParameter(2, deliveryIds).executeUpdate());
     }
 }
