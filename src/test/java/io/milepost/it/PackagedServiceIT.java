@@ -19,16 +19,19 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The packaged service ({@code java -jar target/quarkus-app/quarkus-run.jar}), run as a real
  * process: acknowledged events survive {@code kill -9}; without keys it binds to loopback.
  * With {@code -Ppostgresql} it runs against PostgreSQL (system property it.milepost.jdbc-url).
  */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class PackagedServiceIT {
     static final String ADMIN = "it-admin-key";
     static final String WRITER = "it-write-key";
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** A new client for every service start: connections pooled to a killed process must not be reused. */
+    HttpClient http;
     final List<Process> started = new ArrayList<>();
 
     @AfterEach
@@ -149,7 +152,8 @@ class PackagedServiceIT {
                 new com.standardwebhooks.Webhook(secret).verify(r.body(), r.headers());
             }
             HttpResponse<String> removed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/v1/webhooks/" + endpoint)).header("Authorization", "Bearer " + ADMIN).DELETE().build(),
+                    + "/v1/webhooks/" + endpoint)).timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + ADMIN)
+                    .DELETE().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(204, removed.statusCode(), removed.body());
         }
@@ -178,13 +182,15 @@ class PackagedServiceIT {
             cmd.add("-Dquarkus.datasource.jdbc.url=" + jdbc);
         }
         cmd.addAll(List.of("-jar", jar.toString()));
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("service.log").toFile())).start();
         started.add(p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                                .timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
                     return p;
                 }
@@ -197,13 +203,13 @@ class PackagedServiceIT {
     }
 
     private HttpResponse<String> post(int port, String path, String key, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
                 .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(int port, String path, String key) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60));
         if (key != null) {
             b.header("Authorization", "Bearer " + key);
         }
