@@ -12,6 +12,7 @@ import io.milepost.store.UserEntity;
 import io.milepost.store.UserStateStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
@@ -39,9 +40,15 @@ public class UserService {
         this.mapper = mapper;
     }
 
+    /**
+     * A user's state as of one moment. The user's row is read under a share lock: whoever records
+     * for the user (ingestion, the stall sweep, a replay) holds that row's write lock until it
+     * commits, so the reads that follow see all of its records or none, never a stall without the
+     * action it fired.
+     */
     @Transactional
     public Optional<UserView> find(String id) {
-        UserEntity u = em.find(UserEntity.class, id);
+        UserEntity u = em.find(UserEntity.class, id, LockModeType.PESSIMISTIC_READ);
         if (u == null) {
             return Optional.empty();
         }
@@ -100,7 +107,7 @@ public class UserService {
     @Transactional
     public Optional<TimelineItem.Page> timeline(String id, int limit, String cursor) {
         requireLimit(limit);
-        if (em.find(UserEntity.class, id) == null) {
+        if (em.find(UserEntity.class, id, LockModeType.PESSIMISTIC_READ) == null) { // one moment, as in find
             return Optional.empty();
         }
         Key after = cursor == null ? new Key(Instant.EPOCH, -1, -1) : Key.parse(decode(cursor));
@@ -130,7 +137,7 @@ public class UserService {
     /** Erases every record of the user: events, activity, milestones, stalls, actions, failures, pending messages. */
     @Transactional
     public boolean erase(String id) {
-        UserEntity u = em.find(UserEntity.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        UserEntity u = em.find(UserEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
         if (u == null) {
             return false;
         }

@@ -10,17 +10,34 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.store.ActionEntity;
+import io.milepost.store.StallEntity;
+import io.milepost.store.UserEntity;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import io.restassured.path.json.JsonPath;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 class UserApiTest {
+    @Inject
+    EntityManager em;
+
 
     static void firstValue(String u, String day) {
         writer().body(batch(
@@ -124,5 +141,62 @@ class UserApiTest {
         // the erased messageId is gone too: the same message is a new event now
         writer().body(again).post("/v1/track").then().statusCode(200).body("accepted", equalTo(1));
         admin().get("/v1/users/" + u).then().statusCode(200).body("activity.search_performed.count", equalTo(1));
+    }
+
+    @Test
+    void shouldShowAUserAsOfOneMomentWhileTheirRecordsAreBeingWritten() throws Exception {
+        String u = newUser("moment");
+        writer().body(batch(track(u, "search_performed", "2026-06-01T10:00:00Z"))).post("/v1/batch").then().statusCode(200);
+        CountDownLatch firstWritten = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            // what the stall sweep does: lock the user, record a stall, then the action it fires, commit
+            Future<?> sweep = pool.submit(() -> QuarkusTransaction.requiringNew().run(() -> {
+                em.find(UserEntity.class, u, LockModeType.PESSIMISTIC_WRITE);
+                StallEntity stall = new StallEntity();
+                stall.userId = u;
+                stall.milestone = "first_value";
+                stall.since = Instant.parse("2026-06-08T10:00:00Z");
+                stall.rulesVersion = "test";
+                stall.recordedAt = Instant.now();
+                em.persist(stall);
+                em.flush();
+                firstWritten.countDown();
+                await(finish);
+                ActionEntity action = new ActionEntity();
+                action.userId = u;
+                action.action = "rescue_first_value";
+                action.occurrence = 1;
+                action.triggeredAt = stall.since;
+                action.ruleName = "test";
+                action.payload = "{}";
+                action.rulesVersion = "test";
+                action.recordedAt = Instant.now();
+                em.persist(action);
+            }));
+            assertTrue(firstWritten.await(10, TimeUnit.SECONDS));
+            Future<JsonPath> read = pool.submit(() -> admin().get("/v1/users/" + u).then().statusCode(200)
+                    .extract().jsonPath());
+            Thread.sleep(500);
+            assertFalse(read.isDone(), "the read waits for the transaction that is recording for the user");
+            finish.countDown();
+            sweep.get(10, TimeUnit.SECONDS);
+            JsonPath state = read.get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("first_value"), state.getList("stalled.milestone"));
+            assertEquals(List.of("rescue_first_value"), state.getList("actions.action"));
+        } finally {
+            finish.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertTrue(latch.await(10, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }
