@@ -5,7 +5,7 @@ import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleSet;
 import io.milepost.store.EventLog;
 import io.milepost.store.JobEntity;
-import io.milepost.store.OutcomeRecorder.Delivery;
+import io.milepost.store.OutcomeRecorder.Sending;
 import io.milepost.store.UserStateStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
@@ -252,7 +252,7 @@ public class ReplayRunner {
         }
         Map<String, UserStateStore.Loaded> users = store.lockAndLoad(ids);
         Map<String, List<EventLog.Stored>> events = log.load(ids);
-        Delivery delivery = job.fireActions ? Delivery.LIVE : Delivery.SILENT;
+        Sending sending = job.fireActions ? Sending.LIVE : Sending.SILENT;
         UserReplay.Tally tally = UserReplay.Tally.NONE;
         List<JobView.JobError> errors = new ArrayList<>();
         for (String id : ids) {
@@ -261,7 +261,7 @@ public class ReplayRunner {
                 continue; // erased since its id was read
             }
             try {
-                tally = tally.plus(replay.replay(book, user, events.getOrDefault(id, List.of()), delivery, now));
+                tally = tally.plus(replay.replay(book, user, events.getOrDefault(id, List.of()), sending, now));
             } catch (RuntimeException e) {
                 LOG.warnf("replay job %s: user %s failed: %s", job.id, id, e.getMessage());
                 errors.add(new JobView.JobError(id, message(e)));

@@ -8,7 +8,7 @@ import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
 import io.milepost.store.EventLog;
 import io.milepost.store.OutcomeRecorder;
-import io.milepost.store.OutcomeRecorder.Delivery;
+import io.milepost.store.OutcomeRecorder.Sending;
 import io.milepost.store.UserEntity;
 import io.milepost.store.UserStateStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -65,7 +65,7 @@ public class UserReplay {
      *
      * @throws RuleFailure when a rule fails for the user; nothing is recorded then
      */
-    Tally replay(RuleBook book, UserStateStore.Loaded user, List<EventLog.Stored> events, Delivery delivery, Instant now) {
+    Tally replay(RuleBook book, UserStateStore.Loaded user, List<EventLog.Stored> events, Sending sending, Instant now) {
         UserState stored = user.state();
         UserEntity row = user.entity();
         UserState rebuilt = UserState.fresh(stored.id());
@@ -90,15 +90,15 @@ public class UserReplay {
         Outcomes reactive = closed.isEmpty() ? new Outcomes() : engine.evaluateAt(book, stored, now, List.of());
         requireNoFailure(reactive);
 
-        String stage = recorder.record(book, stored, row.stage, found, now, delivery);
+        String stage = recorder.record(book, stored, row.stage, found, now, sending);
         for (Windows.Closed c : closed) {
-            recorder.stalled(book, stored, stage, c.milestone(), c.closedAt(), now, delivery);
+            recorder.stalled(book, stored, stage, c.milestone(), c.closedAt(), now, sending);
         }
-        stage = recorder.record(book, stored, stage, reactive, now, delivery);
+        stage = recorder.record(book, stored, stage, reactive, now, sending);
         store.saveStage(user, stage, due ? row.nextCheckAt : Windows.nextCheck(book, stored, now), now);
 
         long actions = found.actions.size() + reactive.actions.size();
-        boolean live = delivery == Delivery.LIVE;
+        boolean live = sending == Sending.LIVE;
         return new Tally(found.milestones.size() + reactive.milestones.size(), live ? actions : 0, live ? 0 : actions,
                 closed.size());
     }

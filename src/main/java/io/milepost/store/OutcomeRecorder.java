@@ -25,7 +25,7 @@ public class OutcomeRecorder {
     private final MeterRegistry metrics;
 
     /** Whether recorded outcomes are also sent out. */
-    public enum Delivery {
+    public enum Sending {
         /** Each outcome gets its outbox message (webhooks), as in live processing. */
         LIVE,
         /**
@@ -44,13 +44,13 @@ public class OutcomeRecorder {
 
     /** Records the outcomes for one user, with their outbox messages; returns the user's stage after them. */
     public String record(RuleBook book, UserState user, String previousStage, Outcomes outcomes, Instant now) {
-        return record(book, user, previousStage, outcomes, now, Delivery.LIVE);
+        return record(book, user, previousStage, outcomes, now, Sending.LIVE);
     }
 
     /** Records the outcomes for one user, delivered or not; returns the user's stage after them. */
     public String record(RuleBook book, UserState user, String previousStage, Outcomes outcomes, Instant now,
-                         Delivery delivery) {
-        boolean live = delivery == Delivery.LIVE;
+                         Sending sending) {
+        boolean live = sending == Sending.LIVE;
         String version = book == null ? "none" : book.version();
         String stage = book == null ? previousStage : Windows.stage(book, user);
         for (Outcomes.MilestoneReached m : outcomes.milestones) {
@@ -92,18 +92,18 @@ public class OutcomeRecorder {
 
     /** Records a stall (the user's window for the milestone closed at {@code since}) and its outbox message. */
     public void stalled(RuleBook book, UserState user, String stage, String milestone, Instant since, Instant now) {
-        stalled(book, user, stage, milestone, since, now, Delivery.LIVE);
+        stalled(book, user, stage, milestone, since, now, Sending.LIVE);
     }
 
-    /** Records a stall, with its outbox message when {@code delivery} is live. */
+    /** Records a stall, with its outbox message when {@code sending} is live. */
     public void stalled(RuleBook book, UserState user, String stage, String milestone, Instant since, Instant now,
-                        Delivery delivery) {
+                        Sending sending) {
         StallEntity row = new StallEntity().of(user.id(), book.version(), now);
         row.milestone = milestone;
         row.since = since;
         em.persist(row);
         user.stalls().put(milestone, since);
-        if (delivery == Delivery.LIVE) {
+        if (sending == Sending.LIVE) {
             outbox.milestoneStalled(user, stage, milestone, since, now);
         }
         metrics.counter("milepost.stalls.recorded", "milestone", milestone).increment();

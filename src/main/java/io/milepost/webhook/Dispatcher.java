@@ -191,6 +191,7 @@ public class Dispatcher {
         }
         List<WebhookEndpoint> endpoints = em.createQuery("from WebhookEndpoint e where e.enabled = true",
                 WebhookEndpoint.class).getResultList();
+        List<WebhookEndpoint.Filter> filters = endpoints.stream().map(WebhookEndpoint::filter).toList();
         List<Long> ids = new ArrayList<>(rows.size());
         List<WebhookSender.Attempt> claimed = new ArrayList<>();
         Instant signedAt = clock.instant();
@@ -205,8 +206,9 @@ public class Dispatcher {
                     String type = (String) row[1];
                     String subject = (String) row[2];
                     String webhookId = row[4] == null ? "msg_" + messageId : (String) row[4];
-                    for (WebhookEndpoint endpoint : endpoints) {
-                        if (!endpoint.accepts(type, subject)) {
+                    for (int e = 0; e < endpoints.size(); e++) {
+                        WebhookEndpoint endpoint = endpoints.get(e);
+                        if (!filters.get(e).accepts(type, subject)) {
                             continue;
                         }
                         long id = deliveryIds.next(c);

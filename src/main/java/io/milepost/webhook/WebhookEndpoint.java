@@ -1,5 +1,6 @@
 package io.milepost.webhook;
 
+import io.milepost.action.Outbox;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -7,6 +8,7 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /** A registered receiver of webhook messages, with its filters and signing secrets. */
 @Entity
@@ -36,12 +38,20 @@ public class WebhookEndpoint {
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 
-    /** Whether a message of this type about this subject (milestone or action name) goes to this endpoint. */
-    public boolean accepts(String type, String subject) {
-        if (types != null && !split(types).contains(type)) {
-            return false;
+    /** Which messages go to this endpoint, read once from the stored filters (a fan-out asks per message). */
+    public Filter filter() {
+        return new Filter(types == null ? null : Set.copyOf(split(types)), actions == null ? null : Set.copyOf(split(actions)));
+    }
+
+    /** An endpoint's filters: message types, and the actions {@code action.triggered} messages are limited to; null for all. */
+    public record Filter(Set<String> types, Set<String> actions) {
+        /** Whether a message of this type about this subject (milestone or action name) passes. */
+        public boolean accepts(String type, String subject) {
+            if (types != null && !types.contains(type)) {
+                return false;
+            }
+            return actions == null || !Outbox.ACTION_TRIGGERED.equals(type) || actions.contains(subject);
         }
-        return actions == null || !"action.triggered".equals(type) || split(actions).contains(subject);
     }
 
     /** The secrets messages are signed with at {@code now}: the current one, and the previous one during rotation. */

@@ -41,7 +41,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -94,12 +93,12 @@ class IngestBenchmark {
         if (book == null) {
             throw new IllegalStateException("no rules loaded from " + rules.dir().toAbsolutePath());
         }
-        String db = databaseName();
+        String db = BenchDatabase.name(dataSource);
         Instant now = Instant.now();
         BenchData warm = BenchData.generate("warm", warmupEvents, Math.max(1, warmupEvents / 10), 7, now);
         BenchData data = BenchData.generate("bench", events, users, 42, now);
         List<List<BenchData.Ev>> batches = data.batches(batchSize);
-        String key = writeKey();
+        String key = BenchClient.writeKey();
         countConflicts();
         // (b) streams: one per client, users split between clients (no two clients send the same user)
         List<List<byte[]>> perClient = bodies(data.partitioned(threads, batchSize));
@@ -109,21 +108,21 @@ class IngestBenchmark {
                 db, events, users, batchSize, batches.size(), shared.get(0).get(0).length / 1024.0, threads);
 
         // Warm-up (untimed): JIT for the JDBC driver, the HTTP path, Hibernate and Drools.
-        truncate();
+        BenchDatabase.clear(dataSource);
         floor(warm.batches(batchSize), threads);
-        truncate();
+        BenchDatabase.clear(dataSource);
         http(bodies(warm.partitioned(threads, batchSize)), warmupEvents, key, threads);
-        truncate();
+        BenchDatabase.clear(dataSource);
 
         // (a) the floor, 1 thread and N threads
         Timing floor1 = floor(batches, 1);
-        assertEquals(events, count("events"), "floor (1 thread) rows");
-        truncate();
+        assertEquals(events, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM events"), "floor (1 thread) rows");
+        BenchDatabase.clear(dataSource);
         Timing floorN = floor1;
         if (threads > 1) {
             floorN = floor(batches, threads);
-            assertEquals(events, count("events"), "floor rows");
-            truncate();
+            assertEquals(events, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM events"), "floor rows");
+            BenchDatabase.clear(dataSource);
         }
         Timing floorBest = floor1.seconds <= floorN.seconds ? floor1 : floorN;
 
@@ -131,21 +130,21 @@ class IngestBenchmark {
         HttpRun run = http(perClient, events, key, threads);
         assertEquals(events, run.accepted, "events accepted over HTTP");
         assertEquals(0, run.duplicates, "duplicates over HTTP");
-        assertEquals(events, count("events"), "events stored by the service");
-        assertEquals(users, count("users"), "users stored by the service");
-        long milestones = count("milestones");
-        long actions = count("actions");
+        assertEquals(events, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM events"), "events stored by the service");
+        assertEquals(users, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users"), "users stored by the service");
+        long milestones = BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones");
+        long actions = BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM actions");
         // (a') the rows the service wrote, written again with plain batched JDBC: the floor for its write volume
         Rewrite rewrite = rewriteFloor(batches.size(), threads);
-        truncate();
+        BenchDatabase.clear(dataSource);
 
         // (b') the same events, clients sharing users
         HttpRun mixed = null;
         if (sharedUsers && threads > 1) {
             mixed = http(shared, events, key, threads);
             assertEquals(events, mixed.accepted, "events accepted over HTTP (shared users)");
-            assertEquals(events, count("events"), "events stored by the service (shared users)");
-            truncate();
+            assertEquals(events, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM events"), "events stored by the service (shared users)");
+            BenchDatabase.clear(dataSource);
         }
 
         // (c) evaluation cost: engine vs bare Drools on the same KieBase
@@ -237,7 +236,7 @@ class IngestBenchmark {
                 }
             }
         }
-        truncate();
+        BenchDatabase.clear(dataSource);
         AtomicInteger next = new AtomicInteger();
         long start = System.nanoTime();
         parallel(threadCount, () -> {
@@ -275,7 +274,7 @@ class IngestBenchmark {
         });
         double seconds = seconds(start);
         for (Map.Entry<String, List<Object[]>> table : rows.entrySet()) {
-            assertEquals(table.getValue().size(), count(table.getKey()), "rows written again into " + table.getKey());
+            assertEquals(table.getValue().size(), BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM " + table.getKey()), "rows written again into " + table.getKey());
         }
         return new Rewrite(new Timing(threadCount, events, seconds), total);
     }
@@ -573,27 +572,7 @@ class IngestBenchmark {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
-    private void truncate() throws SQLException {
-        BenchTables.clear(dataSource);
-    }
 
-    private long count(String table) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 
-    private String databaseName() throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            var md = c.getMetaData();
-            return md.getDatabaseProductName() + " " + md.getDatabaseProductVersion() + " (" + md.getURL() + ")";
-        }
-    }
 
-    private static String writeKey() {
-        return ConfigProvider.getConfig().getOptionalValue("milepost.auth.write-keys", String.class)
-                .map(k -> k.split(",")[0].trim()).orElse("");
-    }
 }

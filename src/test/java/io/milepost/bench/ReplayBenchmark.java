@@ -19,28 +19,11 @@ import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,7 +50,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(ReplayBenchProfile.class)
 class ReplayBenchmark {
-    private static final Pattern ACCEPTED = Pattern.compile("\"accepted\"\\s*:\\s*(\\d+)");
     private static final String POWER_SEARCH = """
             package rules;
 
@@ -109,32 +91,30 @@ class ReplayBenchmark {
     URI batchUri;
 
     private final BenchReport table = new BenchReport();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private BenchClient client;
 
     @Test
     void benchmark() throws Exception {
-        if (!"127.0.0.1".equals(batchUri.getHost()) && !"localhost".equals(batchUri.getHost())) {
-            throw new IllegalStateException("refusing to send traffic to " + batchUri);
-        }
-        String db = databaseName();
+        client = new BenchClient(batchUri);
+        String db = BenchDatabase.name(dataSource);
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
         // Warm-up (untimed): ingestion, sweep, replay and Drools on a tenth of the users.
         BenchData warm = BenchData.evenlySpread("warm", Math.max(100, users / 10), eventsPerUser, 7, now);
-        truncate();
+        BenchDatabase.clear(dataSource);
         useShippedRules();
         ingest(warm);
         sweep.sweep(Instant.now());
         addPowerSearch();
         replay();
-        truncate();
+        BenchDatabase.clear(dataSource);
         useShippedRules();
 
         BenchData data = BenchData.evenlySpread("replay", users, eventsPerUser, 42, now);
         long s = System.nanoTime();
         ingest(data);
         double ingestSeconds = seconds(s);
-        assertEquals(users, count("SELECT COUNT(*) FROM users"), "users created");
+        assertEquals(users, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users"), "users created");
         sweep.sweep(Instant.now());
         RuleBook book = addPowerSearch();
 
@@ -144,7 +124,7 @@ class ReplayBenchmark {
         double firstSeconds = seconds(s);
         assertEquals(users, first.done(), "users replayed");
         assertEquals(0, first.counts().failures(), "failures");
-        assertEquals(first.counts().milestonesAdded(), count("SELECT COUNT(*) FROM milestones WHERE rules_version = '"
+        assertEquals(first.counts().milestonesAdded(), BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones WHERE rules_version = '"
                 + book.version() + "'"), "milestones recorded by the replay");
         s = System.nanoTime();
         JobView second = replay();
@@ -155,12 +135,12 @@ class ReplayBenchmark {
         // (m) the same users in memory, under the same rules
         Eval eval = inMemory(book, data.inputsByUser());
         // (the replay may add a shipped milestone too: a time-dependent one, reached when the reactive rules run at "now")
-        assertEquals(count("SELECT COUNT(*) FROM milestones WHERE milestone = 'power_search'"), eval.powerSearches,
+        assertEquals(BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones WHERE milestone = 'power_search'"), eval.powerSearches,
                 "JourneyEngine in memory finds the same power searchers");
 
         report(db, data, ingestSeconds, firstSeconds, first, secondSeconds, eval);
         write();
-        truncate();
+        BenchDatabase.clear(dataSource);
     }
 
     // ---------------------------------------------------------------- rules and replays
@@ -265,60 +245,15 @@ class ReplayBenchmark {
 
     /** Posts the events through POST /v1/batch from the client threads, each user's events from one client, in time order. */
     private void ingest(BenchData data) throws Exception {
-        String key = ConfigProvider.getConfig().getOptionalValue("milepost.auth.write-keys", String.class)
-                .map(k -> k.split(",")[0].trim()).orElse("");
-        List<List<List<BenchData.Ev>>> streams = data.partitioned(threads, batch);
-        AtomicInteger nextClient = new AtomicInteger();
-        AtomicLong accepted = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<Void>> running = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                running.add(pool.submit(() -> {
-                    for (List<BenchData.Ev> body : streams.get(nextClient.getAndIncrement())) {
-                        HttpRequest request = HttpRequest.newBuilder(batchUri)
-                                .header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
-                                .timeout(Duration.ofSeconds(120))
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(BenchData.body(body))).build();
-                        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-                        Matcher m = ACCEPTED.matcher(response.body());
-                        if (response.statusCode() != 200 || !m.find()) {
-                            throw new IllegalStateException("POST /v1/batch answered " + response.statusCode() + ": "
-                                    + response.body());
-                        }
-                        accepted.addAndGet(Long.parseLong(m.group(1)));
-                    }
-                    return null;
-                }));
-            }
-            for (Future<Void> f : running) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        assertEquals(data.events.size(), accepted.get(), "events accepted");
+        List<List<byte[]>> streams = data.partitioned(threads, batch).stream()
+                .map(stream -> stream.stream().map(BenchData::body).toList()).toList();
+        assertEquals(data.events.size(), client.post(streams), "events accepted");
     }
 
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
-    private void truncate() throws SQLException {
-        BenchTables.clear(dataSource);
-    }
 
-    private long count(String sql) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 
-    private String databaseName() throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            var md = c.getMetaData();
-            return md.getDatabaseProductName() + " " + md.getDatabaseProductVersion() + " (" + md.getURL() + ")";
-        }
-    }
 }

@@ -20,14 +20,9 @@ import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,13 +33,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,7 +54,6 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(BenchProfile.class)
 class StallSweepBenchmark {
-    private static final Pattern ACK = Pattern.compile("\"accepted\"\\s*:\\s*(\\d+)");
     private static final int PER_REQUEST = 250; // users per request (2 messages each in (s))
 
     final int sweepUsers = Integer.getInteger("bench.sweep-users", 20_000);
@@ -89,7 +76,7 @@ class StallSweepBenchmark {
     URI batchUri;
 
     private final BenchReport table = new BenchReport();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private BenchClient client;
 
     @Test
     void benchmark() throws Exception {
@@ -97,46 +84,44 @@ class StallSweepBenchmark {
         if (book == null) {
             throw new IllegalStateException("no rules loaded from " + rules.dir().toAbsolutePath());
         }
-        if (!"127.0.0.1".equals(batchUri.getHost()) && !"localhost".equals(batchUri.getHost())) {
-            throw new IllegalStateException("refusing to send traffic to " + batchUri);
-        }
-        String db = databaseName();
+        client = new BenchClient(batchUri);
+        String db = BenchDatabase.name(dataSource);
         int maxFirings = config.rules().maxFirings();
 
         // Warm-up (untimed): the sweep's queries, Hibernate and Drools on a small set.
-        truncate();
+        BenchDatabase.clear(dataSource);
         Instant warmNow = Instant.now();
         createStalledUsers("warm", Math.max(200, sweepUsers / 10), warmNow);
         sweep.sweep(Instant.now());
-        truncate();
+        BenchDatabase.clear(dataSource);
 
         // (s) the sweep over N users whose first_value window closed 23 days ago
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         long ingestStart = System.nanoTime();
         createStalledUsers("s", sweepUsers, now);
         double ingestSeconds = seconds(ingestStart);
-        assertEquals(sweepUsers, count("SELECT COUNT(*) FROM users"), "users created");
+        assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users"), "users created");
         Instant sweepAt = Instant.now();
-        assertEquals(sweepUsers, count("SELECT COUNT(*) FROM users WHERE next_check_at <= ?", sweepAt), "users due");
+        assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users WHERE next_check_at <= ?", sweepAt), "users due");
         long start = System.nanoTime();
         int swept = sweep.sweep(sweepAt);
         double sweepSeconds = seconds(start);
         assertEquals(sweepUsers, swept, "users the sweep looked at");
-        assertEquals(sweepUsers, count("SELECT COUNT(*) FROM stalls WHERE milestone = 'first_value'"), "first_value stalls");
-        assertEquals(sweepUsers, count("SELECT COUNT(*) FROM stalls"), "stalls");
-        assertEquals(sweepUsers, count("SELECT COUNT(*) FROM actions WHERE action = 'rescue_first_value'"), "reactive actions");
-        assertEquals(0, count("SELECT COUNT(*) FROM users WHERE next_check_at <= ?", sweepAt), "users still due");
+        assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM stalls WHERE milestone = 'first_value'"), "first_value stalls");
+        assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM stalls"), "stalls");
+        assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM actions WHERE action = 'rescue_first_value'"), "reactive actions");
+        assertEquals(0, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users WHERE next_check_at <= ?", sweepAt), "users still due");
         assertEquals(0, sweep.sweep(sweepAt), "a second sweep finds nobody");
 
         // (s') the same users' evaluations in memory
         Eval eval = inMemory(book, "s", sweepUsers, now, sweepAt, maxFirings);
         assertEquals(sweepUsers, eval.bareActions, "bare Drools: one reactive action per user");
         assertEquals(sweepUsers, eval.engineActions, "JourneyEngine: one reactive action per user");
-        truncate();
+        BenchDatabase.clear(dataSource);
 
         // (l) latency: windows closing over the next seconds, swept every second
         Latency latency = latency(book);
-        truncate();
+        BenchDatabase.clear(dataSource);
 
         report(db, ingestSeconds, sweepSeconds, eval, latency);
         write();
@@ -255,7 +240,7 @@ class StallSweepBenchmark {
         long next = System.nanoTime();
         int sweeps = 0;
         double slowest = 0;
-        while (count("SELECT COUNT(*) FROM stalls WHERE milestone = 'interest'") < latencyUsers) {
+        while (BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM stalls WHERE milestone = 'interest'") < latencyUsers) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("not every interest window stalled within " + (spreadSeconds + 60) + " s");
             }
@@ -269,8 +254,8 @@ class StallSweepBenchmark {
             slowest = Math.max(slowest, seconds(s));
             sweeps++;
         }
-        assertEquals(latencyUsers, count("SELECT COUNT(*) FROM stalls"), "stalls");
-        assertEquals(latencyUsers, count("SELECT COUNT(*) FROM actions WHERE action = 'rescue_interest'"), "reactive actions");
+        assertEquals(latencyUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM stalls"), "stalls");
+        assertEquals(latencyUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM actions WHERE action = 'rescue_interest'"), "reactive actions");
         long[] millis = new long[latencyUsers];
         int k = 0;
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
@@ -331,67 +316,22 @@ class StallSweepBenchmark {
 
     // ---------------------------------------------------------------- helpers
 
-    /** Posts the bodies from the client threads (each body carries its own users); returns the accepted count. */
+    /** Posts the bodies from the client threads, dealt round-robin (each body carries its own users); returns the accepted count. */
     private long postAll(List<byte[]> bodies) throws Exception {
-        String key = ConfigProvider.getConfig().getOptionalValue("milepost.auth.write-keys", String.class)
-                .map(k -> k.split(",")[0].trim()).orElse("");
-        AtomicInteger next = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicLong accepted = new java.util.concurrent.atomic.AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            List<Future<Void>> futures = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                futures.add(pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < bodies.size(); i = next.getAndIncrement()) {
-                        HttpRequest request = HttpRequest.newBuilder(batchUri)
-                                .header("Content-Type", "application/json")
-                                .header("Authorization", "Bearer " + key)
-                                .timeout(Duration.ofSeconds(120))
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(i))).build();
-                        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-                        Matcher m = ACK.matcher(response.body());
-                        if (response.statusCode() != 200 || !m.find()) {
-                            throw new IllegalStateException("POST /v1/batch answered " + response.statusCode() + ": "
-                                    + response.body());
-                        }
-                        accepted.addAndGet(Long.parseLong(m.group(1)));
-                    }
-                    return null;
-                }));
-            }
-            for (Future<Void> f : futures) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
+        List<List<byte[]>> streams = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            streams.add(new ArrayList<>());
         }
-        return accepted.get();
+        for (int i = 0; i < bodies.size(); i++) {
+            streams.get(i % threads).add(bodies.get(i));
+        }
+        return client.post(streams);
     }
 
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }
 
-    private void truncate() throws SQLException {
-        BenchTables.clear(dataSource);
-    }
 
-    private long count(String sql, Instant... at) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < at.length; i++) {
-                ps.setObject(i + 1, at[i].atOffset(java.time.ZoneOffset.UTC));
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
-    }
 
-    private String databaseName() throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            var md = c.getMetaData();
-            return md.getDatabaseProductName() + " " + md.getDatabaseProductVersion() + " (" + md.getURL() + ")";
-        }
-    }
 }

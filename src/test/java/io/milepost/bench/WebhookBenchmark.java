@@ -91,20 +91,20 @@ class WebhookBenchmark {
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
         String url = "http://127.0.0.1:" + server.actualPort() + "/hook";
         try {
-            BenchTables.clear(dataSource);
+            BenchDatabase.clear(dataSource);
             List<byte[]> bodies = bodies(messages);
 
             // warm-up (untimed): both paths, a tenth of the work
             direct(url, bodies.subList(0, messages / 10));
             outbox(url, bodies.subList(0, messages / 10));
-            BenchTables.clear(dataSource);
+            BenchDatabase.clear(dataSource);
 
             double directSeconds = direct(url, bodies);
             arrivals.clear();
             double outboxSeconds = outbox(url, bodies);
-            assertEquals(messages, count("SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'"), "delivered");
+            assertEquals(messages, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'"), "delivered");
             assertEquals(messages, arrivals.size(), "distinct webhook-ids received");
-            BenchTables.clear(dataSource);
+            BenchDatabase.clear(dataSource);
 
             long[] delays = latency(url);
             report(directSeconds, outboxSeconds, delays);
@@ -176,7 +176,7 @@ class WebhookBenchmark {
             while (arrivals.size() < bodies.size()) {
                 Thread.sleep(2);
             }
-            while (count("SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'") < bodies.size()) {
+            while (BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'") < bodies.size()) {
                 Thread.sleep(2);
             }
             return (System.nanoTime() - start) / 1e9;
@@ -199,7 +199,7 @@ class WebhookBenchmark {
             Thread.sleep(2);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline && count("SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'") < latencyUsers) {
+        while (System.nanoTime() < deadline && BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'") < latencyUsers) {
             Thread.sleep(10);
         }
         Map<String, String> userOf = new HashMap<>();
@@ -235,7 +235,7 @@ class WebhookBenchmark {
         double outboxRate = messages / outboxSeconds;
         log("");
         log("Milepost webhook delivery benchmark: %s, local Vert.x receiver answering 204, %d in flight",
-                databaseName(), config.webhooks().concurrency());
+                BenchDatabase.name(dataSource), config.webhooks().concurrency());
         log("");
         log("| database   | path                                                              | messages | seconds | messages/s | ratio vs direct |");
         log("|------------|-------------------------------------------------------------------|---------:|--------:|-----------:|----------------:|");
@@ -261,19 +261,7 @@ class WebhookBenchmark {
         return sortedMicros[Math.max(0, Math.min(i, sortedMicros.length - 1))] / 1000.0;
     }
 
-    private long count(String sql) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 
-    private String databaseName() throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            var md = c.getMetaData();
-            return md.getDatabaseProductName() + " " + md.getDatabaseProductVersion();
-        }
-    }
 
     private void log(String format, Object... args) {
         table.log(format, args);

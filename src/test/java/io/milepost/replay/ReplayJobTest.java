@@ -14,13 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.agroal.api.AgroalDataSource;
-import io.milepost.milestone.StallSweep;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -32,7 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,25 +37,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(ReplayRules.class)
-class ReplayJobTest {
-
-    @Inject
-    ReplayJobs jobs;
-    @Inject
-    ReplayRunner runner;
-    @Inject
-    StallSweep sweep;
-    @Inject
-    AgroalDataSource db;
-
-    ReplayFixture fixture;
-
-    @BeforeEach
-    void shippedRulesAndNoUsers() throws Exception {
-        fixture = new ReplayFixture(db);
-        fixture.empty();
-        ReplayRules.useShippedRules();
-    }
+class ReplayJobTest extends ReplayTestBase {
 
     /** n power users whose ids sort in creation order under any collation; new rules to replay them under. */
     List<String> powerUsers(int n) throws Exception {

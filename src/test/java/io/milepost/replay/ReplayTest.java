@@ -17,18 +17,14 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.agroal.api.AgroalDataSource;
-import io.milepost.milestone.StallSweep;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
-import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,25 +35,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(ReplayRules.class)
-class ReplayTest {
-
-    @Inject
-    ReplayJobs jobs;
-    @Inject
-    ReplayRunner runner;
-    @Inject
-    StallSweep sweep;
-    @Inject
-    AgroalDataSource db;
-
-    ReplayFixture fixture;
-
-    @BeforeEach
-    void shippedRulesAndNoUsers() throws Exception {
-        fixture = new ReplayFixture(db);
-        fixture.empty();
-        ReplayRules.useShippedRules();
-    }
+class ReplayTest extends ReplayTestBase {
 
     /** Replays every user to the end on this thread; returns the finished job. */
     JsonPath replay(boolean fireActions) {
