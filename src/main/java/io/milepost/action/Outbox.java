@@ -3,9 +3,8 @@ package io.milepost.action;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.milepost.common.Json;
 import io.milepost.engine.UserState;
-import io.milepost.store.OutboxEntity;
+import io.milepost.store.RowWriter;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
@@ -29,14 +28,14 @@ public class Outbox {
 
     private static final HexFormat HEX = HexFormat.of();
 
-    private final EntityManager em;
+    private final RowWriter rows;
     private final ObjectMapper mapper;
     private final TransactionSynchronizationRegistry transactions;
     private final OutboxSignal signal;
 
-    public Outbox(EntityManager em, ObjectMapper mapper, TransactionSynchronizationRegistry transactions,
+    public Outbox(RowWriter rows, ObjectMapper mapper, TransactionSynchronizationRegistry transactions,
                   OutboxSignal signal) {
-        this.em = em;
+        this.rows = rows;
         this.mapper = mapper;
         this.transactions = transactions;
         this.signal = signal;
@@ -66,15 +65,7 @@ public class Outbox {
         body.put("type", type);
         body.put("timestamp", occurredAt.toString());
         body.put("data", data);
-        OutboxEntity row = new OutboxEntity();
-        row.type = type;
-        row.userId = user.id();
-        row.subject = subject;
-        row.body = Json.write(mapper, body);
-        row.occurredAt = occurredAt;
-        row.createdAt = now;
-        row.webhookId = newWebhookId();
-        em.persist(row);
+        rows.outbox(type, user.id(), subject, Json.write(mapper, body), occurredAt, now, newWebhookId());
         wakeDispatcherAfterCommit();
     }
 

@@ -9,12 +9,11 @@ import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleSet;
 import io.milepost.engine.Windows;
-import io.milepost.store.EventEntity;
 import io.milepost.store.OutcomeRecorder;
+import io.milepost.store.RowWriter;
 import io.milepost.store.UserStateStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -38,7 +37,7 @@ public class IngestService {
     private static final Logger LOG = Logger.getLogger(IngestService.class);
     private static final int ATTEMPTS = 5;
 
-    private final EntityManager em;
+    private final RowWriter rows;
     private final UserStateStore store;
     private final OutcomeRecorder recorder;
     private final RuleSet rules;
@@ -47,9 +46,9 @@ public class IngestService {
     private final Counter ingested;
     private final Counter duplicates;
 
-    public IngestService(EntityManager em, UserStateStore store, OutcomeRecorder recorder, RuleSet rules,
+    public IngestService(RowWriter rows, UserStateStore store, OutcomeRecorder recorder, RuleSet rules,
                          MilepostConfig config, Clock clock, MeterRegistry metrics) {
-        this.em = em;
+        this.rows = rows;
         this.store = store;
         this.recorder = recorder;
         this.rules = rules;
@@ -116,29 +115,18 @@ public class IngestService {
             List<JourneyEngine.Input> inputs = new ArrayList<>();
             for (IncomingMessage m : entry.getValue()) {
                 accepted++;
-                em.persist(event(m, now));
+                rows.event(m.messageId(), m.userId(), m.type().wire(), m.event(), m.dataJson(), m.timestamp(), now);
                 inputs.add(m.type() == IncomingMessage.Type.TRACK
                         ? JourneyEngine.Input.track(m.messageId(), m.event(), m.data(), m.timestamp())
                         : JourneyEngine.Input.identify(m.messageId(), m.data(), m.timestamp()));
             }
             Outcomes outcomes = engine.apply(book, loaded.state(), inputs);
-            String previousStage = isNew ? null : loaded.entity().stage;
+            String previousStage = isNew ? null : loaded.stage();
             String stage = recorder.record(book, loaded.state(), previousStage, outcomes, now);
             store.saveUser(loaded, stage, Windows.nextCheck(book, loaded.state(), now), now);
         }
+        rows.flush();
         return new Ack(accepted, repeated, ignored);
-    }
-
-    private static EventEntity event(IncomingMessage m, Instant now) {
-        EventEntity e = new EventEntity();
-        e.messageId = m.messageId();
-        e.userId = m.userId();
-        e.type = m.type().wire();
-        e.name = m.event();
-        e.payload = m.dataJson();
-        e.occurredAt = m.timestamp();
-        e.receivedAt = now;
-        return e;
     }
 
     /** Unique-key violations, deadlocks, serialization failures and lock timeouts are worth another try. */

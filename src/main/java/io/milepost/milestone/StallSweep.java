@@ -10,6 +10,7 @@ import io.milepost.engine.RuleSet;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
 import io.milepost.store.OutcomeRecorder;
+import io.milepost.store.RowWriter;
 import io.milepost.store.UserStateStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -45,6 +46,7 @@ public class StallSweep {
 
     private final EntityManager em;
     private final UserStateStore store;
+    private final RowWriter rows;
     private final OutcomeRecorder recorder;
     private final RuleSet rules;
     private final JourneyEngine engine;
@@ -53,10 +55,11 @@ public class StallSweep {
     private final int workers;
     private final ExecutorService pool;
 
-    public StallSweep(EntityManager em, UserStateStore store, OutcomeRecorder recorder, RuleSet rules,
+    public StallSweep(EntityManager em, UserStateStore store, RowWriter rows, OutcomeRecorder recorder, RuleSet rules,
                       MilepostConfig config, Clock clock, MeterRegistry metrics) {
         this.em = em;
         this.store = store;
+        this.rows = rows;
         this.recorder = recorder;
         this.rules = rules;
         this.engine = new JourneyEngine(config.rules().maxFirings());
@@ -145,8 +148,8 @@ public class StallSweep {
         Map<String, UserStateStore.Loaded> users = store.lockAndLoad(due);
         for (UserStateStore.Loaded loaded : users.values()) {
             UserState state = loaded.state();
-            String stageBefore = loaded.entity().stage;
-            Instant lastSeenOpen = loaded.entity().updatedAt;
+            String stageBefore = loaded.stage();
+            Instant lastSeenOpen = loaded.updatedAt();
             for (Windows.Closed closed : Windows.closed(book, state, now)) {
                 recorder.stalled(book, state, stageBefore, closed.milestone(), closed.closedAt(), recordedAt);
                 // Latency only means something for windows that closed while we were watching,
@@ -157,8 +160,9 @@ public class StallSweep {
             }
             Outcomes outcomes = engine.evaluateAt(book, state, now, List.of());
             String stage = recorder.record(book, state, stageBefore, outcomes, recordedAt);
-            store.saveUser(loaded, stage, Windows.nextCheck(book, state, now), recordedAt);
+            store.saveStage(loaded, stage, Windows.nextCheck(book, state, now), recordedAt);
         }
+        rows.flush();
         return due.size();
     }
 }

@@ -6,6 +6,7 @@ import io.milepost.engine.RuleSet;
 import io.milepost.store.EventLog;
 import io.milepost.store.JobEntity;
 import io.milepost.store.OutcomeRecorder.Sending;
+import io.milepost.store.RowWriter;
 import io.milepost.store.UserStateStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
@@ -72,6 +73,7 @@ public class ReplayRunner {
     }
 
     private final EntityManager em;
+    private final RowWriter rows;
     private final ReplayJobs jobs;
     private final UserReplay replay;
     private final UserStateStore store;
@@ -92,9 +94,10 @@ public class ReplayRunner {
     });
     private volatile boolean stopping;
 
-    public ReplayRunner(EntityManager em, ReplayJobs jobs, UserReplay replay, UserStateStore store, EventLog log,
-                        RuleSet rules, Clock clock, MilepostConfig config) {
+    public ReplayRunner(EntityManager em, ReplayJobs jobs, UserReplay replay, UserStateStore store, RowWriter rows,
+                        EventLog log, RuleSet rules, Clock clock, MilepostConfig config) {
         this.em = em;
+        this.rows = rows;
         this.jobs = jobs;
         this.replay = replay;
         this.store = store;
@@ -257,7 +260,7 @@ public class ReplayRunner {
         List<JobView.JobError> errors = new ArrayList<>();
         for (String id : ids) {
             UserStateStore.Loaded user = users.get(id);
-            if (user.entity() == null) {
+            if (!user.exists()) {
                 continue; // erased since its id was read
             }
             try {
@@ -267,7 +270,7 @@ public class ReplayRunner {
                 errors.add(new JobView.JobError(id, message(e)));
             }
         }
-        em.flush(); // the batch's writes count in its time
+        rows.flush(); // the batch's writes count in its time
         jobs.advance(job, ids.get(ids.size() - 1), ids.size(), tally, errors, book.version(), clock.instant().plus(lease),
                 (System.nanoTime() - started) / 1_000_000);
         return Step.CONTINUE;

@@ -9,7 +9,6 @@ import io.milepost.engine.Windows;
 import io.milepost.store.EventLog;
 import io.milepost.store.OutcomeRecorder;
 import io.milepost.store.OutcomeRecorder.Sending;
-import io.milepost.store.UserEntity;
 import io.milepost.store.UserStateStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -67,7 +66,6 @@ public class UserReplay {
      */
     Tally replay(RuleBook book, UserStateStore.Loaded user, List<EventLog.Stored> events, Sending sending, Instant now) {
         UserState stored = user.state();
-        UserEntity row = user.entity();
         UserState rebuilt = UserState.fresh(stored.id());
         rebuilt.holdBackRecorded(stored.milestones(), stored.stalls());
         // every action on record counts from the start: "once per user" holds across the replay
@@ -84,18 +82,18 @@ public class UserReplay {
         // A user already due keeps their appointment with the stall sweep, which records their closed
         // windows live, as it would have without the replay. Otherwise every closed window is one the
         // new rules closed, and the replay records it, delivered as the replay's actions are.
-        boolean due = row.nextCheckAt != null && !row.nextCheckAt.isAfter(now);
+        boolean due = user.nextCheckAt() != null && !user.nextCheckAt().isAfter(now);
         List<Windows.Closed> closed = due ? List.of() : Windows.closed(book, stored, now);
         closed.forEach(c -> stored.stalls().put(c.milestone(), c.closedAt()));
         Outcomes reactive = closed.isEmpty() ? new Outcomes() : engine.evaluateAt(book, stored, now, List.of());
         requireNoFailure(reactive);
 
-        String stage = recorder.record(book, stored, row.stage, found, now, sending);
+        String stage = recorder.record(book, stored, user.stage(), found, now, sending);
         for (Windows.Closed c : closed) {
             recorder.stalled(book, stored, stage, c.milestone(), c.closedAt(), now, sending);
         }
         stage = recorder.record(book, stored, stage, reactive, now, sending);
-        store.saveStage(user, stage, due ? row.nextCheckAt : Windows.nextCheck(book, stored, now), now);
+        store.saveStage(user, stage, due ? user.nextCheckAt() : Windows.nextCheck(book, stored, now), now);
 
         long actions = found.actions.size() + reactive.actions.size();
         boolean live = sending == Sending.LIVE;

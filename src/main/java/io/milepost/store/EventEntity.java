@@ -2,10 +2,7 @@ package io.milepost.store;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -14,8 +11,7 @@ import java.time.Instant;
 @Table(name = "events")
 public class EventEntity {
     @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "event_seq")
-    @SequenceGenerator(name = "event_seq", sequenceName = "event_seq", allocationSize = 500)
+    /** From {@code event_seq}, in blocks: rows are written by {@link RowWriter}, and read through this entity. */
     public Long id;
     @Column(name = "message_id", nullable = false)
     public String messageId;

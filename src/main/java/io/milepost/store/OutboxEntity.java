@@ -2,10 +2,7 @@ package io.milepost.store;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
@@ -17,8 +14,7 @@ import java.time.Instant;
 @Table(name = "outbox")
 public class OutboxEntity {
     @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "outbox_seq")
-    @SequenceGenerator(name = "outbox_seq", sequenceName = "outbox_seq", allocationSize = 500)
+    /** From {@code outbox_seq}, in blocks: rows are written by {@link RowWriter}, and read through this entity. */
     public Long id;
     @Column(nullable = false)
     public String type;

@@ -9,17 +9,17 @@ import io.milepost.engine.RuleBook;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import java.time.Instant;
 
 /**
  * Records what an evaluation produced — milestones, actions, failures — and stalls, with their
- * outbox messages (none for a silent replay), in the caller's transaction. The unique keys on (user, milestone) and (user, action,
+ * outbox messages (none for a silent replay), in the caller's transaction, through the {@link RowWriter}
+ * (written when the caller flushes it). The unique keys on (user, milestone) and (user, action,
  * occurrence) back the engine's once-only checks.
  */
 @ApplicationScoped
 public class OutcomeRecorder {
-    private final EntityManager em;
+    private final RowWriter rows;
     private final ObjectMapper mapper;
     private final Outbox outbox;
     private final MeterRegistry metrics;
@@ -35,8 +35,8 @@ public class OutcomeRecorder {
         SILENT
     }
 
-    public OutcomeRecorder(EntityManager em, ObjectMapper mapper, Outbox outbox, MeterRegistry metrics) {
-        this.em = em;
+    public OutcomeRecorder(RowWriter rows, ObjectMapper mapper, Outbox outbox, MeterRegistry metrics) {
+        this.rows = rows;
         this.mapper = mapper;
         this.outbox = outbox;
         this.metrics = metrics;
@@ -54,25 +54,14 @@ public class OutcomeRecorder {
         String version = book == null ? "none" : book.version();
         String stage = book == null ? previousStage : Windows.stage(book, user);
         for (Outcomes.MilestoneReached m : outcomes.milestones) {
-            MilestoneEntity row = new MilestoneEntity().of(user.id(), version, now);
-            row.milestone = m.milestone();
-            row.reachedAt = m.at();
-            row.ruleName = m.rule();
-            em.persist(row);
+            rows.milestone(user.id(), m.milestone(), m.at(), m.rule(), version, now);
             if (live) {
                 outbox.milestoneReached(user, stage, m.milestone(), m.at(), now);
             }
             metrics.counter("milepost.milestones.reached", "milestone", m.milestone()).increment();
         }
         for (Outcomes.ActionTriggered a : outcomes.actions) {
-            ActionEntity row = new ActionEntity().of(user.id(), version, now);
-            row.action = a.action();
-            row.occurrence = a.occurrence();
-            row.triggeredAt = a.at();
-            row.ruleName = a.rule();
-            row.payload = payloadJson(a);
-            row.suppressed = !live;
-            em.persist(row);
+            rows.action(user.id(), a.action(), a.occurrence(), a.at(), a.rule(), payloadJson(a), !live, version, now);
             if (live) {
                 outbox.actionTriggered(user, stage, a.action(), a.payload(), a.at(), now);
             }
@@ -80,11 +69,7 @@ public class OutcomeRecorder {
                     .increment();
         }
         for (Outcomes.Failure f : outcomes.failures) {
-            FailureEntity row = new FailureEntity().of(user.id(), version, now);
-            row.occurredAt = f.at();
-            row.ruleName = f.rule();
-            row.message = f.message();
-            em.persist(row);
+            rows.failure(user.id(), f.at(), f.rule(), f.message(), version, now);
             metrics.counter("milepost.rule.failures", "rule", f.rule() == null ? "unknown" : f.rule()).increment();
         }
         return stage;
@@ -98,10 +83,7 @@ public class OutcomeRecorder {
     /** Records a stall, with its outbox message when {@code sending} is live. */
     public void stalled(RuleBook book, UserState user, String stage, String milestone, Instant since, Instant now,
                         Sending sending) {
-        StallEntity row = new StallEntity().of(user.id(), book.version(), now);
-        row.milestone = milestone;
-        row.since = since;
-        em.persist(row);
+        rows.stall(user.id(), milestone, since, book.version(), now);
         user.stalls().put(milestone, since);
         if (sending == Sending.LIVE) {
             outbox.milestoneStalled(user, stage, milestone, since, now);

@@ -6,9 +6,16 @@ import io.milepost.engine.EventHistory;
 import io.milepost.engine.UserState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.hibernate.Session;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -18,19 +25,21 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Loads users' state for evaluation with their rows locked, and writes it back. Loading many users
- * takes a fixed number of queries (one per table), whatever their number.
+ * Loads users' state for evaluation with their rows locked, and writes it back through the
+ * {@link RowWriter}. Loading many users takes a fixed number of queries (one per table), whatever
+ * their number; every query takes the ids as one array parameter ({@code = ANY(?)}), so each is
+ * one prepared statement whatever the count.
  */
 @ApplicationScoped
 public class UserStateStore {
 
-    /** A user's state plus the managed row it came from. */
+    /** A user's state plus what their stored row said before this transaction changed it. */
     public static final class Loaded {
-        final UserEntity entity;
+        final Row row;
         final UserState state;
 
-        Loaded(UserEntity entity, UserState state) {
-            this.entity = entity;
+        Loaded(Row row, UserState state) {
+            this.row = row;
             this.state = state;
         }
 
@@ -38,9 +47,29 @@ public class UserStateStore {
             return state;
         }
 
-        public UserEntity entity() {
-            return entity;
+        /** Whether the user has a row (false: unknown, or erased since their id was read). */
+        public boolean exists() {
+            return row != null;
         }
+
+        /** The stage on record, null for a user without a row. */
+        public String stage() {
+            return row == null ? null : row.stage;
+        }
+
+        /** The next check on record, null for a user without a row. */
+        public Instant nextCheckAt() {
+            return row == null ? null : row.nextCheckAt;
+        }
+
+        /** When the row was last written, null for a user without a row. */
+        public Instant updatedAt() {
+            return row == null ? null : row.updatedAt;
+        }
+    }
+
+    /** The columns of a user row that evaluations read besides the state. */
+    record Row(String stage, Instant nextCheckAt, Instant updatedAt) {
     }
 
     /** Signup time of a row created in the current transaction and not saved yet. */
@@ -49,12 +78,14 @@ public class UserStateStore {
 
     private final EntityManager em;
     private final ObjectMapper mapper;
+    private final RowWriter writer;
     private final boolean postgres;
 
-    public UserStateStore(EntityManager em, ObjectMapper mapper,
+    public UserStateStore(EntityManager em, ObjectMapper mapper, RowWriter writer,
                           @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind) {
         this.em = em;
         this.mapper = mapper;
+        this.writer = writer;
         this.postgres = dbKind.toLowerCase().startsWith("postgres");
     }
 
@@ -68,24 +99,31 @@ public class UserStateStore {
         if (ids.isEmpty()) {
             return loaded;
         }
-        List<UserEntity> users = em.createQuery("from UserEntity u where u.id in :ids order by u.id", UserEntity.class)
-                .setParameter("ids", ids)
-                .setLockMode(LockModeType.PESSIMISTIC_WRITE)
-                .getResultList();
-        for (UserEntity u : users) {
-            if (PLACEHOLDER_SIGNUP.equals(u.signedUpAt)) {
-                loaded.put(u.id, new Loaded(u, UserState.fresh(u.id)));
-                continue;
+        jdbc(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, traits, activity, signed_up_at, signup_from_trait, "
+                    + "last_event_at, stage, next_check_at, updated_at FROM users WHERE id = ANY(?) ORDER BY id FOR UPDATE")) {
+                ps.setArray(1, c.createArrayOf("VARCHAR", ids.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String id = rs.getString(1);
+                        Instant signedUpAt = instant(rs, 4);
+                        Row row = new Row(rs.getString(7), instant(rs, 8), instant(rs, 9));
+                        if (PLACEHOLDER_SIGNUP.equals(signedUpAt)) {
+                            loaded.put(id, new Loaded(row, UserState.fresh(id)));
+                            continue;
+                        }
+                        UserState state = new UserState(id, true, Json.readMap(mapper, rs.getString(2)), signedUpAt,
+                                rs.getBoolean(5), instant(rs, 6));
+                        ActivityCodec.read(rs.getString(3), state::history);
+                        loaded.put(id, new Loaded(row, state));
+                    }
+                }
             }
-            UserState state = new UserState(u.id, true, Json.readMap(mapper, u.traits), u.signedUpAt,
-                    u.signupFromTrait, u.lastEventAt);
-            ActivityCodec.read(u.activity, state::history);
-            loaded.put(u.id, new Loaded(u, state));
-        }
-        List<String> existing = List.copyOf(loaded.keySet());
-        if (!existing.isEmpty()) {
-            loadDetails(loaded, existing);
-        }
+            List<String> existing = List.copyOf(loaded.keySet());
+            if (!existing.isEmpty()) {
+                loadDetails(c, loaded, existing);
+            }
+        });
         for (String id : ids) {
             loaded.computeIfAbsent(id, k -> new Loaded(null, UserState.fresh(k)));
         }
@@ -101,47 +139,66 @@ public class UserStateStore {
      * replaces before commit, so nobody ever sees a half-made user.
      */
     public void create(Map<String, Loaded> users, Collection<String> ids, Instant now) {
-        List<String> missing = ids.stream().filter(id -> users.get(id).entity == null).sorted().toList();
-        for (int from = 0; from < missing.size(); from += CREATE_CHUNK) {
-            List<String> chunk = missing.subList(from, Math.min(missing.size(), from + CREATE_CHUNK));
-            StringBuilder sql = new StringBuilder("INSERT INTO users (id, traits, activity, signed_up_at, signup_from_trait, "
-                    + "created_at, updated_at) VALUES ");
-            for (int i = 0; i < chunk.size(); i++) {
-                sql.append(i == 0 ? "" : ", ").append("(?").append(i + 1).append(", '{}', '{}', ?").append(chunk.size() + 1)
-                        .append(", FALSE, ?").append(chunk.size() + 2).append(", ?").append(chunk.size() + 2).append(')');
-            }
-            if (postgres) {
-                sql.append(" ON CONFLICT (id) DO NOTHING");
-            }
-            var insert = em.createNativeQuery(sql.toString());
-            for (int i = 0; i < chunk.size(); i++) {
-                insert.setParameter(i + 1, chunk.get(i));
-            }
-            insert.setParameter(chunk.size() + 1, PLACEHOLDER_SIGNUP).setParameter(chunk.size() + 2, now).executeUpdate();
+        List<String> missing = ids.stream().filter(id -> users.get(id).row == null).sorted().toList();
+        if (missing.isEmpty()) {
+            return;
         }
-        if (!missing.isEmpty()) {
-            users.putAll(lockAndLoad(missing));
-        }
+        jdbc(c -> {
+            for (int from = 0; from < missing.size(); from += CREATE_CHUNK) {
+                List<String> chunk = missing.subList(from, Math.min(missing.size(), from + CREATE_CHUNK));
+                StringBuilder sql = new StringBuilder("INSERT INTO users (id, traits, activity, signed_up_at, "
+                        + "signup_from_trait, created_at, updated_at) VALUES ");
+                for (int i = 0; i < chunk.size(); i++) {
+                    sql.append(i == 0 ? "" : ", ").append("(?, '{}', '{}', ?, FALSE, ?, ?)");
+                }
+                if (postgres) {
+                    sql.append(" ON CONFLICT (id) DO NOTHING");
+                }
+                try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                    int p = 1;
+                    for (String id : chunk) {
+                        ps.setString(p++, id);
+                        ps.setObject(p++, at(PLACEHOLDER_SIGNUP));
+                        ps.setObject(p++, at(now));
+                        ps.setObject(p++, at(now));
+                    }
+                    ps.executeUpdate();
+                }
+            }
+        });
+        users.putAll(lockAndLoad(missing));
     }
 
-    private void loadDetails(Map<String, Loaded> loaded, List<String> ids) {
-        // projections, not entities: nothing here is changed, so nothing should be dirty-checked at flush
-        for (Object[] m : em.createQuery("select m.userId, m.milestone, m.reachedAt, m.ruleName from MilestoneEntity m "
-                        + "where m.userId in :ids", Object[].class)
-                .setParameter("ids", ids).getResultList()) {
-            loaded.get((String) m[0]).state.milestones().put((String) m[1],
-                    new UserState.Reached((String) m[1], (Instant) m[2], (String) m[3]));
+    private void loadDetails(Connection c, Map<String, Loaded> loaded, List<String> ids) throws SQLException {
+        Array idArray = c.createArrayOf("VARCHAR", ids.toArray());
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT user_id, milestone, reached_at, rule_name FROM milestones WHERE user_id = ANY(?)")) {
+            ps.setArray(1, idArray);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String milestone = rs.getString(2);
+                    loaded.get(rs.getString(1)).state.milestones().put(milestone,
+                            new UserState.Reached(milestone, instant(rs, 3), rs.getString(4)));
+                }
+            }
         }
-        for (Object[] s : em.createQuery("select s.userId, s.milestone, s.since from StallEntity s where s.userId in :ids",
-                        Object[].class)
-                .setParameter("ids", ids).getResultList()) {
-            loaded.get((String) s[0]).state.stalls().put((String) s[1], (Instant) s[2]);
+        try (PreparedStatement ps = c.prepareStatement("SELECT user_id, milestone, since FROM stalls WHERE user_id = ANY(?)")) {
+            ps.setArray(1, idArray);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    loaded.get(rs.getString(1)).state.stalls().put(rs.getString(2), instant(rs, 3));
+                }
+            }
         }
-        for (Object[] row : em.createQuery("select a.userId, a.action, max(a.occurrence), max(a.triggeredAt), max(a.ruleName) "
-                        + "from ActionEntity a where a.userId in :ids group by a.userId, a.action", Object[].class)
-                .setParameter("ids", ids).getResultList()) {
-            loaded.get((String) row[0]).state.actions().put((String) row[1],
-                    new UserState.ActionHistory(((Number) row[2]).intValue(), (Instant) row[3], (String) row[4]));
+        try (PreparedStatement ps = c.prepareStatement("SELECT user_id, action, MAX(occurrence), MAX(triggered_at), "
+                + "MAX(rule_name) FROM actions WHERE user_id = ANY(?) GROUP BY user_id, action")) {
+            ps.setArray(1, idArray);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    loaded.get(rs.getString(1)).state.actions().put(rs.getString(2),
+                            new UserState.ActionHistory(rs.getInt(3), instant(rs, 4), rs.getString(5)));
+                }
+            }
         }
     }
 
@@ -158,8 +215,16 @@ public class UserStateStore {
         if (ids.isEmpty()) {
             return found;
         }
-        found.addAll(em.createQuery("select e.messageId from EventEntity e where e.messageId in :ids", String.class)
-                .setParameter("ids", ids).getResultList());
+        jdbc(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT message_id FROM events WHERE message_id = ANY(?)")) {
+                ps.setArray(1, c.createArrayOf("VARCHAR", ids.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(rs.getString(1));
+                    }
+                }
+            }
+        });
         return found;
     }
 
@@ -168,26 +233,28 @@ public class UserStateStore {
      * (traits, signup, activity) is what ingestion made of the events, and stays.
      */
     public void saveStage(Loaded l, String stage, Instant nextCheckAt, Instant now) {
-        UserEntity u = l.entity;
-        if (!Objects.equals(u.stage, stage) || !Objects.equals(u.nextCheckAt, nextCheckAt)) {
-            u.stage = stage;
-            u.nextCheckAt = nextCheckAt;
-            u.updatedAt = now;
+        if (!Objects.equals(l.stage(), stage) || !Objects.equals(l.nextCheckAt(), nextCheckAt)) {
+            writer.stage(l.state.id(), stage, nextCheckAt, now);
         }
     }
 
     /** Writes the user's row (created by {@link #create} if new), activity included. */
-    public UserEntity saveUser(Loaded l, String stage, Instant nextCheckAt, Instant now) {
+    public void saveUser(Loaded l, String stage, Instant nextCheckAt, Instant now) {
         UserState s = l.state;
-        UserEntity u = l.entity;
-        u.traits = Json.write(mapper, s.traits());
-        u.signedUpAt = s.signedUpAt();
-        u.signupFromTrait = s.signupFromTrait();
-        u.lastEventAt = s.lastEventAt();
-        u.stage = stage;
-        u.nextCheckAt = nextCheckAt;
-        u.updatedAt = now;
-        u.activity = ActivityCodec.write(s.activity());
-        return u;
+        writer.user(new RowWriter.UserRow(s.id(), Json.write(mapper, s.traits()), ActivityCodec.write(s.activity()),
+                s.signedUpAt(), s.signupFromTrait(), s.lastEventAt(), stage, nextCheckAt, now));
+    }
+
+    private void jdbc(org.hibernate.jdbc.Work work) {
+        em.unwrap(Session.class).doWork(work);
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static OffsetDateTime at(Instant t) {
+        return t.atOffset(ZoneOffset.UTC);
     }
 }

@@ -17,7 +17,7 @@ public class Delivery {
     public static final String DELIVERED = "delivered";
     public static final String FAILED = "failed";
 
-    /** From {@code delivery_seq}, in blocks (see {@link IdBlocks}); deliveries are written by the dispatcher only. */
+    /** From {@code delivery_seq}, in blocks (see {@link io.milepost.store.IdBlocks}); deliveries are written by the dispatcher only. */
     @Id
     public Long id;
     @Column(name = "message_id", nullable = false)

@@ -13,8 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.milepost.store.ActionEntity;
-import io.milepost.store.StallEntity;
+import io.milepost.store.RowWriter;
 import io.milepost.store.UserEntity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
@@ -38,6 +37,8 @@ class UserApiTest {
     @Inject
     EntityManager em;
 
+    @Inject
+    RowWriter rows;
 
     static void firstValue(String u, String day) {
         writer().body(batch(
@@ -154,26 +155,12 @@ class UserApiTest {
             // what the stall sweep does: lock the user, record a stall, then the action it fires, commit
             Future<?> sweep = pool.submit(() -> QuarkusTransaction.requiringNew().run(() -> {
                 em.find(UserEntity.class, u, LockModeType.PESSIMISTIC_WRITE);
-                StallEntity stall = new StallEntity();
-                stall.userId = u;
-                stall.milestone = "first_value";
-                stall.since = Instant.parse("2026-06-08T10:00:00Z");
-                stall.rulesVersion = "test";
-                stall.recordedAt = Instant.now();
-                em.persist(stall);
-                em.flush();
+                Instant since = Instant.parse("2026-06-08T10:00:00Z");
+                rows.stall(u, "first_value", since, "test", Instant.now());
+                rows.flush();
                 firstWritten.countDown();
                 await(finish);
-                ActionEntity action = new ActionEntity();
-                action.userId = u;
-                action.action = "rescue_first_value";
-                action.occurrence = 1;
-                action.triggeredAt = stall.since;
-                action.ruleName = "test";
-                action.payload = "{}";
-                action.rulesVersion = "test";
-                action.recordedAt = Instant.now();
-                em.persist(action);
+                rows.action(u, "rescue_first_value", 1, since, "test", "{}", false, "test", Instant.now());
             }));
             assertTrue(firstWritten.await(10, TimeUnit.SECONDS));
             Future<JsonPath> read = pool.submit(() -> admin().get("/v1/users/" + u).then().statusCode(200)

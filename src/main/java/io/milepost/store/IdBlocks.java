@@ -1,4 +1,4 @@
-package io.milepost.webhook;
+package io.milepost.store;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -10,19 +10,19 @@ import java.sql.Statement;
  * one sequence call per block, so plain JDBC batches need no round trip per row. Each value the
  * sequence returns opens the block [value, value + size); several instances get distinct blocks.
  */
-final class IdBlocks {
+public final class IdBlocks {
     private final String sequence;
     private final int size;
     private long next;
     private long end;
 
-    IdBlocks(String sequence, int size) {
+    public IdBlocks(String sequence, int size) {
         this.sequence = sequence;
         this.size = size;
     }
 
     /** The next id; reads a new block from the sequence on {@code connection} when the last one is used up. */
-    synchronized long next(Connection connection) throws SQLException {
+    public synchronized long next(Connection connection) throws SQLException {
         if (next >= end) {
             String product = connection.getMetaData().getDatabaseProductName();
             String sql = product.startsWith("PostgreSQL") ? "SELECT nextval('" + sequence + "')"
