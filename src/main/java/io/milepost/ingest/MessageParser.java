@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -235,7 +236,7 @@ public class MessageParser {
             }
         }
         if (timestamp == null) {
-            return receivedAt;
+            return receivedAt.truncatedTo(ChronoUnit.MICROS);
         }
         // Segment's skew correction: the device clock is off by (receivedAt - sentAt).
         Instant corrected = sentAt == null ? timestamp : timestamp.plus(Duration.between(sentAt, receivedAt));
@@ -245,7 +246,9 @@ public class MessageParser {
             errors.add(new FieldError(index, "timestamp", "is more than " + limits.maxFuture() + " in the future ("
                     + corrected + " after clock-skew correction)"));
         }
-        return corrected;
+        // kept to the microsecond, as the databases store times: the event row, the activity counts
+        // and the rules all see the same instant
+        return corrected.truncatedTo(ChronoUnit.MICROS);
     }
 
     private static Instant instant(JsonNode node, String field, Integer index, List<FieldError> errors) {

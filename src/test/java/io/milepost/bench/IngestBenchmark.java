@@ -135,7 +135,10 @@ class IngestBenchmark {
         long milestones = BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones");
         long actions = BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM actions");
         // (a') the rows the service wrote, written again with plain batched JDBC: the floor for its write volume
-        Rewrite rewrite = rewriteFloor(batches.size(), threads);
+        Written written = readBack();
+        Rewrite rewrite = rewriteFloor(written, batches.size(), threads);
+        // (a'') the service's statements, with those rows, in the requests' transactions
+        Timing statements = statementsFloor(written, data.partitioned(threads, batchSize));
         BenchDatabase.clear(dataSource);
 
         // (b') the same events, clients sharing users
@@ -152,7 +155,7 @@ class IngestBenchmark {
         EvalRun evals = evaluations(book, evalInputs);
 
         // the report
-        table(db, floor1, floorN, floorBest, rewrite, run, mixed, milestones, actions, evals);
+        table(db, floor1, floorN, floorBest, rewrite, statements, run, mixed, milestones, actions, evals);
         write(db);
     }
 
@@ -203,25 +206,46 @@ class IngestBenchmark {
     record Rewrite(Timing timing, long rows) {
     }
 
-    /**
-     * Reads back every row the service wrote, empties the tables, and inserts the rows again with
-     * batched JDBC, split into as many transactions as there were requests. Inserts only: the
-     * service's updates (users) are not repeated, so this floor is generous.
-     */
-    private Rewrite rewriteFloor(int transactions, int threadCount) throws Exception {
+    /** Every row the service wrote, by table, with each table's columns. */
+    record Written(Map<String, List<String>> columns, Map<String, List<Object[]>> rows) {
+        long total() {
+            return rows.values().stream().mapToLong(List::size).sum();
+        }
+
+        String insert(String table) {
+            List<String> c = columns.get(table);
+            return "INSERT INTO " + table + " (" + String.join(", ", c) + ") VALUES ("
+                    + String.join(", ", java.util.Collections.nCopies(c.size(), "?")) + ")";
+        }
+
+        /** The rows of {@code table} by the value of {@code column}. */
+        Map<Object, Object[]> by(String table, String column) {
+            int i = columns.get(table).indexOf(column);
+            Map<Object, Object[]> byKey = new java.util.HashMap<>();
+            rows.get(table).forEach(r -> byKey.put(r[i], r));
+            return byKey;
+        }
+
+        /** Slice {@code k} of {@code parts} of the table's rows. */
+        List<Object[]> slice(String table, int k, int parts) {
+            List<Object[]> list = rows.get(table);
+            return list.subList((int) ((long) list.size() * k / parts), (int) ((long) list.size() * (k + 1) / parts));
+        }
+    }
+
+    /** Reads back every row the service wrote. */
+    private Written readBack() throws SQLException {
+        Map<String, List<String>> columns = new LinkedHashMap<>();
         Map<String, List<Object[]>> rows = new LinkedHashMap<>();
-        Map<String, String> inserts = new LinkedHashMap<>();
-        long total = 0;
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             for (String table : WRITTEN) {
                 try (ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
                     int n = rs.getMetaData().getColumnCount();
-                    List<String> columns = new ArrayList<>();
+                    List<String> names = new ArrayList<>();
                     for (int i = 1; i <= n; i++) {
-                        columns.add(rs.getMetaData().getColumnName(i));
+                        names.add(rs.getMetaData().getColumnName(i).toLowerCase(Locale.ROOT));
                     }
-                    inserts.put(table, "INSERT INTO " + table + " (" + String.join(", ", columns) + ") VALUES ("
-                            + String.join(", ", java.util.Collections.nCopies(n, "?")) + ")");
+                    columns.put(table, names);
                     List<Object[]> list = new ArrayList<>();
                     while (rs.next()) {
                         Object[] row = new Object[n];
@@ -232,10 +256,18 @@ class IngestBenchmark {
                         list.add(row);
                     }
                     rows.put(table, list);
-                    total += list.size();
                 }
             }
         }
+        return new Written(columns, rows);
+    }
+
+    /**
+     * Empties the tables and inserts the rows the service wrote again with batched JDBC, split into
+     * as many transactions as there were requests. Inserts only: the service's reads and updates
+     * (users) are not repeated, so this floor is generous.
+     */
+    private Rewrite rewriteFloor(Written written, int transactions, int threadCount) throws Exception {
         BenchDatabase.clear(dataSource);
         AtomicInteger next = new AtomicInteger();
         long start = System.nanoTime();
@@ -243,25 +275,12 @@ class IngestBenchmark {
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(false);
                 Map<String, PreparedStatement> statements = new LinkedHashMap<>();
-                for (Map.Entry<String, String> e : inserts.entrySet()) {
-                    statements.put(e.getKey(), c.prepareStatement(e.getValue()));
+                for (String table : WRITTEN) {
+                    statements.put(table, c.prepareStatement(written.insert(table)));
                 }
                 for (int k = next.getAndIncrement(); k < transactions; k = next.getAndIncrement()) {
-                    for (Map.Entry<String, List<Object[]>> table : rows.entrySet()) {
-                        List<Object[]> list = table.getValue();
-                        int from = (int) ((long) list.size() * k / transactions);
-                        int to = (int) ((long) list.size() * (k + 1) / transactions);
-                        if (from == to) {
-                            continue;
-                        }
-                        PreparedStatement ps = statements.get(table.getKey());
-                        for (Object[] row : list.subList(from, to)) {
-                            for (int i = 0; i < row.length; i++) {
-                                ps.setObject(i + 1, row[i]);
-                            }
-                            ps.addBatch();
-                        }
-                        ps.executeBatch();
+                    for (String table : WRITTEN) {
+                        insert(statements.get(table), written.slice(table, k, transactions));
                     }
                     c.commit();
                 }
@@ -273,10 +292,111 @@ class IngestBenchmark {
             return null;
         });
         double seconds = seconds(start);
-        for (Map.Entry<String, List<Object[]>> table : rows.entrySet()) {
+        for (Map.Entry<String, List<Object[]>> table : written.rows().entrySet()) {
             assertEquals(table.getValue().size(), BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM " + table.getKey()), "rows written again into " + table.getKey());
         }
-        return new Rewrite(new Timing(threadCount, events, seconds), total);
+        return new Rewrite(new Timing(threadCount, events, seconds), written.total());
+    }
+
+    private static void insert(PreparedStatement ps, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        for (Object[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                ps.setObject(i + 1, row[i]);
+            }
+            ps.addBatch();
+        }
+        ps.executeBatch();
+    }
+
+    // ---------------------------------------------------------------- (a'') the service's statements
+
+    /**
+     * The service's database work without the service: per request of (b), in the same
+     * transactions and from as many threads, the statements IngestService runs, with the rows it
+     * wrote: lock and load the request's users and their milestones, stalls and actions, look up
+     * the messageIds, create the users seen for the first time, insert the events, update every
+     * user's row (traits, activity, stage, next check), and insert the request's share of the
+     * milestones, actions and outbox messages. No HTTP, no JSON, no rules: the ceiling for (b)
+     * with this storage design.
+     */
+    private Timing statementsFloor(Written written, List<List<List<BenchData.Ev>>> streams) throws Exception {
+        BenchDatabase.clear(dataSource);
+        Map<Object, Object[]> usersById = written.by("users", "id");
+        Map<Object, Object[]> eventsByMessage = written.by("events", "message_id");
+        List<String> userColumns = written.columns().get("users");
+        int[] update = java.util.stream.Stream.of("traits", "activity", "signed_up_at", "signup_from_trait",
+                "last_event_at", "stage", "next_check_at", "updated_at", "id").mapToInt(userColumns::indexOf).toArray();
+        int transactions = streams.stream().mapToInt(List::size).sum();
+        AtomicInteger clients = new AtomicInteger();
+        AtomicInteger transaction = new AtomicInteger();
+        long start = System.nanoTime();
+        parallel(streams.size(), () -> {
+            List<List<BenchData.Ev>> stream = streams.get(clients.getAndIncrement());
+            java.util.Set<String> created = new java.util.HashSet<>();
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement lock = c.prepareStatement("SELECT id, traits, activity, signed_up_at, signup_from_trait, "
+                         + "last_event_at, stage, next_check_at, updated_at FROM users WHERE id = ANY(?) ORDER BY id FOR UPDATE");
+                 PreparedStatement known = c.prepareStatement("SELECT message_id FROM events WHERE message_id = ANY(?)");
+                 PreparedStatement milestones = c.prepareStatement(
+                         "SELECT user_id, milestone, reached_at, rule_name FROM milestones WHERE user_id = ANY(?)");
+                 PreparedStatement stalls = c.prepareStatement("SELECT user_id, milestone, since FROM stalls WHERE user_id = ANY(?)");
+                 PreparedStatement actions = c.prepareStatement("SELECT user_id, action, MAX(occurrence), MAX(triggered_at), "
+                         + "MAX(rule_name) FROM actions WHERE user_id = ANY(?) GROUP BY user_id, action");
+                 PreparedStatement createUser = c.prepareStatement(written.insert("users"));
+                 PreparedStatement updateUser = c.prepareStatement("UPDATE users SET traits = ?, activity = ?, "
+                         + "signed_up_at = ?, signup_from_trait = ?, last_event_at = ?, stage = ?, next_check_at = ?, "
+                         + "updated_at = ? WHERE id = ?");
+                 PreparedStatement insertEvent = c.prepareStatement(written.insert("events"));
+                 PreparedStatement insertMilestone = c.prepareStatement(written.insert("milestones"));
+                 PreparedStatement insertAction = c.prepareStatement(written.insert("actions"));
+                 PreparedStatement insertOutbox = c.prepareStatement(written.insert("outbox"))) {
+                c.setAutoCommit(false);
+                for (List<BenchData.Ev> batch : stream) {
+                    int k = transaction.getAndIncrement();
+                    List<String> ids = batch.stream().map(BenchData.Ev::userId).distinct().sorted().toList();
+                    java.sql.Array idArray = c.createArrayOf("VARCHAR", ids.toArray());
+                    drain(lock, idArray);
+                    drain(known, c.createArrayOf("VARCHAR", batch.stream().map(BenchData.Ev::messageId).toArray()));
+                    drain(milestones, idArray);
+                    drain(stalls, idArray);
+                    drain(actions, idArray);
+                    insert(createUser, ids.stream().filter(created::add).map(usersById::get).toList());
+                    insert(insertEvent, batch.stream().map(e -> eventsByMessage.get(e.messageId())).toList());
+                    for (String id : ids) {
+                        Object[] row = usersById.get(id);
+                        for (int i = 0; i < update.length; i++) {
+                            updateUser.setObject(i + 1, row[update[i]]);
+                        }
+                        updateUser.addBatch();
+                    }
+                    updateUser.executeBatch();
+                    insert(insertMilestone, written.slice("milestones", k, transactions));
+                    insert(insertAction, written.slice("actions", k, transactions));
+                    insert(insertOutbox, written.slice("outbox", k, transactions));
+                    c.commit();
+                }
+                c.setAutoCommit(true);
+            }
+            return null;
+        });
+        double seconds = seconds(start);
+        for (String table : WRITTEN) {
+            assertEquals(written.rows().get(table).size(), BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM " + table),
+                    "rows of " + table + " in (a'')");
+        }
+        return new Timing(streams.size(), events, seconds);
+    }
+
+    private static void drain(PreparedStatement query, java.sql.Array ids) throws SQLException {
+        query.setArray(1, ids);
+        try (ResultSet rs = query.executeQuery()) {
+            while (rs.next()) {
+                rs.getObject(1);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- (b) HTTP
@@ -477,7 +597,7 @@ class IngestBenchmark {
 
     // ---------------------------------------------------------------- report
 
-    private void table(String db, Timing floor1, Timing floorN, Timing floor, Rewrite rewrite, HttpRun run, HttpRun mixed, long milestones, long actions,
+    private void table(String db, Timing floor1, Timing floorN, Timing floor, Rewrite rewrite, Timing statements, HttpRun run, HttpRun mixed, long milestones, long actions,
                        EvalRun evals) {
         String label = BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)";
         double ratio = run.timing.rate() / floor.rate();
@@ -493,6 +613,7 @@ class IngestBenchmark {
             row(label, "(a) floor: batched JDBC INSERT, " + floorN.threads + " threads", floorN, floor);
         }
         row(label, "(a') rows the service wrote, batched JDBC, " + rewrite.timing.threads + " thr", rewrite.timing, floor);
+        row(label, "(a'') the service's statements, JDBC, " + statements.threads + " thr", statements, floor);
         row(label, "(b) POST /v1/batch, " + run.timing.threads + " clients, users split", run.timing, floor);
         if (mixed != null) {
             row(label, "(b') POST /v1/batch, " + mixed.timing.threads + " clients, users shared", mixed.timing, floor);
@@ -511,6 +632,10 @@ class IngestBenchmark {
                 + "in %d transactions: (b)/(a') = %.0f%%.", rewrite.rows, events, (double) rewrite.rows / events, users,
                 milestones, actions, (events + batchSize - 1) / batchSize,
                 100 * run.timing.rate() / rewrite.timing.rate());
+        log("(a'') runs the service's statements (locks and loads, lookups, inserts, user updates) with those rows in "
+                + "the requests' transactions, without HTTP, JSON or rules: (a'')/(a) = %.0f%% is the ceiling of (b)/(a) "
+                + "with this storage design; (b)/(a'') = %.0f%%.", 100 * statements.rate() / floor.rate(),
+                100 * run.timing.rate() / statements.rate());
         log("");
         log("Per-evaluation cost, same rules (RuleSet.current()), %d users, %d evaluations, best of 3 rounds, 1 thread:",
                 evals.users, evals.evaluations);

@@ -36,6 +36,36 @@ class ActivityCodecTest {
     }
 
     @Test
+    void shouldWriteDaysAsNumbers() {
+        Map<String, EventHistory> activity = new TreeMap<>();
+        EventHistory search = activity.computeIfAbsent("search_performed", EventHistory::new);
+        search.record(Instant.parse("2025-11-21T10:00:00Z"));
+        search.record(Instant.parse("2025-11-21T10:04:00.000001Z"));
+        assertEquals("{\"search_performed\":[[20413,2,36000000000,36240000001]]}", ActivityCodec.write(activity));
+    }
+
+    @Test
+    void shouldReadTheEarlierIsoFormAndRewriteItAsNumbers() {
+        String iso = "{\"search_performed\":[[\"2025-11-21\",5,\"2025-11-21T10:00:00Z\",\"2025-11-21T10:04:00.5Z\"]],"
+                + "\"list_created\":[[\"2025-11-22\",1,\"2025-11-22T00:00:00Z\",\"2025-11-22T00:00:00Z\"]]}";
+        Map<String, EventHistory> read = new TreeMap<>();
+        ActivityCodec.read(iso, e -> read.computeIfAbsent(e, EventHistory::new));
+
+        assertEquals(5, read.get("search_performed").total());
+        assertEquals(Instant.parse("2025-11-21T10:04:00.5Z"), read.get("search_performed").lastAt());
+        assertEquals(Instant.parse("2025-11-22T00:00:00Z"), read.get("list_created").firstAt());
+        assertEquals("{\"list_created\":[[20414,1,0,0]],\"search_performed\":[[20413,5,36000000000,36240500000]]}",
+                ActivityCodec.write(read));
+    }
+
+    @Test
+    void shouldRefuseDaysWhoseTimesLeaveTheDay() {
+        assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,1,0,86400000000]]}", EventHistory::new));
+        assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,0,0,0]]}", EventHistory::new));
+        assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,1,5,4]]}", EventHistory::new));
+    }
+
+    @Test
     void shouldRefuseADamagedDocumentLoudly() {
         assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[\"2026-01-05\",\"many\"]]}", EventHistory::new));
     }
