@@ -40,7 +40,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class StallSweep {
     private static final Logger LOG = Logger.getLogger(StallSweep.class);
-    static final int BATCH = 500;
+    public static final int BATCH = 500;
     /** Upper bound of batches in one sweep, so one run cannot spin forever. */
     static final int MAX_BATCHES = 10_000;
 
