@@ -136,9 +136,12 @@ public class StallSweep {
         @SuppressWarnings("unchecked")
         // No ORDER BY: every due user is taken in this sweep anyway, and without it both databases
         // stop at the batch size instead of reading and sorting every due user for each batch.
-        List<String> due = em.createNativeQuery("SELECT id FROM users WHERE next_check_at <= ?1 "
+        // The lower bound keeps H2 from walking the index's NULLs (every user with no open window)
+        // first: without it a sweep that finds nobody took ~8 ms per 100,000 such users.
+        List<String> due = em.createNativeQuery("SELECT id FROM users WHERE next_check_at >= ?1 AND next_check_at <= ?2 "
                         + "FETCH FIRST " + BATCH + " ROWS ONLY FOR UPDATE SKIP LOCKED")
-                .setParameter(1, now)
+                .setParameter(1, Instant.EPOCH)
+                .setParameter(2, now)
                 .getResultList();
         if (due.isEmpty()) {
             return 0;

@@ -25,6 +25,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -113,8 +114,9 @@ public class Dispatcher {
      */
     double queueDepth() {
         return QuarkusTransaction.requiringNew().call(() -> {
-            long pending = ((Number) em.createNativeQuery("SELECT count(*) FROM deliveries WHERE next_attempt_at IS NOT NULL")
-                    .getSingleResult()).longValue();
+            // a range, not IS NOT NULL: H2 would walk the index's NULLs (every finished delivery)
+            long pending = ((Number) em.createNativeQuery("SELECT count(*) FROM deliveries WHERE next_attempt_at >= ?1")
+                    .setParameter(1, Instant.EPOCH).getSingleResult()).longValue();
             long undispatched = ((Number) em.createNativeQuery("SELECT count(*) FROM outbox WHERE dispatched_at IS NULL")
                     .getSingleResult()).longValue();
             return (double) (pending + undispatched);
@@ -167,7 +169,7 @@ public class Dispatcher {
     /** Writes one delivery per matching endpoint for up to {@value #FANOUT_BATCH} undispatched messages. */
     public int fanOut(Instant at) {
         Instant now = stored(at);
-        return QuarkusTransaction.requiringNew().call(() -> fanOutIn(now, 0, FANOUT_BATCH)).messages();
+        return QuarkusTransaction.requiringNew().call(() -> fanOutIn(now, 0, FANOUT_BATCH, endpoints())).messages();
     }
 
     /** What a fan-out did: messages dispatched, and the new deliveries it claimed for their first attempt. */
@@ -179,19 +181,30 @@ public class Dispatcher {
      * already claimed for their first attempt (as {@link #claim} would), so that the background loop
      * sends fresh messages without another round trip; the rest are written due now.
      */
-    private FanOut fanOutIn(Instant now, int claim, int batch) {
-        @SuppressWarnings("unchecked")
+    private FanOut fanOutIn(Instant now, int claim, int batch, Map<String, WebhookEndpoint> all) {
         // No ORDER BY: with it, H2 reads (and locks) every waiting row before it stops at the batch size.
         // The index on (dispatched_at, id) hands the rows out oldest first anyway.
-        List<Object[]> rows = em.createNativeQuery("SELECT id, type, subject, user_id, webhook_id"
-                        + (claim > 0 ? ", body" : "") + " FROM outbox WHERE dispatched_at IS NULL "
-                        + "FETCH FIRST " + batch + " ROWS ONLY FOR UPDATE SKIP LOCKED")
-                .getResultList();
+        List<Object[]> rows = new ArrayList<>();
+        jdbc(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, type, subject, user_id, webhook_id"
+                    + (claim > 0 ? ", body" : "") + " FROM outbox WHERE dispatched_at IS NULL "
+                    + "FETCH FIRST " + batch + " ROWS ONLY FOR UPDATE SKIP LOCKED");
+                 ResultSet rs = ps.executeQuery()) {
+                int columns = claim > 0 ? 6 : 5;
+                while (rs.next()) {
+                    Object[] row = new Object[columns];
+                    row[0] = rs.getLong(1);
+                    for (int i = 1; i < columns; i++) {
+                        row[i] = rs.getString(i + 1);
+                    }
+                    rows.add(row);
+                }
+            }
+        });
         if (rows.isEmpty()) {
             return new FanOut(0, List.of());
         }
-        List<WebhookEndpoint> endpoints = em.createQuery("from WebhookEndpoint e where e.enabled = true",
-                WebhookEndpoint.class).getResultList();
+        List<WebhookEndpoint> endpoints = all.values().stream().filter(e -> e.enabled).toList();
         List<WebhookEndpoint.Filter> filters = endpoints.stream().map(WebhookEndpoint::filter).toList();
         List<Long> ids = new ArrayList<>(rows.size());
         List<WebhookSender.Attempt> claimed = new ArrayList<>();
@@ -237,8 +250,13 @@ public class Dispatcher {
                 ps.executeBatch();
             }
         });
-        em.createNativeQuery("UPDATE outbox SET dispatched_at = ?1 WHERE id IN (?2)")
-                .setParameter(1, now).setParameter(2, ids).executeUpdate();
+        jdbc(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE outbox SET dispatched_at = ? WHERE id = ANY(?)")) {
+                ps.setObject(1, at(now));
+                ps.setArray(2, c.createArrayOf("BIGINT", ids.toArray()));
+                ps.executeUpdate();
+            }
+        });
         return new FanOut(rows.size(), claimed);
     }
 
@@ -252,19 +270,22 @@ public class Dispatcher {
 
     /** Claims up to {@code limit} due deliveries for one attempt each, under a lease. */
     List<WebhookSender.Attempt> claim(Instant now, int limit) {
-        return QuarkusTransaction.requiringNew().call(() -> claimIn(now, limit));
+        return QuarkusTransaction.requiringNew().call(() -> claimIn(now, limit, endpoints()));
     }
 
-    private List<WebhookSender.Attempt> claimIn(Instant now, int limit) {
+    private List<WebhookSender.Attempt> claimIn(Instant now, int limit, Map<String, WebhookEndpoint> endpoints) {
         record Due(long id, int attempts, int attemptsLeft, String endpointId, String webhookId, long messageId) {
         }
         List<Due> due = new ArrayList<>(limit);
         jdbc(c -> {
             // No ORDER BY, as in the fan-out: the index on next_attempt_at gives the earliest first.
+            // The lower bound keeps H2 from walking the index's NULLs (every finished delivery) first.
             try (PreparedStatement ps = c.prepareStatement("SELECT id, attempts, attempts_left, endpoint_id, webhook_id, "
-                    + "message_id FROM deliveries WHERE next_attempt_at <= ? FETCH FIRST "
-                    + limit + " ROWS ONLY FOR UPDATE SKIP LOCKED")) {
-                ps.setObject(1, at(now));
+                    + "message_id FROM deliveries WHERE next_attempt_at >= ? AND next_attempt_at <= ? "
+                    + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED")) {
+                ps.setObject(1, at(Instant.EPOCH));
+                ps.setObject(2, at(now));
+                ps.setInt(3, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         due.add(new Due(rs.getLong(1), rs.getInt(2) + 1, rs.getInt(3), rs.getString(4), rs.getString(5),
@@ -290,7 +311,6 @@ public class Dispatcher {
         if (due.isEmpty()) {
             return List.of();
         }
-        Map<String, WebhookEndpoint> endpoints = endpoints(due.stream().map(Due::endpointId).distinct().toList());
         Map<Long, byte[]> bodies = bodies(due.stream().map(Due::messageId).toList());
         Instant signedAt = clock.instant();
         List<WebhookSender.Attempt> attempts = new ArrayList<>(due.size());
@@ -307,7 +327,7 @@ public class Dispatcher {
         if (results.isEmpty()) {
             return;
         }
-        int[] counts = QuarkusTransaction.requiringNew().call(() -> recordIn(results, now));
+        int[] counts = QuarkusTransaction.requiringNew().call(() -> recordIn(results, now, endpoints()));
         count(results, counts);
     }
 
@@ -322,13 +342,11 @@ public class Dispatcher {
      * Records outcomes in the caller's transaction, each only if its delivery is still the one
      * claimed (same attempt number, still pending); answers how many were delivered, retried, failed.
      */
-    private int[] recordIn(List<WebhookSender.Result> results, Instant now) {
+    private int[] recordIn(List<WebhookSender.Result> results, Instant now, Map<String, WebhookEndpoint> endpoints) {
         int[] counts = new int[3];
         if (results.isEmpty()) {
             return counts;
         }
-        Map<String, WebhookEndpoint> endpoints = endpoints(results.stream().map(r -> r.attempt().endpointId())
-                .distinct().toList());
         Set<String> gone = new HashSet<>();
         results.stream().filter(WebhookSender.Result::gone).forEach(r -> gone.add(r.attempt().endpointId()));
         int[] outcome = new int[results.size()];
@@ -394,9 +412,28 @@ public class Dispatcher {
             }
         });
         for (String endpointId : gone) {
-            disable(endpoints.get(endpointId), "the endpoint answered 410 Gone", now);
+            disableGone(endpoints.get(endpointId), "the endpoint answered 410 Gone", now);
         }
         return counts;
+    }
+
+    /** Turns off an endpoint read by {@link #endpoints()} (not managed), for the rest of the cycle too. */
+    private void disableGone(WebhookEndpoint endpoint, String reason, Instant now) {
+        if (endpoint == null || !endpoint.enabled) {
+            return;
+        }
+        LOG.warnf("webhook endpoint %s (%s) disabled: %s", endpoint.id, endpoint.url, reason);
+        endpoint.enabled = false;
+        jdbc(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE webhook_endpoints SET enabled = FALSE, "
+                    + "disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = TRUE")) {
+                ps.setString(1, reason);
+                ps.setObject(2, at(now));
+                ps.setString(3, endpoint.id);
+                ps.executeUpdate();
+            }
+        });
+        holdDeliveries(endpoint.id);
     }
 
     /** Turns an endpoint off; its waiting deliveries keep their place until it is enabled again. */
@@ -408,8 +445,13 @@ public class Dispatcher {
         endpoint.enabled = false;
         endpoint.disabledReason = reason;
         endpoint.updatedAt = now;
+        holdDeliveries(endpoint.id);
+    }
+
+    /** A disabled endpoint's pending deliveries wait, with no next attempt, until it is enabled again. */
+    private void holdDeliveries(String endpointId) {
         em.createQuery("update Delivery d set d.nextAttemptAt = null where d.endpointId = :id and d.status = :pending")
-                .setParameter("id", endpoint.id).setParameter("pending", Delivery.PENDING).executeUpdate();
+                .setParameter("id", endpointId).setParameter("pending", Delivery.PENDING).executeUpdate();
     }
 
     private void jdbc(org.hibernate.jdbc.Work work) {
@@ -420,23 +462,47 @@ public class Dispatcher {
         return t.atOffset(ZoneOffset.UTC);
     }
 
-    private Map<String, WebhookEndpoint> endpoints(List<String> ids) {
-        Map<String, WebhookEndpoint> byId = new HashMap<>();
-        if (!ids.isEmpty()) {
-            em.createQuery("from WebhookEndpoint e where e.id in :ids", WebhookEndpoint.class)
-                    .setParameter("ids", ids).getResultList().forEach(e -> byId.put(e.id, e));
-        }
+    /**
+     * Every endpoint, by id, read once per transaction with plain JDBC (there are few): a fixed
+     * query instead of a look-up per step. The objects are not managed: {@link #disableGone}
+     * writes what the dispatcher changes on them.
+     */
+    private Map<String, WebhookEndpoint> endpoints() {
+        Map<String, WebhookEndpoint> byId = new LinkedHashMap<>();
+        jdbc(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, url, types, actions, secret, previous_secret, "
+                    + "previous_secret_until, enabled FROM webhook_endpoints ORDER BY id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    WebhookEndpoint e = new WebhookEndpoint();
+                    e.id = rs.getString(1);
+                    e.url = rs.getString(2);
+                    e.types = rs.getString(3);
+                    e.actions = rs.getString(4);
+                    e.secret = rs.getString(5);
+                    e.previousSecret = rs.getString(6);
+                    OffsetDateTime until = rs.getObject(7, OffsetDateTime.class);
+                    e.previousSecretUntil = until == null ? null : until.toInstant();
+                    e.enabled = rs.getBoolean(8);
+                    byId.put(e.id, e);
+                }
+            }
+        });
         return byId;
     }
 
     private Map<Long, byte[]> bodies(List<Long> messageIds) {
         Map<Long, byte[]> byId = new HashMap<>();
-        @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("SELECT id, body FROM outbox WHERE id IN (?1)")
-                .setParameter(1, messageIds).getResultList();
-        for (Object[] row : rows) {
-            byId.put(((Number) row[0]).longValue(), ((String) row[1]).getBytes(StandardCharsets.UTF_8));
-        }
+        jdbc(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, body FROM outbox WHERE id = ANY(?)")) {
+                ps.setArray(1, c.createArrayOf("BIGINT", messageIds.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        byId.put(rs.getLong(1), rs.getString(2).getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        });
         return byId;
     }
 
@@ -453,14 +519,15 @@ public class Dispatcher {
         int[][] counts = new int[1][];
         boolean[] full = new boolean[1];
         List<WebhookSender.Attempt> attempts = QuarkusTransaction.requiringNew().call(() -> {
-            counts[0] = recordIn(done, now);
-            List<WebhookSender.Attempt> claimed = new ArrayList<>(room > 0 ? claimIn(now, room) : List.of());
+            Map<String, WebhookEndpoint> endpoints = endpoints();
+            counts[0] = recordIn(done, now, endpoints);
+            List<WebhookSender.Attempt> claimed = new ArrayList<>(room > 0 ? claimIn(now, room, endpoints) : List.of());
             int left = room - claimed.size();
             if (fanOut) {
                 // with no room left, a batch of messages is still fanned out as due deliveries, so a
                 // full window never holds the outbox back
                 int batch = Math.min(FANOUT_BATCH, Math.max(left, 1));
-                FanOut fanned = fanOutIn(now, left, batch);
+                FanOut fanned = fanOutIn(now, left, batch, endpoints);
                 claimed.addAll(fanned.claimed());
                 full[0] = fanned.messages() == batch;
             }
@@ -472,8 +539,21 @@ public class Dispatcher {
 
     /** The earliest time a delivery is due (a retry, or a lease that runs out), or null. */
     Instant nextDue() {
-        return QuarkusTransaction.requiringNew().call(() -> em.createQuery(
-                "select min(d.nextAttemptAt) from Delivery d", Instant.class).getSingleResult());
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Instant[] next = new Instant[1];
+            jdbc(c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT MIN(next_attempt_at) FROM deliveries WHERE next_attempt_at >= ?")) {
+                    ps.setObject(1, at(Instant.EPOCH));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        OffsetDateTime t = rs.getObject(1, OffsetDateTime.class);
+                        next[0] = t == null ? null : t.toInstant();
+                    }
+                }
+            });
+            return next[0];
+        });
     }
 
     /** Hands claimed but unstarted attempts back, so any instance can make them at once. */
