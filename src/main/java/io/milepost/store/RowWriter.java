@@ -1,5 +1,7 @@
 package io.milepost.store;
 
+import static io.milepost.store.Sql.at;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Synchronization;
@@ -8,11 +10,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import org.hibernate.Session;
 
 /**
  * The write path of ingestion, the stall sweep and replays: the rows a transaction adds (events,
@@ -32,20 +31,21 @@ import org.hibernate.Session;
 public class RowWriter {
     private static final int BLOCK = 500;
 
-    private static final String UPDATE_USER = "UPDATE users SET traits = ?, activity = ?, signed_up_at = ?, "
+    // The statements of the write path; public so that the benchmarks run exactly these.
+    public static final String UPDATE_USER = "UPDATE users SET traits = ?, activity = ?, signed_up_at = ?, "
             + "signup_from_trait = ?, last_event_at = ?, stage = ?, next_check_at = ?, updated_at = ? WHERE id = ?";
-    private static final String UPDATE_STAGE = "UPDATE users SET stage = ?, next_check_at = ?, updated_at = ? WHERE id = ?";
-    private static final String EVENT = "INSERT INTO events (id, message_id, user_id, type, name, payload, occurred_at, "
+    public static final String UPDATE_STAGE = "UPDATE users SET stage = ?, next_check_at = ?, updated_at = ? WHERE id = ?";
+    public static final String EVENT = "INSERT INTO events (id, message_id, user_id, type, name, payload, occurred_at, "
             + "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String MILESTONE = "INSERT INTO milestones (id, user_id, milestone, reached_at, rule_name, "
+    public static final String MILESTONE = "INSERT INTO milestones (id, user_id, milestone, reached_at, rule_name, "
             + "rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
-    private static final String STALL = "INSERT INTO stalls (id, user_id, milestone, since, rules_version, recorded_at) "
+    public static final String STALL = "INSERT INTO stalls (id, user_id, milestone, since, rules_version, recorded_at) "
             + "VALUES (?, ?, ?, ?, ?, ?)";
-    private static final String ACTION = "INSERT INTO actions (id, user_id, action, occurrence, triggered_at, rule_name, "
+    public static final String ACTION = "INSERT INTO actions (id, user_id, action, occurrence, triggered_at, rule_name, "
             + "payload, suppressed, rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String FAILURE = "INSERT INTO evaluation_failures (id, user_id, occurred_at, rule_name, message, "
+    public static final String FAILURE = "INSERT INTO evaluation_failures (id, user_id, occurred_at, rule_name, message, "
             + "rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
-    private static final String OUTBOX = "INSERT INTO outbox (id, type, user_id, subject, body, occurred_at, created_at, "
+    public static final String OUTBOX = "INSERT INTO outbox (id, type, user_id, subject, body, occurred_at, created_at, "
             + "webhook_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
     private final EntityManager em;
@@ -108,7 +108,7 @@ public class RowWriter {
         if (p == null || p.isEmpty()) {
             return;
         }
-        em.unwrap(Session.class).doWork(c -> {
+        Sql.run(em, c -> {
             batch(c, UPDATE_USER, p.users, null);
             batch(c, UPDATE_STAGE, p.stages, null);
             batch(c, EVENT, p.events, eventIds);
@@ -159,9 +159,6 @@ public class RowWriter {
         return p;
     }
 
-    private static OffsetDateTime at(Instant t) {
-        return t == null ? null : t.atOffset(ZoneOffset.UTC);
-    }
 
     /** The rows one transaction has collected, by table. */
     private static final class Pending {

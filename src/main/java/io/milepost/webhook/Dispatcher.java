@@ -1,5 +1,7 @@
 package io.milepost.webhook;
 
+import static io.milepost.store.Sql.at;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -7,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.milepost.action.OutboxSignal;
 import io.milepost.config.MilepostConfig;
 import io.milepost.store.IdBlocks;
+import io.milepost.store.Sql;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -19,8 +22,6 @@ import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,7 +32,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.hibernate.Session;
 import org.jboss.logging.Logger;
 
 /**
@@ -455,11 +455,7 @@ public class Dispatcher {
     }
 
     private void jdbc(org.hibernate.jdbc.Work work) {
-        em.unwrap(Session.class).doWork(work);
-    }
-
-    private static OffsetDateTime at(Instant t) {
-        return t.atOffset(ZoneOffset.UTC);
+        Sql.run(em, work);
     }
 
     /**
@@ -481,8 +477,7 @@ public class Dispatcher {
                     e.actions = rs.getString(4);
                     e.secret = rs.getString(5);
                     e.previousSecret = rs.getString(6);
-                    OffsetDateTime until = rs.getObject(7, OffsetDateTime.class);
-                    e.previousSecretUntil = until == null ? null : until.toInstant();
+                    e.previousSecretUntil = Sql.instant(rs, 7);
                     e.enabled = rs.getBoolean(8);
                     byId.put(e.id, e);
                 }
@@ -547,8 +542,7 @@ public class Dispatcher {
                     ps.setObject(1, at(Instant.EPOCH));
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
-                        OffsetDateTime t = rs.getObject(1, OffsetDateTime.class);
-                        next[0] = t == null ? null : t.toInstant();
+                        next[0] = Sql.instant(rs, 1);
                     }
                 }
             });

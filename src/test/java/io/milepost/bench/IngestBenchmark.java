@@ -10,6 +10,9 @@ import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleSet;
 import io.milepost.engine.UserState;
+import io.milepost.store.RowWriter;
+import io.milepost.store.Sql;
+import io.milepost.store.UserStateStore;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -337,18 +340,13 @@ class IngestBenchmark {
             List<List<BenchData.Ev>> stream = streams.get(clients.getAndIncrement());
             java.util.Set<String> created = new java.util.HashSet<>();
             try (Connection c = dataSource.getConnection();
-                 PreparedStatement lock = c.prepareStatement("SELECT id, traits, activity, signed_up_at, signup_from_trait, "
-                         + "last_event_at, stage, next_check_at, updated_at FROM users WHERE id = ANY(?) ORDER BY id FOR UPDATE");
-                 PreparedStatement known = c.prepareStatement("SELECT message_id FROM events WHERE message_id = ANY(?)");
-                 PreparedStatement milestones = c.prepareStatement(
-                         "SELECT user_id, milestone, reached_at, rule_name FROM milestones WHERE user_id = ANY(?)");
-                 PreparedStatement stalls = c.prepareStatement("SELECT user_id, milestone, since FROM stalls WHERE user_id = ANY(?)");
-                 PreparedStatement actions = c.prepareStatement("SELECT user_id, action, MAX(occurrence), MAX(triggered_at), "
-                         + "MAX(rule_name) FROM actions WHERE user_id = ANY(?) GROUP BY user_id, action");
+                 PreparedStatement lock = c.prepareStatement(UserStateStore.LOCK_USERS);
+                 PreparedStatement known = c.prepareStatement(UserStateStore.KNOWN_MESSAGES);
+                 PreparedStatement milestones = c.prepareStatement(UserStateStore.MILESTONES_OF);
+                 PreparedStatement stalls = c.prepareStatement(UserStateStore.STALLS_OF);
+                 PreparedStatement actions = c.prepareStatement(UserStateStore.ACTIONS_OF);
                  PreparedStatement createUser = c.prepareStatement(written.insert("users"));
-                 PreparedStatement updateUser = c.prepareStatement("UPDATE users SET traits = ?, activity = ?, "
-                         + "signed_up_at = ?, signup_from_trait = ?, last_event_at = ?, stage = ?, next_check_at = ?, "
-                         + "updated_at = ? WHERE id = ?");
+                 PreparedStatement updateUser = c.prepareStatement(RowWriter.UPDATE_USER);
                  PreparedStatement insertEvent = c.prepareStatement(written.insert("events"));
                  PreparedStatement insertMilestone = c.prepareStatement(written.insert("milestones"));
                  PreparedStatement insertAction = c.prepareStatement(written.insert("actions"));
@@ -357,9 +355,9 @@ class IngestBenchmark {
                 for (List<BenchData.Ev> batch : stream) {
                     int k = transaction.getAndIncrement();
                     List<String> ids = batch.stream().map(BenchData.Ev::userId).distinct().sorted().toList();
-                    java.sql.Array idArray = c.createArrayOf("VARCHAR", ids.toArray());
+                    java.sql.Array idArray = Sql.strings(c, ids);
                     drain(lock, idArray);
-                    drain(known, c.createArrayOf("VARCHAR", batch.stream().map(BenchData.Ev::messageId).toArray()));
+                    drain(known, Sql.strings(c, batch.stream().map(BenchData.Ev::messageId).toList()));
                     drain(milestones, idArray);
                     drain(stalls, idArray);
                     drain(actions, idArray);

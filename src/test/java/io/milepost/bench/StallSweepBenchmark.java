@@ -14,6 +14,9 @@ import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
 import io.milepost.facts.Stalled;
 import io.milepost.milestone.StallSweep;
+import io.milepost.store.RowWriter;
+import io.milepost.store.Sql;
+import io.milepost.store.UserStateStore;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -185,9 +188,9 @@ class StallSweepBenchmark {
     /**
      * Reads back what the sweep wrote (stalls, its actions and outbox messages, the users' new stage
      * and next check), puts the users back as they were before it (due, no stalls), and runs the
-     * sweep's statements with those rows: claim a batch of due users with FOR UPDATE SKIP LOCKED,
-     * lock and load them with their milestones, stalls and actions, insert the batch's rows, update
-     * the users; one transaction per batch, from as many threads as the sweep has workers. Returns
+     * sweep's statements (the same SQL, from UserStateStore and RowWriter) with those rows: claim and
+     * read a batch of due users with FOR UPDATE SKIP LOCKED, load their milestones, stalls and
+     * actions, insert the batch's rows, update the users; one transaction per batch, from as many threads as the sweep has workers. Returns
      * the seconds it took.
      */
     private double statements(Map<String, Object[]> before, long outboxBefore, long actionsBefore, Instant at)
@@ -226,27 +229,20 @@ class StallSweepBenchmark {
         for (int t = 0; t < workerCount; t++) {
             workers.add(() -> {
                 try (Connection c = dataSource.getConnection();
-                     PreparedStatement claim = c.prepareStatement("SELECT id FROM users WHERE next_check_at <= ? FETCH FIRST "
-                             + StallSweep.BATCH + " ROWS ONLY FOR UPDATE SKIP LOCKED");
-                     PreparedStatement lock = c.prepareStatement("SELECT id, traits, activity, signed_up_at, signup_from_trait, "
-                             + "last_event_at, stage, next_check_at, updated_at FROM users WHERE id = ANY(?) ORDER BY id FOR UPDATE");
-                     PreparedStatement milestones = c.prepareStatement(
-                             "SELECT user_id, milestone, reached_at, rule_name FROM milestones WHERE user_id = ANY(?)");
-                     PreparedStatement stalled = c.prepareStatement("SELECT user_id, milestone, since FROM stalls WHERE user_id = ANY(?)");
-                     PreparedStatement fired = c.prepareStatement("SELECT user_id, action, MAX(occurrence), MAX(triggered_at), "
-                             + "MAX(rule_name) FROM actions WHERE user_id = ANY(?) GROUP BY user_id, action");
-                     PreparedStatement insertStall = c.prepareStatement("INSERT INTO stalls (id, user_id, milestone, since, "
-                             + "rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?)");
-                     PreparedStatement insertAction = c.prepareStatement("INSERT INTO actions (id, user_id, action, occurrence, "
-                             + "triggered_at, rule_name, payload, suppressed, rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                     PreparedStatement insertOutbox = c.prepareStatement("INSERT INTO outbox (id, type, user_id, subject, body, "
-                             + "occurred_at, created_at, webhook_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-                     PreparedStatement update = c.prepareStatement(
-                             "UPDATE users SET stage = ?, next_check_at = ?, updated_at = ? WHERE id = ?")) {
+                     PreparedStatement claim = c.prepareStatement(UserStateStore.CLAIM_DUE_USERS);
+                     PreparedStatement milestones = c.prepareStatement(UserStateStore.MILESTONES_OF);
+                     PreparedStatement stalled = c.prepareStatement(UserStateStore.STALLS_OF);
+                     PreparedStatement fired = c.prepareStatement(UserStateStore.ACTIONS_OF);
+                     PreparedStatement insertStall = c.prepareStatement(RowWriter.STALL);
+                     PreparedStatement insertAction = c.prepareStatement(RowWriter.ACTION);
+                     PreparedStatement insertOutbox = c.prepareStatement(RowWriter.OUTBOX);
+                     PreparedStatement update = c.prepareStatement(RowWriter.UPDATE_STAGE)) {
                     c.setAutoCommit(false);
                     while (true) {
                         List<String> ids = new ArrayList<>();
-                        claim.setObject(1, at.atOffset(java.time.ZoneOffset.UTC));
+                        claim.setObject(1, Sql.at(Instant.EPOCH));
+                        claim.setObject(2, Sql.at(at));
+                        claim.setInt(3, StallSweep.BATCH);
                         try (ResultSet rs = claim.executeQuery()) {
                             while (rs.next()) {
                                 ids.add(rs.getString(1));
@@ -256,8 +252,8 @@ class StallSweepBenchmark {
                             c.commit();
                             break;
                         }
-                        java.sql.Array idArray = c.createArrayOf("VARCHAR", ids.stream().sorted().toArray());
-                        for (PreparedStatement q : List.of(lock, milestones, stalled, fired)) {
+                        java.sql.Array idArray = Sql.strings(c, ids);
+                        for (PreparedStatement q : List.of(milestones, stalled, fired)) {
                             q.setArray(1, idArray);
                             try (ResultSet rs = q.executeQuery()) {
                                 while (rs.next()) {
@@ -462,7 +458,7 @@ class StallSweepBenchmark {
         log("| %-10s | %-55s | %6d | %7.2f | %8.0f | %12.1f%% |", label, "StallSweep.sweep(now): claim, load, evaluate, save",
                 sweepUsers, sweepSeconds, sweepRate, 100 * sweepRate / eval.bareRate);
         log("");
-        log("(w) runs what the sweep runs against the database (claim, lock and load, insert the stalls, actions and "
+        log("(w) runs what the sweep runs against the database (claim and load, insert the stalls, actions and "
                 + "outbox messages it wrote, update the users), in batches of %d from %d threads, without rules: "
                 + "(w)/bare = %.1f%% is the ceiling of sweep/bare with this storage design; sweep/(w) = %.0f%%.",
                 StallSweep.BATCH, config.scheduler().workers(), 100 * sweepUsers / statementsSeconds / eval.bareRate, 100 * statementsSeconds / sweepSeconds);
