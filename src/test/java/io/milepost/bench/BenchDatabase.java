@@ -21,9 +21,18 @@ final class BenchDatabase {
     private BenchDatabase() {
     }
 
-    /** Empties the service's tables between benchmark phases. */
+    /**
+     * Empties the service's tables between benchmark phases. On PostgreSQL every table goes in
+     * one TRUNCATE (it accepts tables that refer to each other together), which leaves no dead
+     * rows behind: this machine's server runs with autovacuum off, so rows deleted by one phase
+     * would otherwise slow the index scans of every phase after it.
+     */
     static void clear(DataSource dataSource) throws SQLException {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            if (c.getMetaData().getDatabaseProductName().startsWith("PostgreSQL")) {
+                s.execute("TRUNCATE TABLE " + String.join(", ", TRUNCATED) + ", " + String.join(", ", DELETED));
+                return;
+            }
             for (String table : TRUNCATED) {
                 s.execute("TRUNCATE TABLE " + table);
             }
