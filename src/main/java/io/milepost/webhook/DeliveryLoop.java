@@ -4,7 +4,6 @@ import io.milepost.action.OutboxSignal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -34,7 +33,8 @@ final class DeliveryLoop implements Runnable {
     private final int window;
     private final Duration pollInterval;
     private final Duration timeout;
-    private final ArrayDeque<WebhookSender.Attempt> queued = new ArrayDeque<>();
+    /** Claimed attempts not started yet: the loop adds, the loop and finishing attempts take. */
+    private final ConcurrentLinkedQueue<WebhookSender.Attempt> queued = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ConcurrentLinkedQueue<WebhookSender.Result> finished = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
@@ -108,14 +108,32 @@ final class DeliveryLoop implements Runnable {
         return Math.max(0, window - queued.size() - inFlight.get() - finished.size());
     }
 
-    /** Starts queued attempts while fewer than {@code concurrency} are in flight. */
+    /**
+     * Starts queued attempts while fewer than {@code concurrency} are in flight. Called by the loop
+     * after a cycle and by each attempt as it finishes, so sending goes on while the loop's thread
+     * waits on the database. An attempt is counted in flight before it leaves the queue and as
+     * finished before it leaves the flight, so {@link #room()} may count one twice, never zero times.
+     */
     private void startQueued() {
-        while (inFlight.get() < concurrency && !queued.isEmpty()) {
+        while (true) {
+            int flying = inFlight.get();
+            if (flying >= concurrency) {
+                return;
+            }
+            if (!inFlight.compareAndSet(flying, flying + 1)) {
+                continue;
+            }
             WebhookSender.Attempt a = queued.poll();
-            inFlight.incrementAndGet();
+            if (a == null) {
+                inFlight.decrementAndGet();
+                return;
+            }
             sender.send(a).whenComplete((result, error) -> {
                 finished.add(result);
                 inFlight.decrementAndGet();
+                if (running) {
+                    startQueued();
+                }
                 signal.wake();
             });
         }
@@ -148,8 +166,11 @@ final class DeliveryLoop implements Runnable {
 
     /** At shutdown: hands back claimed attempts that were not started, so any instance can make them at once. */
     private void releaseQueued() {
-        List<Long> ids = queued.stream().map(WebhookSender.Attempt::deliveryId).toList();
-        queued.clear();
+        // one at a time: an attempt finishing now may still take one to start it
+        List<Long> ids = new ArrayList<>();
+        for (WebhookSender.Attempt a; (a = queued.poll()) != null; ) {
+            ids.add(a.deliveryId());
+        }
         try {
             dispatcher.release(ids, Dispatcher.stored(clock.instant()));
         } catch (RuntimeException e) {

@@ -17,8 +17,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,6 +75,7 @@ public class Dispatcher {
     private final Duration pollInterval;
     private final int concurrency;
     private final boolean background;
+    private final boolean postgres;
     private final Counter delivered;
     private final Counter retried;
     private final Counter failed;
@@ -83,7 +87,8 @@ public class Dispatcher {
 
     public Dispatcher(EntityManager em, WebhookSender sender, OutboxSignal signal, Clock clock, MilepostConfig config,
                       MeterRegistry metrics,
-                      @ConfigProperty(name = "quarkus.scheduler.enabled", defaultValue = "true") boolean background) {
+                      @ConfigProperty(name = "quarkus.scheduler.enabled", defaultValue = "true") boolean background,
+                      @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind) {
         this.em = em;
         this.sender = sender;
         this.signal = signal;
@@ -95,6 +100,7 @@ public class Dispatcher {
         this.pollInterval = config.webhooks().pollInterval();
         this.concurrency = Math.max(1, config.webhooks().concurrency());
         this.background = background;
+        this.postgres = dbKind.toLowerCase().startsWith("postgres");
         this.delivered = Counter.builder("milepost.webhook.deliveries").tag("outcome", "delivered")
                 .description("webhook attempts by outcome").register(metrics);
         this.retried = Counter.builder("milepost.webhook.deliveries").tag("outcome", "retried")
@@ -169,7 +175,10 @@ public class Dispatcher {
     /** Writes one delivery per matching endpoint for up to {@value #FANOUT_BATCH} undispatched messages. */
     public int fanOut(Instant at) {
         Instant now = stored(at);
-        return QuarkusTransaction.requiringNew().call(() -> fanOutIn(now, 0, FANOUT_BATCH, endpoints())).messages();
+        return QuarkusTransaction.requiringNew().call(() -> {
+            queuePlans();
+            return fanOutIn(now, 0, FANOUT_BATCH, endpoints());
+        }).messages();
     }
 
     /** What a fan-out did: messages dispatched, and the new deliveries it claimed for their first attempt. */
@@ -182,13 +191,15 @@ public class Dispatcher {
      * sends fresh messages without another round trip; the rest are written due now.
      */
     private FanOut fanOutIn(Instant now, int claim, int batch, Map<String, WebhookEndpoint> all) {
-        // No ORDER BY: with it, H2 reads (and locks) every waiting row before it stops at the batch size.
-        // The index on (dispatched_at, id) hands the rows out oldest first anyway.
+        // H2: no ORDER BY, with it H2 reads (and locks) every waiting row before it stops at the batch
+        // size; its index on (dispatched_at, id) hands the rows out oldest first anyway.
+        // PostgreSQL: ORDER BY id, so that (with queuePlans) it walks the pending index from the oldest
+        // message and stops after the batch.
         List<Object[]> rows = new ArrayList<>();
         jdbc(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT id, type, subject, user_id, webhook_id"
                     + (claim > 0 ? ", body" : "") + " FROM outbox WHERE dispatched_at IS NULL "
-                    + "FETCH FIRST " + batch + " ROWS ONLY FOR UPDATE SKIP LOCKED");
+                    + (postgres ? "ORDER BY id " : "") + "FETCH FIRST " + batch + " ROWS ONLY FOR UPDATE SKIP LOCKED");
                  ResultSet rs = ps.executeQuery()) {
                 int columns = claim > 0 ? 6 : 5;
                 while (rs.next()) {
@@ -210,44 +221,36 @@ public class Dispatcher {
         List<WebhookSender.Attempt> claimed = new ArrayList<>();
         Instant signedAt = clock.instant();
         int attempts = retries.attempts();
+        List<NewDelivery> fresh = new ArrayList<>();
         jdbc(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO deliveries (id, message_id, endpoint_id, "
-                    + "webhook_id, type, user_id, subject, status, attempts, attempts_left, next_attempt_at, "
-                    + "last_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '" + Delivery.PENDING + "', ?, ?, ?, ?, ?)")) {
-                for (Object[] row : rows) {
-                    long messageId = ((Number) row[0]).longValue();
-                    ids.add(messageId);
-                    String type = (String) row[1];
-                    String subject = (String) row[2];
-                    String webhookId = row[4] == null ? "msg_" + messageId : (String) row[4];
-                    for (int e = 0; e < endpoints.size(); e++) {
-                        WebhookEndpoint endpoint = endpoints.get(e);
-                        if (!filters.get(e).accepts(type, subject)) {
-                            continue;
-                        }
-                        long id = deliveryIds.next(c);
-                        // the first deliveries are written already claimed for their first attempt
-                        boolean claimIt = claimed.size() < claim;
-                        ps.setLong(1, id);
-                        ps.setLong(2, messageId);
-                        ps.setString(3, endpoint.id);
-                        ps.setString(4, webhookId);
-                        ps.setString(5, type);
-                        ps.setString(6, (String) row[3]);
-                        ps.setString(7, subject);
-                        ps.setInt(8, claimIt ? 1 : 0);
-                        ps.setInt(9, attempts);
-                        ps.setObject(10, at(claimIt ? now.plus(lease) : now));
-                        ps.setObject(11, claimIt ? at(now) : null);
-                        ps.setObject(12, at(now));
-                        ps.addBatch();
-                        if (claimIt) {
-                            claimed.add(new WebhookSender.Attempt(id, 1, attempts, endpoint.id, webhookId, endpoint.url,
-                                    endpoint.signingSecrets(signedAt), ((String) row[5]).getBytes(StandardCharsets.UTF_8)));
-                        }
+            for (Object[] row : rows) {
+                long messageId = ((Number) row[0]).longValue();
+                ids.add(messageId);
+                String type = (String) row[1];
+                String subject = (String) row[2];
+                String webhookId = row[4] == null ? "msg_" + messageId : (String) row[4];
+                for (int e = 0; e < endpoints.size(); e++) {
+                    WebhookEndpoint endpoint = endpoints.get(e);
+                    if (!filters.get(e).accepts(type, subject)) {
+                        continue;
+                    }
+                    long id = deliveryIds.next(c);
+                    // the first deliveries are written already claimed for their first attempt
+                    boolean claimIt = claimed.size() < claim;
+                    fresh.add(new NewDelivery(id, messageId, endpoint.id, webhookId, type, (String) row[3], subject, claimIt));
+                    if (claimIt) {
+                        claimed.add(new WebhookSender.Attempt(id, 1, attempts, endpoint.id, webhookId, endpoint.url,
+                                endpoint.signingSecrets(signedAt), ((String) row[5]).getBytes(StandardCharsets.UTF_8)));
                     }
                 }
-                ps.executeBatch();
+            }
+            if (fresh.isEmpty()) {
+                return;
+            }
+            if (postgres) {
+                insertSet(c, fresh, now, attempts);
+            } else {
+                insertBatch(c, fresh, now, attempts);
             }
         });
         jdbc(c -> {
@@ -260,6 +263,81 @@ public class Dispatcher {
         return new FanOut(rows.size(), claimed);
     }
 
+    /** A delivery the fan-out writes: claimed ones count their first attempt and hold the lease. */
+    private record NewDelivery(long id, long messageId, String endpointId, String webhookId, String type, String userId,
+                               String subject, boolean claimed) {
+    }
+
+    private static final String INSERT_DELIVERY = "INSERT INTO deliveries (id, message_id, endpoint_id, webhook_id, "
+            + "type, user_id, subject, status, attempts, attempts_left, next_attempt_at, last_attempt_at, created_at) ";
+
+    /** Writes new deliveries as one JDBC batch (H2). */
+    private void insertBatch(Connection c, List<NewDelivery> fresh, Instant now, int attempts) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(INSERT_DELIVERY
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, '" + Delivery.PENDING + "', ?, ?, ?, ?, ?)")) {
+            for (NewDelivery d : fresh) {
+                ps.setLong(1, d.id());
+                ps.setLong(2, d.messageId());
+                ps.setString(3, d.endpointId());
+                ps.setString(4, d.webhookId());
+                ps.setString(5, d.type());
+                ps.setString(6, d.userId());
+                ps.setString(7, d.subject());
+                ps.setInt(8, d.claimed() ? 1 : 0);
+                ps.setInt(9, attempts);
+                ps.setObject(10, at(d.claimed() ? now.plus(lease) : now));
+                ps.setObject(11, d.claimed() ? at(now) : null);
+                ps.setObject(12, at(now));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Writes new deliveries in one statement (PostgreSQL), their values as arrays: parsed and planned once. */
+    private void insertSet(Connection c, List<NewDelivery> fresh, Instant now, int attempts) throws SQLException {
+        int n = fresh.size();
+        Long[] id = new Long[n];
+        Long[] messageId = new Long[n];
+        String[] endpointId = new String[n];
+        String[] webhookId = new String[n];
+        String[] type = new String[n];
+        String[] userId = new String[n];
+        String[] subject = new String[n];
+        Integer[] made = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            NewDelivery d = fresh.get(i);
+            id[i] = d.id();
+            messageId[i] = d.messageId();
+            endpointId[i] = d.endpointId();
+            webhookId[i] = d.webhookId();
+            type[i] = d.type();
+            userId[i] = d.userId();
+            subject[i] = d.subject();
+            made[i] = d.claimed() ? 1 : 0;
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT_DELIVERY + "SELECT v.id, v.message_id, v.endpoint_id, "
+                + "v.webhook_id, v.type, v.user_id, v.subject, '" + Delivery.PENDING + "', v.attempts, ?, "
+                + "CASE WHEN v.attempts = 1 THEN ? ELSE ? END, CASE WHEN v.attempts = 1 THEN ? END, ? "
+                + "FROM unnest(?::bigint[], ?::bigint[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], "
+                + "?::varchar[], ?::int[]) AS v(id, message_id, endpoint_id, webhook_id, type, user_id, subject, attempts)")) {
+            ps.setInt(1, attempts);
+            ps.setObject(2, at(now.plus(lease)));
+            ps.setObject(3, at(now));
+            ps.setObject(4, at(now));
+            ps.setObject(5, at(now));
+            ps.setArray(6, c.createArrayOf("bigint", id));
+            ps.setArray(7, c.createArrayOf("bigint", messageId));
+            ps.setArray(8, c.createArrayOf("varchar", endpointId));
+            ps.setArray(9, c.createArrayOf("varchar", webhookId));
+            ps.setArray(10, c.createArrayOf("varchar", type));
+            ps.setArray(11, c.createArrayOf("varchar", userId));
+            ps.setArray(12, c.createArrayOf("varchar", subject));
+            ps.setArray(13, c.createArrayOf("int4", made));
+            ps.executeUpdate();
+        }
+    }
+
     /**
      * Times as the databases keep them (microseconds): a due time written from a nanosecond clock
      * would otherwise be rounded up past the {@code now} that wrote it.
@@ -270,7 +348,10 @@ public class Dispatcher {
 
     /** Claims up to {@code limit} due deliveries for one attempt each, under a lease. */
     List<WebhookSender.Attempt> claim(Instant now, int limit) {
-        return QuarkusTransaction.requiringNew().call(() -> claimIn(now, limit, endpoints()));
+        return QuarkusTransaction.requiringNew().call(() -> {
+            queuePlans();
+            return claimIn(now, limit, endpoints());
+        });
     }
 
     private List<WebhookSender.Attempt> claimIn(Instant now, int limit, Map<String, WebhookEndpoint> endpoints) {
@@ -280,9 +361,10 @@ public class Dispatcher {
         jdbc(c -> {
             // No ORDER BY, as in the fan-out: the index on next_attempt_at gives the earliest first.
             // The lower bound keeps H2 from walking the index's NULLs (every finished delivery) first.
+            // PostgreSQL: ordered, so that (with queuePlans) it walks the due index and stops after the limit.
             try (PreparedStatement ps = c.prepareStatement("SELECT id, attempts, attempts_left, endpoint_id, webhook_id, "
                     + "message_id FROM deliveries WHERE next_attempt_at >= ? AND next_attempt_at <= ? "
-                    + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED")) {
+                    + (postgres ? "ORDER BY next_attempt_at " : "") + "FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED")) {
                 ps.setObject(1, at(Instant.EPOCH));
                 ps.setObject(2, at(now));
                 ps.setInt(3, limit);
@@ -296,16 +378,13 @@ public class Dispatcher {
             if (due.isEmpty()) {
                 return;
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE deliveries SET attempts = ?, last_attempt_at = ?, next_attempt_at = ? WHERE id = ?")) {
-                for (Due d : due) {
-                    ps.setInt(1, d.attempts());
-                    ps.setObject(2, at(now));
-                    ps.setObject(3, at(now.plus(lease)));
-                    ps.setLong(4, d.id());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
+            // one statement for the whole claim: the rows are locked, so attempts + 1 is what was read plus one
+            try (PreparedStatement ps = c.prepareStatement("UPDATE deliveries SET attempts = attempts + 1, "
+                    + "last_attempt_at = ?, next_attempt_at = ? WHERE id = ANY(?)")) {
+                ps.setObject(1, at(now));
+                ps.setObject(2, at(now.plus(lease)));
+                ps.setArray(3, c.createArrayOf("BIGINT", due.stream().map(Due::id).toArray()));
+                ps.executeUpdate();
             }
         });
         if (due.isEmpty()) {
@@ -349,50 +428,36 @@ public class Dispatcher {
         }
         Set<String> gone = new HashSet<>();
         results.stream().filter(WebhookSender.Result::gone).forEach(r -> gone.add(r.attempt().endpointId()));
-        int[] outcome = new int[results.size()];
-        jdbc(c -> {
-            int[] updated;
-            try (PreparedStatement ps = c.prepareStatement("UPDATE deliveries SET status = ?, attempts_left = ?, "
-                    + "next_attempt_at = ?, last_status_code = ?, last_error = ?, last_duration_ms = ?, delivered_at = ? "
-                    + "WHERE id = ? AND attempts = ? AND status = '" + Delivery.PENDING + "'")) {
-                for (int i = 0; i < results.size(); i++) {
-                    WebhookSender.Result r = results.get(i);
-                    WebhookSender.Attempt a = r.attempt();
-                    int left = a.attemptsLeft() - 1;
-                    String status;
-                    Instant next = null;
-                    if (r.delivered()) {
-                        status = Delivery.DELIVERED;
-                        outcome[i] = 0;
-                    } else if (r.gone() || left <= 0) {
-                        status = Delivery.FAILED;
-                        outcome[i] = 2;
-                    } else {
-                        status = Delivery.PENDING;
-                        WebhookEndpoint endpoint = endpoints.get(a.endpointId());
-                        // a disabled endpoint's deliveries wait (no next attempt) until it is enabled again
-                        if (endpoint != null && endpoint.enabled && !gone.contains(a.endpointId())) {
-                            next = now.plus(retries.waitAfter(a.attempt(), r.retryAfter()));
-                        }
-                        outcome[i] = 1;
-                    }
-                    ps.setString(1, status);
-                    ps.setInt(2, Math.max(0, left));
-                    ps.setObject(3, next == null ? null : at(next));
-                    ps.setObject(4, r.statusCode());
-                    ps.setString(5, r.error());
-                    ps.setInt(6, r.durationMs());
-                    ps.setObject(7, r.delivered() ? at(now) : null);
-                    ps.setLong(8, a.deliveryId());
-                    ps.setInt(9, a.attempt());
-                    ps.addBatch();
+        int n = results.size();
+        int[] outcome = new int[n];
+        String[] status = new String[n];
+        Instant[] next = new Instant[n];
+        for (int i = 0; i < n; i++) {
+            WebhookSender.Result r = results.get(i);
+            WebhookSender.Attempt a = r.attempt();
+            if (r.delivered()) {
+                status[i] = Delivery.DELIVERED;
+                outcome[i] = 0;
+            } else if (r.gone() || a.attemptsLeft() - 1 <= 0) {
+                status[i] = Delivery.FAILED;
+                outcome[i] = 2;
+            } else {
+                status[i] = Delivery.PENDING;
+                WebhookEndpoint endpoint = endpoints.get(a.endpointId());
+                // a disabled endpoint's deliveries wait (no next attempt) until it is enabled again
+                if (endpoint != null && endpoint.enabled && !gone.contains(a.endpointId())) {
+                    next[i] = now.plus(retries.waitAfter(a.attempt(), r.retryAfter()));
                 }
-                updated = ps.executeBatch();
+                outcome[i] = 1;
             }
+        }
+        jdbc(c -> {
+            boolean[] updated = postgres ? recordSet(c, results, status, next, now) : recordBatch(c, results, status, next, now);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO delivery_attempts (delivery_id, attempt, "
                     + "started_at, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)")) {
-                for (int i = 0; i < results.size(); i++) {
-                    if (updated[i] == 0) {
+                boolean any = false;
+                for (int i = 0; i < n; i++) {
+                    if (!updated[i]) {
                         continue; // deleted, or its lease ran out and another attempt took over
                     }
                     WebhookSender.Result r = results.get(i);
@@ -407,14 +472,106 @@ public class Dispatcher {
                     ps.setString(5, r.error());
                     ps.setInt(6, r.durationMs());
                     ps.addBatch();
+                    any = true;
                 }
-                ps.executeBatch();
+                if (any) {
+                    ps.executeBatch();
+                }
             }
         });
         for (String endpointId : gone) {
             disableGone(endpoints.get(endpointId), "the endpoint answered 410 Gone", now);
         }
         return counts;
+    }
+
+    /** The outcome columns each attempt writes; the delivery must still be pending under the attempt number claimed. */
+    private static final String RECORD_SET = "status = ?, attempts_left = ?, next_attempt_at = ?, last_status_code = ?, "
+            + "last_error = ?, last_duration_ms = ?, delivered_at = ?";
+
+    /** Records the outcomes as one JDBC batch, one statement per attempt (H2, in process: no round trips to save). */
+    private static boolean[] recordBatch(Connection c, List<WebhookSender.Result> results, String[] status, Instant[] next,
+                                         Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE deliveries SET " + RECORD_SET
+                + " WHERE id = ? AND attempts = ? AND status = '" + Delivery.PENDING + "'")) {
+            for (int i = 0; i < results.size(); i++) {
+                WebhookSender.Result r = results.get(i);
+                WebhookSender.Attempt a = r.attempt();
+                ps.setString(1, status[i]);
+                ps.setInt(2, Math.max(0, a.attemptsLeft() - 1));
+                ps.setObject(3, at(next[i]));
+                ps.setObject(4, r.statusCode());
+                ps.setString(5, r.error());
+                ps.setInt(6, r.durationMs());
+                ps.setObject(7, r.delivered() ? at(now) : null);
+                ps.setLong(8, a.deliveryId());
+                ps.setInt(9, a.attempt());
+                ps.addBatch();
+            }
+            int[] counts = ps.executeBatch();
+            boolean[] updated = new boolean[counts.length];
+            for (int i = 0; i < counts.length; i++) {
+                updated[i] = counts[i] != 0;
+            }
+            return updated;
+        }
+    }
+
+    /**
+     * Records the outcomes in one statement (PostgreSQL): the values travel as arrays and are joined
+     * to the deliveries they belong to, so the server parses, plans and executes once per cycle
+     * instead of once per attempt; {@code RETURNING} names the deliveries that were still claimed.
+     */
+    private static boolean[] recordSet(Connection c, List<WebhookSender.Result> results, String[] status, Instant[] next,
+                                       Instant now) throws SQLException {
+        int n = results.size();
+        Long[] ids = new Long[n];
+        Integer[] attempt = new Integer[n];
+        Integer[] left = new Integer[n];
+        String[] nextAt = new String[n];
+        Integer[] code = new Integer[n];
+        String[] error = new String[n];
+        Integer[] duration = new Integer[n];
+        String[] deliveredAt = new String[n];
+        Map<Long, Integer> index = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            WebhookSender.Result r = results.get(i);
+            WebhookSender.Attempt a = r.attempt();
+            ids[i] = a.deliveryId();
+            attempt[i] = a.attempt();
+            left[i] = Math.max(0, a.attemptsLeft() - 1);
+            nextAt[i] = next[i] == null ? null : next[i].toString();
+            code[i] = r.statusCode();
+            error[i] = r.error();
+            duration[i] = r.durationMs();
+            deliveredAt[i] = r.delivered() ? now.toString() : null;
+            index.put(ids[i], i);
+        }
+        boolean[] updated = new boolean[n];
+        try (PreparedStatement ps = c.prepareStatement("UPDATE deliveries d SET status = v.status, "
+                + "attempts_left = v.attempts_left, next_attempt_at = v.next_attempt_at::timestamptz, "
+                + "last_status_code = v.code, last_error = v.error, last_duration_ms = v.duration, "
+                + "delivered_at = v.delivered_at::timestamptz "
+                + "FROM unnest(?::bigint[], ?::int[], ?::varchar[], ?::int[], ?::text[], ?::int[], ?::varchar[], "
+                + "?::int[], ?::text[]) AS v(id, attempt, status, attempts_left, next_attempt_at, code, error, duration, "
+                + "delivered_at) WHERE d.id = v.id AND d.attempts = v.attempt "
+                + "AND d.status = '" + Delivery.PENDING + "' RETURNING d.id")) {
+            ps.setArray(1, c.createArrayOf("bigint", ids));
+            ps.setArray(2, c.createArrayOf("int4", attempt));
+            ps.setArray(3, c.createArrayOf("varchar", status));
+            ps.setArray(4, c.createArrayOf("int4", left));
+            ps.setArray(5, c.createArrayOf("text", nextAt));
+            ps.setArray(6, c.createArrayOf("int4", code));
+            ps.setArray(7, c.createArrayOf("varchar", error));
+            ps.setArray(8, c.createArrayOf("int4", duration));
+            ps.setArray(9, c.createArrayOf("text", deliveredAt));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    updated[index.get(rs.getLong(1))] = true;
+                }
+            }
+        }
+        return updated;
     }
 
     /** Turns off an endpoint read by {@link #endpoints()} (not managed), for the rest of the cycle too. */
@@ -452,6 +609,29 @@ public class Dispatcher {
     private void holdDeliveries(String endpointId) {
         em.createQuery("update Delivery d set d.nextAttemptAt = null where d.endpointId = :id and d.status = :pending")
                 .setParameter("id", endpointId).setParameter("pending", Delivery.PENDING).executeUpdate();
+    }
+
+    /**
+     * PostgreSQL: index scans only, for the rest of this transaction. Every statement of the
+     * dispatcher reads a few rows through an index: the oldest entries of a partial index up to a
+     * limit, or rows by primary key. The planner chooses otherwise when its statistics say the
+     * queue is nearly empty, which is what they say of a queue table (and all they can say where
+     * autovacuum is off, as on this project's test machines): a bitmap scan reads every entry of
+     * the partial index before the limit applies (every waiting row, and every finished one vacuum
+     * has not removed yet), and the outcome update scans the whole deliveries table into a join.
+     * Then each batch of a backlog costs as much as the backlog. Measured with 20,000 waiting
+     * messages: 3.4 ms per batch of 128 for the fan-out query with the bitmap, 1.4 ms without; the
+     * outcome update of 128 deliveries among 20,000, 15.7 ms with the scan, 1.9 ms by key.
+     */
+    private void queuePlans() {
+        if (!postgres) {
+            return;
+        }
+        jdbc(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)");
+            }
+        });
     }
 
     private void jdbc(org.hibernate.jdbc.Work work) {
@@ -514,6 +694,7 @@ public class Dispatcher {
         int[][] counts = new int[1][];
         boolean[] full = new boolean[1];
         List<WebhookSender.Attempt> attempts = QuarkusTransaction.requiringNew().call(() -> {
+            queuePlans();
             Map<String, WebhookEndpoint> endpoints = endpoints();
             counts[0] = recordIn(done, now, endpoints);
             List<WebhookSender.Attempt> claimed = new ArrayList<>(room > 0 ? claimIn(now, room, endpoints) : List.of());
