@@ -5,6 +5,7 @@ import java.sql.Array;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -31,6 +32,19 @@ public final class Sql {
     public static Instant instant(ResultSet rs, int column) throws SQLException {
         OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
         return t == null ? null : t.toInstant();
+    }
+
+    /**
+     * PostgreSQL: index scans only, for the rest of the current transaction. For queue queries (the
+     * oldest rows of a partial index up to a limit) and look-ups by key, where the planner, trusting
+     * statistics that call a queue table nearly empty, would read the whole index into a bitmap
+     * before the limit applies, or scan the table into a join; with a backlog each batch then costs
+     * as much as the backlog. Call it only in transactions whose every statement is such a look-up.
+     */
+    public static void indexScansOnly(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)");
+        }
     }
 
     /** Text ids as one array parameter, for {@code = ANY(?)}: one statement whatever their number. */

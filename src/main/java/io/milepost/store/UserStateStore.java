@@ -129,11 +129,16 @@ public class UserStateStore {
      * ORDER BY}: every due user is taken in this sweep anyway, and without it both databases stop at
      * the limit instead of reading and sorting every due user for each batch. The lower bound keeps
      * H2 from walking the index's NULLs (every user with no open window) first: without it a sweep
-     * that finds nobody took ~8 ms per 100,000 such users.
+     * that finds nobody took ~8 ms per 100,000 such users. On PostgreSQL the sweep's transaction
+     * uses index scans only ({@link Sql#indexScansOnly}): otherwise the planner may read every due
+     * user's index entry into a bitmap for each batch.
      */
     public Map<String, Loaded> claimDue(Instant now, int limit) {
         Map<String, Loaded> loaded = new TreeMap<>();
         Sql.run(em, c -> {
+            if (postgres) {
+                Sql.indexScansOnly(c);
+            }
             try (PreparedStatement ps = c.prepareStatement(CLAIM_DUE_USERS)) {
                 ps.setObject(1, Sql.at(Instant.EPOCH));
                 ps.setObject(2, Sql.at(now));
