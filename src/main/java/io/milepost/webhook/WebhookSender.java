@@ -170,8 +170,19 @@ public class WebhookSender {
         return truncate(s.toString());
     }
 
-    private static String truncate(String s) {
-        return s.length() <= 1000 ? s : s.substring(0, 997) + "...";
+    /**
+     * An error as the delivery keeps it: at most 1,000 characters, cut between characters (not
+     * inside a surrogate pair), and with any NUL replaced by U+FFFD, since PostgreSQL refuses NUL in
+     * text and the receiver's answer is copied in as it came. One unstorable error would otherwise
+     * fail the record of every outcome in its cycle, again and again.
+     */
+    static String truncate(String s) {
+        String text = s.indexOf('\0') < 0 ? s : s.replace('\0', '\uFFFD');
+        if (text.length() <= 1000) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(996)) ? 996 : 997;
+        return text.substring(0, end) + "...";
     }
 
     private static int elapsedMs(long startedNanos) {

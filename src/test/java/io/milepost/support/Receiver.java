@@ -30,8 +30,12 @@ public final class Receiver implements AutoCloseable {
         }
     }
 
-    /** What to answer: a status, headers, and a delay before answering. */
-    public record Answer(int status, Map<String, String> headers, long delayMs) {
+    /** What to answer: a status, headers, a delay before answering, and a body (or none). */
+    public record Answer(int status, Map<String, String> headers, long delayMs, String body) {
+        public Answer(int status, Map<String, String> headers, long delayMs) {
+            this(status, headers, delayMs, null);
+        }
+
         public static Answer status(int status) {
             return new Answer(status, Map.of(), 0);
         }
@@ -76,7 +80,13 @@ public final class Receiver implements AutoCloseable {
                 }
             }
             answer.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
-            exchange.sendResponseHeaders(answer.status(), -1);
+            if (answer.body() == null) {
+                exchange.sendResponseHeaders(answer.status(), -1);
+            } else {
+                byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(answer.status(), bytes.length);
+                exchange.getResponseBody().write(bytes);
+            }
         }
     }
 

@@ -305,6 +305,33 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void shouldKeepAReceiversErrorAnswerAsItCameWithoutSpoilingTheOtherOutcomes() {
+        // quotes, braces, commas and backslashes (array syntax on PostgreSQL), non-ASCII, and a NUL,
+        // which PostgreSQL refuses in text: it becomes U+FFFD
+        String answer = "He said \"no\", {twice}; back\\slash, NUL\0here, ünïcode ✓ 😀";
+        Receiver odd = receiver().answer(r -> new Receiver.Answer(500, Map.of(), 0, answer));
+        Receiver fine = receiver().answerStatus(204);
+        String oddEndpoint = register(odd, "{}").getString("id");
+        String fineEndpoint = register(fine, "{}").getString("id");
+        String user = newUser("odd-error");
+        sendTrack(user, "search_performed", Instant.now());
+
+        // one cycle records both outcomes, in one transaction
+        dispatcher.runOnce(Instant.now());
+
+        String expected = "HTTP 500: He said \"no\", {twice}; back\\slash, NUL\uFFFDhere, ünïcode ✓ 😀";
+        JsonPath failed = deliveriesOf(oddEndpoint).get(0);
+        assertEquals("pending", failed.getString("status"));
+        assertEquals(500, failed.getInt("lastStatusCode"));
+        assertEquals(expected, failed.getString("lastError"));
+        assertNotNull(failed.getString("nextAttemptAt"), "a retry is scheduled");
+        JsonPath detail = admin().get("/v1/deliveries/" + failed.getLong("id")).then().statusCode(200).extract().jsonPath();
+        assertEquals(expected, detail.getString("attemptLog[0].error"));
+        assertEquals("delivered", deliveriesOf(fineEndpoint).get(0).getString("status"));
+        assertEquals(1, received(fine, user).size());
+    }
+
+    @Test
     void shouldGiveUpOnAnAttemptAfterTheTimeout() {
         // the test profile sets milepost.webhooks.timeout=2s
         Receiver receiver = receiver().answer(r -> new Receiver.Answer(200, Map.of(), 4_000));
