@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Collection;
+import java.util.function.IntFunction;
 import org.hibernate.Session;
 import org.hibernate.jdbc.Work;
 
@@ -45,6 +46,18 @@ public final class Sql {
         try (Statement s = c.createStatement()) {
             s.execute("SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)");
         }
+    }
+
+    /**
+     * One column of {@code n} rows as an array parameter (PostgreSQL's {@code unnest(?::type[], ...)}),
+     * the value of row {@code i} given by {@code value}.
+     */
+    public static Array column(Connection c, String type, int n, IntFunction<Object> value) throws SQLException {
+        Object[] values = new Object[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = value.apply(i);
+        }
+        return c.createArrayOf(type, values);
     }
 
     /** Text ids as one array parameter, for {@code = ANY(?)}: one statement whatever their number. */

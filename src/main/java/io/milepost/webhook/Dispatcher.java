@@ -1,6 +1,7 @@
 package io.milepost.webhook;
 
 import static io.milepost.store.Sql.at;
+import static io.milepost.store.Sql.column;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -296,25 +297,6 @@ public class Dispatcher {
     /** Writes new deliveries in one statement (PostgreSQL), their values as arrays: parsed and planned once. */
     private void insertSet(Connection c, List<NewDelivery> fresh, Instant now, int attempts) throws SQLException {
         int n = fresh.size();
-        Long[] id = new Long[n];
-        Long[] messageId = new Long[n];
-        String[] endpointId = new String[n];
-        String[] webhookId = new String[n];
-        String[] type = new String[n];
-        String[] userId = new String[n];
-        String[] subject = new String[n];
-        Integer[] made = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            NewDelivery d = fresh.get(i);
-            id[i] = d.id();
-            messageId[i] = d.messageId();
-            endpointId[i] = d.endpointId();
-            webhookId[i] = d.webhookId();
-            type[i] = d.type();
-            userId[i] = d.userId();
-            subject[i] = d.subject();
-            made[i] = d.claimed() ? 1 : 0;
-        }
         try (PreparedStatement ps = c.prepareStatement(INSERT_DELIVERY + "SELECT v.id, v.message_id, v.endpoint_id, "
                 + "v.webhook_id, v.type, v.user_id, v.subject, '" + Delivery.PENDING + "', v.attempts, ?, "
                 + "CASE WHEN v.attempts = 1 THEN ? ELSE ? END, CASE WHEN v.attempts = 1 THEN ? END, ? "
@@ -325,14 +307,14 @@ public class Dispatcher {
             ps.setObject(3, at(now));
             ps.setObject(4, at(now));
             ps.setObject(5, at(now));
-            ps.setArray(6, c.createArrayOf("bigint", id));
-            ps.setArray(7, c.createArrayOf("bigint", messageId));
-            ps.setArray(8, c.createArrayOf("varchar", endpointId));
-            ps.setArray(9, c.createArrayOf("varchar", webhookId));
-            ps.setArray(10, c.createArrayOf("varchar", type));
-            ps.setArray(11, c.createArrayOf("varchar", userId));
-            ps.setArray(12, c.createArrayOf("varchar", subject));
-            ps.setArray(13, c.createArrayOf("int4", made));
+            ps.setArray(6, column(c, "bigint", n, i -> fresh.get(i).id()));
+            ps.setArray(7, column(c, "bigint", n, i -> fresh.get(i).messageId()));
+            ps.setArray(8, column(c, "varchar", n, i -> fresh.get(i).endpointId()));
+            ps.setArray(9, column(c, "varchar", n, i -> fresh.get(i).webhookId()));
+            ps.setArray(10, column(c, "varchar", n, i -> fresh.get(i).type()));
+            ps.setArray(11, column(c, "varchar", n, i -> fresh.get(i).userId()));
+            ps.setArray(12, column(c, "varchar", n, i -> fresh.get(i).subject()));
+            ps.setArray(13, column(c, "int4", n, i -> fresh.get(i).claimed() ? 1 : 0));
             ps.executeUpdate();
         }
     }
@@ -484,15 +466,12 @@ public class Dispatcher {
         return counts;
     }
 
-    /** The outcome columns each attempt writes; the delivery must still be pending under the attempt number claimed. */
-    private static final String RECORD_SET = "status = ?, attempts_left = ?, next_attempt_at = ?, last_status_code = ?, "
-            + "last_error = ?, last_duration_ms = ?, delivered_at = ?";
-
     /** Records the outcomes as one JDBC batch, one statement per attempt (H2, in process: no round trips to save). */
     private static boolean[] recordBatch(Connection c, List<WebhookSender.Result> results, String[] status, Instant[] next,
                                          Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE deliveries SET " + RECORD_SET
-                + " WHERE id = ? AND attempts = ? AND status = '" + Delivery.PENDING + "'")) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE deliveries SET status = ?, attempts_left = ?, "
+                + "next_attempt_at = ?, last_status_code = ?, last_error = ?, last_duration_ms = ?, delivered_at = ? "
+                + "WHERE id = ? AND attempts = ? AND status = '" + Delivery.PENDING + "'")) {
             for (int i = 0; i < results.size(); i++) {
                 WebhookSender.Result r = results.get(i);
                 WebhookSender.Attempt a = r.attempt();
@@ -524,27 +503,9 @@ public class Dispatcher {
     private static boolean[] recordSet(Connection c, List<WebhookSender.Result> results, String[] status, Instant[] next,
                                        Instant now) throws SQLException {
         int n = results.size();
-        Long[] ids = new Long[n];
-        Integer[] attempt = new Integer[n];
-        Integer[] left = new Integer[n];
-        String[] nextAt = new String[n];
-        Integer[] code = new Integer[n];
-        String[] error = new String[n];
-        Integer[] duration = new Integer[n];
-        String[] deliveredAt = new String[n];
         Map<Long, Integer> index = new HashMap<>();
         for (int i = 0; i < n; i++) {
-            WebhookSender.Result r = results.get(i);
-            WebhookSender.Attempt a = r.attempt();
-            ids[i] = a.deliveryId();
-            attempt[i] = a.attempt();
-            left[i] = Math.max(0, a.attemptsLeft() - 1);
-            nextAt[i] = next[i] == null ? null : next[i].toString();
-            code[i] = r.statusCode();
-            error[i] = r.error();
-            duration[i] = r.durationMs();
-            deliveredAt[i] = r.delivered() ? now.toString() : null;
-            index.put(ids[i], i);
+            index.put(results.get(i).attempt().deliveryId(), i);
         }
         boolean[] updated = new boolean[n];
         try (PreparedStatement ps = c.prepareStatement("UPDATE deliveries d SET status = v.status, "
@@ -555,15 +516,16 @@ public class Dispatcher {
                 + "?::int[], ?::text[]) AS v(id, attempt, status, attempts_left, next_attempt_at, code, error, duration, "
                 + "delivered_at) WHERE d.id = v.id AND d.attempts = v.attempt "
                 + "AND d.status = '" + Delivery.PENDING + "' RETURNING d.id")) {
-            ps.setArray(1, c.createArrayOf("bigint", ids));
-            ps.setArray(2, c.createArrayOf("int4", attempt));
-            ps.setArray(3, c.createArrayOf("varchar", status));
-            ps.setArray(4, c.createArrayOf("int4", left));
-            ps.setArray(5, c.createArrayOf("text", nextAt));
-            ps.setArray(6, c.createArrayOf("int4", code));
-            ps.setArray(7, c.createArrayOf("varchar", error));
-            ps.setArray(8, c.createArrayOf("int4", duration));
-            ps.setArray(9, c.createArrayOf("text", deliveredAt));
+            // times as ISO text, cast by the statement: one array type whatever the driver makes of instants
+            ps.setArray(1, column(c, "bigint", n, i -> results.get(i).attempt().deliveryId()));
+            ps.setArray(2, column(c, "int4", n, i -> results.get(i).attempt().attempt()));
+            ps.setArray(3, column(c, "varchar", n, i -> status[i]));
+            ps.setArray(4, column(c, "int4", n, i -> Math.max(0, results.get(i).attempt().attemptsLeft() - 1)));
+            ps.setArray(5, column(c, "text", n, i -> next[i] == null ? null : next[i].toString()));
+            ps.setArray(6, column(c, "int4", n, i -> results.get(i).statusCode()));
+            ps.setArray(7, column(c, "varchar", n, i -> results.get(i).error()));
+            ps.setArray(8, column(c, "int4", n, i -> results.get(i).durationMs()));
+            ps.setArray(9, column(c, "text", n, i -> results.get(i).delivered() ? now.toString() : null));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     updated[index.get(rs.getLong(1))] = true;

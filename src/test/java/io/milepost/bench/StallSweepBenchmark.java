@@ -240,6 +240,9 @@ class StallSweepBenchmark {
                     c.setAutoCommit(false);
                     while (true) {
                         List<String> ids = new ArrayList<>();
+                        if (BenchProfile.postgres()) {
+                            Sql.indexScansOnly(c); // as UserStateStore.claimDue does in the sweep's transaction
+                        }
                         claim.setObject(1, Sql.at(Instant.EPOCH));
                         claim.setObject(2, Sql.at(at));
                         claim.setInt(3, StallSweep.BATCH);
