@@ -33,6 +33,14 @@ public interface MilepostConfig {
         /** Rule firings allowed in one evaluation before it is stopped as a runaway. */
         @WithDefault("1000")
         int maxFirings();
+
+        /**
+         * How long one evaluation of a user's rules may take. After it the evaluation is abandoned
+         * and recorded as a rule failure naming the rule that was running (loops, deep recursion and
+         * regular expressions included), and the request or sweep goes on without it.
+         */
+        @WithDefault("500ms")
+        Duration maxEvaluationTime();
     }
 
     interface Auth {

@@ -21,7 +21,8 @@ public final class Evaluation {
     private final UserState state;
     private final Instant now;
     private final KieSession session;
-    private String currentRule;
+    /** Read by the waiting caller when the evaluation runs out of time, so it can name the rule. */
+    private volatile String currentRule;
     final List<Outcomes.MilestoneReached> reached = new ArrayList<>();
     final List<Outcomes.ActionTriggered> triggered = new ArrayList<>();
     final List<String> fired = new ArrayList<>();

@@ -205,6 +205,27 @@ class ReplayTest extends ReplayTestBase {
     }
 
     @Test
+    void shouldCountAUserWhoseRuleOverflowsTheStackAsAFailure() throws Exception {
+        String deep = newUser("deep");
+        powerUser(deep);
+        sendTrack(deep, "deep", SIGNUP.plus(Duration.ofHours(3)));
+        String healthy = newUser("healthy");
+        powerUser(healthy);
+        ReplayRules.addPowerSearch();
+
+        JsonPath job = replay(false);
+
+        assertEquals(2, job.getInt("counts.usersProcessed"));
+        assertEquals(1, job.getInt("counts.failures"));
+        assertEquals(deep, job.getString("errors[0].userId"));
+        assertEquals(true, job.getString("errors[0].message").contains("rule \"Recurses on a deep event\""));
+        assertEquals(true, job.getString("errors[0].message").contains("StackOverflowError"));
+        admin().get("/v1/users/" + healthy).then().body("milestones.name", hasItem("power_search"));
+        admin().get("/v1/users/" + deep).then().body("milestones.name", not(hasItem("power_search")))
+                .body("activity.deep.count", equalTo(1));
+    }
+
+    @Test
     void shouldLeaveAUserTheSweepIsDueToVisitToTheSweep() throws Exception {
         // the shipped windows closed long ago and no sweep ran: the user is due, and the sweep records
         // their stalls live, the new window's included, as it would have without the replay
