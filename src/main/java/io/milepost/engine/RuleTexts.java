@@ -77,8 +77,10 @@ public final class RuleTexts {
                             && d.getEndCharacter() <= drl.length()
                             ? drl.substring(d.getStartCharacter(), d.getEndCharacter()).strip() : null;
                     String phrase = null;
+                    // a DSLR line starting with ">" is DRL the author wrote as it is: no phrase
                     if (dslr && line >= 1 && line <= authoredLines.length && line <= drlLines.length
-                            && !authoredLines[line - 1].equals(drlLines[line - 1])) {
+                            && !authoredLines[line - 1].equals(drlLines[line - 1])
+                            && !authoredLines[line - 1].strip().startsWith(">")) {
                         phrase = authoredLines[line - 1].strip();
                     }
                     conditions.add(new ConditionText(line, text, phrase));

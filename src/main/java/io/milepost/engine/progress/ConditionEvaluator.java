@@ -5,6 +5,7 @@ import io.milepost.facts.Activity;
 import io.milepost.facts.Event;
 import io.milepost.facts.Milestone;
 import io.milepost.facts.Stalled;
+import io.milepost.facts.User;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -175,8 +176,8 @@ final class ConditionEvaluator {
         if (subject == null && Activity.class.equals(type)) {
             subject = emptyActivity(keys);
         }
-        if (subject == null && ofType.size() == 1 && keys.isEmpty()) {
-            subject = ofType.get(0);
+        if (subject == null && User.class.equals(type)) {
+            subject = ofType.get(0); // one User per evaluation: its traits are what the constraints compare
         }
         List<ProgressView.Check> checks = new ArrayList<>();
         for (MVELConstraint c : constraints) {
