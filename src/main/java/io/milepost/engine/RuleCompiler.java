@@ -236,7 +236,7 @@ public final class RuleCompiler {
         return s.isEmpty() ? null : s;
     }
 
-    private static String version(Map<String, String> files) {
+    static String version(Map<String, String> files) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (Map.Entry<String, String> f : files.entrySet()) {
