@@ -25,10 +25,10 @@ CREATE INDEX ix_deliveries_endpoint_due ON deliveries (endpoint_id, next_attempt
 -- read by the health view; rows older than a day are purged.
 CREATE TABLE webhook_attempt_stats (
     endpoint_id    VARCHAR(40) NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
-    minute         TIMESTAMP WITH TIME ZONE NOT NULL,
+    minute_at      TIMESTAMP WITH TIME ZONE NOT NULL,
     outcome        VARCHAR(16) NOT NULL,
     latency_bucket INTEGER     NOT NULL,
     attempts       INTEGER     NOT NULL,
-    PRIMARY KEY (endpoint_id, minute, outcome, latency_bucket)
+    PRIMARY KEY (endpoint_id, minute_at, outcome, latency_bucket)
 );
-CREATE INDEX ix_webhook_attempt_stats_minute ON webhook_attempt_stats (minute);
+CREATE INDEX ix_webhook_attempt_stats_minute ON webhook_attempt_stats (minute_at);

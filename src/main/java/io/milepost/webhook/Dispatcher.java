@@ -309,22 +309,28 @@ public class Dispatcher {
             return List.of();
         }
         int first = Math.floorMod(turn.getAndIncrement(), enabled.size());
-        // an equal share each first, then what others left to whoever still has room
-        int share = Math.max(1, (total + enabled.size() - 1) / enabled.size());
-        List<EndpointRoom> asks = new ArrayList<>();
+        List<String> order = new ArrayList<>(enabled.size());
+        for (int i = 0; i < enabled.size(); i++) {
+            order.add(enabled.get((first + i) % enabled.size()).id);
+        }
+        // an equal share each first, then what the others left to whoever still has room, in turn
+        int share = Math.max(1, (total + order.size() - 1) / order.size());
+        Map<String, Integer> want = new LinkedHashMap<>();
         int asked = 0;
-        for (int pass = 0; pass < 2 && asked < total; pass++) {
-            for (int i = 0; i < enabled.size() && asked < total; i++) {
-                String id = enabled.get((first + i) % enabled.size()).id;
-                int already = asks.stream().filter(a -> a.endpointId().equals(id)).mapToInt(EndpointRoom::room).sum();
-                int want = Math.min(rooms.get(id) - already, pass == 0 ? share : total - asked);
-                want = Math.min(want, total - asked);
-                if (want > 0) {
-                    asks.add(new EndpointRoom(id, want));
-                    asked += want;
-                }
+        for (String id : order) {
+            int n = Math.min(Math.min(rooms.get(id), share), total - asked);
+            want.put(id, n);
+            asked += n;
+        }
+        for (String id : order) {
+            int n = Math.min(rooms.get(id) - want.get(id), total - asked);
+            if (n > 0) {
+                want.merge(id, n, Integer::sum);
+                asked += n;
             }
         }
+        List<EndpointRoom> asks = want.entrySet().stream().filter(e -> e.getValue() > 0)
+                .map(e -> new EndpointRoom(e.getKey(), e.getValue())).toList();
         List<Claim> due = queue.claim(c, asks, now, now.plus(lease));
         if (due.isEmpty()) {
             return List.of();

@@ -95,12 +95,12 @@ final class H2DeliveryQueue extends JdbcDeliveryQueue {
         }
         try (PreparedStatement ps = c.prepareStatement("MERGE INTO webhook_attempt_stats s USING (VALUES "
                 + "(CAST(? AS VARCHAR(40)), CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS VARCHAR(16)), CAST(? AS INTEGER), "
-                + "CAST(? AS INTEGER))) AS v(endpoint_id, minute, outcome, latency_bucket, attempts) "
-                + "ON s.endpoint_id = v.endpoint_id AND s.minute = v.minute AND s.outcome = v.outcome "
+                + "CAST(? AS INTEGER))) AS v(endpoint_id, minute_at, outcome, latency_bucket, attempts) "
+                + "ON s.endpoint_id = v.endpoint_id AND s.minute_at = v.minute_at AND s.outcome = v.outcome "
                 + "AND s.latency_bucket = v.latency_bucket "
                 + "WHEN MATCHED THEN UPDATE SET attempts = s.attempts + v.attempts "
-                + "WHEN NOT MATCHED THEN INSERT (endpoint_id, minute, outcome, latency_bucket, attempts) "
-                + "VALUES (v.endpoint_id, v.minute, v.outcome, v.latency_bucket, v.attempts)")) {
+                + "WHEN NOT MATCHED THEN INSERT (endpoint_id, minute_at, outcome, latency_bucket, attempts) "
+                + "VALUES (v.endpoint_id, v.minute_at, v.outcome, v.latency_bucket, v.attempts)")) {
             for (StatRow s : stats) {
                 ps.setString(1, s.endpointId());
                 ps.setObject(2, at(s.minute()));

@@ -266,8 +266,8 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
     @Override
     public List<StatRow> stats(Connection c, String endpointId, Instant since) throws SQLException {
         List<StatRow> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT minute, outcome, latency_bucket, attempts "
-                + "FROM webhook_attempt_stats WHERE endpoint_id = ? AND minute >= ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT minute_at, outcome, latency_bucket, attempts "
+                + "FROM webhook_attempt_stats WHERE endpoint_id = ? AND minute_at >= ?")) {
             ps.setString(1, endpointId);
             ps.setObject(2, at(since));
             try (ResultSet rs = ps.executeQuery()) {
@@ -294,7 +294,7 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
 
     @Override
     public void purgeStats(Connection c, Instant before) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM webhook_attempt_stats WHERE minute < ?")) {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM webhook_attempt_stats WHERE minute_at < ?")) {
             ps.setObject(1, at(before));
             ps.executeUpdate();
         }

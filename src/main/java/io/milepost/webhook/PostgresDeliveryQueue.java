@@ -108,11 +108,11 @@ final class PostgresDeliveryQueue extends JdbcDeliveryQueue {
         if (n == 0) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_attempt_stats (endpoint_id, minute, outcome, "
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_attempt_stats (endpoint_id, minute_at, outcome, "
                 + "latency_bucket, attempts) SELECT v.endpoint_id, v.minute::timestamptz, v.outcome, v.bucket, v.attempts "
                 + "FROM unnest(?::varchar[], ?::text[], ?::varchar[], ?::int[], ?::int[]) "
                 + "AS v(endpoint_id, minute, outcome, bucket, attempts) "
-                + "ON CONFLICT (endpoint_id, minute, outcome, latency_bucket) "
+                + "ON CONFLICT (endpoint_id, minute_at, outcome, latency_bucket) "
                 + "DO UPDATE SET attempts = webhook_attempt_stats.attempts + EXCLUDED.attempts")) {
             ps.setArray(1, column(c, "varchar", n, i -> stats.get(i).endpointId()));
             ps.setArray(2, column(c, "text", n, i -> stats.get(i).minute().toString()));
