@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Endpoints served fairly by the background loop: a hanging or slow endpoint holds only its own
  * in-flight slots ({@code milepost.webhooks.endpoint-concurrency}), so the others' messages go
- * through as fast as they would alone. The webhook timeout is short here, so hanging attempts end soon.
+ * through as fast as they would alone. The webhook timeout is short here (3 s), so hanging attempts end soon.
  */
 @QuarkusTest
 @TestProfile(FairDeliveryTest.Fair.class)
@@ -44,7 +44,8 @@ class FairDeliveryTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("quarkus.scheduler.enabled", "true",
                     "milepost.scheduler.interval", "1h",
-                    "milepost.webhooks.timeout", "1s",
+                    // longer than the slow endpoint's 2 s, short enough that hanging attempts end soon
+                    "milepost.webhooks.timeout", "3s",
                     "milepost.webhooks.concurrency", "32",
                     "milepost.webhooks.endpoint-concurrency", Integer.toString(ENDPOINT_CONCURRENCY),
                     "milepost.webhooks.poll-interval", "200ms",
