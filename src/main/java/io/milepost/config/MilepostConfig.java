@@ -96,9 +96,23 @@ public interface MilepostConfig {
         @WithDefault("1s")
         Duration pollInterval();
 
-        /** Attempts in flight at once, per instance. */
-        @WithDefault("64")
+        /** Attempts in flight at once, per instance, over all endpoints. */
+        @WithDefault("128")
         int concurrency();
+
+        /**
+         * Attempts in flight at once to one endpoint, per instance: a slow or hanging endpoint holds
+         * at most these, and endpoints take turns for the rest.
+         */
+        @WithDefault("64")
+        int endpointConcurrency();
+
+        /**
+         * An endpoint whose every attempt has failed for this long is disabled (and the endpoints
+         * that subscribe to {@code webhook.endpoint.disabled} are told).
+         */
+        @WithDefault("5d")
+        Duration disableAfter();
 
         /** How long a rotated-out secret still signs messages, next to the new one. */
         @WithDefault("24h")
