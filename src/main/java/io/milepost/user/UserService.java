@@ -31,6 +31,7 @@ import java.util.function.Function;
 public class UserService {
     static final int MAX_LIMIT = 1000;
     static final String SUPPRESSED = "suppressed: recorded by a replay without fireActions, not sent";
+    static final String HELD_OUT = "held out: in the control group of the rule's @holdout, not sent";
 
     private final EntityManager em;
     private final ObjectMapper mapper;
@@ -66,7 +67,8 @@ public class UserService {
         List<UserView.ActionItem> actions = em.createQuery(
                         "from ActionEntity a where a.userId = :id order by a.triggeredAt, a.id", ActionEntity.class)
                 .setParameter("id", id).getResultStream()
-                .map(a -> new UserView.ActionItem(a.action, a.triggeredAt, a.occurrence, a.ruleName, a.suppressed)).toList();
+                .map(a -> new UserView.ActionItem(a.action, a.triggeredAt, a.occurrence, a.ruleName, a.suppressed,
+                        a.heldOut)).toList();
         return Optional.of(new UserView(u.id, u.signedUpAt, Json.readMap(mapper, u.traits), u.stage, milestones, stalls,
                 activity, actions, u.lastEventAt, u.nextCheckAt));
     }
@@ -123,7 +125,7 @@ public class UserService {
                         null, null, null, null))));
         entries.addAll(page(id, after, limit, 3, "ActionEntity", "triggeredAt", ActionEntity.class,
                 a -> new Entry(new Key(a.triggeredAt, 3, a.id), new TimelineItem(a.triggeredAt, "action", a.action,
-                        Json.readMap(mapper, a.payload), a.ruleName, a.suppressed ? SUPPRESSED : null, null))));
+                        Json.readMap(mapper, a.payload), a.ruleName, a.suppressed ? SUPPRESSED : a.heldOut ? HELD_OUT : null, null))));
         entries.addAll(page(id, after, limit, 4, "FailureEntity", "occurredAt", FailureEntity.class,
                 f -> new Entry(new Key(f.occurredAt, 4, f.id), new TimelineItem(f.occurredAt, "rule_failure", null,
                         null, f.ruleName, f.message, null))));
