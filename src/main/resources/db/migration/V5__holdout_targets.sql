@@ -26,6 +26,7 @@ CREATE TABLE targets (
     status        VARCHAR(16)  NOT NULL,
     status_since  TIMESTAMP WITH TIME ZONE NOT NULL,
     explanation   VARCHAR(1000) NOT NULL,
+    evaluated_at  TIMESTAMP WITH TIME ZONE NOT NULL,
     created_at    TIMESTAMP WITH TIME ZONE NOT NULL,
     updated_at    TIMESTAMP WITH TIME ZONE NOT NULL
 );

@@ -25,6 +25,7 @@ public class Outbox {
     public static final String MILESTONE_REACHED = "milestone.reached";
     public static final String MILESTONE_STALLED = "milestone.stalled";
     public static final String ACTION_TRIGGERED = "action.triggered";
+    public static final String TARGET_STATUS_CHANGED = "target.status_changed";
 
     private static final HexFormat HEX = HexFormat.of();
 
@@ -52,6 +53,19 @@ public class Outbox {
     public void actionTriggered(UserState user, String stage, String action, Map<String, Object> payload, Instant at,
                                 Instant now) {
         write(ACTION_TRIGGERED, user, stage, "action", action, payload, at, now);
+    }
+
+    /**
+     * A target's status changed: a message about a target, not a user ({@code data} holds the target
+     * and both statuses; no {@code userId}). Its subject is the target's id.
+     */
+    public void targetStatusChanged(String targetId, Map<String, Object> data, Instant at, Instant now) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", TARGET_STATUS_CHANGED);
+        body.put("timestamp", at.toString());
+        body.put("data", data);
+        rows.outbox(TARGET_STATUS_CHANGED, null, targetId, Json.write(mapper, body), at, now, newWebhookId());
+        wakeDispatcherAfterCommit();
     }
 
     private void write(String type, UserState user, String stage, String subjectKey, String subject,

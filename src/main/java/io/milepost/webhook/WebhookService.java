@@ -23,7 +23,8 @@ import java.util.Set;
 /** Webhook endpoints (register, change, rotate, delete) and their deliveries (list, retry). */
 @ApplicationScoped
 public class WebhookService {
-    static final Set<String> TYPES = Set.of(Outbox.MILESTONE_REACHED, Outbox.MILESTONE_STALLED, Outbox.ACTION_TRIGGERED);
+    static final Set<String> TYPES = Set.of(Outbox.MILESTONE_REACHED, Outbox.MILESTONE_STALLED, Outbox.ACTION_TRIGGERED,
+            Outbox.TARGET_STATUS_CHANGED);
     static final int MAX_LIMIT = 500;
     private static final SecureRandom RANDOM = new SecureRandom();
 
