@@ -4,10 +4,6 @@
 -- per (user, action)) but not sent, so the users who got it can be compared with those who did not.
 ALTER TABLE actions ADD COLUMN held_out BOOLEAN DEFAULT FALSE NOT NULL;
 
--- The action KPI reads the first firing of each action per user, by action (the first firing is
--- the one it measures against the milestones that follow).
-CREATE INDEX ix_actions_first ON actions (action, occurrence, user_id, triggered_at);
-
 -- A target.status_changed message is about a target, not a user.
 ALTER TABLE outbox ALTER COLUMN user_id DROP NOT NULL;
 ALTER TABLE deliveries ALTER COLUMN user_id DROP NOT NULL;
