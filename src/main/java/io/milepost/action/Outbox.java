@@ -26,6 +26,8 @@ public class Outbox {
     public static final String MILESTONE_REACHED = "milestone.reached";
     public static final String MILESTONE_STALLED = "milestone.stalled";
     public static final String ACTION_TRIGGERED = "action.triggered";
+    /** A SMART target's status changed; about a target, not a user. */
+    public static final String TARGET_STATUS_CHANGED = "target.status_changed";
     /** Operational: an endpoint was disabled automatically; sent to the endpoints that list it in their types. */
     public static final String ENDPOINT_DISABLED = "webhook.endpoint.disabled";
     /** Message types about the webhooks themselves, delivered only to endpoints that name them. */
@@ -75,6 +77,19 @@ public class Outbox {
         body.put("timestamp", now.toString());
         body.put("data", data);
         rows.outbox(ENDPOINT_DISABLED, null, endpointId, Json.write(mapper, body), now, now, newWebhookId());
+        wakeDispatcherAfterCommit();
+    }
+
+    /**
+     * A target's status changed: a message about a target, not a user ({@code data} holds the target
+     * and both statuses; no {@code userId}). Its subject is the target's id.
+     */
+    public void targetStatusChanged(String targetId, Map<String, Object> data, Instant at, Instant now) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", TARGET_STATUS_CHANGED);
+        body.put("timestamp", at.toString());
+        body.put("data", data);
+        rows.outbox(TARGET_STATUS_CHANGED, null, targetId, Json.write(mapper, body), at, now, newWebhookId());
         wakeDispatcherAfterCommit();
     }
 

@@ -72,7 +72,8 @@ public final class Evaluation {
 
     public void trigger(String action, Map<String, ?> payload) {
         requireName("action", action);
-        Duration repeat = book.rule(currentRule).map(RuleInfo::repeat).orElse(null);
+        RuleInfo rule = book.rule(currentRule).orElse(null);
+        Duration repeat = rule == null ? null : rule.repeat();
         int previous = 0;
         Instant lastAt = null;
         UserState.ActionHistory history = state.actions().get(action);
@@ -90,7 +91,8 @@ public final class Evaluation {
             return;
         }
         Map<String, Object> copy = new LinkedHashMap<>(payload);
-        triggered.add(new Outcomes.ActionTriggered(action, previous + 1, now, currentRule, copy));
+        boolean heldOut = rule != null && rule.holdout() != null && Holdout.heldOut(state.id(), action, rule.holdout());
+        triggered.add(new Outcomes.ActionTriggered(action, previous + 1, now, currentRule, copy, heldOut));
     }
 
     private static void requireName(String what, String name) {

@@ -24,7 +24,7 @@ import java.util.Set;
 @ApplicationScoped
 public class WebhookService {
     static final Set<String> TYPES = Set.of(Outbox.MILESTONE_REACHED, Outbox.MILESTONE_STALLED, Outbox.ACTION_TRIGGERED,
-            Outbox.ENDPOINT_DISABLED);
+            Outbox.ENDPOINT_DISABLED, Outbox.TARGET_STATUS_CHANGED);
     static final int MAX_LIMIT = 500;
     private static final SecureRandom RANDOM = new SecureRandom();
 
