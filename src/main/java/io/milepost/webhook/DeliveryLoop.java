@@ -95,7 +95,8 @@ final class DeliveryLoop implements Runnable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                LOG.error("webhook dispatch failed; retrying after the poll interval", e);
+                LOG.error("webhook dispatch failed; retrying after the poll interval", io.milepost.common.LogSafe.redact(e));
+                LOG.debug("webhook delivery loop", e);
                 sleep();
             }
         }
@@ -174,7 +175,8 @@ final class DeliveryLoop implements Runnable {
         try {
             dispatcher.release(ids, Dispatcher.stored(clock.instant()));
         } catch (RuntimeException e) {
-            LOG.warn("could not hand back unstarted webhook attempts; they will be made after their lease", e);
+            LOG.warn("could not hand back unstarted webhook attempts; they will be made after their lease", io.milepost.common.LogSafe.redact(e));
+            LOG.debug("webhook delivery loop", e);
         }
     }
 
@@ -192,7 +194,8 @@ final class DeliveryLoop implements Runnable {
         try {
             dispatcher.record(takeFinished(), Dispatcher.stored(clock.instant()));
         } catch (RuntimeException e) {
-            LOG.warn("could not record the last webhook attempts; they will be retried after their lease", e);
+            LOG.warn("could not record the last webhook attempts; they will be retried after their lease", io.milepost.common.LogSafe.redact(e));
+            LOG.debug("webhook delivery loop", e);
         }
     }
 
