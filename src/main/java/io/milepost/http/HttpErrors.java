@@ -9,7 +9,7 @@ import org.jboss.logging.Logger;
 /**
  * The API's error shape for answers Vert.x gives before any resource runs: no route (404), a path
  * served for other methods (405), a path that cannot be decoded (400), and any failure a route left
- * unanswered.
+ * unanswered. (For the 400, Quarkus' own URI check must be off: see {@link io.milepost.Main}.)
  */
 @ApplicationScoped
 public class HttpErrors {

@@ -49,6 +49,8 @@ public class MessageParser {
         this.mapper = mapper.copy();
         this.mapper.getFactory().setStreamReadConstraints(
                 StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
+        // the batch is read item by item from one stream: trailing content is checked by hand
+        this.mapper.disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.factory = this.mapper.getFactory();
         this.limits = config.ingest();
         this.earliest = Instant.parse(limits.earliest());
@@ -340,7 +342,8 @@ public class MessageParser {
 
     private JsonNode readTree(byte[] body) {
         try {
-            JsonNode root = mapper.readTree(body);
+            JsonNode root = mapper.reader()
+                    .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(body);
             if (root == null || root.isMissingNode()) {
                 throw ApiException.badRequest("the body is empty; send a JSON object");
             }
