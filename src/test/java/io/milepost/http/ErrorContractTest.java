@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Every operation that {@code /q/openapi} lists, sent a corpus of bad requests: each answer is a 4xx
  * in the API's error shape {@code {error, message, details}}, never a 5xx, an empty body or a stack
- * trace. Walks whatever the document lists, so new endpoints are covered as they are added.
+ * trace. Walks whatever the document lists, so new endpoints are covered as they are added. (A
+ * path that cannot be decoded is tried on the packaged service, in {@code PackagedServiceIT}: the
+ * test JVM keeps Quarkus' own URI check, which {@code io.milepost.Main} turns off.)
  */
 @QuarkusTest
 class ErrorContractTest {
@@ -71,7 +73,6 @@ class ErrorContractTest {
                 check(new Case(other.toUpperCase(), path, "application/json", "{}", 405, null));
             }
             check(new Case("GET", path + "?q=" + "x".repeat(9000), null, null, 414, null));
-            rawBadPath(path);
         }
         for (String path : List.of("/no-such-page", "/v1/no-such-resource", "/q/no-such-thing")) {
             check(new Case("GET", path, null, null, 404, null));
@@ -196,18 +197,6 @@ class ErrorContractTest {
             return "is not valid JSON";
         }
         return null;
-    }
-
-    private void rawBadPath(String path) throws Exception {
-        cases++;
-        try (RawHttp raw = new RawHttp(root.getPort(), 5000)) {
-            RawHttp.Answer a = raw.head("GET " + path + "/%zz%", "Authorization: Bearer " + Api.ADMIN_KEY).read();
-            JsonNode body = a.body().isEmpty() ? null : JSON.readTree(a.body());
-            if (a.status() < 400 || a.status() >= 500 || body == null || !body.path("error").isTextual()
-                    || !body.path("details").isArray()) {
-                failures.add("GET " + cut(path) + "/%zz%: " + a.status() + " " + cut(a.body()));
-            }
-        }
     }
 
     HttpResponse<String> send(String method, String path, String contentType, String body, Map<String, String> headers)
