@@ -13,8 +13,6 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 public final class Main {
     public static final String URI_VALIDATION = "vertx.disableURIValidation";
 
-    private Main() {
-    }
 
     public static void main(String... args) {
         System.setProperty(URI_VALIDATION, "true");

@@ -56,8 +56,8 @@ class AttackBenchmark {
     @Test
     void attacks() throws Exception {
         String jar = System.getProperty("bench.jar", "target/quarkus-app/quarkus-run.jar");
-        start(jar);
         try {
+            start(jar);
             log("Attack benchmark: %s, heap %s, 2 clients sending /v1/track during each attack", jar,
                     System.getProperty("bench.heap", "512m"));
             log("%-34s %7s %7s %9s %9s %9s %10s  %s", "phase", "tracks", "failed", "p50 ms", "p99 ms", "max ms",
@@ -71,10 +71,12 @@ class AttackBenchmark {
             phase("malformed flood (8 threads, 10 s)", this::malformedFlood);
             log("service alive after the attacks: %s", service.isAlive());
         } finally {
-            service.destroy();
-            if (!service.waitFor(20, TimeUnit.SECONDS)) {
-                log("the service ignored SIGTERM for 20 s; killed");
-                service.destroyForcibly();
+            if (service != null) {
+                service.destroy();
+                if (!service.waitFor(20, TimeUnit.SECONDS)) {
+                    log("the service ignored SIGTERM for 20 s; killed");
+                    service.destroyForcibly();
+                }
             }
             Path out = Path.of(System.getProperty("bench.target", "target"), "bench-attack-results.txt");
             Files.createDirectories(out.getParent());
@@ -279,7 +281,7 @@ class AttackBenchmark {
                 "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:h2:mem:attack;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000",
                 "MILEPOST_RULES_DIR", Path.of("rules").toAbsolutePath().toString()));
         service = pb.start();
-        long deadline = System.currentTimeMillis() + 180_000;
+        long deadline = System.currentTimeMillis() + 600_000;
         while (System.currentTimeMillis() < deadline) {
             try {
                 if (client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
@@ -292,7 +294,7 @@ class AttackBenchmark {
             assertTrue(service.isAlive(), "the service exited while starting");
             Thread.sleep(500);
         }
-        throw new IllegalStateException("the service did not start within 180 s");
+        throw new IllegalStateException("the service did not start within 600 s");
     }
 
     private HttpResponse<String> post(String path, String body, int timeoutSeconds) throws Exception {
