@@ -372,6 +372,20 @@ public class Dispatcher {
             outcomes.add(o);
             rows.add(row(r, o, now));
         }
+        Map<String, WebhookEndpoint> byId = new HashMap<>();
+        endpoints.forEach(e -> byId.put(e.id, e));
+        // Endpoint rows first (their statistics and failure record), then deliveries: the order in
+        // which deleting an endpoint locks them, so the two wait for each other instead of deadlocking.
+        // Every attempt made counts, also one whose delivery was claimed again since.
+        List<RecordedOutcome> made = new ArrayList<>(results.size());
+        for (int i = 0; i < results.size(); i++) {
+            if (byId.containsKey(results.get(i).attempt().endpointId())) {
+                made.add(new RecordedOutcome(results.get(i), outcomes.get(i)));
+            }
+        }
+        queue.countAttempts(c, statistics(made));
+        List<EndpointState> states = endpointStates(made, byId);
+        queue.saveEndpointStates(c, states);
         Set<Long> written = queue.record(c, rows);
         List<RecordedOutcome> recorded = new ArrayList<>(written.size());
         List<AttemptRow> log = new ArrayList<>();
@@ -387,14 +401,10 @@ public class Dispatcher {
             }
         }
         queue.logAttempts(c, log);
-        queue.countAttempts(c, statistics(recorded));
-        Map<String, WebhookEndpoint> byId = new HashMap<>();
-        endpoints.forEach(e -> byId.put(e.id, e));
-        List<EndpointState> states = endpointStates(recorded, byId);
-        queue.saveEndpointStates(c, states);
         for (RecordedOutcome r : recorded) {
-            if (r.outcome() instanceof Outcome.Disable d) {
-                endpointSwitch.disable(byId.get(r.result().attempt().endpointId()), EndpointSwitch.Why.GONE, d.reason(), now);
+            WebhookEndpoint e = byId.get(r.result().attempt().endpointId());
+            if (r.outcome() instanceof Outcome.Disable d && e != null) {
+                endpointSwitch.disable(e, EndpointSwitch.Why.GONE, d.reason(), now);
             }
         }
         for (EndpointState s : states) {

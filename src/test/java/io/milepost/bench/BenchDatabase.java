@@ -16,7 +16,8 @@ final class BenchDatabase {
     private static final List<String> TRUNCATED = List.of("events", "users", "milestones", "stalls", "actions",
             "evaluation_failures", "jobs");
     /** The outbox and the webhook tables that refer to it, children first: TRUNCATE refuses referenced tables. */
-    private static final List<String> DELETED = List.of("delivery_attempts", "deliveries", "webhook_endpoints", "outbox");
+    private static final List<String> DELETED = List.of("delivery_attempts", "deliveries", "webhook_attempt_stats",
+            "webhook_endpoints", "outbox");
 
     private BenchDatabase() {
     }
