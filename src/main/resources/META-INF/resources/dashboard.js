@@ -64,10 +64,10 @@
     });
     const abody = $('actions').querySelector('tbody');
     abody.replaceChildren();
-    actions.forEach((a) => {
+    actions.actions.forEach((a) => {
       const tr = document.createElement('tr');
       tr.append(cell(a.action), cell(a.triggered, true), cell(a.users, true), cell(a.delivered, true),
-        cell(a.nextMilestone + ' (' + percent(a.nextMilestoneShare) + ')', true));
+        cell(a.treated.converted + ' (' + percent(a.treated.rate || 0) + ')', true));
       abody.append(tr);
     });
     $('rules').textContent = rules.version

@@ -83,6 +83,8 @@ public class Segments {
      */
     public Request parse(Map<String, List<String>> query, boolean acceptsCsvOnly) {
         List<FieldError> errors = new ArrayList<>();
+        // in name order, so the details come out the same whatever order the query had
+        query = new TreeMap<>(query);
         for (Map.Entry<String, List<String>> p : query.entrySet()) {
             String name = p.getKey();
             if (!PARAMETERS.contains(name) && !name.startsWith(TRAIT)) {

@@ -128,7 +128,7 @@ class ReplayTest extends ReplayTestBase {
                 + "AND subject = 'power_search'", casual));
         assertEquals(1, fixture.count("SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'action.triggered' "
                 + "AND subject = 'rescue_power_search'", casual));
-        admin().get("/v1/kpis/actions").then().body("action", hasItem("suggest_saved_searches"));
+        admin().get("/v1/kpis/actions").then().body("actions.action", hasItem("suggest_saved_searches"));
     }
 
     @Test

@@ -281,8 +281,8 @@ class WebhookDeliveryTest {
         // the actions KPI counts a firing as delivered once an endpoint accepted its message
         String kpis = admin().queryParam("from", t.toString()).queryParam("to", t.plusMillis(1).toString())
                 .get("/v1/kpis/actions").then().statusCode(200).extract().asString();
-        assertEquals(1, JsonPath.from(kpis).getInt("find { it.action == 'suggest_export' }.delivered"), kpis);
-        assertEquals(1, JsonPath.from(kpis).getInt("find { it.action == 'suggest_export' }.triggered"), kpis);
+        assertEquals(1, JsonPath.from(kpis).getInt("actions.find { it.action == 'suggest_export' }.delivered"), kpis);
+        assertEquals(1, JsonPath.from(kpis).getInt("actions.find { it.action == 'suggest_export' }.triggered"), kpis);
     }
 
     @Test
