@@ -166,7 +166,7 @@ public class JourneyKpis {
             buckets.add(new TimeToReachView.Bucket(h.from(), h.to(), h.label(), human[i]));
         }
         return new TimeToReachView(step.name(), step.measuredFrom(), from, to, reached, percentiles,
-                "exact, nearest rank (PERCENTILE_DISC)",
+                "exact, nearest rank: the p-th percentile of n times is the ceil(p * n / 100)-th smallest",
                 buckets);
     }
 

@@ -11,7 +11,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -128,21 +130,40 @@ class JourneyQueries {
     }
 
     /**
-     * Exact percentiles of the times to reach (PERCENTILE_DISC: the smallest time that at least p% of
-     * the times do not exceed, the nearest rank), computed by the database.
+     * Exact nearest-rank percentiles of the times to reach (the p-th percentile of n times is the
+     * ceil(p * n / 100)-th smallest), picked by the database from the ranked times: only those rows
+     * come back. (PERCENTILE_DISC is not used: H2 ranks differently from PostgreSQL.)
      */
     List<TimePercentiles> percentiles(Journey journey, Instant from, Instant to, Grouping grouping, Set<Integer> steps) {
         Statement st = new Statement();
-        st.sql.append(times(journey, from, to, grouping, steps, st)).append(" SELECT g, k");
-        for (String p : List.of("0.25", "0.5", "0.75", "0.9", "0.99")) {
-            st.sql.append(", PERCENTILE_DISC(").append(p).append(") WITHIN GROUP (ORDER BY d)");
+        st.sql.append(times(journey, from, to, grouping, steps, st))
+                .append(" SELECT g, k, rn, n, d FROM (SELECT g, k, d, ROW_NUMBER() OVER (PARTITION BY g, k ORDER BY d) AS rn, ")
+                .append("COUNT(*) OVER (PARTITION BY g, k) AS n FROM x) r WHERE rn IN (");
+        for (int i = 0; i < PERCENTS.length; i++) {
+            st.sql.append(i == 0 ? "" : ", ").append(rank("n", PERCENTS[i]));
         }
-        st.sql.append(" FROM x GROUP BY g, k");
+        st.sql.append(")");
+        Map<List<Long>, Duration[]> picked = new LinkedHashMap<>();
+        st.query(rs -> {
+            Duration[] values = picked.computeIfAbsent(List.of(rs.getLong(1), rs.getLong(2)), k -> new Duration[PERCENTS.length]);
+            long rn = rs.getLong(3);
+            long n = rs.getLong(4);
+            for (int i = 0; i < PERCENTS.length; i++) {
+                if (rn == Math.max(1, (PERCENTS[i] * n + 99) / 100)) {
+                    values[i] = duration(rs.getBigDecimal(5));
+                }
+            }
+        });
         List<TimePercentiles> result = new ArrayList<>();
-        st.query(rs -> result.add(new TimePercentiles(rs.getLong(1), rs.getInt(2), duration(rs.getBigDecimal(3)),
-                duration(rs.getBigDecimal(4)), duration(rs.getBigDecimal(5)), duration(rs.getBigDecimal(6)),
-                duration(rs.getBigDecimal(7)))));
+        picked.forEach((key, v) -> result.add(new TimePercentiles(key.get(0), key.get(1).intValue(), v[0], v[1], v[2], v[3], v[4])));
         return result;
+    }
+
+    private static final int[] PERCENTS = {25, 50, 75, 90, 99};
+
+    /** ceil(percent * n / 100) in whole numbers, as SQL. */
+    private static String rank(String n, int percent) {
+        return "(" + percent + " * " + n + " + 99) / 100";
     }
 
     /**
