@@ -67,10 +67,9 @@ function showError(main, error) {
   const box = el('div', { class: 'error', role: 'alert' });
   if (error instanceof ApiError && error.status === 401) {
     box.append('This service needs the admin key: sign in above.');
-  } else if (error instanceof ApiError && error.status === 404 && !error.code) {
-    box.append(`This service has no ${error.path.split('?')[0]} (404): it may be an older version.`);
   } else if (error instanceof ApiError) {
-    box.append(el('strong', {}, error.message), error.status ? ` (${error.status}${error.code ? ' ' + error.code : ''})` : '');
+    box.append(el('strong', {}, error.message), error.status ? ` (${error.status}${error.code ? ' ' + error.code : ''})` : '',
+      el('span', { class: 'muted' }, ` · GET ${error.path.split('?')[0]}`));
     if (error.details.length) {
       box.append(el('ul', {}, error.details.map((d) => el('li', {},
         typeof d === 'string' ? d : [d.field, d.message].filter(Boolean).join(': ') || JSON.stringify(d)))));

@@ -48,11 +48,18 @@ export async function render(main, ctx) {
       control ? `${percent(control.rate)} (${count(control.converted)} of ${count(control.users)})`
         : el('span', { class: 'muted', title: 'Add @holdout("10%") to the action\'s rule to keep a control group' }, 'no control group'),
       control ? el('strong', {}, points(a.difference)) : '—',
-      ci ? `${points(ci.low)} to ${points(ci.high)}` + (ci.low > 0 ? ' ✓' : '') : '—',
+      ci ? `${points(ci.low)} to ${points(ci.high)}` + verdict(ci) : '—',
     ];
   }), { id: 'actions-table' }));
   if (actions.some((a) => !a.control)) {
     main.append(el('p', { class: 'muted' }, 'Without a control group the difference cannot be measured: add @holdout("10%") '
       + 'to an action rule to keep a stable random tenth of its users from getting it.'));
   }
+}
+
+/** What the interval says in words: it helped, it hurt, or the difference could be chance. */
+function verdict(ci) {
+  if (ci.low > 0) return ' · it helped';
+  if (ci.high < 0) return ' · it hurt';
+  return ' · could be chance';
 }

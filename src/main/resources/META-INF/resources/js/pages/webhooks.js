@@ -73,7 +73,8 @@ export async function render(main, ctx) {
       try {
         const queued = await post('/v1/deliveries/' + d.id + '/retry');
         status.className = 'badge retrying';
-        status.textContent = `queued again ${queued && queued.nextAttemptAt ? relative(queued.nextAttemptAt) : 'now'}`;
+        const next = queued && queued.nextAttemptAt ? Date.parse(queued.nextAttemptAt) : 0;
+        status.textContent = 'queued again' + (next - Date.now() > 60000 ? ' ' + relative(queued.nextAttemptAt) : ', now');
       } catch (error) {
         status.textContent = 'Could not retry: ' + error.message;
         retry.disabled = false;
@@ -84,7 +85,7 @@ export async function render(main, ctx) {
       el('td', {}, `${human(d.type)}${d.subject ? ': ' + human(d.subject) : ''}`),
       el('td', {}, d.userId ? el('a', { href: ctx.link('user', { id: d.userId }) }, d.userId) : '—'),
       el('td', {}, status), el('td', { class: 'num' }, count(d.attempts)),
-      el('td', { class: 'fails' }, el('span', { class: 'wrap' }, `${d.lastStatusCode ? d.lastStatusCode + ' ' : ''}${d.lastError || ''}`)),
+      el('td', { class: 'fails' }, el('span', { class: 'wrap' }, d.lastError || (d.lastStatusCode ? 'HTTP ' + d.lastStatusCode : ''))),
       el('td', {}, show, ' ', retry)), log);
   }
 }
