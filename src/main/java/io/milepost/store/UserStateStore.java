@@ -128,8 +128,8 @@ public class UserStateStore {
      * several sweepers split them) and loads their state, with the claim's own query. No {@code
      * ORDER BY}: every due user is taken in this sweep anyway, and without it both databases stop at
      * the limit instead of reading and sorting every due user for each batch. The lower bound keeps
-     * H2 from walking the index's NULLs (every user with no open window) first: without it a sweep
-     * that finds nobody took ~8 ms per 100,000 such users. On PostgreSQL the sweep's transaction
+     * H2 from walking the index's NULLs (every user with no open window) first, which made an empty
+     * sweep cost grow with the number of users. On PostgreSQL the sweep's transaction
      * uses index scans only ({@link Sql#indexScansOnly}): otherwise the planner may read every due
      * user's index entry into a bitmap for each batch.
      */
