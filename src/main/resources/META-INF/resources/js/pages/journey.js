@@ -76,7 +76,7 @@ export async function render(main, ctx) {
     const previous = s.previous ? human(s.previous) : 'signup';
     return [
       el('strong', {}, human(s.milestone)),
-      s.within ? `${duration(s.within)} from ${s.measuredFrom === 'signup' || !s.measuredFrom ? 'signup' : human(s.measuredFrom)}` : 'no window',
+      s.within ? el('span', {}, duration(s.within), el('div', { class: 'muted' }, 'from ' + measuredFrom(s))) : 'no window',
       usersLink(ctx, s.reached, { milestone: s.milestone, reached: 'true' }, `Users who reached ${human(s.milestone)}`),
       percent(s.share),
       s.conversionFromPrevious === null || s.conversionFromPrevious === undefined ? '—'
@@ -89,8 +89,7 @@ export async function render(main, ctx) {
       count(s.reachedWithinWindow),
       usersLink(ctx, s.stalled, { stalled: s.milestone }, `Users stalled at ${human(s.milestone)}`),
       usersLink(ctx, s.notReached, { milestone: s.milestone, reached: 'false' }, `Users who have not reached ${human(s.milestone)}`),
-      duration(s.medianTimeToReach),
-      duration(s.p90TimeToReach),
+      el('span', {}, duration(s.medianTimeToReach), el('div', { class: 'muted' }, duration(s.p90TimeToReach))),
       t ? el('a', { href: ctx.link('targets', { target: t.id }) }, percent(t.share, 0)) : '—',
     ];
   });
@@ -101,7 +100,8 @@ export async function render(main, ctx) {
     { label: 'Dropped off', num: true, title: 'Reached the milestone before it, but this one\'s window closed without it' },
     { label: 'In progress', num: true, title: 'Window still open: not a drop-off yet' },
     { label: 'Within window', num: true }, { label: 'Stalled', num: true }, { label: 'Not reached', num: true },
-    { label: 'Median time', num: true }, { label: 'p90 time', num: true }, { label: 'Target', num: true },
+    { label: 'Median / p90 time', num: true, title: 'Half of those who reached it took up to the first, nine in ten up to the second' },
+    { label: 'Target', num: true },
   ], rows, { id: 'funnel-table' }));
 
   if (groups.length) {
@@ -120,6 +120,11 @@ export async function render(main, ctx) {
           })];
       }), { id: 'breakdown-table' }));
   }
+}
+
+function measuredFrom(s) {
+  const from = s.measuredFrom || s.after;
+  return !from || from === 'signup' ? 'signup' : human(from);
 }
 
 function share(n, of) {
