@@ -114,7 +114,8 @@ class DashboardIT {
 
     /**
      * 25 users who signed up over seven weeks, on three plans, some reaching Interest and First value,
-     * the rest stalling; Nina with 4 searches and no list; an endpoint that answers every message with 500.
+     * one Value realization, the rest stalling (three of them at Value realization, two weeks after their
+     * First value); Nina with 4 searches and no list; an endpoint that answers every message with 500.
      */
     private void seed() throws Exception {
         HttpResponse<String> hook = service.post("/v1/webhooks", PackagedService.ADMIN,
@@ -134,6 +135,9 @@ class DashboardIT {
                 if (i % 4 == 0) {
                     items.add(track(user, "list_created", signup.plus(Duration.ofHours(9))));
                 }
+                if (i == 12) {
+                    items.add(track(user, "export_completed", signup.plus(Duration.ofDays(2))));
+                }
             }
         }
         Instant ninaSignup = now.minus(Duration.ofDays(10));
@@ -146,6 +150,8 @@ class DashboardIT {
         // the stall sweep runs every second: wait until Nina's First value window is recorded as closed,
         // and for a delivery to the failing endpoint to have used up its retries
         eventually("Nina stalled at first_value", () -> api("/v1/users/" + nina).path("stalled").toString().contains("first_value"));
+        eventually("a stall at value_realization", () -> api("/v1/users/" + NAMES[20] + "-" + run()).path("stalled").toString()
+                .contains("value_realization"));
         eventually("a failed delivery", () -> api("/v1/deliveries?status=failed&limit=1").path("deliveries").size() > 0);
     }
 
@@ -224,17 +230,22 @@ class DashboardIT {
     @Order(4)
     void shouldLandOnTheUsersWhoDroppedOffWhenTheirNumberIsClicked() {
         go("#/journey?from=" + days(-56) + "&to=" + days(1));
-        // First value's row: the "Dropped off" column links to those users
+        // Value realization's row: the "Dropped off" column links to those users (its window counts
+        // from First value: they reached First value, and two weeks later still had not exported)
         WebElement row = browser.findElements(By.cssSelector("#funnel-table tbody tr")).stream()
-                .filter(r -> r.getText().startsWith("First value")).findFirst().orElseThrow();
-        int column = columnOf("funnel-table", "Dropped off");
-        WebElement link = row.findElements(By.tagName("td")).get(column).findElement(By.tagName("a"));
+                .filter(r -> r.getText().startsWith("Value realization")).findFirst().orElseThrow();
+        WebElement link = row.findElements(By.tagName("td")).get(columnOf("funnel-table", "Dropped off"))
+                .findElement(By.tagName("a"));
         String clicked = link.getText();
         link.click();
         shown("users");
-        assertTrue(browser.getCurrentUrl().contains("stalled=first_value"), browser.getCurrentUrl());
+        assertTrue(browser.getCurrentUrl().contains("stalled=value_realization"), browser.getCurrentUrl());
         assertEquals(clicked, text(By.id("segment-total")));
-        assertTrue(text(By.id("users-table")).contains(nina), text(By.id("users-table")));
+        String users = text(By.id("users-table"));
+        for (int i : new int[] {8, 16, 20}) {
+            assertTrue(users.contains(NAMES[i] + "-" + run()), users);
+        }
+        assertFalse(users.contains(NAMES[12] + "-" + run()), "the one who exported is not among them: " + users);
         screenshot("users");
     }
 
@@ -248,12 +259,17 @@ class DashboardIT {
         List<String> lines = Files.readAllLines(csv.toPath()).stream().filter(l -> !l.isBlank()).toList();
         assertTrue(lines.get(0).startsWith("userId,signedUpAt,stage,lastEventAt"), lines.get(0));
         assertEquals(text(By.id("segment-total")), String.format("%,d", lines.size() - 1));
-        assertTrue(lines.stream().anyMatch(l -> l.startsWith(nina + ",")), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith(NAMES[20] + "-" + run() + ",")), lines.toString());
     }
 
     @Test
     @Order(6)
-    void shouldShowWhatAUserStillNeedsForTheNextMilestone() {
+    void shouldFindAUserByIdAndShowWhatTheyStillNeedForTheNextMilestone() {
+        browser.findElement(By.id("user-search")).sendKeys(nina);
+        browser.findElement(By.cssSelector("#search-form button[type=submit]")).click();
+        wait.until(d -> browser.getCurrentUrl().contains("q=" + nina));
+        shown("users");
+        assertEquals("1", text(By.id("segment-total")));
         browser.findElement(By.linkText(nina)).click();
         shown("user");
         WebElement firstValue = wait.until(ExpectedConditions.presenceOfElementLocated(
