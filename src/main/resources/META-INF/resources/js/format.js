@@ -60,10 +60,14 @@ export function time(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/**
+ * A calendar date: range bounds, cohort starts, deadlines. These are UTC days in the API (a cohort
+ * week starts Monday 00:00 UTC), so they are shown as UTC days, not shifted into the viewer's zone.
+ */
 export function day(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleDateString(undefined, { dateStyle: 'medium' });
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleDateString(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
 }
 
 /** "in 2 days" / "3 hours ago", from now. */
