@@ -41,7 +41,7 @@ export async function render(main, ctx) {
   const first = await get('/v1/users' + query({ ...seg, limit: PAGE }));
   const rows = el('tbody');
   const traitNames = [...new Set(first.users.flatMap((u) => Object.keys(u.traits || {})))]
-    .filter((t) => !['createdAt', 'created_at'].includes(t)).slice(0, 3);
+    .filter((t) => !['createdAt', 'created_at'].includes(t)).sort().slice(0, 3);
   const more = el('button', { type: 'button', class: 'quiet', id: 'more-users' }, 'Show more');
   const exportMessage = el('span', { id: 'export-message', class: 'muted' });
   const exportButton = el('button', { type: 'button', id: 'export-csv' }, 'Export CSV');
@@ -79,7 +79,8 @@ export async function render(main, ctx) {
     exportButton.disabled = true;
     exportMessage.textContent = 'Exporting…';
     try {
-      const blob = await download('/v1/users' + query({ ...seg, format: 'csv' }), 'milepost-users.csv');
+      // the traits shown in the table go along as columns, e.g. email for a mailing tool
+      const blob = await download('/v1/users' + query({ ...seg, format: 'csv', traits: traitNames.join(',') }), 'milepost-users.csv');
       const lines = (await blob.text()).split('\n').filter((l) => l.trim()).length - 1;
       exportMessage.textContent = `Exported ${count(lines)} users to milepost-users.csv`;
     } catch (error) {
