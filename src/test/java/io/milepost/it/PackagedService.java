@@ -51,7 +51,8 @@ final class PackagedService implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(work.resolve("service.log").toFile()).start();
         PackagedService service = new PackagedService(port, work, p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        // generous: on a busy machine (a CI box running other builds) the first start takes minutes
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
         while (System.nanoTime() < deadline) {
             try {
                 if (service.get("/q/health/ready", null).statusCode() == 200) {
