@@ -82,9 +82,9 @@ export async function render(main, ctx) {
       s.conversionFromPrevious === null || s.conversionFromPrevious === undefined ? '—'
         : el('span', { title: `${count(s.reachedAfterPrevious)} of ${count(s.previousReached)} who reached ${previous}` },
           percent(s.conversionFromPrevious)),
-      // dropped off: the window closed without it, so they are stalled at it and have not reached it
-      usersLink(ctx, s.droppedOff, { milestone: s.milestone, reached: 'false', stalled: s.milestone },
-        `Users whose window for ${human(s.milestone)} closed without it`),
+      usersLink(ctx, s.droppedOff, dropOffSegment(s), dropOffSegment(s).milestone === s.milestone
+        ? `Users whose window for ${human(s.milestone)} closed without it`
+        : `Users who reached ${previous} and are stalled at ${human(s.milestone)} (the list also has any who reached it after the window)`),
       count(s.inProgress),
       count(s.reachedWithinWindow),
       usersLink(ctx, s.stalled, { stalled: s.milestone }, `Users stalled at ${human(s.milestone)}`),
@@ -120,6 +120,19 @@ export async function render(main, ctx) {
           })];
       }), { id: 'breakdown-table' }));
   }
+}
+
+/**
+ * The Users page's segment for a drop-off: reached the previous milestone, not this one, window closed.
+ * A segment names one milestone reached or not, and one stall. Where the window counts from the previous
+ * milestone (or from signup for the first), a stall already implies the previous one: stalled and not
+ * reached is exact. Otherwise "reached the previous one and stalled here" is the closest segment.
+ */
+function dropOffSegment(s) {
+  if (!s.previous || s.previous === s.measuredFrom) {
+    return { milestone: s.milestone, reached: 'false', stalled: s.milestone };
+  }
+  return { milestone: s.previous, reached: 'true', stalled: s.milestone };
 }
 
 function measuredFrom(s) {
