@@ -32,9 +32,9 @@ export async function render(main, ctx) {
     const buckets = a.buckets || [];
     chart(box, {
       tooltip: { trigger: 'axis' },
-      grid: { left: 50, right: 20, top: 20, bottom: 50 },
+      grid: { left: 50, right: 20, top: 30, bottom: 75 },
       xAxis: { type: 'category', data: buckets.map((b) => b.label), axisLabel: { interval: 0, rotate: 25 },
-        name: `time from ${from}`, nameLocation: 'middle', nameGap: 38 },
+        name: `time from ${from}`, nameLocation: 'middle', nameGap: 58 },
       yAxis: { type: 'value', name: 'users', minInterval: 1 },
       series: [{ name: 'Users', type: 'bar', data: buckets.map((b) => b.count), barCategoryGap: '10%' }],
     });
