@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -25,6 +26,12 @@ public class Outbox {
     public static final String MILESTONE_REACHED = "milestone.reached";
     public static final String MILESTONE_STALLED = "milestone.stalled";
     public static final String ACTION_TRIGGERED = "action.triggered";
+    /** A SMART target's status changed; about a target, not a user. */
+    public static final String TARGET_STATUS_CHANGED = "target.status_changed";
+    /** Operational: an endpoint was disabled automatically; sent to the endpoints that list it in their types. */
+    public static final String ENDPOINT_DISABLED = "webhook.endpoint.disabled";
+    /** Message types about the webhooks themselves, delivered only to endpoints that name them. */
+    public static final Set<String> OPERATIONAL = Set.of(ENDPOINT_DISABLED);
 
     private static final HexFormat HEX = HexFormat.of();
 
@@ -52,6 +59,38 @@ public class Outbox {
     public void actionTriggered(UserState user, String stage, String action, Map<String, Object> payload, Instant at,
                                 Instant now) {
         write(ACTION_TRIGGERED, user, stage, "action", action, payload, at, now);
+    }
+
+    /**
+     * {@code webhook.endpoint.disabled}: {@code {type, timestamp, data: {endpointId, url, reason,
+     * failingSince, disabledAt}}}, about no user.
+     */
+    public void endpointDisabled(String endpointId, String url, String reason, Instant failingSince, Instant now) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("endpointId", endpointId);
+        data.put("url", url);
+        data.put("reason", reason);
+        data.put("failingSince", failingSince == null ? null : failingSince.toString());
+        data.put("disabledAt", now.toString());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", ENDPOINT_DISABLED);
+        body.put("timestamp", now.toString());
+        body.put("data", data);
+        rows.outbox(ENDPOINT_DISABLED, null, endpointId, Json.write(mapper, body), now, now, newWebhookId());
+        wakeDispatcherAfterCommit();
+    }
+
+    /**
+     * A target's status changed: a message about a target, not a user ({@code data} holds the target
+     * and both statuses; no {@code userId}). Its subject is the target's id.
+     */
+    public void targetStatusChanged(String targetId, Map<String, Object> data, Instant at, Instant now) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", TARGET_STATUS_CHANGED);
+        body.put("timestamp", at.toString());
+        body.put("data", data);
+        rows.outbox(TARGET_STATUS_CHANGED, null, targetId, Json.write(mapper, body), at, now, newWebhookId());
+        wakeDispatcherAfterCommit();
     }
 
     private void write(String type, UserState user, String stage, String subjectKey, String subject,

@@ -33,6 +33,14 @@ public interface MilepostConfig {
         /** Rule firings allowed in one evaluation before it is stopped as a runaway. */
         @WithDefault("1000")
         int maxFirings();
+
+        /**
+         * How long one evaluation of a user's rules may take. After it the evaluation is abandoned
+         * and recorded as a rule failure naming the rule that was running (loops, deep recursion and
+         * regular expressions included), and the request or sweep goes on without it.
+         */
+        @WithDefault("500ms")
+        Duration maxEvaluationTime();
     }
 
     interface Auth {
@@ -88,9 +96,23 @@ public interface MilepostConfig {
         @WithDefault("1s")
         Duration pollInterval();
 
-        /** Attempts in flight at once, per instance. */
-        @WithDefault("64")
+        /** Attempts in flight at once, per instance, over all endpoints. */
+        @WithDefault("128")
         int concurrency();
+
+        /**
+         * Attempts in flight at once to one endpoint, per instance: a slow or hanging endpoint holds
+         * at most these, and endpoints take turns for the rest.
+         */
+        @WithDefault("64")
+        int endpointConcurrency();
+
+        /**
+         * An endpoint whose every attempt has failed for this long is disabled (and the endpoints
+         * that subscribe to {@code webhook.endpoint.disabled} are told).
+         */
+        @WithDefault("5d")
+        Duration disableAfter();
 
         /** How long a rotated-out secret still signs messages, next to the new one. */
         @WithDefault("24h")

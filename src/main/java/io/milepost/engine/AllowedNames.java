@@ -21,6 +21,15 @@ final class AllowedNames {
     /** Why a member that reaches into the platform is refused. */
     static final String INTERNALS =
             "reflection, class loaders, threads, processes and the rule engine's internals are off limits";
+    /** Why a member that reads stack traces or prints is refused. */
+    static final String OUTPUT =
+            "stack traces and printing are off limits: a rule's failure is recorded with its message";
+    /**
+     * Members that read stack traces (they name the service's classes) or print them (forged lines
+     * in the service's log). {@code System.out} and {@code System.err} are refused with {@code System}.
+     */
+    private static final Set<String> OUTPUT_MEMBERS = Set.of("getStackTrace", "setStackTrace", "printStackTrace",
+            "fillInStackTrace", "getAllStackTraces", "currentThread", "dumpStack");
 
     /** The fact model and its helpers. */
     static final List<Class<?>> FACTS = List.of(User.class, Activity.class, Event.class, Milestone.class, Stalled.class,
@@ -49,8 +58,11 @@ final class AllowedNames {
     private static final List<String> RESERVED_PACKAGES = List.of("java", "javax", "jdk", "sun", "com.sun", "jakarta",
             "io.milepost", "io.quarkus", "org.drools", "org.kie", "org.mvel2");
 
-    /** Names of the rule engine's own context in a consequence. */
-    private static final Set<String> ENGINE = Set.of("drools", "kcontext");
+    /**
+     * Names of the rule engine's own context in a consequence: {@code entryPoints} and
+     * {@code exitPoints} are Drools' aliases for the session's entry points and channels.
+     */
+    private static final Set<String> ENGINE = Set.of("drools", "kcontext", "entryPoints", "exitPoints");
 
     /** Methods and (MVEL) properties that reach classes, class loaders, threads, processes or the engine. */
     private static final Set<String> DENIED_MEMBERS = Set.of(
@@ -69,7 +81,9 @@ final class AllowedNames {
             "wait", "notify", "notifyAll",
             "getKieRuntime", "kieRuntime", "getKnowledgeRuntime", "knowledgeRuntime", "getWorkingMemory",
             "workingMemory", "getKieBase", "kieBase", "getKieSession", "kieSession", "getEntryPoint", "getChannels",
-            "channels");
+            "channels", "entryPoints", "getEntryPoints", "exitPoints", "getExitPoints",
+            // the Class of a primitive (Integer.TYPE) is a Class like any other
+            "TYPE");
 
     private static final Set<String> QUALIFIED = qualified();
 
@@ -108,7 +122,12 @@ final class AllowedNames {
 
     /** Whether a member name (method, or property as MVEL reads them) is refused on any object. */
     static boolean isDeniedMember(String name) {
-        return DENIED_MEMBERS.contains(name);
+        return DENIED_MEMBERS.contains(name) || OUTPUT_MEMBERS.contains(name);
+    }
+
+    /** Why a denied member is refused (said to rule authors). */
+    static String deniedReason(String name) {
+        return OUTPUT_MEMBERS.contains(name) ? OUTPUT : INTERNALS;
     }
 
     /** Whether a name is the rule engine's context ({@code drools}, {@code kcontext}). */

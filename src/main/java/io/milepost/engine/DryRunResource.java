@@ -28,7 +28,7 @@ public class DryRunResource {
 
     public DryRunResource(RuleSet rules, MilepostConfig config) {
         this.rules = rules;
-        this.engine = new JourneyEngine(config.rules().maxFirings());
+        this.engine = new JourneyEngine(config.rules());
     }
 
     /** Draft files, checked alone or on top of the rules folder (the default). */

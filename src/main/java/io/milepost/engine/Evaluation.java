@@ -21,7 +21,8 @@ public final class Evaluation {
     private final UserState state;
     private final Instant now;
     private final KieSession session;
-    private String currentRule;
+    /** Read by the waiting caller when the evaluation runs out of time, so it can name the rule. */
+    private volatile String currentRule;
     final List<Outcomes.MilestoneReached> reached = new ArrayList<>();
     final List<Outcomes.ActionTriggered> triggered = new ArrayList<>();
     final List<String> fired = new ArrayList<>();
@@ -71,7 +72,8 @@ public final class Evaluation {
 
     public void trigger(String action, Map<String, ?> payload) {
         requireName("action", action);
-        Duration repeat = book.rule(currentRule).map(RuleInfo::repeat).orElse(null);
+        RuleInfo rule = book.rule(currentRule).orElse(null);
+        Duration repeat = rule == null ? null : rule.repeat();
         int previous = 0;
         Instant lastAt = null;
         UserState.ActionHistory history = state.actions().get(action);
@@ -89,7 +91,8 @@ public final class Evaluation {
             return;
         }
         Map<String, Object> copy = new LinkedHashMap<>(payload);
-        triggered.add(new Outcomes.ActionTriggered(action, previous + 1, now, currentRule, copy));
+        boolean heldOut = rule != null && rule.holdout() != null && Holdout.heldOut(state.id(), action, rule.holdout());
+        triggered.add(new Outcomes.ActionTriggered(action, previous + 1, now, currentRule, copy, heldOut));
     }
 
     private static void requireName(String what, String name) {

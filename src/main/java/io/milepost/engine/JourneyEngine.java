@@ -1,9 +1,11 @@
 package io.milepost.engine;
 
+import io.milepost.config.MilepostConfig;
 import io.milepost.facts.Activity;
 import io.milepost.facts.Event;
 import io.milepost.facts.Stalled;
 import io.milepost.facts.User;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -44,9 +46,22 @@ public final class JourneyEngine {
     }
 
     private final int maxFirings;
+    private final Duration maxEvaluationTime;
 
-    public JourneyEngine(int maxFirings) {
+    /** @param maxEvaluationTime how long one evaluation may take before it is abandoned as a failure */
+    public JourneyEngine(int maxFirings, Duration maxEvaluationTime) {
         this.maxFirings = maxFirings;
+        this.maxEvaluationTime = maxEvaluationTime;
+    }
+
+    /** An engine with the default evaluation deadline (500 ms), for tools and tests. */
+    public JourneyEngine(int maxFirings) {
+        this(maxFirings, Duration.ofMillis(500));
+    }
+
+    /** An engine with the service's limits ({@code milepost.rules.max-firings}, {@code max-evaluation-time}). */
+    public JourneyEngine(MilepostConfig.Rules limits) {
+        this(limits.maxFirings(), limits.maxEvaluationTime());
     }
 
     /**
@@ -56,6 +71,7 @@ public final class JourneyEngine {
     public Outcomes apply(RuleBook book, UserState state, List<Input> inputs) {
         Outcomes outcomes = new Outcomes();
         List<Input> ordered = inputs.stream().sorted(Comparator.comparing(Input::timestamp)).toList();
+        boolean abandoned = false;
         for (Input in : ordered) {
             Instant now = state.lastEventAt() == null || in.timestamp().isAfter(state.lastEventAt())
                     ? in.timestamp() : state.lastEventAt();
@@ -74,10 +90,12 @@ public final class JourneyEngine {
             if (!in.identify()) {
                 state.lastEventAt(now);
             }
-            if (book != null) {
+            // After one evaluation ran out of time, the rest of this call's inputs are only applied: each
+            // would likely run out of time again while the user's row stays locked. The next call evaluates.
+            if (book != null && !abandoned) {
                 state.revealRecorded(now);
                 Event event = in.identify() ? null : new Event(in.name(), in.data(), in.timestamp());
-                evaluate(book, state, now, event, List.of(), outcomes);
+                abandoned = !evaluate(book, state, now, event, List.of(), outcomes);
             }
         }
         return outcomes;
@@ -91,32 +109,53 @@ public final class JourneyEngine {
         return outcomes;
     }
 
-    private void evaluate(RuleBook book, UserState state, Instant now, Event event, List<Stalled> newStalls,
-                          Outcomes outcomes) {
+    /**
+     * Evaluates on a rule worker ({@link EvaluationWorkers}) within {@code maxEvaluationTime}; any
+     * {@link Throwable} of the rules (a {@code StackOverflowError} too) and an overrun are recorded
+     * failures. Returns false when the evaluation was abandoned at its deadline.
+     */
+    private boolean evaluate(RuleBook book, UserState state, Instant now, Event event, List<Stalled> newStalls,
+                             Outcomes outcomes) {
         KieSession session = book.kieBase().newKieSession();
         Evaluation evaluation = new Evaluation(book, state, now, session);
-        try {
-            session.addEventListener(new DefaultAgendaEventListener() {
-                @Override
-                public void beforeMatchFired(BeforeMatchFiredEvent e) {
-                    evaluation.ruleFiring(e.getMatch().getRule().getName());
-                }
-            });
-            insertFacts(session, state, now, event, newStalls);
-            evaluation.bind();
-            int fired = session.fireAllRules(maxFirings);
-            if (fired >= maxFirings) {
-                fail(state, now, evaluation.currentRule(), "stopped after " + maxFirings
-                        + " rule firings in one evaluation (do rules keep re-activating each other?)", outcomes);
-                return;
+        long deadline = System.nanoTime() + maxEvaluationTime.toNanos();
+        EvaluationWorkers.Ending<Integer> ending = EvaluationWorkers.SHARED.run(() -> {
+            try {
+                session.addEventListener(new DefaultAgendaEventListener() {
+                    @Override
+                    public void beforeMatchFired(BeforeMatchFiredEvent e) {
+                        // between firings: an overrun ends here by itself, without stopping the thread
+                        if (System.nanoTime() - deadline > 0) {
+                            throw new DeadlineExceeded();
+                        }
+                        evaluation.ruleFiring(e.getMatch().getRule().getName());
+                    }
+                });
+                insertFacts(session, state, now, event, newStalls);
+                evaluation.bind();
+                return session.fireAllRules(maxFirings);
+            } finally {
+                evaluation.unbind();
+                session.dispose();
             }
-        } catch (RuntimeException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            fail(state, now, evaluation.currentRule(), cause.getClass().getSimpleName() + ": " + cause.getMessage(), outcomes);
-            return;
-        } finally {
-            evaluation.unbind();
-            session.dispose();
+        }, maxEvaluationTime);
+        Throwable thrown = ending.thrown();
+        if (ending.abandoned() || causeOf(thrown) instanceof DeadlineExceeded) {
+            String rule = evaluation.currentRule();
+            fail(state, now, rule, "abandoned after " + maxEvaluationTime.toMillis() + " ms (milepost.rules.max-evaluation-time) "
+                    + (rule == null ? "while matching the rules' conditions" : "in rule \"" + rule + "\""), outcomes);
+            return false;
+        }
+        if (thrown != null) {
+            Throwable cause = causeOf(thrown);
+            fail(state, now, evaluation.currentRule(), cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), outcomes);
+            return true;
+        }
+        if (ending.value() >= maxFirings) {
+            fail(state, now, evaluation.currentRule(), "stopped after " + maxFirings
+                    + " rule firings in one evaluation (do rules keep re-activating each other?)", outcomes);
+            return true;
         }
         outcomes.firedRules.addAll(evaluation.fired);
         for (Outcomes.MilestoneReached r : evaluation.reached) {
@@ -126,6 +165,19 @@ public final class JourneyEngine {
         for (Outcomes.ActionTriggered t : evaluation.triggered) {
             state.actions().put(t.action(), new UserState.ActionHistory(t.occurrence(), t.at(), t.rule()));
             outcomes.actions.add(t);
+        }
+        return true;
+    }
+
+    /** What a rule threw, out of Drools' wrapping (a {@code ConsequenceException} carries it as its cause). */
+    private static Throwable causeOf(Throwable thrown) {
+        return thrown instanceof RuntimeException && thrown.getCause() != null ? thrown.getCause() : thrown;
+    }
+
+    /** Thrown between firings once the deadline has passed. */
+    private static final class DeadlineExceeded extends RuntimeException {
+        DeadlineExceeded() {
+            super("deadline exceeded", null, false, false);
         }
     }
 

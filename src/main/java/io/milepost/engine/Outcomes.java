@@ -12,8 +12,13 @@ public final class Outcomes {
     public record MilestoneReached(String milestone, Instant at, String rule) {
     }
 
-    /** An action newly fired; {@code occurrence} is 1 the first time, more for {@code @repeat} rules. */
-    public record ActionTriggered(String action, int occurrence, Instant at, String rule, Map<String, Object> payload) {
+    /**
+     * An action newly fired; {@code occurrence} is 1 the first time, more for {@code @repeat} rules.
+     * {@code heldOut}: the user is in the control group of the rule's {@code @holdout}; the action is
+     * recorded (it counts for once per user) but not sent.
+     */
+    public record ActionTriggered(String action, int occurrence, Instant at, String rule, Map<String, Object> payload,
+                                  boolean heldOut) {
     }
 
     /** An evaluation that failed: a consequence threw, or the firing cap was hit. */

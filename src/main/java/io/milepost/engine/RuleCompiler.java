@@ -107,7 +107,19 @@ public final class RuleCompiler {
                 } catch (IllegalArgumentException e) {
                     problems.add(new RuleProblem(file, 0, 0, "rule \"" + rule.getName() + "\": @repeat " + e.getMessage()));
                 }
-                rules.add(new RuleInfo(rule.getName(), file, milestone, repeat));
+                Double holdout = null;
+                if (meta.containsKey("holdout")) {
+                    try {
+                        if (milestone != null) {
+                            throw new IllegalArgumentException("belongs on an action rule, not on a milestone rule");
+                        }
+                        holdout = Holdout.parse(text(meta.get("holdout")));
+                    } catch (IllegalArgumentException e) {
+                        problems.add(metadataProblem(sources.get(file), file, rule.getName(), "holdout",
+                                "rule \"" + rule.getName() + "\": @holdout " + e.getMessage()));
+                    }
+                }
+                rules.add(new RuleInfo(rule.getName(), file, milestone, repeat, holdout));
                 if (milestone != null) {
                     byMilestone.computeIfAbsent(milestone, k -> new ArrayList<>()).add(rule);
                 }
@@ -187,6 +199,24 @@ public final class RuleCompiler {
         return sources;
     }
 
+    /**
+     * A problem with a rule's {@code @key} metadata, placed at the annotation in the author's file
+     * (Drools keeps no line for metadata): the first {@code @key} after the rule's declaration.
+     */
+    private static RuleProblem metadataProblem(RuleSource source, String file, String rule, String key, String message) {
+        if (source != null) {
+            Matcher declaration = Pattern.compile("\\brule\\s+(\"" + Pattern.quote(rule) + "\"|'" + Pattern.quote(rule) + "'|"
+                    + Pattern.quote(rule) + "\\s)").matcher(source.compiled());
+            if (declaration.find()) {
+                Matcher annotation = Pattern.compile("@" + key + "\\b").matcher(source.compiled());
+                if (annotation.find(declaration.end())) {
+                    return source.problemAt(annotation.start(), message);
+                }
+            }
+        }
+        return new RuleProblem(file, 0, 0, message);
+    }
+
     private static String fileOf(Rule rule) {
         if (rule instanceof RuleImpl impl && impl.getResource() != null && impl.getResource().getSourcePath() != null) {
             return relative(impl.getResource().getSourcePath());
@@ -236,7 +266,7 @@ public final class RuleCompiler {
         return s.isEmpty() ? null : s;
     }
 
-    private static String version(Map<String, String> files) {
+    static String version(Map<String, String> files) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (Map.Entry<String, String> f : files.entrySet()) {

@@ -81,7 +81,7 @@ public final class RulePolicy {
     }
 
     /**
-     * Names the rule set declares itself (types, enums, windows, functions, globals): usable by
+     * Names the rule set declares itself (types, enums and their constants, windows, functions, globals): usable by
      * their simple name in files of the same package, types also by their qualified name.
      */
     private record Declared(Map<String, Set<String>> simpleByPackage, Set<String> qualified) {
@@ -109,6 +109,8 @@ public final class RulePolicy {
             List<String> others = new ArrayList<>();
             pkg.getWindowDeclarations().stream().map(WindowDeclarationDescr::getName).forEach(others::add);
             pkg.getFunctions().stream().map(FunctionDescr::getName).forEach(others::add);
+            // an enum's constants stand alone in a switch's case labels, so they are names of the package too
+            pkg.getEnumDeclarations().forEach(e -> e.getLiterals().stream().map(EnumLiteralDescr::getName).forEach(others::add));
             pkg.getGlobals().stream().map(GlobalDescr::getIdentifier).forEach(others::add);
             others.stream().filter(n -> isNewName(name, n)).forEach(names::add);
         }
@@ -346,7 +348,7 @@ public final class RulePolicy {
             }
             for (int i = type + 1; i < parts.size(); i++) {
                 if (AllowedNames.isDeniedMember(parts.get(i))) {
-                    refuse(i < offsets.size() ? offsets.get(i) : offset, parts.get(i), AllowedNames.INTERNALS);
+                    refuse(i < offsets.size() ? offsets.get(i) : offset, parts.get(i), AllowedNames.deniedReason(parts.get(i)));
                     return false;
                 }
             }
@@ -356,7 +358,7 @@ public final class RulePolicy {
         private void members(List<String> parts, List<Integer> offsets, int from) {
             for (int i = from; i < parts.size(); i++) {
                 if (AllowedNames.isDeniedMember(parts.get(i))) {
-                    refuse(offsets.get(i), parts.get(i), AllowedNames.INTERNALS);
+                    refuse(offsets.get(i), parts.get(i), AllowedNames.deniedReason(parts.get(i)));
                     return;
                 }
             }

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -50,11 +51,15 @@ public class RuleSet {
     private Map<String, String> lastHashes = Map.of();
 
     private final MeterRegistry metrics;
+    private final Clock clock;
+    private final RuleLoadHistory loads;
 
-    public RuleSet(MilepostConfig config, MeterRegistry metrics) {
+    public RuleSet(MilepostConfig config, MeterRegistry metrics, Clock clock, RuleLoadHistory loads) {
         this.config = config;
         this.compiler = new RuleCompiler(Thread.currentThread().getContextClassLoader());
         this.metrics = metrics;
+        this.clock = clock;
+        this.loads = loads;
         Gauge.builder("milepost.rules.errors", this, r -> r.problems().size())
                 .description("problems of the last load attempt: above zero, the folder's rules were refused "
                         + "and the previous rules stay in force")
@@ -62,7 +67,7 @@ public class RuleSet {
     }
 
     void onStart(@Observes StartupEvent event) {
-        reload();
+        reload(RuleLoadHistory.Trigger.STARTUP);
         if (current.get() == null) {
             LOG.errorf("no working rules loaded from %s: events are stored but not evaluated until the rules compile",
                     dir().toAbsolutePath());
@@ -101,7 +106,7 @@ public class RuleSet {
     public void reloadIfChanged() {
         try {
             if (!readFiles().equals(lastSeen)) {
-                reload();
+                reload(RuleLoadHistory.Trigger.FILE_CHANGE);
             }
         } catch (UncheckedIOException e) {
             LOG.warnf("cannot read rules folder %s: %s", dir(), e.getMessage());
@@ -109,12 +114,17 @@ public class RuleSet {
     }
 
     /** Recompiles the folder now; the new rules replace the current ones only if they compile. */
-    public synchronized Load reload() {
+    public Load reload() {
+        return reload(RuleLoadHistory.Trigger.RELOAD);
+    }
+
+    /** {@link #reload()}, recorded in the load history as started by {@code trigger}. */
+    public synchronized Load reload(RuleLoadHistory.Trigger trigger) {
         Map<String, String> files;
         try {
             files = readFiles();
         } catch (UncheckedIOException e) {
-            return record(null, List.of(new RuleProblem(dir().toString(), 0, 0,
+            return record(trigger, null, null, List.of(new RuleProblem(dir().toString(), 0, 0,
                     "cannot read rules folder: " + e.getMessage())), FileChanges.NONE);
         }
         lastSeen = files;
@@ -122,7 +132,7 @@ public class RuleSet {
         FileChanges changes = FileChanges.between(lastHashes, hashes);
         lastHashes = hashes;
         if (files.isEmpty()) {
-            return record(null, List.of(new RuleProblem(dir().toString(), 0, 0,
+            return record(trigger, files, null, List.of(new RuleProblem(dir().toString(), 0, 0,
                     "no rule files (*.drl, *.dslr) in the rules folder")), changes);
         }
         RuleCompiler.Result result = compiler.compile(files);
@@ -130,18 +140,23 @@ public class RuleSet {
             current.set(result.book());
             LOG.infof("rules %s loaded: %d files, %d rules, %d milestones", result.book().version(),
                     result.book().files().size(), result.book().rules().size(), result.book().milestones().size());
-            return record(result.book().version(), List.of(), changes);
+            return record(trigger, files, result.book(), List.of(), changes);
         }
         for (RuleProblem p : result.problems()) {
             LOG.errorf("rules not loaded: %s:%d:%d %s", p.file(), p.line(), p.column(), p.message());
         }
-        return record(null, result.problems(), changes);
+        return record(trigger, files, null, result.problems(), changes);
     }
 
-    private Load record(String version, List<RuleProblem> found, FileChanges changes) {
+    private Load record(RuleLoadHistory.Trigger trigger, Map<String, String> files, RuleBook book,
+                        List<RuleProblem> found, FileChanges changes) {
+        String version = book == null ? null : book.version();
         problems = List.copyOf(found);
         metrics.counter("milepost.rules.loads", "outcome", version != null ? "loaded" : "refused").increment();
-        Load load = new Load(Instant.now(), version, version != null, problems, changes);
+        Instant at = clock.instant();
+        RuleBook inForce = current.get();
+        loads.record(trigger, at, files, book, problems, inForce == null ? null : inForce.version(), changes);
+        Load load = new Load(at, version, version != null, problems, changes);
         history.addFirst(load);
         while (history.size() > HISTORY) {
             history.removeLast();

@@ -52,7 +52,7 @@ public class IngestService {
         this.store = store;
         this.recorder = recorder;
         this.rules = rules;
-        this.engine = new JourneyEngine(config.rules().maxFirings());
+        this.engine = new JourneyEngine(config.rules());
         this.clock = clock;
         this.ingested = metrics.counter("milepost.events.ingested");
         this.duplicates = metrics.counter("milepost.events.duplicates");

@@ -13,7 +13,6 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -34,14 +33,6 @@ public class KpiResource {
     @Operation(summary = "For users who signed up in [from, to): reached, share, conversion, in window, stalled, time to reach")
     public FunnelView funnel(@QueryParam("from") String from, @QueryParam("to") String to) {
         return kpis.funnel(start(from), end(to));
-    }
-
-    @GET
-    @Path("/actions")
-    @Operation(summary = "Per action, for users who signed up in [from, to): fired, delivered, and how many of those "
-            + "users then reached their next milestone")
-    public List<ActionKpi> actions(@QueryParam("from") String from, @QueryParam("to") String to) {
-        return kpis.actions(start(from), end(to));
     }
 
     private static Instant start(String from) {

@@ -59,7 +59,7 @@ public class StallSweep {
         this.rows = rows;
         this.recorder = recorder;
         this.rules = rules;
-        this.engine = new JourneyEngine(config.rules().maxFirings());
+        this.engine = new JourneyEngine(config.rules());
         this.clock = clock;
         this.workers = Math.max(1, config.scheduler().workers());
         this.pool = Executors.newFixedThreadPool(workers, r -> {

@@ -56,7 +56,7 @@ public class UserReplay {
         this.log = log;
         this.store = store;
         this.recorder = recorder;
-        this.engine = new JourneyEngine(config.rules().maxFirings());
+        this.engine = new JourneyEngine(config.rules());
     }
 
     /**

@@ -24,4 +24,7 @@ public class ActionEntity extends UserRecord {
     public String payload;
     @Column(nullable = false)
     public boolean suppressed;
+    /** In the control group of the rule's {@code @holdout}: recorded, not sent. */
+    @Column(name = "held_out", nullable = false)
+    public boolean heldOut;
 }

@@ -61,12 +61,14 @@ public class OutcomeRecorder {
             metrics.counter("milepost.milestones.reached", "milestone", m.milestone()).increment();
         }
         for (Outcomes.ActionTriggered a : outcomes.actions) {
-            rows.action(user.id(), a.action(), a.occurrence(), a.at(), a.rule(), payloadJson(a), !live, version, now);
-            if (live) {
+            rows.action(user.id(), a.action(), a.occurrence(), a.at(), a.rule(), payloadJson(a), !live, a.heldOut(), version,
+                    now);
+            // a held-out user is the control group: the action is on record, and nothing is sent
+            if (live && !a.heldOut()) {
                 outbox.actionTriggered(user, stage, a.action(), a.payload(), a.at(), now);
             }
-            metrics.counter(live ? "milepost.actions.triggered" : "milepost.actions.suppressed", "action", a.action())
-                    .increment();
+            metrics.counter(!live ? "milepost.actions.suppressed" : a.heldOut() ? "milepost.actions.held_out"
+                    : "milepost.actions.triggered", "action", a.action()).increment();
         }
         for (Outcomes.Failure f : outcomes.failures) {
             rows.failure(user.id(), f.at(), f.rule(), f.message(), version, now);

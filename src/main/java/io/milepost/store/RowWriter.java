@@ -42,7 +42,7 @@ public class RowWriter {
     public static final String STALL = "INSERT INTO stalls (id, user_id, milestone, since, rules_version, recorded_at) "
             + "VALUES (?, ?, ?, ?, ?, ?)";
     public static final String ACTION = "INSERT INTO actions (id, user_id, action, occurrence, triggered_at, rule_name, "
-            + "payload, suppressed, rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "payload, suppressed, rules_version, recorded_at, held_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     public static final String FAILURE = "INSERT INTO evaluation_failures (id, user_id, occurred_at, rule_name, message, "
             + "rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
     public static final String OUTBOX = "INSERT INTO outbox (id, type, user_id, subject, body, occurred_at, created_at, "
@@ -89,8 +89,14 @@ public class RowWriter {
 
     public void action(String userId, String action, int occurrence, Instant triggeredAt, String rule, String payload,
                        boolean suppressed, String version, Instant now) {
+        action(userId, action, occurrence, triggeredAt, rule, payload, suppressed, false, version, now);
+    }
+
+    /** An action row; {@code heldOut}: the user is in the rule's {@code @holdout} control group (not sent). */
+    public void action(String userId, String action, int occurrence, Instant triggeredAt, String rule, String payload,
+                       boolean suppressed, boolean heldOut, String version, Instant now) {
         pending().actions.add(new Object[] {null, userId, action, occurrence, at(triggeredAt), rule, payload, suppressed,
-                version, at(now)});
+                version, at(now), heldOut});
     }
 
     public void failure(String userId, Instant occurredAt, String rule, String message, String version, Instant now) {

@@ -8,8 +8,13 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -18,23 +23,28 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 public class UserResource {
     private final UserService users;
+    private final Segments segments;
 
-    public UserResource(UserService users) {
+    public UserResource(UserService users, Segments segments) {
         this.users = users;
+        this.segments = segments;
     }
 
     @GET
-    @Operation(summary = "Users who reached, did not reach, or stalled at a milestone")
-    public UserSummary.Page list(@QueryParam("milestone") String milestone, @QueryParam("reached") String reached,
-                                 @QueryParam("stalled") String stalled, @QueryParam("limit") @DefaultValue("100") String limit,
-                                 @QueryParam("cursor") String cursor) {
-        Boolean reachedFlag = switch (reached == null ? "" : reached) {
-            case "" -> null;
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw ApiException.badRequest("reached must be true or false");
-        };
-        return users.list(blankToNull(milestone), reachedFlag, blankToNull(stalled), integer("limit", limit), blankToNull(cursor));
+    @Produces({MediaType.APPLICATION_JSON, "text/csv"})
+    @Operation(summary = "A segment: users who reached, did not reach or stalled at a milestone, signed up in a range, "
+            + "with given traits or an id prefix; its total, a page by id, or (format=csv) all of it as CSV")
+    public Response list(@Context UriInfo uri, @Context HttpHeaders headers) {
+        List<MediaType> accepted = headers.getAcceptableMediaTypes();
+        boolean csvOnly = !accepted.isEmpty() && "text".equals(accepted.get(0).getType())
+                && "csv".equals(accepted.get(0).getSubtype());
+        Segments.Request request = segments.parse(uri.getQueryParameters(), csvOnly);
+        if (!request.csv()) {
+            return Response.ok(segments.page(request), MediaType.APPLICATION_JSON_TYPE).build();
+        }
+        StreamingOutput body = out -> segments.export(request, out);
+        return Response.ok(body, "text/csv; charset=UTF-8")
+                .header("Content-Disposition", "attachment; filename=\"users.csv\"").build();
     }
 
     @GET

@@ -13,7 +13,6 @@ import io.milepost.store.UserStateStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
-import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -31,6 +30,7 @@ import java.util.function.Function;
 public class UserService {
     static final int MAX_LIMIT = 1000;
     static final String SUPPRESSED = "suppressed: recorded by a replay without fireActions, not sent";
+    static final String HELD_OUT = "held out: in the control group of the rule's @holdout, not sent";
 
     private final EntityManager em;
     private final ObjectMapper mapper;
@@ -66,41 +66,10 @@ public class UserService {
         List<UserView.ActionItem> actions = em.createQuery(
                         "from ActionEntity a where a.userId = :id order by a.triggeredAt, a.id", ActionEntity.class)
                 .setParameter("id", id).getResultStream()
-                .map(a -> new UserView.ActionItem(a.action, a.triggeredAt, a.occurrence, a.ruleName, a.suppressed)).toList();
+                .map(a -> new UserView.ActionItem(a.action, a.triggeredAt, a.occurrence, a.ruleName, a.suppressed,
+                        a.heldOut)).toList();
         return Optional.of(new UserView(u.id, u.signedUpAt, Json.readMap(mapper, u.traits), u.stage, milestones, stalls,
                 activity, actions, u.lastEventAt, u.nextCheckAt));
-    }
-
-    /** Users who reached (or did not reach) a milestone and/or stalled at one, by id, a page at a time. */
-    @Transactional
-    public UserSummary.Page list(String milestone, Boolean reached, String stalled, int limit, String cursor) {
-        if (reached != null && milestone == null) {
-            throw ApiException.badRequest("reached needs milestone: ?milestone=first_value&reached=false");
-        }
-        requireLimit(limit);
-        StringBuilder q = new StringBuilder("from UserEntity u where u.id > :cursor");
-        if (milestone != null) {
-            q.append(Boolean.FALSE.equals(reached) ? " and not" : " and").append(
-                    " exists (select 1 from MilestoneEntity m where m.userId = u.id and m.milestone = :milestone)");
-        }
-        if (stalled != null) {
-            q.append(" and exists (select 1 from StallEntity s where s.userId = u.id and s.milestone = :stalled)");
-        }
-        q.append(" order by u.id");
-        TypedQuery<UserEntity> query = em.createQuery(q.toString(), UserEntity.class)
-                .setParameter("cursor", cursor == null ? "" : decode(cursor))
-                .setMaxResults(limit + 1);
-        if (milestone != null) {
-            query.setParameter("milestone", milestone);
-        }
-        if (stalled != null) {
-            query.setParameter("stalled", stalled);
-        }
-        List<UserEntity> rows = query.getResultList();
-        boolean more = rows.size() > limit;
-        List<UserSummary> users = rows.stream().limit(limit)
-                .map(u -> new UserSummary(u.id, u.signedUpAt, u.stage, u.lastEventAt)).toList();
-        return new UserSummary.Page(users, more ? encode(users.get(users.size() - 1).userId()) : null);
     }
 
     /** The user's events, milestones, stalls, actions and rule failures, oldest first, a page at a time. */
@@ -123,7 +92,7 @@ public class UserService {
                         null, null, null, null))));
         entries.addAll(page(id, after, limit, 3, "ActionEntity", "triggeredAt", ActionEntity.class,
                 a -> new Entry(new Key(a.triggeredAt, 3, a.id), new TimelineItem(a.triggeredAt, "action", a.action,
-                        Json.readMap(mapper, a.payload), a.ruleName, a.suppressed ? SUPPRESSED : null, null))));
+                        Json.readMap(mapper, a.payload), a.ruleName, a.suppressed ? SUPPRESSED : a.heldOut ? HELD_OUT : null, null))));
         entries.addAll(page(id, after, limit, 4, "FailureEntity", "occurredAt", FailureEntity.class,
                 f -> new Entry(new Key(f.occurredAt, 4, f.id), new TimelineItem(f.occurredAt, "rule_failure", null,
                         null, f.ruleName, f.message, null))));

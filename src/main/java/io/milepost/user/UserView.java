@@ -18,7 +18,11 @@ public record UserView(String userId, Instant signedUpAt, Map<String, Object> tr
     public record ActivityItem(long count, Instant firstAt, Instant lastAt) {
     }
 
-    /** {@code suppressed}: recorded by a replay without {@code fireActions}, never sent. */
-    public record ActionItem(String action, Instant triggeredAt, int occurrence, String rule, boolean suppressed) {
+    /**
+     * {@code suppressed}: recorded by a replay without {@code fireActions}, never sent; {@code heldOut}:
+     * the user is in the control group of the rule's {@code @holdout}, never sent.
+     */
+    public record ActionItem(String action, Instant triggeredAt, int occurrence, String rule, boolean suppressed,
+                             boolean heldOut) {
     }
 }

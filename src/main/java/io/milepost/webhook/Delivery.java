@@ -7,8 +7,8 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 
 /**
- * One outbox message on its way to one endpoint. {@code nextAttemptAt} is set only while the
- * delivery waits for an attempt, or holds a claim's lease while an attempt is in flight.
+ * One outbox message on its way to one endpoint. {@code nextAttemptAt} is set exactly while the
+ * delivery is pending: when its next attempt is due, or a claim's lease while an attempt is in flight.
  */
 @Entity
 @Table(name = "deliveries")
@@ -28,7 +28,8 @@ public class Delivery {
     public String webhookId;
     @Column(nullable = false)
     public String type;
-    @Column(name = "user_id", nullable = false)
+    /** Null for operational messages, which are about no user. */
+    @Column(name = "user_id")
     public String userId;
     @Column(nullable = false)
     public String subject;

@@ -35,7 +35,7 @@ public class DeliveryResource {
     @GET
     @Path("/{id}")
     @Operation(summary = "One delivery with every attempt")
-    public DeliveryView get(@PathParam("id") String id) {
+    public DeliveryView.Detail get(@PathParam("id") String id) {
         return webhooks.delivery(id(id));
     }
 

@@ -49,10 +49,15 @@ public final class RetryPolicy {
      * receiver's {@code Retry-After} if that is longer.
      */
     public Duration waitAfter(int failedAttempts, Duration retryAfter) {
+        return waitAfter(failedAttempts, retryAfter, ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** As {@link #waitAfter(int, Duration)}, with the jitter given: {@code jitter} in [0, 1) of the 20% stretch. */
+    public Duration waitAfter(int failedAttempts, Duration retryAfter, double jitter) {
         Duration scheduled = waits.isEmpty() ? Duration.ZERO
                 : waits.get(Math.min(Math.max(failedAttempts, 1), waits.size()) - 1);
         long ms = scheduled.toMillis();
-        Duration jittered = Duration.ofMillis(ms + (long) (ms * JITTER * ThreadLocalRandom.current().nextDouble()));
+        Duration jittered = Duration.ofMillis(ms + (long) (ms * JITTER * jitter));
         if (retryAfter != null && retryAfter.compareTo(jittered) > 0) {
             return retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
         }

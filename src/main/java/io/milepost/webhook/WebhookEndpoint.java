@@ -33,6 +33,15 @@ public class WebhookEndpoint {
     public boolean enabled;
     @Column(name = "disabled_reason")
     public String disabledReason;
+    /** Since when every attempt has failed; null while the last attempt succeeded. */
+    @Column(name = "failing_since")
+    public Instant failingSince;
+    @Column(name = "last_error_at")
+    public Instant lastErrorAt;
+    @Column(name = "last_error_status")
+    public Integer lastErrorStatus;
+    @Column(name = "last_error")
+    public String lastError;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
     @Column(name = "updated_at", nullable = false)
@@ -47,6 +56,10 @@ public class WebhookEndpoint {
     public record Filter(Set<String> types, Set<String> actions) {
         /** Whether a message of this type about this subject (milestone or action name) passes. */
         public boolean accepts(String type, String subject) {
+            if (Outbox.OPERATIONAL.contains(type)) {
+                // about the webhooks themselves, not users: only to endpoints that asked for it by name
+                return types != null && types.contains(type);
+            }
             if (types != null && !types.contains(type)) {
                 return false;
             }

@@ -23,7 +23,8 @@ import java.util.Set;
 /** Webhook endpoints (register, change, rotate, delete) and their deliveries (list, retry). */
 @ApplicationScoped
 public class WebhookService {
-    static final Set<String> TYPES = Set.of(Outbox.MILESTONE_REACHED, Outbox.MILESTONE_STALLED, Outbox.ACTION_TRIGGERED);
+    static final Set<String> TYPES = Set.of(Outbox.MILESTONE_REACHED, Outbox.MILESTONE_STALLED, Outbox.ACTION_TRIGGERED,
+            Outbox.ENDPOINT_DISABLED, Outbox.TARGET_STATUS_CHANGED);
     static final int MAX_LIMIT = 500;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -31,16 +32,20 @@ public class WebhookService {
     private final Clock clock;
     private final AddressGuard guard;
     private final Duration rotationOverlap;
-    private final Dispatcher dispatcher;
+    private final EndpointSwitch endpointSwitch;
+    private final EndpointHealth health;
+    private final DeliveryQueue queue;
     private final OutboxSignal signal;
 
-    public WebhookService(EntityManager em, Clock clock, MilepostConfig config, Dispatcher dispatcher,
-                          OutboxSignal signal) {
+    public WebhookService(EntityManager em, Clock clock, MilepostConfig config, EndpointSwitch endpointSwitch,
+                          EndpointHealth health, DeliveryQueue queue, OutboxSignal signal) {
         this.em = em;
         this.clock = clock;
         this.guard = new AddressGuard(config.webhooks().allowPrivate());
         this.rotationOverlap = config.webhooks().secretRotationOverlap();
-        this.dispatcher = dispatcher;
+        this.endpointSwitch = endpointSwitch;
+        this.health = health;
+        this.queue = queue;
         this.signal = signal;
     }
 
@@ -67,16 +72,17 @@ public class WebhookService {
         }
         e.updatedAt = now;
         em.persist(e);
-        return new WebhookView.Created(WebhookView.of(e), e.secret);
+        return new WebhookView.Created(WebhookView.of(e, EndpointHealth.Health.NEW), e.secret);
     }
 
     public List<WebhookView> list() {
         return em.createQuery("from WebhookEndpoint e order by e.createdAt, e.id", WebhookEndpoint.class)
-                .getResultList().stream().map(WebhookView::of).toList();
+                .getResultList().stream().map(e -> WebhookView.of(e, health.of(e))).toList();
     }
 
     public WebhookView get(String id) {
-        return WebhookView.of(find(id, false));
+        WebhookEndpoint e = find(id, false);
+        return WebhookView.of(e, health.of(e));
     }
 
     @Transactional
@@ -89,20 +95,15 @@ public class WebhookService {
         Instant now = clock.instant();
         e.updatedAt = now;
         if (request.enabled() != null && request.enabled() != e.enabled) {
+            em.flush(); // the switch writes the row itself; then it is read back
             if (request.enabled()) {
-                e.enabled = true;
-                e.disabledReason = null;
-                // deliveries that waited while the endpoint was off are due again
-                em.createQuery("update Delivery d set d.nextAttemptAt = :now where d.endpointId = :id "
-                                + "and d.status = :pending and d.nextAttemptAt is null")
-                        .setParameter("now", now).setParameter("id", id).setParameter("pending", Delivery.PENDING)
-                        .executeUpdate();
-                signal.wake();
+                endpointSwitch.enable(id, now);
             } else {
-                dispatcher.disable(e, "disabled through the API", now);
+                endpointSwitch.disable(e, EndpointSwitch.Why.API, "disabled through the API", now);
             }
+            em.refresh(e);
         }
-        return WebhookView.of(e);
+        return WebhookView.of(e, health.of(e));
     }
 
     @Transactional
@@ -163,10 +164,10 @@ public class WebhookService {
                 more ? Long.toString(shown.get(shown.size() - 1).id) : null);
     }
 
-    public DeliveryView delivery(long id) {
+    public DeliveryView.Detail delivery(long id) {
         Delivery d = Optional.ofNullable(em.find(Delivery.class, id))
                 .orElseThrow(() -> ApiException.notFound("no delivery " + id));
-        return DeliveryView.of(d, attempts(d));
+        return DeliveryView.Detail.of(d, attempts(d));
     }
 
     /**
@@ -189,10 +190,12 @@ public class WebhookService {
         }
         if (Delivery.DELIVERED.equals(d.status)) {
             // the successful attempt lived on the row only; keep it in the log before the row moves on
-            em.createNativeQuery("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, status_code, error, "
-                            + "duration_ms) VALUES (?1, ?2, ?3, ?4, NULL, ?5)")
-                    .setParameter(1, d.id).setParameter(2, d.attempts).setParameter(3, d.lastAttemptAt)
-                    .setParameter(4, d.lastStatusCode).setParameter(5, d.lastDurationMs).executeUpdate();
+            DeliveryQueue.AttemptRow last = new DeliveryQueue.AttemptRow(d.id, d.attempts, d.lastAttemptAt,
+                    d.lastStatusCode, null, d.lastDurationMs == null ? 0 : d.lastDurationMs);
+            Jdbc.call(em, c -> {
+                queue.logAttempts(c, List.of(last));
+                return null;
+            });
         }
         d.status = Delivery.PENDING;
         d.attemptsLeft = 1;
@@ -248,7 +251,7 @@ public class WebhookService {
             List<String> bad = r.types().stream().filter(t -> t == null || !TYPES.contains(t)).toList();
             if (!bad.isEmpty()) {
                 errors.add(new FieldError(null, "types", "unknown message type(s) " + bad
-                        + "; use milestone.reached, milestone.stalled, action.triggered"));
+                        + "; use milestone.reached, milestone.stalled, action.triggered, webhook.endpoint.disabled"));
             } else if (r.types().isEmpty()) {
                 errors.add(new FieldError(null, "types", "types must not be empty; leave it out to receive every type"));
             } else {

@@ -6,11 +6,12 @@ import java.util.List;
 
 /** A webhook endpoint as the API shows it: never with its secret, except right after creation or rotation. */
 public record WebhookView(String id, String url, List<String> types, List<String> actions, String description,
-                          boolean enabled, String disabledReason, Instant createdAt, Instant updatedAt) {
+                          boolean enabled, String disabledReason, Instant createdAt, Instant updatedAt,
+                          EndpointHealth.Health health) {
 
-    static WebhookView of(WebhookEndpoint e) {
+    static WebhookView of(WebhookEndpoint e, EndpointHealth.Health health) {
         return new WebhookView(e.id, e.url, WebhookEndpoint.split(e.types), WebhookEndpoint.split(e.actions),
-                e.description, e.enabled, e.disabledReason, e.createdAt, e.updatedAt);
+                e.description, e.enabled, e.disabledReason, e.createdAt, e.updatedAt, health);
     }
 
     /** The answer to a registration: the endpoint and its secret, shown this once. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.agroal.api.AgroalDataSource;
 import io.milepost.action.OutboxSignal;
 import io.milepost.config.MilepostConfig;
+import io.milepost.webhook.DeliveryLoop;
 import io.milepost.webhook.Dispatcher;
 import io.milepost.webhook.DispatcherProbe;
 import io.milepost.webhook.WebhookSender;
@@ -87,6 +88,8 @@ class WebhookBenchmark {
     MilepostConfig config;
     @Inject
     Dispatcher dispatcher;
+    @Inject
+    DeliveryLoop loop;
 
     private final BenchReport table = new BenchReport();
     private final Map<String, Long> arrivals = new ConcurrentHashMap<>();
@@ -151,9 +154,9 @@ class WebhookBenchmark {
         }
     }
 
-    /** (d): the dispatcher's client, posting the bodies directly, as many in flight as the dispatcher allows. */
+    /** (d): the dispatcher's client, posting the bodies directly, as many in flight as the dispatcher allows one endpoint. */
     private double direct(String url, List<byte[]> bodies) throws InterruptedException {
-        int concurrency = config.webhooks().concurrency();
+        int concurrency = config.webhooks().endpointConcurrency();
         Semaphore slots = new Semaphore(concurrency);
         CountDownLatch done = new CountDownLatch(bodies.size());
         AtomicInteger ok = new AtomicInteger();
@@ -200,16 +203,16 @@ class WebhookBenchmark {
      * allows, the ceiling of (o).
      */
     private double statements(List<byte[]> bodies) throws Exception {
-        DispatcherProbe.pause(dispatcher);
+        DispatcherProbe.pause(loop);
         try {
             long start = writeOutbox(bodies);
-            int recorded = DispatcherProbe.drain(dispatcher, config.webhooks().concurrency());
+            int recorded = DispatcherProbe.drain(dispatcher);
             double seconds = (System.nanoTime() - start) / 1e9;
             assertEquals(bodies.size(), recorded, "deliveries recorded");
             assertEquals(0, queued(), "nothing left waiting");
             return seconds;
         } finally {
-            DispatcherProbe.resume(dispatcher);
+            DispatcherProbe.resume(loop);
         }
     }
 
@@ -229,11 +232,11 @@ class WebhookBenchmark {
 
     /** Empties the tables with the background loop paused (a TRUNCATE and the loop's locks could deadlock). */
     private void clear() throws Exception {
-        DispatcherProbe.pause(dispatcher);
+        DispatcherProbe.pause(loop);
         try {
             BenchDatabase.clear(dataSource);
         } finally {
-            DispatcherProbe.resume(dispatcher);
+            DispatcherProbe.resume(loop);
         }
     }
 
@@ -325,7 +328,7 @@ class WebhookBenchmark {
         String label = BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)";
         log("");
         log("Milepost webhook delivery benchmark: %s, local Vert.x receiver answering 204, %d in flight, %d rounds; %s",
-                BenchDatabase.name(dataSource), config.webhooks().concurrency(), rounds, deleteBetween
+                BenchDatabase.name(dataSource), config.webhooks().endpointConcurrency(), rounds, deleteBetween
                         ? "finished rows deleted after each round (their dead versions stay until vacuum)"
                         : "finished rows kept from round to round (" + history + " outbox messages at the end)");
         log("");

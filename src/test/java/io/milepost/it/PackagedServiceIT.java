@@ -15,8 +15,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -156,6 +158,52 @@ class PackagedServiceIT {
                     .DELETE().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(204, removed.statusCode(), removed.body());
+        }
+    }
+
+    @Test
+    void shouldRecordTheAttemptInFlightAtAGracefulStopAndSendItRightAfterTheRestart() throws Exception {
+        Path work = Files.createTempDirectory("milepost-it-drain");
+        int port = freePort();
+        List<String> settings = List.of("-Dmilepost.webhooks.allow-private=true",
+                "-Dmilepost.webhooks.retry-schedule=1s,1s,1s", "-Dmilepost.webhooks.timeout=3s");
+        AtomicBoolean hanging = new AtomicBoolean(true);
+        try (Receiver receiver = Receiver.start().answer(r -> hanging.get()
+                ? new Receiver.Answer(204, Map.of(), 30_000) : Receiver.Answer.status(204))) {
+            Process service = start(work, port, true, settings);
+            HttpResponse<String> created = post(port, "/v1/webhooks", ADMIN, "{\"url\":\"" + receiver.url("/hook") + "\"}");
+            assertEquals(201, created.statusCode(), created.body());
+            String endpoint = created.body().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1");
+            String user = "drain-" + UUID.randomUUID();
+            assertEquals(200, post(port, "/v1/track", WRITER, "{\"userId\":\"" + user
+                    + "\",\"event\":\"search_performed\"}").statusCode());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline && forUsers(receiver, List.of(user)).isEmpty()) {
+                Thread.sleep(50);
+            }
+            assertEquals(1, forUsers(receiver, List.of(user)).size(), "the attempt is in flight, waiting for an answer");
+
+            service.destroy(); // SIGTERM: a normal stop
+            assertTrue(service.waitFor(60, TimeUnit.SECONDS));
+            String log = read(work.resolve("service.log"));
+            assertTrue(log.contains("webhook delivery stopped: 1 attempts recorded, 0 still in flight"), log);
+
+            hanging.set(false);
+            start(work, port, true, settings);
+            long restarted = System.nanoTime();
+            while (System.nanoTime() - restarted < TimeUnit.SECONDS.toNanos(5) && forUsers(receiver, List.of(user)).size() < 2) {
+                Thread.sleep(50);
+            }
+            assertEquals(2, forUsers(receiver, List.of(user)).size(), "sent again within 5 s of the restart");
+            String deliveries = "";
+            for (int i = 0; i < 40 && !deliveries.contains("\"status\":\"delivered\""); i++) {
+                deliveries = get(port, "/v1/deliveries?endpoint=" + endpoint, ADMIN).body();
+                Thread.sleep(100);
+            }
+            assertTrue(deliveries.contains("\"status\":\"delivered\"") && deliveries.contains("\"attempts\":2"), deliveries);
+            String id = deliveries.replaceAll("(?s).*?\"id\":([0-9]+).*", "$1");
+            String detail = get(port, "/v1/deliveries/" + id, ADMIN).body();
+            assertTrue(detail.contains("timed out after 3000 ms"), "the stopped attempt's outcome was recorded: " + detail);
         }
     }
 

@@ -70,13 +70,15 @@ class KpiApiTest {
                 .body("milestones[4].medianTimeToReach", nullValue());
 
         admin().queryParam("from", "2025-07-01").queryParam("to", "2025-07-02").get("/v1/kpis/actions").then().statusCode(200)
-                .body("find { it.action == 'suggest_lists' }.users", equalTo(2))
-                .body("find { it.action == 'suggest_lists' }.nextMilestone", equalTo(2))
-                .body("find { it.action == 'suggest_export' }.users", equalTo(2))
-                .body("find { it.action == 'suggest_export' }.nextMilestone", equalTo(1))
-                .body("find { it.action == 'suggest_export' }.nextMilestoneShare", equalTo(0.5f))
-                .body("find { it.action == 'rescue_interest' }.users", equalTo(1))
-                .body("find { it.action == 'rescue_interest' }.nextMilestone", equalTo(0));
+                .body("actions.find { it.action == 'suggest_lists' }.users", equalTo(2))
+                .body("actions.find { it.action == 'suggest_lists' }.treated.converted", equalTo(2))
+                .body("actions.find { it.action == 'suggest_export' }.users", equalTo(2))
+                .body("actions.find { it.action == 'suggest_export' }.treated.converted", equalTo(1))
+                .body("actions.find { it.action == 'suggest_export' }.treated.rate", equalTo(0.5f))
+                .body("actions.find { it.action == 'suggest_export' }.baseline", equalTo("none"))
+                .body("actions.find { it.action == 'suggest_export' }.control", nullValue())
+                .body("actions.find { it.action == 'rescue_interest' }.users", equalTo(1))
+                .body("actions.find { it.action == 'rescue_interest' }.treated.converted", equalTo(0));
     }
 
     @Test

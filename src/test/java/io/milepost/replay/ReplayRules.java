@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 /**
  * The replay tests' rules folder: a copy of the shipped journey, to which {@link #addPowerSearch()}
  * adds a sixth milestone with a proactive and a reactive action (and a rule that throws on a
- * "poison" event). Batches of 2 users, so that a handful of users takes several batches.
+ * "poison" event, and one that overflows the stack on a "deep" event). Batches of 2 users, so that a handful of users takes several batches.
  */
 public class ReplayRules implements QuarkusTestProfile {
     static final Path DIR = Path.of("target/test-rules/replay").toAbsolutePath();
@@ -74,6 +74,17 @@ public class ReplayRules implements QuarkusTestProfile {
                     Event( name == "poison" )
                 then
                     throw new IllegalStateException("boom");
+                end
+
+                function int down(int n) {
+                    return down(n + 1) + 1;
+                }
+
+                rule "Recurses on a deep event"
+                when
+                    Event( name == "deep" )
+                then
+                    down(0);
                 end
                 """);
         return admin().post("/v1/rules/reload").then().statusCode(200).extract().path("version");

@@ -13,6 +13,7 @@ import static io.milepost.support.Api.track;
 import static io.milepost.support.Api.writer;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -87,8 +88,10 @@ class ReplayTest extends ReplayTestBase {
         admin().get("/v1/users/" + power + "/timeline").then()
                 .body("items.find { it.name == 'suggest_saved_searches' }.message", equalTo(
                         "suppressed: recorded by a replay without fireActions, not sent"));
-        admin().get("/v1/kpis/actions").then().body("action", not(hasItem("suggest_saved_searches")))
-                .body("action", hasItem("rescue_value_realization"));
+        admin().get("/v1/kpis/actions").then()
+                .body("actions.find { it.action == 'suggest_saved_searches' }.users", equalTo(0))
+                .body("actions.find { it.action == 'suggest_saved_searches' }.suppressed", greaterThan(0))
+                .body("actions.action", hasItem("rescue_value_realization"));
 
         // once per user still holds: a live event does not fire the stale action now
         sendTrack(power, "search_performed", Instant.now().minusSeconds(5));
@@ -202,6 +205,27 @@ class ReplayTest extends ReplayTestBase {
                 .body("milestones.name", not(hasItem("power_search")))
                 .body("stalled.milestone", equalTo(stalledBefore))
                 .body("actions.action", not(hasItem("suggest_saved_searches")));
+    }
+
+    @Test
+    void shouldCountAUserWhoseRuleOverflowsTheStackAsAFailure() throws Exception {
+        String deep = newUser("deep");
+        powerUser(deep);
+        sendTrack(deep, "deep", SIGNUP.plus(Duration.ofHours(3)));
+        String healthy = newUser("healthy");
+        powerUser(healthy);
+        ReplayRules.addPowerSearch();
+
+        JsonPath job = replay(false);
+
+        assertEquals(2, job.getInt("counts.usersProcessed"));
+        assertEquals(1, job.getInt("counts.failures"));
+        assertEquals(deep, job.getString("errors[0].userId"));
+        assertEquals(true, job.getString("errors[0].message").contains("rule \"Recurses on a deep event\""));
+        assertEquals(true, job.getString("errors[0].message").contains("StackOverflowError"));
+        admin().get("/v1/users/" + healthy).then().body("milestones.name", hasItem("power_search"));
+        admin().get("/v1/users/" + deep).then().body("milestones.name", not(hasItem("power_search")))
+                .body("activity.deep.count", equalTo(1));
     }
 
     @Test

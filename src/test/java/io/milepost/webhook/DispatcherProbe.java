@@ -2,6 +2,7 @@ package io.milepost.webhook;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The benchmark's way into the dispatcher's cycle (it lives in another package): pauses the
@@ -13,31 +14,31 @@ public final class DispatcherProbe {
     }
 
     /** Stops the background loop (it hands back what it had claimed). */
-    public static void pause(Dispatcher dispatcher) throws InterruptedException {
-        dispatcher.stop(null);
+    public static void pause(DeliveryLoop loop) throws InterruptedException {
+        loop.stop();
     }
 
     /** Starts a new background loop. */
-    public static void resume(Dispatcher dispatcher) {
-        dispatcher.start(null);
+    public static void resume(DeliveryLoop loop) {
+        loop.start();
     }
 
     /**
-     * Runs cycles as the loop does when half its window has finished: each records the attempts
-     * of the one before (all delivered) and fans out and claims half a window of fresh messages;
-     * until nothing is left. Returns the deliveries recorded.
+     * Runs cycles as the loop does when half of one endpoint's window has finished: each records
+     * the attempts of the one before (all delivered) and fans out and claims half a window of fresh
+     * messages; until nothing is left. Returns the deliveries recorded.
      */
-    public static int drain(Dispatcher dispatcher, int concurrency) {
-        int perCycle = Dispatcher.WINDOW_PER_SLOT * concurrency / 2;
+    public static int drain(Dispatcher dispatcher) {
+        int perCycle = dispatcher.endpointWindow() / 2;
         List<WebhookSender.Result> done = List.of();
         int recorded = 0;
         while (true) {
-            Instant now = Dispatcher.stored(Instant.now());
-            Dispatcher.Cycle cycle = dispatcher.cycle(now, done, perCycle, true);
+            Dispatcher.Cycle cycle = dispatcher.cycle(done, Map.of(), perCycle, true);
             recorded += done.size();
             if (cycle.claimed().isEmpty()) {
                 return recorded;
             }
+            Instant now = dispatcher.now();
             done = cycle.claimed().stream().map(a -> new WebhookSender.Result(a, now, 204, null, null, 0)).toList();
         }
     }

@@ -67,7 +67,7 @@ class WebhookAddressTest {
             });
             sendTrack(newUser("rebound"), "search_performed", Instant.now());
 
-            dispatcher.runOnce(Instant.now());
+            dispatcher.runOnce();
 
             assertTrue(receiver.requests().isEmpty(), "nothing reached the internal address");
             JsonPath d = admin().get("/v1/deliveries?endpoint=" + id).then().statusCode(200).extract().jsonPath();

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
+import io.milepost.support.MovableClock;
 import io.milepost.support.Receiver;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -38,6 +39,8 @@ import org.junit.jupiter.api.Test;
 class WebhookDeliveryTest {
     @Inject
     Dispatcher dispatcher;
+    @Inject
+    MovableClock clock;
 
     private final List<Receiver> receivers = new ArrayList<>();
     private final List<String> endpoints = new ArrayList<>();
@@ -45,13 +48,20 @@ class WebhookDeliveryTest {
     @BeforeEach
     void dispatchEarlierMessages() {
         // other tests' messages go nowhere once there is no endpoint: each test sees only its own
-        while (dispatcher.fanOut(Instant.now()) > 0) {
+        while (dispatcher.fanOut() > 0) {
             // next batch
         }
     }
 
+    /** Moves the service's clock to {@code t} and runs the dispatcher there. */
+    private void runAt(Instant t) {
+        clock.set(t);
+        dispatcher.runOnce();
+    }
+
     @AfterEach
     void cleanUp() {
+        clock.reset();
         endpoints.forEach(id -> admin().delete("/v1/webhooks/" + id));
         receivers.forEach(Receiver::close);
     }
@@ -65,7 +75,7 @@ class WebhookDeliveryTest {
         String user = newUser("hook");
 
         sendTrack(user, "search_performed", Instant.now());
-        dispatcher.runOnce(Instant.now());
+        dispatcher.runOnce();
 
         Receiver.Request request = only(receiver, user);
         new Webhook(secret).verify(request.body(), request.headers());
@@ -92,6 +102,10 @@ class WebhookDeliveryTest {
         JsonPath detail = admin().get("/v1/deliveries/" + delivery.getLong("id")).then().statusCode(200).extract().jsonPath();
         assertEquals(1, detail.getList("attemptLog").size());
         assertEquals(200, detail.getInt("attemptLog[0].statusCode"));
+        assertEquals(1, detail.getList("attempts").size());
+        assertEquals(200, detail.getInt("attempts[0].status"));
+        assertNull(detail.get("attempts[0].error"));
+        assertNotNull(detail.getString("attempts[0].at"));
     }
 
     @Test
@@ -116,12 +130,131 @@ class WebhookDeliveryTest {
         String user = newUser("rotate");
 
         sendTrack(user, "search_performed", Instant.now());
-        dispatcher.runOnce(Instant.now());
+        dispatcher.runOnce();
 
         Receiver.Request request = only(receiver, user);
         assertEquals(2, request.header("webhook-signature").split(" ").length, request.header("webhook-signature"));
         new Webhook(created.getString("secret")).verify(request.body(), request.headers());
         new Webhook(newSecret).verify(request.body(), request.headers());
+
+        // once the overlap has ended (the clock moved past it), only the new secret signs
+        Instant ended = Instant.parse(rotated.getString("previousSecretValidUntil")).plusSeconds(1);
+        clock.set(ended);
+        String later = newUser("rotated");
+        sendTrack(later, "search_performed", ended);
+        dispatcher.runOnce();
+        Receiver.Request after = only(receiver, later);
+        long timestamp = Long.parseLong(after.header("webhook-timestamp"));
+        assertEquals(ended.getEpochSecond(), timestamp);
+        assertEquals(WebhookSignature.header(List.of(newSecret), after.header("webhook-id"), timestamp,
+                after.body().getBytes(java.nio.charset.StandardCharsets.UTF_8)), after.header("webhook-signature"));
+    }
+
+    @Test
+    void shouldDisableAnEndpointThatFailedEveryAttemptForFiveDaysTellTheSubscribersAndResumeWhenEnabled() {
+        Receiver failing = receiver().answerStatus(500);
+        Receiver watcher = receiver();
+        String endpoint = register(failing, "{}").getString("id");
+        register(watcher, "{\"types\":[\"webhook.endpoint.disabled\"]}");
+        Instant start = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        List<String> users = List.of(newUser("failing"), newUser("failing"), newUser("failing"));
+        List<Instant> times = List.of(start, start.plus(Duration.ofDays(1)), start.plus(Duration.ofDays(5)));
+
+        for (int i = 0; i < 2; i++) {
+            clock.set(times.get(i));
+            sendTrack(users.get(i), "search_performed", times.get(i));
+            runAt(times.get(i));
+            assertTrue(admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath()
+                    .getBoolean("enabled"), "failing for less than five days");
+        }
+        clock.set(times.get(2));
+        sendTrack(users.get(2), "search_performed", times.get(2));
+        runAt(times.get(2));
+
+        JsonPath view = admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath();
+        assertFalse(view.getBoolean("enabled"));
+        assertTrue(view.getString("disabledReason").contains("failed since " + start), view.getString("disabledReason"));
+        int triedBeforeDisable = failing.requests().size();
+        runAt(times.get(2).plus(Duration.ofHours(1)));
+        assertEquals(triedBeforeDisable, failing.requests().size(), "a disabled endpoint is not tried");
+        List<Receiver.Request> notices = watcher.requests();
+        assertEquals(1, notices.size(), "the subscriber got the operational message, and nothing else");
+        JsonPath notice = JsonPath.from(notices.get(0).body());
+        assertEquals("webhook.endpoint.disabled", notice.getString("type"));
+        assertEquals(endpoint, notice.getString("data.endpointId"));
+        assertEquals(start, Instant.parse(notice.getString("data.failingSince")));
+        assertTrue(admin().get("/q/metrics").then().extract().asString()
+                .contains("milepost_webhook_endpoints_disabled_total{why=\"failing\"}"));
+        assertEquals(3, deliveriesOf(endpoint).stream().filter(d -> "pending".equals(d.getString("status"))).count());
+
+        failing.answerStatus(204);
+        admin().body("{\"enabled\":true}").patch("/v1/webhooks/" + endpoint).then().statusCode(200)
+                .body("enabled", org.hamcrest.Matchers.equalTo(true));
+        runAt(times.get(2).plus(Duration.ofHours(2)));
+        List<JsonPath> after = deliveriesOf(endpoint);
+        assertEquals(3, after.size());
+        assertTrue(after.stream().allMatch(d -> "delivered".equals(d.getString("status"))),
+                "the waiting deliveries went out once it was enabled");
+    }
+
+    @Test
+    void shouldShowAnEndpointsHealthAndEachAttemptOfADelivery() {
+        String slowStarter = newUser("health");
+        String fine = newUser("health");
+        java.util.concurrent.atomic.AtomicBoolean refused = new java.util.concurrent.atomic.AtomicBoolean();
+        Receiver receiver = receiver().answer(r -> r.body().contains(slowStarter) && refused.compareAndSet(false, true)
+                ? new Receiver.Answer(503, Map.of(), 0, "busy") : Receiver.Answer.status(200));
+        String endpoint = register(receiver, "{}").getString("id");
+        JsonPath fresh = admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath();
+        assertEquals(0, fresh.getInt("health.lastHour.delivered"));
+        assertNull(fresh.get("health.successRate"));
+        assertNull(fresh.get("health.latencyP50Ms"));
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        clock.set(t0);
+        sendTrack(slowStarter, "search_performed", t0);
+        sendTrack(fine, "search_performed", t0);
+
+        runAt(t0);
+        runAt(t0.plusSeconds(10));
+
+        JsonPath health = JsonPath.from(admin().get("/v1/webhooks").then().statusCode(200).extract().asString())
+                .setRootPath("endpoints.find { it.id == '" + endpoint + "' }.health");
+        assertEquals(2, health.getInt("lastHour.delivered"));
+        assertEquals(1, health.getInt("lastHour.retrying"));
+        assertEquals(0, health.getInt("lastHour.failed"));
+        assertEquals(2, health.getInt("lastDay.delivered"));
+        assertEquals(0.6667, health.getDouble("successRate"), 1e-9);
+        assertTrue(health.getLong("latencyP50Ms") >= 0);
+        assertTrue(health.getLong("latencyP99Ms") >= health.getLong("latencyP50Ms"));
+        assertEquals(0, health.getInt("waiting"));
+        assertNull(health.get("oldestWaitingAt"));
+        assertEquals(503, health.getInt("lastError.status"));
+        assertEquals(t0, Instant.parse(health.getString("lastError.at")));
+        assertTrue(health.getString("lastError.message").contains("busy"), health.getString("lastError.message"));
+
+        JsonPath retried = deliveriesOf(endpoint).stream().filter(d -> d.getInt("attempts") == 2).findFirst().orElseThrow();
+        JsonPath detail = admin().get("/v1/deliveries/" + retried.getLong("id")).then().statusCode(200).extract().jsonPath();
+        assertEquals(2, detail.getList("attempts").size());
+        assertEquals(503, detail.getInt("attempts[0].status"));
+        assertEquals(t0, Instant.parse(detail.getString("attempts[0].at")));
+        assertTrue(detail.getString("attempts[0].error").contains("HTTP 503"));
+        assertEquals(200, detail.getInt("attempts[1].status"));
+        assertEquals(t0.plusSeconds(10), Instant.parse(detail.getString("attempts[1].at")));
+        assertNull(detail.get("attempts[1].error"));
+
+        // a message that keeps failing waits, and shows as the oldest waiting
+        receiver.answerStatus(500);
+        String stuck = newUser("health");
+        Instant t1 = t0.plusSeconds(20);
+        clock.set(t1);
+        sendTrack(stuck, "search_performed", t1);
+        runAt(t1);
+        JsonPath later = admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath()
+                .setRootPath("health");
+        assertEquals(1, later.getInt("waiting"));
+        assertEquals(t1, Instant.parse(later.getString("oldestWaitingAt")));
+        assertEquals(500, later.getInt("lastError.status"));
+        assertEquals(0.5, later.getDouble("successRate"), 1e-9);
     }
 
     @Test
@@ -137,7 +270,7 @@ class WebhookDeliveryTest {
             sendTrack(user, "search_performed", t.plusSeconds(i));
         }
         sendTrack(user, "list_created", t.plusSeconds(10));
-        dispatcher.runOnce(Instant.now());
+        dispatcher.runOnce();
 
         List<String> toAll = received(all, user).stream()
                 .map(r -> JsonPath.from(r.body()).getString("type") + ":" + subject(r)).sorted().toList();
@@ -160,7 +293,7 @@ class WebhookDeliveryTest {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         sendTrack(user, "search_performed", now);
 
-        dispatcher.runOnce(now);
+        runAt(now);
         JsonPath first = deliveriesOf(endpoint).get(0);
         assertEquals("pending", first.getString("status"));
         assertEquals(1, first.getInt("attempts"));
@@ -169,14 +302,14 @@ class WebhookDeliveryTest {
         // 5s, stretched by up to 20% of jitter
         assertBetween(next, now.plusSeconds(5), now.plusSeconds(6));
 
-        dispatcher.runOnce(now.plusSeconds(4));
+        runAt(now.plusSeconds(4));
         assertEquals(1, received(receiver, user).size(), "nothing is sent before the next attempt is due");
 
         // the default schedule 5s,5m,30m,2h,5h,10h,10h: eight attempts in all
         Instant t = now;
         for (int attempt = 2; attempt <= 8; attempt++) {
             t = Instant.parse(deliveriesOf(endpoint).get(0).getString("nextAttemptAt"));
-            dispatcher.runOnce(t);
+            runAt(t);
         }
         JsonPath failed = deliveriesOf(endpoint).get(0);
         assertEquals("failed", failed.getString("status"));
@@ -196,7 +329,7 @@ class WebhookDeliveryTest {
         assertEquals("pending", admin().post("/v1/deliveries/" + failed.getLong("id") + "/retry").then()
                 .statusCode(202).extract().jsonPath().getString("status"));
         admin().post("/v1/deliveries/" + failed.getLong("id") + "/retry").then().statusCode(409);
-        dispatcher.runOnce(t.plusSeconds(1));
+        runAt(t.plusSeconds(1));
         JsonPath retried = deliveriesOf(endpoint).get(0);
         assertEquals("delivered", retried.getString("status"));
         assertEquals(204, retried.getInt("lastStatusCode"));
@@ -215,14 +348,14 @@ class WebhookDeliveryTest {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         sendTrack(user, "search_performed", now);
 
-        dispatcher.runOnce(now);
+        runAt(now);
         assertBetween(Instant.parse(deliveriesOf(endpoint).get(0).getString("nextAttemptAt")),
                 now.plusSeconds(120), now.plusSeconds(121));
 
         // a Retry-After shorter than the schedule does not make the retry come sooner
         receiver.answer(r -> new Receiver.Answer(503, Map.of("Retry-After", "1"), 0));
         Instant later = now.plusSeconds(121);
-        dispatcher.runOnce(later);
+        runAt(later);
         JsonPath d = deliveriesOf(endpoint).get(0);
         assertEquals(503, d.getInt("lastStatusCode"));
         assertBetween(Instant.parse(d.getString("nextAttemptAt")), later.plus(Duration.ofMinutes(5)),
@@ -235,7 +368,7 @@ class WebhookDeliveryTest {
         String endpoint = register(receiver, "{}").getString("id");
         String first = newUser("gone");
         sendTrack(first, "search_performed", Instant.now());
-        dispatcher.runOnce(Instant.now());
+        dispatcher.runOnce();
 
         JsonPath view = admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath();
         assertFalse(view.getBoolean("enabled"));
@@ -244,7 +377,7 @@ class WebhookDeliveryTest {
 
         String second = newUser("gone");
         sendTrack(second, "search_performed", Instant.now());
-        dispatcher.runOnce(Instant.now());
+        dispatcher.runOnce();
         assertEquals(1, receiver.requests().size(), "a disabled endpoint gets nothing more");
         assertEquals(1, deliveriesOf(endpoint).size());
 
@@ -252,7 +385,7 @@ class WebhookDeliveryTest {
         admin().body("{\"enabled\":true}").patch("/v1/webhooks/" + endpoint).then().statusCode(200);
         String third = newUser("gone");
         sendTrack(third, "search_performed", Instant.now());
-        dispatcher.runOnce(Instant.now());
+        dispatcher.runOnce();
         assertEquals(1, received(receiver, third).size());
     }
 
@@ -268,8 +401,8 @@ class WebhookDeliveryTest {
             users.add(user);
             sendTrack(user, "search_performed", now);
         }
-        dispatcher.runOnce(now);
-        dispatcher.runOnce(now.plusSeconds(7));
+        runAt(now);
+        runAt(now.plusSeconds(7));
         List<JsonPath> failing = deliveriesOf(endpoint);
         assertEquals(5, failing.size());
         failing.forEach(d -> {
@@ -279,7 +412,7 @@ class WebhookDeliveryTest {
         });
 
         receiver.restart();
-        dispatcher.runOnce(now.plus(Duration.ofMinutes(7)));
+        runAt(now.plus(Duration.ofMinutes(7)));
 
         for (String user : users) {
             assertEquals(1, received(receiver, user).size(), user);
@@ -295,7 +428,7 @@ class WebhookDeliveryTest {
         String user = newUser("redirect");
         sendTrack(user, "search_performed", Instant.now());
 
-        dispatcher.runOnce(Instant.now());
+        dispatcher.runOnce();
 
         assertTrue(target.requests().isEmpty());
         JsonPath d = deliveriesOf(endpoint).get(0);
@@ -317,7 +450,7 @@ class WebhookDeliveryTest {
         sendTrack(user, "search_performed", Instant.now());
 
         // one cycle records both outcomes, in one transaction
-        dispatcher.runOnce(Instant.now());
+        dispatcher.runOnce();
 
         String expected = "HTTP 500: He said \"no\", {twice}; back\\slash, NUL\uFFFDhere, ünïcode ✓ 😀";
         JsonPath failed = deliveriesOf(oddEndpoint).get(0);
@@ -338,7 +471,7 @@ class WebhookDeliveryTest {
         String endpoint = register(receiver, "{}").getString("id");
         sendTrack(newUser("timeout"), "search_performed", Instant.now());
 
-        dispatcher.runOnce(Instant.now());
+        dispatcher.runOnce();
 
         JsonPath d = deliveriesOf(endpoint).get(0);
         assertEquals("pending", d.getString("status"));
@@ -357,11 +490,11 @@ class WebhookDeliveryTest {
             users.add(user);
             sendTrack(user, "search_performed", now);
         }
-        dispatcher.fanOut(now);
+        dispatcher.fanOut();
 
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Callable<Integer> worker = () -> dispatcher.deliverDue(now);
+            Callable<Integer> worker = () -> dispatcher.deliverDue();
             List<Future<Integer>> done = pool.invokeAll(List.of(worker, worker));
             int attempts = done.get(0).get() + done.get(1).get();
             assertEquals(150, attempts);
@@ -383,7 +516,7 @@ class WebhookDeliveryTest {
         Receiver receiver = receiver().answerStatus(500);
         String endpoint = register(receiver, "{}").getString("id");
         sendTrack(newUser("removed"), "search_performed", Instant.now());
-        dispatcher.runOnce(Instant.now());
+        dispatcher.runOnce();
         long delivery = deliveriesOf(endpoint).get(0).getLong("id");
 
         admin().delete("/v1/webhooks/" + endpoint).then().statusCode(204);
@@ -399,7 +532,7 @@ class WebhookDeliveryTest {
         String endpoint = register(receiver, "{}").getString("id");
         String user = newUser("erased");
         sendTrack(user, "search_performed", Instant.now());
-        dispatcher.runOnce(Instant.now());
+        dispatcher.runOnce();
         assertEquals(1, deliveriesOf(endpoint).size());
 
         admin().delete("/v1/users/" + user).then().statusCode(204);

@@ -1,0 +1,26 @@
+package io.milepost.user;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A validated segment of users: who reached (or did not reach) a milestone, who stalled at one,
+ * who signed up in a range, whose traits have given values, whose id starts with a prefix. Every
+ * condition is optional; they all hold at once.
+ *
+ * @param reached     with {@code milestone}: true for users who reached it, false for those who did not
+ * @param traits      trait name to the value it must have (as text)
+ * @param idPrefix    {@code q}: the user id starts with this
+ */
+public record Segment(String milestone, boolean reached, String stalled, Instant signedUpFrom, Instant signedUpTo,
+                      Map<String, String> traits, String idPrefix) {
+
+    /** One user of a segment, as a JSON page lists it. */
+    public record Member(String userId, Instant signedUpAt, String stage, Instant lastEventAt, Map<String, Object> traits) {
+    }
+
+    /** A page of a segment: its total size, these users, and the cursor of the next page (null at the end). */
+    public record Page(long total, List<Member> users, String nextCursor) {
+    }
+}
