@@ -86,6 +86,7 @@ class AccessTest {
         given().get("/q/health").then().statusCode(200);
         given().get("/").then().statusCode(200).contentType(org.hamcrest.Matchers.containsString("text/html"))
                 .body(org.hamcrest.Matchers.containsString("<title>Milepost</title>"));
-        given().get("/dashboard.js").then().statusCode(200);
+        given().get("/js/app.js").then().statusCode(200);
+        given().get("/webjars/echarts/5.3.1/dist/echarts.min.js").then().statusCode(200);
     }
 }
