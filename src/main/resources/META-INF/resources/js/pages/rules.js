@@ -32,9 +32,9 @@ export async function render(main, ctx) {
 
   main.append(el('h3', {}, 'Load history'));
   const list = history || rules.history || [];
-  main.append(list.length ? table(['When', 'Outcome', 'Version', { label: 'Rules', num: true }, 'Files', 'Errors'],
+  main.append(list.length ? table(['When', 'Outcome', 'Why', 'Version', { label: 'Rules', num: true }, 'Files', 'Errors'],
     list.map((l) => [time(l.at), el('span', { class: 'badge ' + (l.outcome || (l.ok ? 'loaded' : 'refused')) },
-      l.outcome || (l.ok ? 'loaded' : 'refused')), l.version || '—', count(l.rules),
+      l.outcome || (l.ok ? 'loaded' : 'refused')), l.trigger ? human(l.trigger) : '—', l.version || '—', count(l.rules),
     (l.files || []).length ? (l.files || []).join(', ') : '—',
     (l.errors || []).length ? el('ul', { class: 'load-errors' }, l.errors.map((e) => el('li', {}, location(e), ' ', e.message))) : '']),
   { id: 'history-table' }) : empty('No loads recorded since the service started.'));

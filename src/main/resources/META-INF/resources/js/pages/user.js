@@ -180,7 +180,7 @@ function progressSection(main, u, milestones, progress) {
           const mark = c.holds === true ? el('span', { class: 'holds', title: 'holds' }, '✓ ')
             : c.holds === false ? el('span', { class: 'fails', title: 'does not hold' }, '✗ ')
               : el('span', { class: 'unknown', title: 'cannot tell' }, '? ');
-          const value = c.current !== undefined && c.required !== undefined && c.current !== null
+          const value = c.current !== undefined && c.current !== null && c.required !== undefined && c.required !== null
             ? el('strong', { class: 'measure' }, ` — ${c.event ? c.event + ': ' : ''}${c.current} of ${c.required}`) : null;
           const reason = c.explained === false ? el('div', { class: 'muted' }, 'cannot be explained: ' + (c.reason || 'unknown')) : null;
           return el('li', {}, mark, c.text, value, reason);
