@@ -58,7 +58,11 @@ public class AccessFilter {
         if (open() || !path.startsWith("/v1/")) {
             return null;
         }
-        byte[] key = presentedKey(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        if (!INGEST.contains(path) && isBasic(authorization)) {
+            return unauthorized("HTTP Basic is accepted for ingestion only; send Authorization: Bearer <key>");
+        }
+        byte[] key = presentedKey(authorization);
         if (key == null && INGEST.contains(path)) {
             // Segment's libraries may carry the write key in the body instead: the resource checks it.
             return null;
@@ -79,12 +83,15 @@ public class AccessFilter {
 
     /**
      * For an ingestion call that came without an Authorization header: is the {@code writeKey} its
-     * body carries one that may ingest? Always true when no keys are configured.
+     * body carries one that may ingest? Always true when no keys are configured. Only the body's
+     * top-level {@code writeKey} is looked for, before the body is validated: a caller without a
+     * key learns nothing about what the service accepts.
      */
-    public void checkBodyKey(String authorizationHeader, String writeKey) {
+    public void checkBodyKey(String authorizationHeader, byte[] body) {
         if (open() || presentedKey(authorizationHeader) != null) {
             return;
         }
+        String writeKey = BodyKey.find(body);
         byte[] key = writeKey == null || writeKey.isBlank() ? null : writeKey.getBytes(StandardCharsets.UTF_8);
         if (key == null) {
             throw new io.milepost.common.ApiException(401, "unauthorized",
@@ -100,6 +107,10 @@ public class AccessFilter {
     private static Response unauthorized(String message) {
         Response r = ErrorMapper.respond(401, "unauthorized", message, List.of());
         return Response.fromResponse(r).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
+    }
+
+    private static boolean isBasic(String header) {
+        return header != null && header.trim().regionMatches(true, 0, "Basic ", 0, 6);
     }
 
     static byte[] presentedKey(String header) {

@@ -21,6 +21,8 @@ public interface MilepostConfig {
     Webhooks webhooks();
     Replay replay();
 
+    Http http();
+
     interface Rules {
         /** The folder with the rule files ({@code *.drl}, {@code *.dslr}, {@code *.dsl}). */
         @WithDefault("rules")
@@ -130,5 +132,23 @@ public interface MilepostConfig {
          */
         @WithDefault("30s")
         Duration lease();
+    }
+
+    interface Http {
+        /** Largest accepted body of an admin call (everything but ingestion), in bytes. */
+        @WithDefault("1048576")
+        int maxAdminBody();
+
+        /** A request body that sends nothing for this long is answered 408. */
+        @WithDefault("10s")
+        Duration bodyStallTimeout();
+
+        /** A request body that has not arrived whole after this long is answered 408. */
+        @WithDefault("30s")
+        Duration bodyTimeout();
+
+        /** Longest accepted URL (path and query), in characters; longer ones are answered 414. */
+        @WithDefault("8192")
+        int maxUrlLength();
     }
 }

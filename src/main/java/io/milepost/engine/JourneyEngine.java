@@ -15,6 +15,7 @@ import java.util.Map;
 import org.kie.api.event.rule.BeforeMatchFiredEvent;
 import org.kie.api.event.rule.DefaultAgendaEventListener;
 import org.kie.api.runtime.KieSession;
+import io.milepost.common.LogSafe;
 import org.jboss.logging.Logger;
 
 /**
@@ -140,6 +141,8 @@ public final class JourneyEngine {
             }
         }, maxEvaluationTime);
         Throwable thrown = ending.thrown();
+        // a rule may fail alone, but a heap that ran out is the whole process's: end it (FatalErrors)
+        io.milepost.http.FatalErrors.onThrowable(thrown);
         if (ending.abandoned() || causeOf(thrown) instanceof DeadlineExceeded) {
             String rule = evaluation.currentRule();
             fail(state, now, rule, "abandoned after " + maxEvaluationTime.toMillis() + " ms (milepost.rules.max-evaluation-time) "
@@ -182,7 +185,9 @@ public final class JourneyEngine {
     }
 
     private void fail(UserState state, Instant now, String rule, String message, Outcomes outcomes) {
-        LOG.warnf("rule evaluation failed for user %s in rule \"%s\": %s", state.id(), rule, message);
+        // no user id at WARN (it would outlive the user's erasure); the timeline has the user
+        LOG.warnf("rule evaluation failed in rule \"%s\": %s", rule, LogSafe.withoutUser(message, state.id()));
+        LOG.debugf("rule evaluation failed for user %s in rule \"%s\"", state.id(), rule);
         outcomes.failures.add(new Outcomes.Failure(now, rule, message.length() > 2000 ? message.substring(0, 2000) : message));
     }
 

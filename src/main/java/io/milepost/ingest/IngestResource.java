@@ -34,30 +34,30 @@ public class IngestResource {
         this.access = access;
     }
 
-    private Ack ingest(MessageParser.Parsed parsed, String authorization) {
-        access.checkBodyKey(authorization, parsed.writeKey());
-        return service.ingest(parsed);
+    private Ack ingest(byte[] body, String authorization, java.util.function.Function<byte[], MessageParser.Parsed> parse) {
+        access.checkBodyKey(authorization, body);
+        return service.ingest(parse.apply(body));
     }
 
     @POST
     @Path("/track")
     @Operation(summary = "Record what a user did (Segment track)")
     public Ack track(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        return ingest(parser.single(body, IncomingMessage.Type.TRACK, clock.instant()), authorization);
+        return ingest(body, authorization, b -> parser.single(b, IncomingMessage.Type.TRACK, clock.instant()));
     }
 
     @POST
     @Path("/identify")
     @Operation(summary = "Record who a user is (Segment identify)")
     public Ack identify(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        return ingest(parser.single(body, IncomingMessage.Type.IDENTIFY, clock.instant()), authorization);
+        return ingest(body, authorization, b -> parser.single(b, IncomingMessage.Type.IDENTIFY, clock.instant()));
     }
 
     @POST
     @Path("/batch")
     @Operation(summary = "Record many tracks and identifies at once, all or nothing")
     public Ack batch(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        return ingest(parser.batch(body, clock.instant()), authorization);
+        return ingest(body, authorization, b -> parser.batch(b, clock.instant()));
     }
 
     @POST

@@ -73,7 +73,9 @@ public class IngestService {
                     throw e;
                 }
                 if (attempt >= ATTEMPTS) {
-                    LOG.warnf("ingest gave up after %d conflicting attempts: %s", attempt, e.getMessage());
+                    // the conflict's message names the key, often a user id: DEBUG only
+                    LOG.warnf("ingest gave up after %d conflicting attempts (%s)", attempt, e.getClass().getName());
+                    LOG.debugf("ingest gave up: %s", e.getMessage());
                     throw new ApiException(503, "busy", "too many concurrent writes for the same users; nothing was "
                             + "stored, send the request again", List.of());
                 }

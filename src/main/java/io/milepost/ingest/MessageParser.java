@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.milepost.common.ApiException;
 import io.milepost.common.FieldError;
 import io.milepost.config.MilepostConfig;
+import io.milepost.engine.SignupTime;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;
@@ -48,6 +49,8 @@ public class MessageParser {
         this.mapper = mapper.copy();
         this.mapper.getFactory().setStreamReadConstraints(
                 StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
+        // the batch is read item by item from one stream: trailing content is checked by hand
+        this.mapper.disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.factory = this.mapper.getFactory();
         this.limits = config.ingest();
         this.earliest = Instant.parse(limits.earliest());
@@ -98,6 +101,8 @@ public class MessageParser {
                     }
                 } else if ("sentAt".equals(field) && value == JsonToken.VALUE_STRING) {
                     sentAt = p.getText();
+                } else if ("sentAt".equals(field) && value != JsonToken.VALUE_NULL) {
+                    throw invalid(List.of(new FieldError(null, "sentAt", "must be an ISO-8601 date-time string")));
                 } else if ("writeKey".equals(field) && value == JsonToken.VALUE_STRING) {
                     writeKey = p.getText();
                 } else {
@@ -187,6 +192,14 @@ public class MessageParser {
             }
         }
         Instant timestamp = time(node, index, batchSentAt, receivedAt, errors);
+        if (!track && data != null && data.isObject() && data.hasNonNull("createdAt")) {
+            // the signup time is a time the client sends like any other: the same bounds as timestamps
+            Instant createdAt = SignupTime.fromTrait(mapper.convertValue(data.get("createdAt"), Object.class));
+            String problem = createdAt == null ? null : outOfBounds(createdAt, receivedAt);
+            if (problem != null) {
+                errors.add(new FieldError(index, "traits.createdAt", problem));
+            }
+        }
         if (errors.size() > before) {
             return null;
         }
@@ -214,8 +227,8 @@ public class MessageParser {
             return null;
         }
         String s = v.asText();
-        if (s.isEmpty() || s.length() > MAX_ID) {
-            errors.add(new FieldError(index, field, "must be 1 to " + MAX_ID + " characters"));
+        if (s.isBlank() || s.length() > MAX_ID) {
+            errors.add(new FieldError(index, field, "must be 1 to " + MAX_ID + " characters, not all blank"));
             return null;
         }
         if (!storable(s)) {
@@ -240,15 +253,24 @@ public class MessageParser {
         }
         // Segment's skew correction: the device clock is off by (receivedAt - sentAt).
         Instant corrected = sentAt == null ? timestamp : timestamp.plus(Duration.between(sentAt, receivedAt));
-        if (corrected.isBefore(earliest)) {
-            errors.add(new FieldError(index, "timestamp", "is before " + earliest + " (after clock-skew correction: " + corrected + ")"));
-        } else if (corrected.isAfter(receivedAt.plus(limits.maxFuture()))) {
-            errors.add(new FieldError(index, "timestamp", "is more than " + limits.maxFuture() + " in the future ("
-                    + corrected + " after clock-skew correction)"));
+        String problem = outOfBounds(corrected, receivedAt);
+        if (problem != null) {
+            errors.add(new FieldError(index, "timestamp", problem + " (after clock-skew correction: " + corrected + ")"));
         }
         // kept to the microsecond, as the databases store times: the event row, the activity counts
         // and the rules all see the same instant
         return corrected.truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** Why a time a client sent is not believable (before {@code earliest}, or too far ahead), or null. */
+    String outOfBounds(Instant t, Instant receivedAt) {
+        if (t.isBefore(earliest)) {
+            return "is before " + earliest;
+        }
+        if (t.isAfter(receivedAt.plus(limits.maxFuture()))) {
+            return "is more than " + limits.maxFuture() + " in the future";
+        }
+        return null;
     }
 
     private static Instant instant(JsonNode node, String field, Integer index, List<FieldError> errors) {
@@ -320,7 +342,8 @@ public class MessageParser {
 
     private JsonNode readTree(byte[] body) {
         try {
-            JsonNode root = mapper.readTree(body);
+            JsonNode root = mapper.reader()
+                    .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(body);
             if (root == null || root.isMissingNode()) {
                 throw ApiException.badRequest("the body is empty; send a JSON object");
             }

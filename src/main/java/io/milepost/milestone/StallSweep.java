@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import jakarta.annotation.PreDestroy;
 import java.util.Map;
+import io.milepost.common.LogSafe;
 import org.jboss.logging.Logger;
 
 /**
@@ -78,7 +79,8 @@ public class StallSweep {
         try {
             sweep(clock.instant());
         } catch (RuntimeException e) {
-            LOG.error("stall sweep failed; the users stay due for the next sweep", e);
+            LOG.error("stall sweep failed; the users stay due for the next sweep", LogSafe.redact(e));
+            LOG.debug("stall sweep failed", e);
         }
     }
 

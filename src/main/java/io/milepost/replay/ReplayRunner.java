@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import io.milepost.common.LogSafe;
 import org.jboss.logging.Logger;
 
 /**
@@ -118,7 +119,7 @@ public class ReplayRunner {
         try {
             drain();
         } catch (RuntimeException e) {
-            LOG.error("replay runner failed; unfinished jobs are resumed when their lease runs out", e);
+            LOG.error("replay runner failed; unfinished jobs are resumed when their lease runs out", LogSafe.redact(e));
         } finally {
             driving.unlock();
         }
@@ -130,7 +131,7 @@ public class ReplayRunner {
             try {
                 runAvailable();
             } catch (RuntimeException e) {
-                LOG.error("replay runner failed; unfinished jobs are resumed when their lease runs out", e);
+                LOG.error("replay runner failed; unfinished jobs are resumed when their lease runs out", LogSafe.redact(e));
             }
         });
     }
@@ -201,7 +202,8 @@ public class ReplayRunner {
                 release(jobId, owner);
             }
         } catch (RuntimeException e) {
-            LOG.errorf(e, "replay job %s failed", jobId);
+            LOG.errorf(LogSafe.redact(e), "replay job %s failed", jobId);
+            LOG.debugf(e, "replay job %s failed", jobId);
             inTransaction(() -> {
                 JobEntity job = lockOwned(jobId, owner);
                 if (job != null) {
@@ -217,7 +219,8 @@ public class ReplayRunner {
         try {
             return inTransaction(() -> batch(jobId, owner, batchSize));
         } catch (RuntimeException e) {
-            LOG.warnf("replay job %s: a batch failed (%s); going through its users one at a time", jobId, e.getMessage());
+            LOG.warnf("replay job %s: a batch failed (%s); going through its users one at a time", jobId, e.getClass().getName());
+            LOG.debugf("replay job %s: the batch failed: %s", jobId, e.getMessage());
         }
         for (int i = 0; i < batchSize; i++) {
             Step step;
@@ -266,7 +269,8 @@ public class ReplayRunner {
             try {
                 tally = tally.plus(replay.replay(book, user, events.getOrDefault(id, List.of()), sending, now));
             } catch (RuntimeException e) {
-                LOG.warnf("replay job %s: user %s failed: %s", job.id, id, e.getMessage());
+                LOG.warnf("replay job %s: a user failed (%s; the job's errors name them)", job.id, e.getClass().getName());
+                LOG.debugf("replay job %s: user %s failed: %s", job.id, id, e.getMessage());
                 errors.add(new JobView.JobError(id, message(e)));
             }
         }
@@ -286,7 +290,8 @@ public class ReplayRunner {
         if (next.isEmpty()) {
             return Step.CONTINUE; // the next batch ends the job
         }
-        LOG.warnf(cause, "replay job %s: user %s failed", job.id, next.get(0));
+        LOG.warnf(LogSafe.redact(cause), "replay job %s: a user failed (the job's errors name them)", job.id);
+        LOG.debugf(cause, "replay job %s: user %s failed", job.id, next.get(0));
         jobs.advance(job, next.get(0), 1, UserReplay.Tally.NONE, List.of(new JobView.JobError(next.get(0), message(cause))),
                 job.rulesVersion, clock.instant().plus(lease), 0);
         return Step.CONTINUE;

@@ -84,6 +84,13 @@ public class UserStateStore {
             + "FROM actions WHERE user_id = ANY(?) GROUP BY user_id, action";
     public static final String KNOWN_MESSAGES = "SELECT message_id FROM events WHERE message_id = ANY(?)";
 
+    /**
+     * The claim's lower bound: earlier than any check time a stored row can have. Rows written
+     * before signup times were bounded may carry one long before 1970 (a {@code createdAt} of 1900);
+     * they are due like any other.
+     */
+    public static final Instant DUE_FLOOR = Instant.parse("0001-01-01T00:00:00Z");
+
     /** Signup time of a row created in the current transaction and not saved yet. */
     static final Instant PLACEHOLDER_SIGNUP = Instant.parse("9999-12-31T00:00:00Z");
     private static final int CREATE_CHUNK = 100;
@@ -140,7 +147,7 @@ public class UserStateStore {
                 Sql.indexScansOnly(c);
             }
             try (PreparedStatement ps = c.prepareStatement(CLAIM_DUE_USERS)) {
-                ps.setObject(1, Sql.at(Instant.EPOCH));
+                ps.setObject(1, Sql.at(DUE_FLOOR));
                 ps.setObject(2, Sql.at(now));
                 ps.setInt(3, limit);
                 load(c, ps, loaded);

@@ -195,7 +195,7 @@ public class DeliveryLoop {
                 lastError = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
                 metrics.loopError();
                 Duration backoff = backoff(failures);
-                LOG.errorf(e, "webhook delivery cycle failed (%d in a row); retrying in %s", failures, backoff);
+                LOG.errorf(io.milepost.common.LogSafe.redact(e), "webhook delivery cycle failed (%d in a row); retrying in %s", failures, backoff);
                 if (!pause(backoff)) {
                     break;
                 }
@@ -276,7 +276,8 @@ public class DeliveryLoop {
         try {
             dispatcher.release(lanes.takeQueued().stream().map(WebhookSender.Attempt::deliveryId).toList());
         } catch (RuntimeException e) {
-            LOG.warn("could not hand back unstarted webhook attempts; they will be made after their lease", e);
+            LOG.warn("could not hand back unstarted webhook attempts; they will be made after their lease", io.milepost.common.LogSafe.redact(e));
+            LOG.debug("webhook delivery loop", e);
         }
         long deadline = System.nanoTime() + timeout.plusMillis(500).toNanos();
         while (lanes.inFlight() > 0 && System.nanoTime() < deadline) {
@@ -293,7 +294,8 @@ public class DeliveryLoop {
             LOG.infof("webhook delivery stopped: %d attempts recorded, %d still in flight", results.size(),
                     lanes.inFlight());
         } catch (RuntimeException e) {
-            LOG.warn("could not record the last webhook attempts; they will be retried after their lease", e);
+            LOG.warn("could not record the last webhook attempts; they will be retried after their lease", io.milepost.common.LogSafe.redact(e));
+            LOG.debug("webhook delivery loop", e);
         }
     }
 

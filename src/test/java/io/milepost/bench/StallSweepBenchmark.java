@@ -243,7 +243,7 @@ class StallSweepBenchmark {
                         if (BenchProfile.postgres()) {
                             Sql.indexScansOnly(c); // as UserStateStore.claimDue does in the sweep's transaction
                         }
-                        claim.setObject(1, Sql.at(Instant.EPOCH));
+                        claim.setObject(1, Sql.at(UserStateStore.DUE_FLOOR));
                         claim.setObject(2, Sql.at(at));
                         claim.setInt(3, StallSweep.BATCH);
                         try (ResultSet rs = claim.executeQuery()) {

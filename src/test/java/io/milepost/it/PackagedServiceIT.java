@@ -108,6 +108,15 @@ class PackagedServiceIT {
         assertTrue(log.contains("Listening on: http://127.0.0.1:" + port), log);
         assertTrue(log.contains("no milepost.auth.admin-key or milepost.auth.write-keys configured"), log);
         assertEquals(200, get(port, "/v1/milestones", null).statusCode());
+        // a path that cannot be decoded: 400 in the API's shape (io.milepost.Main lets the router see it)
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /v1/users/a%zz% HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+            assertTrue(answer.contains("\"error\":\"invalid_request\"") && answer.contains("\"details\":[]"), answer);
+        }
     }
 
     @Test
