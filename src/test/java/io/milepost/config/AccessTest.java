@@ -128,7 +128,7 @@ class AccessTest {
 
     @Test
     void shouldSendBrowserProtectionsWithTheDashboard() {
-        for (String path : new String[] {"/", "/dashboard.js"}) {
+        for (String path : new String[] {"/", "/js/app.js"}) {
             given().get(path).then().statusCode(200)
                     .header("Content-Security-Policy", org.hamcrest.Matchers.allOf(
                             org.hamcrest.Matchers.containsString("frame-ancestors 'none'"),
