@@ -86,7 +86,8 @@ class AccessTest {
         given().get("/q/health").then().statusCode(200);
         given().get("/").then().statusCode(200).contentType(org.hamcrest.Matchers.containsString("text/html"))
                 .body(org.hamcrest.Matchers.containsString("<title>Milepost</title>"));
-        given().get("/dashboard.js").then().statusCode(200);
+        given().get("/js/app.js").then().statusCode(200);
+        given().get("/webjars/echarts/5.3.1/dist/echarts.min.js").then().statusCode(200);
     }
 
     @Test
@@ -127,7 +128,7 @@ class AccessTest {
 
     @Test
     void shouldSendBrowserProtectionsWithTheDashboard() {
-        for (String path : new String[] {"/", "/dashboard.js"}) {
+        for (String path : new String[] {"/", "/js/app.js"}) {
             given().get(path).then().statusCode(200)
                     .header("Content-Security-Policy", org.hamcrest.Matchers.allOf(
                             org.hamcrest.Matchers.containsString("frame-ancestors 'none'"),
