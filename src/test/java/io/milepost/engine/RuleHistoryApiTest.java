@@ -10,7 +10,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.quarkus.test.junit.QuarkusMock;
+import io.milepost.support.MovableClock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -21,9 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -33,6 +31,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(RuleHistoryApiTest.CopiedRules.class)
 class RuleHistoryApiTest {
+    @Inject
+    MovableClock clock;
     static final Path dir = Path.of("target/test-rules/rule-history").toAbsolutePath();
     static final String BROKEN = """
             package rules;
@@ -74,7 +74,7 @@ class RuleHistoryApiTest {
     void shouldKeepTheWorkingRulesAndRecordARefusedLoadWithItsErrorLine() throws IOException {
         String working = admin().get("/v1/rules").then().statusCode(200).extract().path("version");
         Instant at = Instant.parse("2026-12-01T10:15:30Z");
-        QuarkusMock.installMockForType(Clock.fixed(at, ZoneOffset.UTC), Clock.class);
+        clock.set(at);
         Files.writeString(dir.resolve("broken.drl"), BROKEN);
         try {
             admin().post("/v1/rules/reload").then().statusCode(422);
@@ -97,6 +97,7 @@ class RuleHistoryApiTest {
             sendTrack(user, "search_performed", Instant.now().minusSeconds(60));
             admin().get("/v1/users/{id}", user).then().body("milestones[0].name", equalTo("interest"));
         } finally {
+            clock.reset();
             Files.delete(dir.resolve("broken.drl"));
         }
 

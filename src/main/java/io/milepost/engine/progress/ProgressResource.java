@@ -13,7 +13,8 @@ import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-@Path("/v1/users/{id}/progress")
+// shares /v1/users with UserResource, so that a wrong method on this path is a 405, not a 404
+@Path("/v1/users")
 @Tag(name = "Users")
 @Produces(MediaType.APPLICATION_JSON)
 public class ProgressResource {
@@ -24,6 +25,7 @@ public class ProgressResource {
     }
 
     @GET
+    @Path("/{id}/progress")
     @Operation(summary = "A user's progress toward each milestone: its window, and which conditions of its rules "
             + "hold, with the user's values against the thresholds")
     public ProgressView get(@PathParam("id") String id, @Context UriInfo uri) {

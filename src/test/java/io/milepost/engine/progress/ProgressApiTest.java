@@ -10,13 +10,13 @@ import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.quarkus.test.junit.QuarkusMock;
+import io.milepost.support.MovableClock;
 import io.quarkus.test.junit.QuarkusTest;
-import java.time.Clock;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code GET /v1/users/{id}/progress} over HTTP, with the shipped rules and the service's clock. */
@@ -24,8 +24,16 @@ import org.junit.jupiter.api.Test;
 class ProgressApiTest {
     static final String FIRST_VALUE = "milestones.find { it.milestone == 'first_value' }";
 
-    static void clockAt(Instant now) {
-        QuarkusMock.installMockForType(Clock.fixed(now, ZoneOffset.UTC), Clock.class);
+    @Inject
+    MovableClock clock;
+
+    void clockAt(Instant now) {
+        clock.set(now);
+    }
+
+    @AfterEach
+    void resetClock() {
+        clock.reset();
     }
 
     /** A user who signed up 20 days ago and searched 4 times an hour later. */
