@@ -1,6 +1,7 @@
 package io.milepost.kpi;
 
 import io.milepost.common.ApiException;
+import io.milepost.common.JsonProblem;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleSet;
 import io.milepost.kpi.JourneyQueries.ByDay;
@@ -176,9 +177,9 @@ public class JourneyKpis {
     }
 
     static ApiException unknownMilestone(Journey journey, String name) {
-        return new ApiException(400, "invalid_request", "unknown milestone '" + name + "'; the catalog has "
+        return new ApiException(400, "invalid_request", "unknown milestone '" + JsonProblem.cut(name) + "'; the catalog has "
                 + String.join(", ", journey.names()), List.of(new io.milepost.common.FieldError(null, "milestone",
-                "unknown milestone '" + name + "'")));
+                "unknown milestone '" + JsonProblem.cut(name) + "'")));
     }
 
     private FunnelView.Group group(Journey journey, String value, Boolean other, long key, Map<Long, Group> groups,

@@ -5,6 +5,7 @@ import static io.milepost.store.Sql.at;
 import io.milepost.action.Outbox;
 import io.milepost.common.ApiException;
 import io.milepost.common.FieldError;
+import io.milepost.common.JsonProblem;
 import io.milepost.engine.MilestoneDefinition;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleSet;
@@ -288,7 +289,7 @@ public class TargetService {
         if (r.milestone() != null) {
             if (definition(r.milestone()) == null) {
                 RuleBook book = rules.current();
-                errors.add(new FieldError(null, "milestone", "unknown milestone '" + r.milestone() + "'; known: "
+                errors.add(new FieldError(null, "milestone", "unknown milestone '" + JsonProblem.cut(r.milestone()) + "'; known: "
                         + (book == null ? List.of() : book.milestones().stream().map(MilestoneDefinition::name).toList())));
             }
             t.milestone = r.milestone();

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.milepost.common.ApiException;
 import io.milepost.common.FieldError;
 import io.milepost.common.Json;
+import io.milepost.common.JsonProblem;
 import io.milepost.engine.MilestoneDefinition;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleSet;
@@ -96,11 +97,11 @@ public class Segments {
         Set<String> journey = journey();
         String milestone = single(query, "milestone");
         if (milestone != null && !journey.contains(milestone)) {
-            errors.add(new FieldError(null, "milestone", "unknown milestone '" + milestone + "'; known: " + journey));
+            errors.add(new FieldError(null, "milestone", "unknown milestone '" + JsonProblem.cut(milestone) + "'; known: " + journey));
         }
         String stalled = single(query, "stalled");
         if (stalled != null && !journey.contains(stalled)) {
-            errors.add(new FieldError(null, "stalled", "unknown milestone '" + stalled + "'; known: " + journey));
+            errors.add(new FieldError(null, "stalled", "unknown milestone '" + JsonProblem.cut(stalled) + "'; known: " + journey));
         }
         String reachedText = single(query, "reached");
         boolean reached = true;
@@ -164,7 +165,7 @@ public class Segments {
             for (String t : traitsText.split(",")) {
                 String name = t.trim();
                 if (!TRAIT_NAME.matcher(name).matches()) {
-                    errors.add(new FieldError(null, "traits", "'" + name + "' is not a trait name"));
+                    errors.add(new FieldError(null, "traits", "'" + JsonProblem.cut(name) + "' is not a trait name"));
                 } else if (!columns.contains(name)) {
                     columns.add(name);
                 }
