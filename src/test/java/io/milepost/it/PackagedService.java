@@ -41,6 +41,8 @@ final class PackagedService implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>(List.of("java", "-Dquarkus.http.port=" + port,
                 "-Dmilepost.rules.dir=" + Path.of("rules").toAbsolutePath(),
+                // as in the test profile: a loaded build machine must not turn a cold first evaluation into a failure
+                "-Dmilepost.rules.max-evaluation-time=5s",
                 "-Dmilepost.auth.admin-key=" + ADMIN, "-Dmilepost.auth.write-keys=" + WRITER));
         cmd.addAll(settings);
         String jdbc = System.getProperty("it.milepost.jdbc-url", "");
