@@ -43,7 +43,7 @@ public class KpiResource {
         if (breakdown != null && breakdown.isBlank()) {
             throw field("breakdown", "breakdown must name a trait");
         }
-        return journey.funnel(start(from), end(to), breakdown, top == null ? 5 : number("top", top));
+        return journey.funnel(start(from), end(to, clock), breakdown, top == null ? 5 : number("top", top));
     }
 
     @GET
@@ -53,7 +53,7 @@ public class KpiResource {
     public CohortsView cohorts(@Context UriInfo uri, @QueryParam("from") String from, @QueryParam("to") String to,
                                @QueryParam("interval") String interval) {
         onlyParameters(uri, "from", "to", "interval");
-        return journey.cohorts(start(from), end(to), interval == null ? "week" : interval);
+        return journey.cohorts(start(from), end(to, clock), interval == null ? "week" : interval);
     }
 
     @GET
@@ -66,7 +66,7 @@ public class KpiResource {
         if (milestone == null || milestone.isBlank()) {
             throw field("milestone", "milestone is required");
         }
-        return journey.timeToReach(milestone, start(from), end(to));
+        return journey.timeToReach(milestone, start(from), end(to, clock));
     }
 
     /** Refuses query parameters this endpoint does not know, naming them (a typo must not pass silently). */
@@ -92,11 +92,13 @@ public class KpiResource {
         return new ApiException(400, "invalid_request", message, List.of(new FieldError(null, name, message)));
     }
 
-    private static Instant start(String from) {
+    /** {@code from}, or the beginning of time for KPIs. */
+    static Instant start(String from) {
         return from == null || from.isBlank() ? Instant.parse("2000-01-01T00:00:00Z") : time("from", from);
     }
 
-    private Instant end(String to) {
+    /** {@code to}, or a day past now. */
+    static Instant end(String to, Clock clock) {
         return to == null || to.isBlank() ? clock.instant().plus(Duration.ofDays(1)) : time("to", to);
     }
 
@@ -106,7 +108,8 @@ public class KpiResource {
             return value.length() == 10 ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
                     : OffsetDateTime.parse(value).toInstant();
         } catch (DateTimeParseException e) {
-            throw ApiException.badRequest(name + " must be a date (2026-01-31) or an ISO-8601 time with offset");
+            throw new ApiException(400, "invalid_request", name + " must be a date (2026-01-31) or an ISO-8601 time with offset",
+                    List.of(new FieldError(null, name, "not a date or time")));
         }
     }
 }
