@@ -1,5 +1,6 @@
 package io.milepost.engine;
 
+import io.milepost.facts.Account;
 import io.milepost.facts.Activity;
 import io.milepost.facts.Event;
 import io.milepost.facts.Helpers;
@@ -32,7 +33,7 @@ final class AllowedNames {
             "fillInStackTrace", "getAllStackTraces", "currentThread", "dumpStack");
 
     /** The fact model and its helpers. */
-    static final List<Class<?>> FACTS = List.of(User.class, Activity.class, Event.class, Milestone.class, Stalled.class,
+    static final List<Class<?>> FACTS = List.of(User.class, Account.class, Activity.class, Event.class, Milestone.class, Stalled.class,
             Helpers.class);
 
     private static final Set<String> JAVA_LANG = Set.of("Object", "String", "CharSequence", "StringBuilder", "Math",

@@ -78,6 +78,27 @@ public final class EventHistory {
         lastAt = lastAt == null || at.isAfter(lastAt) ? at : lastAt;
     }
 
+    /** Adds another history of the same event (another id's, at a merge): day by day, counts summed. */
+    public void absorb(EventHistory other) {
+        for (Map.Entry<LocalDate, Day> e : other.days.entrySet()) {
+            Day theirs = e.getValue();
+            Day mine = days.get(e.getKey());
+            if (mine == null) {
+                days.put(e.getKey(), new Day(theirs.count, theirs.firstAt, theirs.lastAt));
+            } else {
+                mine.count += theirs.count;
+                mine.firstAt = theirs.firstAt.isBefore(mine.firstAt) ? theirs.firstAt : mine.firstAt;
+                mine.lastAt = theirs.lastAt.isAfter(mine.lastAt) ? theirs.lastAt : mine.lastAt;
+            }
+            counts.merge(e.getKey(), theirs.count, Integer::sum);
+        }
+        total += other.total;
+        if (other.firstAt != null) {
+            firstAt = firstAt == null || other.firstAt.isBefore(firstAt) ? other.firstAt : firstAt;
+            lastAt = lastAt == null || other.lastAt.isAfter(lastAt) ? other.lastAt : lastAt;
+        }
+    }
+
     public long total() {
         return total;
     }

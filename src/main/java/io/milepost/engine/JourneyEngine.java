@@ -1,6 +1,7 @@
 package io.milepost.engine;
 
 import io.milepost.config.MilepostConfig;
+import io.milepost.facts.Account;
 import io.milepost.facts.Activity;
 import io.milepost.facts.Event;
 import io.milepost.facts.Stalled;
@@ -35,14 +36,39 @@ import org.jboss.logging.Logger;
 public final class JourneyEngine {
     private static final Logger LOG = Logger.getLogger(JourneyEngine.class);
 
-    /** What arrives for a user: a track (with an event name) or an identify (with traits). */
-    public record Input(String messageId, boolean identify, String name, Map<String, Object> data, Instant timestamp) {
+    /**
+     * What arrives for a user: a track (with an event name; page and screen views are tracks), an
+     * identify (with traits) or a group (an account id with the account's traits). {@code
+     * firstTouch}: the {@link FirstTouch} traits the call's context gives, kept if the user has none yet.
+     */
+    public record Input(String messageId, Kind kind, String name, Map<String, Object> data, Instant timestamp,
+                        Map<String, Object> firstTouch) {
+
+        /** What kind of call it was. */
+        public enum Kind {
+            TRACK, IDENTIFY, GROUP
+        }
+
         public static Input track(String messageId, String name, Map<String, Object> properties, Instant at) {
-            return new Input(messageId, false, name, properties, at);
+            return new Input(messageId, Kind.TRACK, name, properties, at, Map.of());
         }
 
         public static Input identify(String messageId, Map<String, Object> traits, Instant at) {
-            return new Input(messageId, true, null, traits, at);
+            return new Input(messageId, Kind.IDENTIFY, null, traits, at, Map.of());
+        }
+
+        /** The user belongs to account {@code accountId}, whose traits are (at least) {@code traits}. */
+        public static Input group(String messageId, String accountId, Map<String, Object> traits, Instant at) {
+            return new Input(messageId, Kind.GROUP, accountId, traits, at, Map.of());
+        }
+
+        /** The same input, with the first-touch traits of the call's context. */
+        public Input withFirstTouch(Map<String, Object> traits) {
+            return new Input(messageId, kind, name, data, timestamp, traits);
+        }
+
+        boolean isTrack() {
+            return kind == Kind.TRACK;
         }
     }
 
@@ -76,26 +102,31 @@ public final class JourneyEngine {
         for (Input in : ordered) {
             Instant now = state.lastEventAt() == null || in.timestamp().isAfter(state.lastEventAt())
                     ? in.timestamp() : state.lastEventAt();
-            if (in.identify()) {
-                state.mergeTraits(in.data());
-                Instant createdAt = SignupTime.fromTrait(in.data().get("createdAt"));
-                if (createdAt != null) {
-                    state.signedUpAt(createdAt, true);
+            if (!in.firstTouch().isEmpty() && !FirstTouch.present(state.traits())) {
+                state.mergeTraits(in.firstTouch());
+            }
+            switch (in.kind()) {
+                case IDENTIFY -> {
+                    state.mergeTraits(in.data());
+                    Instant createdAt = SignupTime.fromTrait(in.data().get("createdAt"));
+                    if (createdAt != null) {
+                        state.signedUpAt(createdAt, true);
+                    }
                 }
-            } else {
-                state.history(in.name()).record(in.timestamp());
+                case GROUP -> state.joinAccount(in.name(), in.data());
+                case TRACK -> state.history(in.name()).record(in.timestamp());
             }
             if (state.signedUpAt() == null || !state.signupFromTrait() && in.timestamp().isBefore(state.signedUpAt())) {
                 state.signedUpAt(in.timestamp(), false);
             }
-            if (!in.identify()) {
+            if (in.isTrack()) {
                 state.lastEventAt(now);
             }
             // After one evaluation ran out of time, the rest of this call's inputs are only applied: each
             // would likely run out of time again while the user's row stays locked. The next call evaluates.
             if (book != null && !abandoned) {
                 state.revealRecorded(now);
-                Event event = in.identify() ? null : new Event(in.name(), in.data(), in.timestamp());
+                Event event = in.isTrack() ? new Event(in.name(), in.data(), in.timestamp()) : null;
                 abandoned = !evaluate(book, state, now, event, List.of(), outcomes);
             }
         }
@@ -200,6 +231,9 @@ public final class JourneyEngine {
             if (h.total() > 0) {
                 session.insert(new Activity(h.event(), h.total(), h.firstAt(), h.lastAt(), h.countsView(), signupDay, today));
             }
+        }
+        for (Map.Entry<String, Map<String, Object>> a : state.accounts().entrySet()) {
+            session.insert(new Account(a.getKey(), java.util.Collections.unmodifiableMap(a.getValue())));
         }
         for (UserState.Reached r : state.milestones().values()) {
             session.insert(new io.milepost.facts.Milestone(r.milestone(), r.at()));

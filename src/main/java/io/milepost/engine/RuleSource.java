@@ -18,6 +18,7 @@ public final class RuleSource {
     /** Prepended to every rule file, on the package line when there is one, so line numbers stay true. */
     static final String HEADER = "import io.milepost.facts.User; import io.milepost.facts.Activity; "
             + "import io.milepost.facts.Event; import io.milepost.facts.Milestone; import io.milepost.facts.Stalled; "
+            + "import io.milepost.facts.Account; "
             + "import java.util.*; import java.time.*; "
             + "import function io.milepost.facts.Helpers.reach; import function io.milepost.facts.Helpers.trigger; ";
 

@@ -23,6 +23,7 @@ public final class UserState {
 
     private final String id;
     private final boolean stored;
+    private boolean identified = true;
     private Map<String, Object> traits;
     private Instant signedUpAt;
     private boolean signupFromTrait;
@@ -31,6 +32,7 @@ public final class UserState {
     private final Map<String, Reached> milestones = new LinkedHashMap<>();
     private final Map<String, Instant> stalls = new LinkedHashMap<>();
     private final Map<String, ActionHistory> actions = new LinkedHashMap<>();
+    private final Map<String, Map<String, Object>> accounts = new TreeMap<>();
     private final Map<String, Reached> recordedMilestones = new LinkedHashMap<>();
     private final Map<String, Instant> recordedStalls = new LinkedHashMap<>();
 
@@ -58,8 +60,32 @@ public final class UserState {
         return stored;
     }
 
+    /**
+     * Whether the user was ever named by a {@code userId} (true), or only seen under an
+     * {@code anonymousId} (false): only the latter may be merged into another user by ingestion.
+     */
+    public boolean identified() {
+        return identified;
+    }
+
+    public void identified(boolean identified) {
+        this.identified = identified;
+    }
+
     public Map<String, Object> traits() {
         return traits;
+    }
+
+    /** The accounts the user belongs to (Segment {@code group}), by account id, with the account's traits. */
+    public Map<String, Map<String, Object>> accounts() {
+        return accounts;
+    }
+
+    /** Joins the account (if not a member yet) and lays {@code traits} over what the user knows of it. */
+    public void joinAccount(String accountId, Map<String, Object> traits) {
+        Map<String, Object> merged = new LinkedHashMap<>(accounts.getOrDefault(accountId, Map.of()));
+        merged.putAll(traits);
+        accounts.put(accountId, merged);
     }
 
     public void mergeTraits(Map<String, Object> more) {
@@ -141,5 +167,10 @@ public final class UserState {
     /** True while a recorded milestone is held back: it counts as reached later, never earlier. */
     boolean reachedLater(String milestone) {
         return recordedMilestones.containsKey(milestone);
+    }
+
+    /** True while a recorded stall is held back: it is on record already, and joins the state at its time. */
+    boolean stalledLater(String milestone) {
+        return recordedStalls.containsKey(milestone);
     }
 }

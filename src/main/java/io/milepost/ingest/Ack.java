@@ -1,8 +1,5 @@
 package io.milepost.ingest;
 
-/**
- * The answer to an ingestion call: events newly stored, repeats of a known messageId, and items
- * of types Milepost does not use (page, screen, group, alias), which are acknowledged and dropped.
- */
-public record Ack(int accepted, int duplicates, int ignored) {
+/** The answer to an ingestion call: calls newly stored, and repeats of a known messageId (acknowledged, not counted). */
+public record Ack(int accepted, int duplicates) {
 }

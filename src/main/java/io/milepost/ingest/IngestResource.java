@@ -54,8 +54,36 @@ public class IngestResource {
     }
 
     @POST
+    @Path("/page")
+    @Operation(summary = "Record a page view (Segment page): the event page_viewed, with the page's name and category")
+    public Ack page(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return ingest(body, authorization, b -> parser.single(b, IncomingMessage.Type.PAGE, clock.instant()));
+    }
+
+    @POST
+    @Path("/screen")
+    @Operation(summary = "Record a screen view in an app (Segment screen): the event screen_viewed")
+    public Ack screen(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return ingest(body, authorization, b -> parser.single(b, IncomingMessage.Type.SCREEN, clock.instant()));
+    }
+
+    @POST
+    @Path("/group")
+    @Operation(summary = "Link a user to an account, with the account's traits (Segment group)")
+    public Ack group(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return ingest(body, authorization, b -> parser.single(b, IncomingMessage.Type.GROUP, clock.instant()));
+    }
+
+    @POST
+    @Path("/alias")
+    @Operation(summary = "Tie a previous id (an anonymous visitor) to the userId it became (Segment alias)")
+    public Ack alias(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return ingest(body, authorization, b -> parser.single(b, IncomingMessage.Type.ALIAS, clock.instant()));
+    }
+
+    @POST
     @Path("/batch")
-    @Operation(summary = "Record many tracks and identifies at once, all or nothing")
+    @Operation(summary = "Record many calls (track, identify, page, screen, group, alias) at once, all or nothing")
     public Ack batch(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         return ingest(body, authorization, b -> parser.batch(b, clock.instant()));
     }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.milepost.common.ApiException;
 import io.milepost.common.FieldError;
 import io.milepost.config.MilepostConfig;
+import io.milepost.engine.FirstTouch;
 import io.milepost.engine.SignupTime;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -33,8 +33,16 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class MessageParser {
-    /** Types Segment's libraries send that Milepost accepts and does not use. */
-    static final Set<String> IGNORED_TYPES = Set.of("page", "screen", "group", "alias");
+    /** The batch item types, as Segment names them. */
+    static final Map<String, IncomingMessage.Type> TYPES = Map.of("track", IncomingMessage.Type.TRACK,
+            "identify", IncomingMessage.Type.IDENTIFY, "page", IncomingMessage.Type.PAGE,
+            "screen", IncomingMessage.Type.SCREEN, "group", IncomingMessage.Type.GROUP,
+            "alias", IncomingMessage.Type.ALIAS);
+    /** The events page and screen calls become. */
+    public static final String PAGE_VIEWED = "page_viewed";
+    public static final String SCREEN_VIEWED = "screen_viewed";
+    /** Longest page or screen {@code name} / {@code category}, and first-touch value, kept. */
+    static final int MAX_TEXT = 2000;
     static final int MAX_ID = 255;
     static final int MAX_EVENT = 200;
     static final int MAX_DEPTH = 32;
@@ -56,21 +64,21 @@ public class MessageParser {
         this.earliest = Instant.parse(limits.earliest());
     }
 
-    /** What a body held: messages to ingest and how many items were of types Milepost ignores. */
-    public record Parsed(List<IncomingMessage> messages, int ignored, String writeKey) {
+    /** What a body held: the messages to ingest, and the write key in the body, if any. */
+    public record Parsed(List<IncomingMessage> messages, String writeKey) {
     }
 
-    /** A single track or identify body. */
+    /** A single call's body (track, identify, page, screen, group or alias). */
     public Parsed single(byte[] body, IncomingMessage.Type type, Instant receivedAt) {
         requireSize(body.length, limits.maxEventBytes(), "an event");
         JsonNode root = readTree(body);
         List<FieldError> errors = new ArrayList<>();
-        IncomingMessage m = item(root, null, type.wire(), null, receivedAt, errors);
+        IncomingMessage m = item(root, null, type, null, receivedAt, errors);
         if (!errors.isEmpty()) {
             throw invalid(errors);
         }
         JsonNode key = root.get("writeKey");
-        return new Parsed(List.of(m), 0, key != null && key.isTextual() ? key.asText() : null);
+        return new Parsed(List.of(m), key != null && key.isTextual() ? key.asText() : null);
     }
 
     /** A {@code {batch: [...], sentAt?}} body. Each item must also fit the single-event limit. */
@@ -120,7 +128,6 @@ public class MessageParser {
         }
         List<FieldError> errors = new ArrayList<>();
         List<IncomingMessage> messages = new ArrayList<>(items.size());
-        int ignored = 0;
         for (int i = 0; i < items.size(); i++) {
             JsonNode item = items.get(i);
             if (sizes.get(i) > limits.maxEventBytes()) {
@@ -128,15 +135,11 @@ public class MessageParser {
                         + " bytes; an event may be at most " + limits.maxEventBytes() + " bytes",
                         List.of(new FieldError(i, "", "larger than " + limits.maxEventBytes() + " bytes")));
             }
-            String type = item.isObject() && item.get("type") != null && item.get("type").isTextual()
-                    ? item.get("type").asText() : null;
-            if (type != null && IGNORED_TYPES.contains(type)) {
-                ignored++;
-                continue;
-            }
-            if (type == null || !type.equals("track") && !type.equals("identify")) {
+            IncomingMessage.Type type = item.isObject() && item.get("type") != null && item.get("type").isTextual()
+                    ? TYPES.get(item.get("type").asText()) : null;
+            if (type == null) {
                 errors.add(new FieldError(i, "type", item.isObject()
-                        ? "must be \"track\" or \"identify\" (or page, screen, group, alias, which are ignored)"
+                        ? "must be one of track, identify, page, screen, group, alias"
                         : "each batch item must be a JSON object"));
                 continue;
             }
@@ -148,11 +151,11 @@ public class MessageParser {
         if (!errors.isEmpty()) {
             throw invalid(errors);
         }
-        return new Parsed(messages, ignored, writeKey);
+        return new Parsed(messages, writeKey);
     }
 
-    private IncomingMessage item(JsonNode node, Integer index, String type, String batchSentAt, Instant receivedAt,
-                                 List<FieldError> errors) {
+    private IncomingMessage item(JsonNode node, Integer index, IncomingMessage.Type type, String batchSentAt,
+                                 Instant receivedAt, List<FieldError> errors) {
         if (!node.isObject()) {
             errors.add(new FieldError(index, "", "must be a JSON object"));
             return null;
@@ -161,27 +164,27 @@ public class MessageParser {
         String userId = id(node, "userId", index, errors);
         String anonymousId = id(node, "anonymousId", index, errors);
         String messageId = id(node, "messageId", index, errors);
-        if (userId == null && anonymousId == null && errors.size() == before) {
+        if (type == IncomingMessage.Type.ALIAS) {
+            if (userId == null && errors.size() == before) {
+                errors.add(new FieldError(index, "userId", "is required for alias (the id the previousId becomes)"));
+            }
+        } else if (userId == null && anonymousId == null && errors.size() == before) {
             errors.add(new FieldError(index, "userId", "userId or anonymousId is required"));
         }
-        boolean track = type.equals("track");
-        String event = null;
-        if (track) {
-            JsonNode e = node.get("event");
-            if (e == null || e.isNull()) {
-                errors.add(new FieldError(index, "event", "is required for track"));
-            } else if (!e.isTextual()) {
-                errors.add(new FieldError(index, "event", "must be a string"));
-            } else if (e.asText().isBlank() || e.asText().length() > MAX_EVENT) {
-                errors.add(new FieldError(index, "event", "must be 1 to " + MAX_EVENT + " characters"));
-            } else if (!storable(e.asText())) {
-                errors.add(new FieldError(index, "event", UNSTORABLE));
-            } else {
-                event = e.asText();
-            }
-        }
-        String dataField = track ? "properties" : "traits";
-        JsonNode data = node.get(dataField);
+        String event = switch (type) {
+            case TRACK -> eventName(node, index, errors);
+            case PAGE -> PAGE_VIEWED;
+            case SCREEN -> SCREEN_VIEWED;
+            case GROUP -> required(node, "groupId", index, errors);
+            case ALIAS -> required(node, "previousId", index, errors);
+            case IDENTIFY -> null;
+        };
+        String dataField = switch (type) {
+            case TRACK, PAGE, SCREEN -> "properties";
+            case IDENTIFY, GROUP -> "traits";
+            case ALIAS -> null;
+        };
+        JsonNode data = dataField == null ? null : node.get(dataField);
         if (data != null && !data.isNull() && !data.isObject()) {
             errors.add(new FieldError(index, dataField, "must be a JSON object"));
             data = null;
@@ -191,8 +194,11 @@ public class MessageParser {
                 errors.add(new FieldError(index, bad, UNSTORABLE));
             }
         }
+        boolean view = type == IncomingMessage.Type.PAGE || type == IncomingMessage.Type.SCREEN;
+        String name = view ? text(node, "name", index, errors) : null;
+        String category = view ? text(node, "category", index, errors) : null;
         Instant timestamp = time(node, index, batchSentAt, receivedAt, errors);
-        if (!track && data != null && data.isObject() && data.hasNonNull("createdAt")) {
+        if (type == IncomingMessage.Type.IDENTIFY && data != null && data.isObject() && data.hasNonNull("createdAt")) {
             // the signup time is a time the client sends like any other: the same bounds as timestamps
             Instant createdAt = SignupTime.fromTrait(mapper.convertValue(data.get("createdAt"), Object.class));
             String problem = createdAt == null ? null : outOfBounds(createdAt, receivedAt);
@@ -204,6 +210,15 @@ public class MessageParser {
             return null;
         }
         ObjectNode object = data != null && data.isObject() ? (ObjectNode) data : mapper.createObjectNode();
+        if (name != null || category != null) {
+            object = object.deepCopy(); // the page's own properties keep their referrer for the first touch
+            if (name != null) {
+                object.put("name", name);
+            }
+            if (category != null) {
+                object.put("category", category);
+            }
+        }
         @SuppressWarnings("unchecked")
         Map<String, Object> map = mapper.convertValue(object, Map.class);
         String json;
@@ -212,12 +227,78 @@ public class MessageParser {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        return new IncomingMessage(track ? IncomingMessage.Type.TRACK : IncomingMessage.Type.IDENTIFY,
-                messageId != null ? messageId : UUID.randomUUID().toString(),
-                userId != null ? userId : anonymousId, event, map, json, timestamp);
+        return new IncomingMessage(type, messageId != null ? messageId : UUID.randomUUID().toString(), userId,
+                anonymousId, event, map, json, timestamp, firstTouch(node, type == IncomingMessage.Type.PAGE ? data : null));
+    }
+
+    private static String eventName(JsonNode node, Integer index, List<FieldError> errors) {
+        JsonNode e = node.get("event");
+        if (e == null || e.isNull()) {
+            errors.add(new FieldError(index, "event", "is required for track"));
+        } else if (!e.isTextual()) {
+            errors.add(new FieldError(index, "event", "must be a string"));
+        } else if (e.asText().isBlank() || e.asText().length() > MAX_EVENT) {
+            errors.add(new FieldError(index, "event", "must be 1 to " + MAX_EVENT + " characters"));
+        } else if (!storable(e.asText())) {
+            errors.add(new FieldError(index, "event", UNSTORABLE));
+        } else {
+            return e.asText();
+        }
+        return null;
+    }
+
+    /** An id the call's type requires ({@code groupId}, {@code previousId}). */
+    private static String required(JsonNode node, String field, Integer index, List<FieldError> errors) {
+        int before = errors.size();
+        String value = id(node, field, index, errors);
+        if (value == null && errors.size() == before) {
+            errors.add(new FieldError(index, field, "is required"));
+        }
+        return value;
+    }
+
+    /** An optional text field (a page's {@code name}, {@code category}); blank is fine. */
+    private static String text(JsonNode node, String field, Integer index, List<FieldError> errors) {
+        return string(node, field, index, errors, MAX_TEXT, true);
+    }
+
+    /**
+     * The first-touch traits a call's {@code context} gives: {@code context.campaign}'s source, medium
+     * and name, and {@code context.page.referrer} (for a page call also its {@code properties.referrer}).
+     * The context is not validated (Segment's libraries fill it): values that are not text, or that a
+     * database cannot store, are left out. An empty referrer is kept: the visit came direct.
+     */
+    static Map<String, Object> firstTouch(JsonNode node, JsonNode pageProperties) {
+        Map<String, Object> touch = new java.util.LinkedHashMap<>();
+        JsonNode context = node.get("context");
+        JsonNode campaign = context != null && context.isObject() ? context.get("campaign") : null;
+        if (campaign != null && campaign.isObject()) {
+            putText(touch, FirstTouch.SOURCE, campaign.get("source"));
+            putText(touch, FirstTouch.MEDIUM, campaign.get("medium"));
+            putText(touch, FirstTouch.CAMPAIGN, campaign.get("name"));
+        }
+        JsonNode page = context != null && context.isObject() ? context.get("page") : null;
+        JsonNode referrer = page != null && page.isObject() ? page.get("referrer") : null;
+        if ((referrer == null || !referrer.isTextual()) && pageProperties != null && pageProperties.isObject()) {
+            referrer = pageProperties.get("referrer");
+        }
+        putText(touch, FirstTouch.REFERRER, referrer);
+        return touch.isEmpty() ? Map.of() : touch;
+    }
+
+    private static void putText(Map<String, Object> into, String trait, JsonNode value) {
+        if (value != null && value.isTextual() && value.asText().length() <= MAX_TEXT && storable(value.asText())) {
+            into.put(trait, value.asText());
+        }
     }
 
     private static String id(JsonNode node, String field, Integer index, List<FieldError> errors) {
+        return string(node, field, index, errors, MAX_ID, false);
+    }
+
+    /** A string field of at most {@code max} characters that a database can store; null when absent or bad. */
+    private static String string(JsonNode node, String field, Integer index, List<FieldError> errors, int max,
+                                 boolean blankAllowed) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
             return null;
@@ -227,8 +308,12 @@ public class MessageParser {
             return null;
         }
         String s = v.asText();
-        if (s.isBlank() || s.length() > MAX_ID) {
-            errors.add(new FieldError(index, field, "must be 1 to " + MAX_ID + " characters, not all blank"));
+        if (!blankAllowed && (s.isBlank() || s.length() > max)) {
+            errors.add(new FieldError(index, field, "must be 1 to " + max + " characters, not all blank"));
+            return null;
+        }
+        if (s.length() > max) {
+            errors.add(new FieldError(index, field, "must be at most " + max + " characters"));
             return null;
         }
         if (!storable(s)) {

@@ -16,8 +16,11 @@ import java.util.Map;
 @ApplicationScoped
 public class EventLog {
 
-    /** One stored track or identify, its properties or traits still JSON text. */
-    public record Stored(String messageId, boolean identify, String name, String payload, Instant at) {
+    /**
+     * One stored call, its properties or traits still JSON text. {@code type}: track, identify, page,
+     * screen, group or alias; {@code name}: the event name, a group's account id or an alias's previous id.
+     */
+    public record Stored(String messageId, String type, String name, String payload, Instant at) {
     }
 
     private final EntityManager em;
@@ -38,15 +41,22 @@ public class EventLog {
                         + "from EventEntity e where e.userId in :ids order by e.userId, e.occurredAt, e.id", Object[].class)
                 .setParameter("ids", userIds).getResultList()) {
             byUser.computeIfAbsent((String) e[0], k -> new ArrayList<>()).add(new Stored((String) e[1],
-                    "identify".equals(e[2]), (String) e[3], (String) e[4], (Instant) e[5]));
+                    (String) e[2], (String) e[3], (String) e[4], (Instant) e[5]));
         }
         return byUser;
     }
 
-    /** The event as an engine input: a track with its properties, or an identify with its traits. */
+    /**
+     * The call as the engine took it: a track (page and screen views are tracks) with its properties,
+     * an identify with its traits, a group with the traits it sent, an alias as an identify without traits.
+     */
     public JourneyEngine.Input input(Stored e) {
         Map<String, Object> data = Json.readMap(mapper, e.payload());
-        return e.identify() ? JourneyEngine.Input.identify(e.messageId(), data, e.at())
-                : JourneyEngine.Input.track(e.messageId(), e.name(), data, e.at());
+        return switch (e.type()) {
+            case "identify" -> JourneyEngine.Input.identify(e.messageId(), data, e.at());
+            case "alias" -> JourneyEngine.Input.identify(e.messageId(), Map.of(), e.at());
+            case "group" -> JourneyEngine.Input.group(e.messageId(), e.name(), data, e.at());
+            default -> JourneyEngine.Input.track(e.messageId(), e.name(), data, e.at());
+        };
     }
 }

@@ -34,6 +34,7 @@ public class RowWriter {
     // The statements of the write path; public so that the benchmarks run exactly these.
     public static final String UPDATE_USER = "UPDATE users SET traits = ?, activity = ?, signed_up_at = ?, "
             + "signup_from_trait = ?, last_event_at = ?, stage = ?, next_check_at = ?, updated_at = ? WHERE id = ?";
+    public static final String IDENTIFIED = "UPDATE users SET identified = TRUE WHERE id = ?";
     public static final String UPDATE_STAGE = "UPDATE users SET stage = ?, next_check_at = ?, updated_at = ? WHERE id = ?";
     public static final String EVENT = "INSERT INTO events (id, message_id, user_id, type, name, payload, occurred_at, "
             + "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
@@ -72,6 +73,11 @@ public class RowWriter {
     /** Only the stage and the next check (the sweep and replays change nothing else on the row). */
     public void stage(String userId, String stage, Instant nextCheckAt, Instant updatedAt) {
         pending().stages.add(new Object[] {stage, at(nextCheckAt), at(updatedAt), userId});
+    }
+
+    /** The user, seen so far only under an anonymousId, was named by a userId: no longer mergeable by ingestion. */
+    public void identified(String userId) {
+        pending().identified.add(new Object[] {userId});
     }
 
     public void event(String messageId, String userId, String type, String name, String payload, Instant occurredAt,
@@ -116,6 +122,7 @@ public class RowWriter {
         }
         Sql.run(em, c -> {
             batch(c, UPDATE_USER, p.users, null);
+            batch(c, IDENTIFIED, p.identified, null);
             batch(c, UPDATE_STAGE, p.stages, null);
             batch(c, EVENT, p.events, eventIds);
             batch(c, MILESTONE, p.milestones, recordIds);
@@ -170,6 +177,7 @@ public class RowWriter {
     private static final class Pending {
         final List<Object[]> users = new ArrayList<>();
         final List<Object[]> stages = new ArrayList<>();
+        final List<Object[]> identified = new ArrayList<>();
         final List<Object[]> events = new ArrayList<>();
         final List<Object[]> milestones = new ArrayList<>();
         final List<Object[]> stalls = new ArrayList<>();
@@ -178,13 +186,14 @@ public class RowWriter {
         final List<Object[]> outbox = new ArrayList<>();
 
         boolean isEmpty() {
-            return users.isEmpty() && stages.isEmpty() && events.isEmpty() && milestones.isEmpty() && stalls.isEmpty()
+            return users.isEmpty() && stages.isEmpty() && identified.isEmpty() && events.isEmpty() && milestones.isEmpty() && stalls.isEmpty()
                     && actions.isEmpty() && failures.isEmpty() && outbox.isEmpty();
         }
 
         void clear() {
             users.clear();
             stages.clear();
+            identified.clear();
             events.clear();
             milestones.clear();
             stalls.clear();

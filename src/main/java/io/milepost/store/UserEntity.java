@@ -29,4 +29,7 @@ public class UserEntity {
     public Instant createdAt;
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
+    /** Named by a userId at least once (false: only ever seen under an anonymousId). */
+    @Column(nullable = false)
+    public boolean identified;
 }

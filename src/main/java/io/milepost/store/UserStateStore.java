@@ -73,7 +73,7 @@ public class UserStateStore {
     // The statements of the load path; public so that the benchmarks run exactly these.
     /** The user-row columns every load reads, in this order. */
     public static final String USER_COLUMNS = "id, traits, activity, signed_up_at, signup_from_trait, last_event_at, "
-            + "stage, next_check_at, updated_at";
+            + "stage, next_check_at, updated_at, identified";
     public static final String LOCK_USERS = "SELECT " + USER_COLUMNS + " FROM users WHERE id = ANY(?) ORDER BY id FOR UPDATE";
     public static final String CLAIM_DUE_USERS = "SELECT " + USER_COLUMNS + " FROM users "
             + "WHERE next_check_at >= ? AND next_check_at <= ? FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED";
@@ -82,6 +82,8 @@ public class UserStateStore {
     public static final String STALLS_OF = "SELECT user_id, milestone, since FROM stalls WHERE user_id = ANY(?)";
     public static final String ACTIONS_OF = "SELECT user_id, action, MAX(occurrence), MAX(triggered_at), MAX(rule_name) "
             + "FROM actions WHERE user_id = ANY(?) GROUP BY user_id, action";
+    public static final String ACCOUNTS_OF = "SELECT m.user_id, a.id, a.traits FROM account_members m "
+            + "JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ANY(?)";
     public static final String KNOWN_MESSAGES = "SELECT message_id FROM events WHERE message_id = ANY(?)";
 
     /**
@@ -166,11 +168,14 @@ public class UserStateStore {
                 Row row = new Row(rs.getString(7), Sql.instant(rs, 8), Sql.instant(rs, 9));
                 if (PLACEHOLDER_SIGNUP.equals(signedUpAt)) {
                     // created in this transaction a moment ago: nothing recorded yet
-                    loaded.put(id, new Loaded(row, UserState.fresh(id)));
+                    UserState fresh = UserState.fresh(id);
+                    fresh.identified(rs.getBoolean(10));
+                    loaded.put(id, new Loaded(row, fresh));
                     continue;
                 }
                 UserState state = new UserState(id, true, Json.readMap(mapper, rs.getString(2)), signedUpAt,
                         rs.getBoolean(5), Sql.instant(rs, 6));
+                state.identified(rs.getBoolean(10));
                 ActivityCodec.read(rs.getString(3), state::history);
                 loaded.put(id, new Loaded(row, state));
                 stored.add(id);
@@ -187,9 +192,10 @@ public class UserStateStore {
      * NOTHING} waits for it to commit), and the following lock loads that request's result: the two
      * requests queue on the row instead of failing. On H2 a concurrent creation fails on the key and
      * the caller retries. Rows are written with a placeholder signup time that the caller's save
-     * replaces before commit, so nobody ever sees a half-made user.
+     * replaces before commit, so nobody ever sees a half-made user. Ids in {@code anonymous} are
+     * created as users only ever seen under an {@code anonymousId} (not identified).
      */
-    public void create(Map<String, Loaded> users, Collection<String> ids, Instant now) {
+    public void create(Map<String, Loaded> users, Collection<String> ids, Set<String> anonymous, Instant now) {
         List<String> missing = ids.stream().filter(id -> users.get(id).row == null).sorted().toList();
         if (missing.isEmpty()) {
             return;
@@ -198,9 +204,9 @@ public class UserStateStore {
             for (int from = 0; from < missing.size(); from += CREATE_CHUNK) {
                 List<String> chunk = missing.subList(from, Math.min(missing.size(), from + CREATE_CHUNK));
                 StringBuilder sql = new StringBuilder("INSERT INTO users (id, traits, activity, signed_up_at, "
-                        + "signup_from_trait, created_at, updated_at) VALUES ");
+                        + "signup_from_trait, created_at, updated_at, identified) VALUES ");
                 for (int i = 0; i < chunk.size(); i++) {
-                    sql.append(i == 0 ? "" : ", ").append("(?, '{}', '{}', ?, FALSE, ?, ?)");
+                    sql.append(i == 0 ? "" : ", ").append("(?, '{}', '{}', ?, FALSE, ?, ?, ?)");
                 }
                 if (postgres) {
                     sql.append(" ON CONFLICT (id) DO NOTHING");
@@ -212,6 +218,7 @@ public class UserStateStore {
                         ps.setObject(p++, Sql.at(PLACEHOLDER_SIGNUP));
                         ps.setObject(p++, Sql.at(now));
                         ps.setObject(p++, Sql.at(now));
+                        ps.setBoolean(p++, !anonymous.contains(id));
                     }
                     ps.executeUpdate();
                 }
@@ -246,6 +253,14 @@ public class UserStateStore {
                 while (rs.next()) {
                     loaded.get(rs.getString(1)).state.actions().put(rs.getString(2),
                             new UserState.ActionHistory(rs.getInt(3), Sql.instant(rs, 4), rs.getString(5)));
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(ACCOUNTS_OF)) {
+            ps.setArray(1, idArray);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    loaded.get(rs.getString(1)).state.accounts().put(rs.getString(2), Json.readMap(mapper, rs.getString(3)));
                 }
             }
         }

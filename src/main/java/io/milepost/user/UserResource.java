@@ -1,7 +1,11 @@
 package io.milepost.user;
 
 import io.milepost.common.ApiException;
+import io.milepost.common.FieldError;
+import io.milepost.identity.MergeService;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -24,10 +28,35 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class UserResource {
     private final UserService users;
     private final Segments segments;
+    private final MergeService merges;
 
-    public UserResource(UserService users, Segments segments) {
+    public UserResource(UserService users, Segments segments, MergeService merges) {
         this.users = users;
         this.segments = segments;
+        this.merges = merges;
+    }
+
+    /** The body of {@code POST /v1/users/{id}/merge}. */
+    public record MergeRequest(String from) {
+    }
+
+    @POST
+    @Path("/{id}/merge")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Merge another user (identified or not) into this one: events, activity, traits (this "
+            + "user's win), milestones and stalls (the earlier wins), actions (once per user); the other id then "
+            + "stands for this user. Merging an id already merged changes nothing")
+    public UserView merge(@PathParam("id") String id, MergeRequest request) {
+        if (request == null || request.from() == null || request.from().isBlank()) {
+            throw new ApiException(400, "invalid_request", "send {\"from\": \"<the id of the user to merge into this one>\"}",
+                    List.of(new FieldError(null, "from", "is required")));
+        }
+        if (request.from().length() > 255) {
+            throw new ApiException(400, "invalid_request", "from must be at most 255 characters",
+                    List.of(new FieldError(null, "from", "must be 1 to 255 characters")));
+        }
+        String survivor = merges.merge(id, request.from());
+        return users.find(survivor).orElseThrow(() -> ApiException.notFound("no user " + id));
     }
 
     @GET

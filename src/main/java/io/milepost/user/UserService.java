@@ -3,6 +3,8 @@ package io.milepost.user;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.milepost.common.ApiException;
 import io.milepost.common.Json;
+import io.milepost.identity.Aliases;
+import io.milepost.store.AccountStore;
 import io.milepost.store.ActionEntity;
 import io.milepost.store.EventEntity;
 import io.milepost.store.FailureEntity;
@@ -34,20 +36,25 @@ public class UserService {
 
     private final EntityManager em;
     private final ObjectMapper mapper;
+    private final Aliases aliases;
+    private final AccountStore accounts;
 
-    public UserService(EntityManager em, ObjectMapper mapper) {
+    public UserService(EntityManager em, ObjectMapper mapper, Aliases aliases, AccountStore accounts) {
         this.em = em;
         this.mapper = mapper;
+        this.aliases = aliases;
+        this.accounts = accounts;
     }
 
     /**
      * A user's state as of one moment. The user's row is read under a share lock: whoever records
      * for the user (ingestion, the stall sweep, a replay) holds that row's write lock until it
      * commits, so the reads that follow see all of its records or none, never a stall without the
-     * action it fired.
+     * action it fired. An id merged into another user answers with that user.
      */
     @Transactional
-    public Optional<UserView> find(String id) {
+    public Optional<UserView> find(String requested) {
+        String id = aliases.resolve(requested);
         UserEntity u = em.find(UserEntity.class, id, LockModeType.PESSIMISTIC_READ);
         if (u == null) {
             return Optional.empty();
@@ -68,14 +75,20 @@ public class UserService {
                 .setParameter("id", id).getResultStream()
                 .map(a -> new UserView.ActionItem(a.action, a.triggeredAt, a.occurrence, a.ruleName, a.suppressed,
                         a.heldOut)).toList();
+        List<UserView.AccountItem> memberOf = accounts.of(id).entrySet().stream()
+                .map(a -> new UserView.AccountItem(a.getKey(), a.getValue())).toList();
         return Optional.of(new UserView(u.id, u.signedUpAt, Json.readMap(mapper, u.traits), u.stage, milestones, stalls,
-                activity, actions, u.lastEventAt, u.nextCheckAt));
+                activity, actions, u.lastEventAt, u.nextCheckAt, u.identified, aliases.of(id), memberOf));
     }
 
-    /** The user's events, milestones, stalls, actions and rule failures, oldest first, a page at a time. */
+    /**
+     * The user's events, milestones, stalls, actions and rule failures, oldest first, a page at a
+     * time. An id merged into another user answers with that user's timeline.
+     */
     @Transactional
-    public Optional<TimelineItem.Page> timeline(String id, int limit, String cursor) {
+    public Optional<TimelineItem.Page> timeline(String requested, int limit, String cursor) {
         requireLimit(limit);
+        String id = aliases.resolve(requested);
         if (em.find(UserEntity.class, id, LockModeType.PESSIMISTIC_READ) == null) { // one moment, as in find
             return Optional.empty();
         }
@@ -103,9 +116,14 @@ public class UserService {
                 more ? encode(shown.get(shown.size() - 1).key().toString()) : null));
     }
 
-    /** Erases every record of the user: events, activity, milestones, stalls, actions, failures, pending messages. */
+    /**
+     * Erases every record of the user: events, activity, milestones, stalls, actions, failures,
+     * pending messages, account memberships, and the ids merged into them (whose records are the
+     * user's since the merge). An id merged into another user erases that user.
+     */
     @Transactional
-    public boolean erase(String id) {
+    public boolean erase(String requested) {
+        String id = aliases.resolve(requested);
         UserEntity u = em.find(UserEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
         if (u == null) {
             return false;
@@ -113,6 +131,9 @@ public class UserService {
         for (String entity : List.of("EventEntity", "MilestoneEntity", "StallEntity", "ActionEntity", "FailureEntity",
                 "OutboxEntity")) {
             em.createQuery("delete from " + entity + " x where x.userId = :id").setParameter("id", id).executeUpdate();
+        }
+        for (String table : List.of("account_members", "user_aliases")) {
+            em.createNativeQuery("DELETE FROM " + table + " WHERE user_id = ?1").setParameter(1, id).executeUpdate();
         }
         em.remove(u);
         return true;

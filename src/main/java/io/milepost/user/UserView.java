@@ -4,10 +4,19 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** A user's state, as {@code GET /v1/users/{id}} shows it. */
+/**
+ * A user's state, as {@code GET /v1/users/{id}} shows it. {@code identified}: the user was named by a
+ * {@code userId} (false: only ever seen under an {@code anonymousId}); {@code mergedIds}: the ids
+ * merged into this user (their calls reach it); {@code accounts}: the accounts it belongs to.
+ */
 public record UserView(String userId, Instant signedUpAt, Map<String, Object> traits, String stage,
                        List<MilestoneItem> milestones, List<StallItem> stalled, Map<String, ActivityItem> activity,
-                       List<ActionItem> actions, Instant lastEventAt, Instant nextCheckAt) {
+                       List<ActionItem> actions, Instant lastEventAt, Instant nextCheckAt, boolean identified,
+                       List<String> mergedIds, List<AccountItem> accounts) {
+
+    /** An account the user belongs to (Segment {@code group}), with its traits. */
+    public record AccountItem(String id, Map<String, Object> traits) {
+    }
 
     public record MilestoneItem(String name, Instant reachedAt, String rule) {
     }

@@ -7,6 +7,7 @@ import io.milepost.engine.RuleInfo;
 import io.milepost.engine.RuleTexts;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
+import io.milepost.facts.Account;
 import io.milepost.facts.Activity;
 import io.milepost.facts.Milestone;
 import io.milepost.facts.Stalled;
@@ -115,7 +116,7 @@ public final class ProgressEvaluator {
 
     /**
      * The facts an evaluation of this user at {@code now} would see, without an event: the same
-     * ones {@code JourneyEngine} inserts (User, one Activity per event name, reached Milestones,
+     * ones {@code JourneyEngine} inserts (User, one Activity per event name, Accounts, reached Milestones,
      * Stalled). Built here rather than shared, as the engine builds them inside its session.
      */
     static List<Object> facts(UserState state, Instant now) {
@@ -128,6 +129,9 @@ public final class ProgressEvaluator {
             if (h.total() > 0) {
                 facts.add(new Activity(h.event(), h.total(), h.firstAt(), h.lastAt(), h.countsView(), signupDay, today));
             }
+        }
+        for (Map.Entry<String, Map<String, Object>> a : state.accounts().entrySet()) {
+            facts.add(new Account(a.getKey(), Collections.unmodifiableMap(a.getValue())));
         }
         for (UserState.Reached r : state.milestones().values()) {
             facts.add(new Milestone(r.milestone(), r.at()));

@@ -6,6 +6,8 @@ import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleLoadHistory;
 import io.milepost.engine.RuleSet;
 import io.milepost.engine.UserState;
+import io.milepost.identity.Aliases;
+import io.milepost.store.AccountStore;
 import io.milepost.store.MilestoneEntity;
 import io.milepost.store.StallEntity;
 import io.milepost.store.UserEntity;
@@ -25,10 +27,15 @@ public class UserProgress {
     private final RuleSet rules;
     private final RuleLoadHistory loads;
     private final Clock clock;
+    private final Aliases aliases;
+    private final AccountStore accounts;
     private final ProgressEvaluator evaluator = new ProgressEvaluator();
 
-    public UserProgress(EntityManager em, ObjectMapper mapper, RuleSet rules, RuleLoadHistory loads, Clock clock) {
+    public UserProgress(EntityManager em, ObjectMapper mapper, RuleSet rules, RuleLoadHistory loads, Clock clock,
+                        Aliases aliases, AccountStore accounts) {
         this.em = em;
+        this.aliases = aliases;
+        this.accounts = accounts;
         this.mapper = mapper;
         this.rules = rules;
         this.loads = loads;
@@ -41,7 +48,8 @@ public class UserProgress {
      * one moment, and nothing is written.
      */
     @Transactional
-    public Optional<ProgressView> of(String id) {
+    public Optional<ProgressView> of(String requested) {
+        String id = aliases.resolve(requested); // an id merged into another user: that user
         UserEntity u = em.find(UserEntity.class, id, LockModeType.PESSIMISTIC_READ);
         if (u == null) {
             return Optional.empty();
@@ -49,6 +57,7 @@ public class UserProgress {
         UserState state = new UserState(u.id, true, Json.readMap(mapper, u.traits), u.signedUpAt, u.signupFromTrait,
                 u.lastEventAt);
         state.activity().putAll(UserStateStore.activity(u));
+        state.accounts().putAll(accounts.of(id));
         em.createQuery("from MilestoneEntity m where m.userId = :id", MilestoneEntity.class)
                 .setParameter("id", id).getResultStream()
                 .forEach(m -> state.milestones().put(m.milestone, new UserState.Reached(m.milestone, m.reachedAt, m.ruleName)));
