@@ -7,6 +7,7 @@ import io.milepost.store.ActionEntity;
 import io.milepost.store.EventEntity;
 import io.milepost.store.FailureEntity;
 import io.milepost.store.MilestoneEntity;
+import io.milepost.store.RowWriter;
 import io.milepost.store.StallEntity;
 import io.milepost.store.UserEntity;
 import io.milepost.store.UserStateStore;
@@ -34,10 +35,12 @@ public class UserService {
 
     private final EntityManager em;
     private final ObjectMapper mapper;
+    private final RowWriter rows;
 
-    public UserService(EntityManager em, ObjectMapper mapper) {
+    public UserService(EntityManager em, ObjectMapper mapper, RowWriter rows) {
         this.em = em;
         this.mapper = mapper;
+        this.rows = rows;
     }
 
     /**
@@ -115,6 +118,8 @@ public class UserService {
             em.createQuery("delete from " + entity + " x where x.userId = :id").setParameter("id", id).executeUpdate();
         }
         em.remove(u);
+        rows.kpiDay(u.signedUpAt);
+        rows.flush();
         return true;
     }
 
