@@ -12,6 +12,13 @@ CREATE TABLE kpi_dirty_days (
 );
 CREATE INDEX ix_kpi_dirty_days_day ON kpi_dirty_days (day);
 
+-- One row, locked by whoever recounts days (the fold, a rebuild), so that two instances never
+-- recount the same day at once.
+CREATE TABLE kpi_recount_lock (
+    id INTEGER NOT NULL PRIMARY KEY
+);
+INSERT INTO kpi_recount_lock (id) VALUES (1);
+
 -- The journey figures of one signup day, as counted from the records by the fold: one row for the
 -- day's users (milestone '') and one per milestone; for the whole day (trait '') and per value of
 -- each breakdown trait (milepost.kpis.breakdown-traits; trait_value NULL: users without it).
