@@ -49,7 +49,7 @@ public class RowWriter {
             + "rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
     public static final String OUTBOX = "INSERT INTO outbox (id, type, user_id, subject, body, occurred_at, created_at, "
             + "webhook_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-    public static final String KPI_DAY = "INSERT INTO kpi_dirty_days (day) VALUES (?)";
+    public static final String KPI_DAY = "INSERT INTO kpi_dirty_days (signup_day) VALUES (?)";
 
     private final EntityManager em;
     private final TransactionSynchronizationRegistry transactions;

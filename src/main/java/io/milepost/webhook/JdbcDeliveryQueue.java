@@ -112,7 +112,7 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
         if (deliveredIds.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO kpi_dirty_days (day) SELECT DISTINCT "
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO kpi_dirty_days (signup_day) SELECT DISTINCT "
                 + "CAST(FLOOR(EXTRACT(EPOCH FROM u.signed_up_at) / 86400) AS BIGINT) FROM deliveries d "
                 + "JOIN users u ON u.id = d.user_id WHERE d.id = ANY(?) AND d.type = ?")) {
             ps.setArray(1, c.createArrayOf("BIGINT", deliveredIds.toArray()));
