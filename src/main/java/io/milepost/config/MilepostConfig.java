@@ -23,6 +23,22 @@ public interface MilepostConfig {
 
     Http http();
 
+    Kpis kpis();
+
+    interface Kpis {
+        /**
+         * Traits the KPI figures are kept for per value, so that a funnel broken down by one of them
+         * answers as fast as one without (a breakdown by any other trait is counted from the records).
+         * Meant for traits with few values (plan, acquisition source), not ids or emails.
+         */
+        @WithDefault("plan")
+        List<String> breakdownTraits();
+
+        /** How often the signup days whose records changed are recounted. */
+        @WithDefault("5s")
+        Duration foldInterval();
+    }
+
     interface Rules {
         /** The folder with the rule files ({@code *.drl}, {@code *.dslr}, {@code *.dsl}). */
         @WithDefault("rules")

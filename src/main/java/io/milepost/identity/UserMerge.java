@@ -11,6 +11,7 @@ import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
 import io.milepost.store.EventLog;
 import io.milepost.store.OutcomeRecorder;
+import io.milepost.store.RowWriter;
 import io.milepost.store.Sql;
 import io.milepost.store.UserStateStore;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,11 +42,13 @@ public class UserMerge {
     private final Aliases aliases;
     private final EventLog log;
     private final OutcomeRecorder recorder;
+    private final RowWriter rows;
     private final JourneyEngine engine;
     private final MeterRegistry metrics;
 
-    public UserMerge(EntityManager em, Aliases aliases, EventLog log, OutcomeRecorder recorder, MilepostConfig config,
-                     MeterRegistry metrics) {
+    public UserMerge(EntityManager em, Aliases aliases, EventLog log, OutcomeRecorder recorder, RowWriter rows,
+                     MilepostConfig config, MeterRegistry metrics) {
+        this.rows = rows;
         this.em = em;
         this.aliases = aliases;
         this.log = log;
@@ -63,8 +66,13 @@ public class UserMerge {
     public void merge(RuleBook book, UserStateStore.Loaded from, UserStateStore.Loaded into, String via, Instant now) {
         UserState f = from.state();
         UserState t = into.state();
-        // KPI: mark both signup days (f.signedUpAt() and t.signedUpAt(), before and after the merge)
         boolean bothHaveHistory = f.stored() && t.stored();
+        // the KPI figures of both users' signup days change (one user leaves each, or moves): recount them
+        for (UserState s : List.of(f, t)) {
+            if (s.stored()) {
+                rows.kpiDay(s.signedUpAt());
+            }
+        }
         if (f.stored()) {
             Map<String, Instant> firstActions = new HashMap<>();
             Map<String, Instant> firstActionsOfInto = new HashMap<>();
@@ -74,6 +82,9 @@ public class UserMerge {
             absorb(t, f, kept);
         } else {
             Sql.run(em, c -> update(c, "DELETE FROM users WHERE id = ?", f.id()));
+        }
+        if (t.signedUpAt() != null) {
+            rows.kpiDay(t.signedUpAt()); // the survivor's signup after the merge (saving it marks it again if it moved)
         }
         aliases.record(f.id(), t.id(), via, now);
         metrics.counter("milepost.identity.merges", "via", via).increment();

@@ -1,8 +1,12 @@
 package io.milepost.kpi;
 
 import io.milepost.engine.MilestoneDefinition;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -58,5 +62,37 @@ record Journey(List<Step> steps) {
 
     List<String> names() {
         return steps.stream().map(Step::name).toList();
+    }
+
+    int size() {
+        return steps.size();
+    }
+
+    /**
+     * What the figures kept per signup day depend on (each milestone's name, place, window and
+     * {@code @after}), as a SHA-256 in hex: figures counted under another catalog are not read.
+     */
+    String fingerprint() {
+        StringBuilder text = new StringBuilder();
+        for (Step s : steps) {
+            text.append(s.name()).append('\u0000').append(s.previous()).append('\u0000').append(s.after()).append('\u0000')
+                    .append(s.within() == null ? "" : s.within().toSeconds()).append('\n');
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The longest window that counts from signup (null: none), after which a signup day has no window open from signup. */
+    Duration longestSignupWindow() {
+        return steps.stream().filter(s -> s.after() == null && s.within() != null).map(Step::within)
+                .max(Duration::compareTo).orElse(null);
+    }
+
+    /** The milestones whose window counts from an {@code @after} milestone. */
+    List<Step> windowsAfterMilestones() {
+        return steps.stream().filter(s -> s.after() != null && s.within() != null).toList();
     }
 }

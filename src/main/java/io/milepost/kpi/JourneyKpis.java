@@ -2,39 +2,39 @@ package io.milepost.kpi;
 
 import io.milepost.common.ApiException;
 import io.milepost.common.JsonProblem;
-import io.milepost.engine.RuleBook;
-import io.milepost.engine.RuleSet;
 import io.milepost.kpi.JourneyQueries.ByDay;
 import io.milepost.kpi.JourneyQueries.ByTrait;
+import io.milepost.kpi.JourneyQueries.ByValue;
 import io.milepost.kpi.JourneyQueries.Counts;
-import io.milepost.kpi.JourneyQueries.Group;
 import io.milepost.kpi.JourneyQueries.Grouping;
+import io.milepost.kpi.JourneyQueries.Key;
 import io.milepost.kpi.JourneyQueries.None;
-import io.milepost.kpi.JourneyQueries.StallCount;
-import io.milepost.kpi.JourneyQueries.TimeCount;
-import io.milepost.kpi.JourneyQueries.TimePercentiles;
+import io.milepost.kpi.JourneyQueries.Range;
+import io.milepost.kpi.JourneyQueries.Recent;
+import io.milepost.kpi.JourneyQueries.Scope;
 import io.milepost.kpi.JourneyQueries.ValueCount;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Clock;
 import java.time.DayOfWeek;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.IntStream;
+import java.util.SortedMap;
 import java.util.stream.LongStream;
 
 /**
  * The journey KPIs: the funnel (optionally per trait value), signup cohorts over time and the time
- * to reach a milestone, for the users who signed up in {@code [from, to)}, counted by the database
- * from the records ({@link JourneyQueries}).
+ * to reach a milestone, for the users who signed up in {@code [from, to)}: read from the figures
+ * kept per signup day where they are current, and counted by the database from the records for the
+ * rest ({@link KpiParts}), with the figures that change with time (in progress, dropped off)
+ * counted again for the users who may still have a window open.
  */
 @ApplicationScoped
 public class JourneyKpis {
@@ -42,13 +42,13 @@ public class JourneyKpis {
     static final int MAX_COHORTS = 366;
     static final int MAX_TOP = 50;
 
+    private final KpiDays days;
     private final JourneyQueries queries;
-    private final RuleSet rules;
     private final Clock clock;
 
-    public JourneyKpis(JourneyQueries queries, RuleSet rules, Clock clock) {
+    public JourneyKpis(KpiDays days, JourneyQueries queries, Clock clock) {
+        this.days = days;
         this.queries = queries;
-        this.rules = rules;
         this.clock = clock;
     }
 
@@ -58,92 +58,79 @@ public class JourneyKpis {
         if (top < 1 || top > MAX_TOP) {
             throw ApiException.badRequest("top must be between 1 and " + MAX_TOP);
         }
-        Journey journey = journey();
+        Journey journey = days.journey();
         Instant asOf = clock.instant();
-        Grouping grouping = new None();
-        List<ValueCount> values = List.of();
-        if (trait != null) {
-            values = queries.topValues(trait, from, to, top);
-            grouping = new ByTrait(trait, values.stream().map(ValueCount::value).toList());
+        if (trait == null) {
+            Tally whole = tally(journey, from, to, asOf, null, false, false).getOrDefault(NONE, new Tally(journey.size()));
+            return new FunnelView(from, to, asOf, whole.cohort, steps(journey, whole), null);
         }
-        Map<Long, Group> groups = new HashMap<>();
-        for (Group g : queries.figures(journey, from, to, grouping, asOf)) {
-            groups.put(g.key(), g);
-        }
-        Map<Long, long[]> stalls = new HashMap<>();
-        for (StallCount s : queries.stalls(journey, from, to, grouping)) {
-            stalls.computeIfAbsent(s.key(), k -> new long[journey.steps().size()])[s.step()] += s.count();
-        }
-        Set<Integer> all = Set.copyOf(IntStream.range(0, journey.steps().size()).boxed().toList());
-        Map<Long, TimePercentiles[]> times = new HashMap<>();
-        for (TimePercentiles t : queries.percentiles(journey, from, to, grouping, all)) {
-            times.computeIfAbsent(t.key(), k -> new TimePercentiles[journey.steps().size()])[t.step()] = t;
-        }
-
-        // the whole cohort: the groups partition it, so its counts are their sums
-        Group total = sum(journey, groups.values());
-        long[] totalStalls = new long[journey.steps().size()];
-        stalls.values().forEach(s -> IntStream.range(0, s.length).forEach(i -> totalStalls[i] += s[i]));
-        // percentiles do not add up: the whole cohort's are a statement of their own
-        TimePercentiles[] totalTimes = trait == null ? times.getOrDefault(0L, new TimePercentiles[journey.steps().size()])
-                : new TimePercentiles[journey.steps().size()];
-        if (trait != null) {
-            queries.percentiles(journey, from, to, new None(), all).forEach(t -> totalTimes[t.step()] = t);
-        }
-        List<FunnelView.Step> steps = steps(journey, total, totalStalls, totalTimes);
-
-        FunnelView.Breakdown breakdown = null;
-        if (trait != null) {
-            List<FunnelView.Group> out = new ArrayList<>();
+        List<FunnelView.Group> groups = new ArrayList<>();
+        Tally whole = new Tally(journey.size());
+        if (days.keeps(trait)) {
+            // kept per value: the largest values, the rest as "other", and the users without it
+            Map<Key, Tally> byValue = tally(journey, from, to, asOf, trait, false, false);
+            byValue.values().forEach(whole::add);
+            List<Map.Entry<Key, Tally>> values = byValue.entrySet().stream().filter(e -> e.getKey().v() != null)
+                    .sorted(Comparator.comparingLong((Map.Entry<Key, Tally> e) -> -e.getValue().cohort)
+                            .thenComparing(e -> e.getKey().v())).toList();
+            Tally other = new Tally(journey.size());
             for (int i = 0; i < values.size(); i++) {
-                out.add(group(journey, values.get(i).value(), null, i, groups, stalls, times));
+                if (i < top) {
+                    groups.add(group(journey, values.get(i).getKey().v(), null, values.get(i).getValue()));
+                } else {
+                    other.add(values.get(i).getValue());
+                }
             }
-            if (groups.containsKey(ByTrait.OTHER)) {
-                out.add(group(journey, "other", true, ByTrait.OTHER, groups, stalls, times));
+            if (values.size() > top) {
+                groups.add(group(journey, "other", true, other));
             }
-            if (groups.containsKey(ByTrait.MISSING)) {
-                out.add(group(journey, null, null, ByTrait.MISSING, groups, stalls, times));
+            Tally missing = byValue.get(new Key(0, null));
+            if (missing != null && missing.cohort > 0) {
+                groups.add(group(journey, null, null, missing));
             }
-            breakdown = new FunnelView.Breakdown(trait, out);
+        } else {
+            // any other trait: counted from the records, split by its largest values in the database
+            List<String> values = queries.topValues(trait, new Range(from, to), top).stream().map(ValueCount::value).toList();
+            Map<Key, Tally> byGroup = days.count(journey, Scope.of(from, to), new ByTrait(trait, values), asOf, false);
+            byGroup.values().forEach(whole::add);
+            for (int i = 0; i < values.size(); i++) {
+                groups.add(group(journey, values.get(i), null, byGroup.getOrDefault(new Key(i, null), new Tally(journey.size()))));
+            }
+            Tally other = byGroup.get(new Key(ByTrait.OTHER, null));
+            if (other != null) {
+                groups.add(group(journey, "other", true, other));
+            }
+            Tally missing = byGroup.get(new Key(ByTrait.MISSING, null));
+            if (missing != null) {
+                groups.add(group(journey, null, null, missing));
+            }
         }
-        return new FunnelView(from, to, asOf, total.cohort(), steps, breakdown);
+        return new FunnelView(from, to, asOf, whole.cohort, steps(journey, whole), new FunnelView.Breakdown(trait, groups));
     }
 
     @Transactional
     public CohortsView cohorts(Instant from, Instant to, String interval) {
         requireRange(from, to);
         List<Period> periods = periods(from, to, interval);
-        Journey journey = journey();
+        Journey journey = days.journey();
         Instant asOf = clock.instant();
-        int n = journey.steps().size();
-        // by signup day, folded into the periods here: a few hundred rows at most
-        Map<Long, Group> byDay = new HashMap<>();
-        queries.figures(journey, from, to, new ByDay(), asOf).forEach(g -> byDay.put(g.key(), g));
-        Map<Long, long[]> stallsByDay = new HashMap<>();
-        for (StallCount s : queries.stalls(journey, from, to, new ByDay())) {
-            stallsByDay.computeIfAbsent(s.key(), k -> new long[n])[s.step()] += s.count();
-        }
+        Map<Key, Tally> byDay = tally(journey, from, to, asOf, null, true, false);
         List<CohortsView.Cohort> cohorts = new ArrayList<>();
         for (Period p : periods) {
-            List<Group> days = new ArrayList<>();
-            long[] stalls = new long[n];
-            for (long day = epochDay(p.start()); day <= epochDay(p.end().minusNanos(1000)); day++) {
-                if (byDay.containsKey(day)) {
-                    days.add(byDay.get(day));
-                }
-                long[] s = stallsByDay.get(day);
-                if (s != null) {
-                    IntStream.range(0, n).forEach(i -> stalls[i] += s[i]);
+            Tally g = new Tally(journey.size());
+            for (long day = KpiDays.day(p.start()); day <= KpiDays.day(p.end().minusNanos(1000)); day++) {
+                Tally t = byDay.get(new Key(day, null));
+                if (t != null) {
+                    g.add(t);
                 }
             }
-            Group g = sum(journey, days);
             List<CohortsView.Milestone> milestones = new ArrayList<>();
             for (Journey.Step s : journey.steps()) {
-                Counts c = g.steps().get(s.index());
+                Counts c = g.steps[s.index()];
                 milestones.add(new CohortsView.Milestone(s.name(), c.reached(), c.reachedWithinWindow(), c.inProgress(),
-                        stalls[s.index()], share(c.reached(), g.cohort()), share(c.reachedWithinWindow(), g.cohort())));
+                        g.stalls[s.index()], share(c.reached(), g.cohort), share(c.reachedWithinWindow(), g.cohort)));
             }
-            cohorts.add(new CohortsView.Cohort(p.start(), p.end(), g.cohort(), milestones));
+            cohorts.add(new CohortsView.Cohort(p.start(), p.end(), g.cohort, milestones));
         }
         return new CohortsView(from, to, interval, asOf, journey.names(), cohorts);
     }
@@ -151,29 +138,26 @@ public class JourneyKpis {
     @Transactional
     public TimeToReachView timeToReach(String milestone, Instant from, Instant to) {
         requireRange(from, to);
-        Journey journey = journey();
+        Journey journey = days.journey();
         Journey.Step step = journey.step(milestone).orElseThrow(() -> unknownMilestone(journey, milestone));
-        long[] human = new long[TimeBuckets.HUMAN.size()];
-        for (TimeCount t : queries.histogram(journey, from, to, new None(), Set.of(step.index()))) {
-            human[t.bucket()] += t.count();
-        }
-        long reached = LongStream.of(human).sum();
-        TimeToReachView.Percentiles percentiles = queries.percentiles(journey, from, to, new None(), Set.of(step.index()))
-                .stream().findFirst().map(p -> new TimeToReachView.Percentiles(p.p25(), p.p50(), p.p75(), p.p90(), p.p99()))
-                .orElse(null);
+        Tally whole = tally(journey, from, to, null, null, false, true).getOrDefault(NONE, new Tally(journey.size()));
+        long[] readable = whole.readable[step.index()];
+        SortedMap<Integer, Long> times = whole.times[step.index()];
+        long reached = LongStream.of(readable).sum();
+        TimeToReachView.Percentiles percentiles = reached == 0 ? null : new TimeToReachView.Percentiles(
+                TimeBuckets.percentile(times, 25), TimeBuckets.percentile(times, 50), TimeBuckets.percentile(times, 75),
+                TimeBuckets.percentile(times, 90), TimeBuckets.percentile(times, 99));
         List<TimeToReachView.Bucket> buckets = new ArrayList<>();
-        for (int i = 0; i < human.length; i++) {
+        for (int i = 0; i < readable.length; i++) {
             TimeBuckets.Human h = TimeBuckets.HUMAN.get(i);
-            buckets.add(new TimeToReachView.Bucket(h.from(), h.to(), h.label(), human[i]));
+            buckets.add(new TimeToReachView.Bucket(h.from(), h.to(), h.label(), readable[i]));
         }
-        return new TimeToReachView(step.name(), step.measuredFrom(), from, to, reached, percentiles,
-                "exact, nearest rank: the p-th percentile of n times is the ceil(p * n / 100)-th smallest",
-                buckets);
+        return new TimeToReachView(step.name(), step.measuredFrom(), from, to, reached, percentiles, TimeBuckets.METHOD, buckets);
     }
 
     /** The milestone names the catalog has, for checking a request's. */
     public List<String> milestoneNames() {
-        return journey().names();
+        return days.journey().names();
     }
 
     static ApiException unknownMilestone(Journey journey, String name) {
@@ -182,49 +166,65 @@ public class JourneyKpis {
                 "unknown milestone '" + JsonProblem.cut(name) + "'")));
     }
 
-    private FunnelView.Group group(Journey journey, String value, Boolean other, long key, Map<Long, Group> groups,
-                                   Map<Long, long[]> stalls, Map<Long, TimePercentiles[]> times) {
-        Group g = groups.getOrDefault(key, sum(journey, List.of()));
-        return new FunnelView.Group(value, other, g.cohort(), steps(journey, g,
-                stalls.getOrDefault(key, new long[journey.steps().size()]), times.getOrDefault(key, new TimePercentiles[journey.steps().size()])));
+    private static final Key NONE = new Key(0, null);
+
+    /**
+     * The figures of the signups of {@code [from, to)}, as one group ({@link #NONE}), per signup day
+     * ({@code byDay}) or per value of a kept breakdown trait: kept figures, the uncounted rest from the
+     * records, and the time-dependent counts of users whose windows may be open counted again as of
+     * {@code asOf} (null: only the times to reach are wanted, which do not change with time).
+     */
+    private Map<Key, Tally> tally(Journey journey, Instant from, Instant to, Instant asOf, String trait, boolean byDay,
+                                  boolean timesOnly) {
+        Grouping grouping = trait != null ? new ByValue(trait) : byDay ? new ByDay() : new None();
+        KpiParts parts = KpiParts.of(days, journey, from, to, asOf);
+        Map<Key, Tally> tallies = new HashMap<>();
+        days.readJourney(journey, parts.fingerprint(), trait, parts.kept(), byDay, tallies);
+        Instant now = asOf == null ? clock.instant() : asOf;
+        days.count(journey, new Scope(parts.uncounted(), List.of()), grouping, now, timesOnly)
+                .forEach((k, t) -> tallies.computeIfAbsent(k, x -> new Tally(journey.size())).add(t));
+        if (timesOnly) {
+            return tallies;
+        }
+        // kept figures say every window has closed: recount those that may still be open
+        recountOpen(journey, new Scope(KpiDays.ranges(parts.young()), List.of()), grouping, now, tallies);
+        List<Recent> recent = journey.windowsAfterMilestones().stream()
+                .map(s -> new Recent(s.milestone().after(), now.minus(s.within()))).toList();
+        if (!recent.isEmpty()) {
+            recountOpen(journey, new Scope(KpiDays.ranges(parts.settled()), recent), grouping, now, tallies);
+        }
+        return tallies;
     }
 
-    private static List<FunnelView.Step> steps(Journey journey, Group g, long[] stalls, TimePercentiles[] times) {
+    /** Replaces, for the scope's users, the time-dependent counts taken as settled by those as of {@code asOf}. */
+    private void recountOpen(Journey journey, Scope scope, Grouping grouping, Instant asOf, Map<Key, Tally> tallies) {
+        for (JourneyQueries.Group g : queries.figures(journey, scope, grouping, asOf)) {
+            Tally t = tallies.computeIfAbsent(g.key(), k -> new Tally(journey.size()));
+            for (Journey.Step s : journey.steps()) {
+                Counts now = g.steps().get(s.index());
+                t.steps[s.index()] = t.steps[s.index()].minus(Tally.settled(s, now)).plus(now);
+            }
+        }
+    }
+
+    private static FunnelView.Group group(Journey journey, String value, Boolean other, Tally t) {
+        return new FunnelView.Group(value, other, t.cohort, steps(journey, t));
+    }
+
+    private static List<FunnelView.Step> steps(Journey journey, Tally g) {
         List<FunnelView.Step> steps = new ArrayList<>();
         for (Journey.Step s : journey.steps()) {
-            Counts c = g.steps().get(s.index());
-            TimePercentiles t = times[s.index()];
+            Counts c = g.steps[s.index()];
+            SortedMap<Integer, Long> times = g.times[s.index()];
             int order = s.milestone().order();
             steps.add(new FunnelView.Step(s.name(), order == Integer.MAX_VALUE ? null : order, s.within(),
                     s.milestone().after(), s.measuredFrom(), s.previous() == null ? null : journey.steps().get(s.previous()).name(),
-                    c.previousReached(), c.reached(), share(c.reached(), g.cohort()), c.reachedAfterPrevious(),
+                    c.previousReached(), c.reached(), share(c.reached(), g.cohort), c.reachedAfterPrevious(),
                     share(c.reachedAfterPrevious(), c.previousReached()), c.droppedOff(), c.reachedWithinWindow(),
-                    stalls[s.index()], c.inProgress(), g.cohort() - c.reached(),
-                    t == null ? null : t.p50(), t == null ? null : t.p90()));
+                    g.stalls[s.index()], c.inProgress(), g.cohort - c.reached(),
+                    TimeBuckets.percentile(times, 50), TimeBuckets.percentile(times, 90)));
         }
         return steps;
-    }
-
-    private static Group sum(Journey journey, Iterable<Group> groups) {
-        int n = journey.steps().size();
-        long cohort = 0;
-        long[][] c = new long[n][6];
-        for (Group g : groups) {
-            cohort += g.cohort();
-            for (int i = 0; i < n; i++) {
-                Counts x = g.steps().get(i);
-                long[] v = {x.reached(), x.previousReached(), x.reachedAfterPrevious(), x.reachedWithinWindow(),
-                        x.inProgress(), x.droppedOff()};
-                for (int j = 0; j < 6; j++) {
-                    c[i][j] += v[j];
-                }
-            }
-        }
-        List<Counts> steps = new ArrayList<>();
-        for (long[] v : c) {
-            steps.add(new Counts(v[0], v[1], v[2], v[3], v[4], v[5]));
-        }
-        return new Group(0, cohort, steps);
     }
 
     /** The periods of {@code interval} that overlap {@code [from, to)}, each cut to it. */
@@ -258,15 +258,6 @@ public class JourneyKpis {
 
     /** A cohort's signup range. */
     record Period(Instant start, Instant end) {
-    }
-
-    private static long epochDay(Instant t) {
-        return Math.floorDiv(t.getEpochSecond(), 86_400);
-    }
-
-    private Journey journey() {
-        RuleBook book = rules.current();
-        return Journey.of(book == null ? List.of() : book.milestones());
     }
 
     private static void requireRange(Instant from, Instant to) {

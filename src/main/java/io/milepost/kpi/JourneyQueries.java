@@ -8,20 +8,21 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * The journey KPIs counted by the database from the records (users, milestones, stalls), exactly:
- * the database groups and counts, and hands back one row per group (a trait value, a signup day)
+ * the database groups and counts, and hands back one row per group (a signup day, a trait value)
  * or per group, milestone and time bucket, never a row per user. Each statement first turns the
- * cohort's milestones into one row per user (a column per milestone with its time in epoch seconds)
+ * scope's milestones into one row per user (a column per milestone with its time in epoch seconds)
  * and then counts the figures over those rows.
+ *
+ * <p>Answers read most days from the figures kept per signup day ({@link KpiDays}); these queries
+ * count the rest (days changed since, the edges of the range, windows still open) and the days the
+ * fold recounts.
  */
 @ApplicationScoped
 class JourneyQueries {
@@ -33,50 +34,100 @@ class JourneyQueries {
         this.traitSql = traitSql;
     }
 
-    /** How the cohort is split: not at all (key 0), by signup day (epoch day), or by a trait's values. */
-    sealed interface Grouping permits None, ByDay, ByTrait {
+    /** Signups in {@code [from, to)}. */
+    record Range(Instant from, Instant to) {
     }
 
+    /** Users who reached {@code milestone} after {@code since}. */
+    record Recent(String milestone, Instant since) {
+    }
+
+    /**
+     * Which users are counted: those who signed up in one of the ranges and, when {@code recent} is
+     * not empty, reached one of its milestones after its time.
+     */
+    record Scope(List<Range> ranges, List<Recent> recent) {
+        static Scope of(Instant from, Instant to) {
+            return new Scope(List.of(new Range(from, to)), List.of());
+        }
+
+        boolean isEmpty() {
+            return ranges.isEmpty();
+        }
+    }
+
+    /** How the users are split; each group has a number {@code g} and a text {@code v} ({@link Key}). */
+    sealed interface Grouping permits None, ByDay, ByTrait, ByValue, ByDayValue {
+    }
+
+    /** Not at all: one group (0, null). */
     record None() implements Grouping {
     }
 
+    /** By signup day: (epoch day, null). */
     record ByDay() implements Grouping {
     }
 
-    /** Keys: the index in {@code values}, {@link #OTHER} for any other value, {@link #MISSING} without the trait. */
+    /** By a trait's given values: (index in {@code values}, null), {@link #OTHER} for any other, {@link #MISSING} without it. */
     record ByTrait(String trait, List<String> values) implements Grouping {
         static final long MISSING = -1;
         static final long OTHER = -2;
     }
 
+    /** By a trait's value as it is: (0, value), value null without it. */
+    record ByValue(String trait) implements Grouping {
+    }
+
+    /** By signup day and a trait's value: (epoch day, value). */
+    record ByDayValue(String trait) implements Grouping {
+    }
+
+    /** A group's key. */
+    record Key(long g, String v) {
+    }
+
     /** One milestone's counts in one group; see {@link FunnelView.Step} for what each means. */
     record Counts(long reached, long previousReached, long reachedAfterPrevious, long reachedWithinWindow,
                   long inProgress, long droppedOff) {
+        static final Counts ZERO = new Counts(0, 0, 0, 0, 0, 0);
+
+        Counts plus(Counts o) {
+            return new Counts(reached + o.reached, previousReached + o.previousReached,
+                    reachedAfterPrevious + o.reachedAfterPrevious, reachedWithinWindow + o.reachedWithinWindow,
+                    inProgress + o.inProgress, droppedOff + o.droppedOff);
+        }
+
+        Counts minus(Counts o) {
+            return new Counts(reached - o.reached, previousReached - o.previousReached,
+                    reachedAfterPrevious - o.reachedAfterPrevious, reachedWithinWindow - o.reachedWithinWindow,
+                    inProgress - o.inProgress, droppedOff - o.droppedOff);
+        }
     }
 
     /** One group: its key, its size and its counts per milestone (in the journey's order). */
-    record Group(long key, long cohort, List<Counts> steps) {
+    record Group(Key key, long cohort, List<Counts> steps) {
     }
 
     /** A stall count of one group and milestone. */
-    record StallCount(long key, int step, long count) {
+    record StallCount(Key key, int step, long count) {
     }
 
-    /** How many of a group reached a milestone in a time bucket ({@link TimeBuckets#HUMAN}). */
-    record TimeCount(long key, int step, int bucket, long count) {
+    /** How many of a group reached a milestone in a readable bucket ({@link TimeBuckets#HUMAN}) and a log-scale one. */
+    record TimeCount(Key key, int step, int readable, int log, long count) {
     }
 
-    /** Exact nearest-rank percentiles of the times of a group and milestone. */
-    record TimePercentiles(long key, int step, Duration p25, Duration p50, Duration p75, Duration p90, Duration p99) {
-    }
-
-    /** A trait value and how many of the cohort have it. */
+    /** A trait value and how many of the users have it. */
     record ValueCount(String value, long count) {
     }
 
-    List<Group> figures(Journey journey, Instant from, Instant to, Grouping grouping, Instant asOf) {
+    List<Group> figures(Journey journey, Scope scope, Grouping grouping, Instant asOf) {
+        List<Group> groups = new ArrayList<>();
+        if (scope.isEmpty()) {
+            return groups;
+        }
         Statement st = new Statement();
-        st.sql.append(pivot(journey, from, to, grouping, st)).append(" SELECT g, COUNT(*)");
+        pivot(journey, scope, grouping, st);
+        st.sql.append(" SELECT g, v, COUNT(*)");
         String now = seconds(asOf);
         for (Journey.Step s : journey.steps()) {
             String reached = col(s.index()) + " IS NOT NULL";
@@ -95,84 +146,56 @@ class JourneyQueries {
                     .append(", ").append(within == null ? "0" : count(notReached + " AND " + previous + " AND "
                             + opens + " IS NOT NULL AND " + opens + " + " + within + " <= " + now));
         }
-        st.sql.append(" FROM p GROUP BY g");
-        List<Group> groups = new ArrayList<>();
+        st.sql.append(" FROM p GROUP BY g, v");
         st.query(rs -> {
             List<Counts> steps = new ArrayList<>();
             for (int i = 0; i < journey.steps().size(); i++) {
-                int c = 3 + 6 * i;
+                int c = 4 + 6 * i;
                 steps.add(new Counts(rs.getLong(c), rs.getLong(c + 1), rs.getLong(c + 2), rs.getLong(c + 3),
                         rs.getLong(c + 4), rs.getLong(c + 5)));
             }
-            groups.add(new Group(rs.getLong(1), rs.getLong(2), steps));
+            groups.add(new Group(key(rs), rs.getLong(3), steps));
         });
         return groups;
     }
 
-    List<StallCount> stalls(Journey journey, Instant from, Instant to, Grouping grouping) {
-        Statement st = new Statement();
-        st.sql.append("WITH ").append(cohort(from, to, grouping, st)).append(" SELECT c.g, x.milestone, COUNT(*) FROM c JOIN stalls x ON x.user_id = c.id WHERE x.milestone IN (")
-                .append(names(journey, st)).append(") GROUP BY c.g, x.milestone");
+    List<StallCount> stalls(Journey journey, Scope scope, Grouping grouping) {
         List<StallCount> counts = new ArrayList<>();
-        st.query(rs -> counts.add(new StallCount(rs.getLong(1), journey.step(rs.getString(2)).orElseThrow().index(),
-                rs.getLong(3))));
-        return counts;
-    }
-
-    /** Times to reach of the given milestones per histogram bucket. */
-    List<TimeCount> histogram(Journey journey, Instant from, Instant to, Grouping grouping, Set<Integer> steps) {
-        Statement st = new Statement();
-        st.sql.append(times(journey, from, to, grouping, steps, st)).append(", b AS (SELECT g, k, ")
-                .append(TimeBuckets.humanSql("d")).append(" AS h FROM x) SELECT g, k, h, COUNT(*) FROM b GROUP BY g, k, h");
-        List<TimeCount> counts = new ArrayList<>();
-        st.query(rs -> counts.add(new TimeCount(rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getLong(4))));
-        return counts;
-    }
-
-    /**
-     * Exact nearest-rank percentiles of the times to reach (the p-th percentile of n times is the
-     * ceil(p * n / 100)-th smallest), picked by the database from the ranked times: only those rows
-     * come back. (PERCENTILE_DISC is not used: H2 ranks differently from PostgreSQL.)
-     */
-    List<TimePercentiles> percentiles(Journey journey, Instant from, Instant to, Grouping grouping, Set<Integer> steps) {
-        Statement st = new Statement();
-        st.sql.append(times(journey, from, to, grouping, steps, st))
-                .append(" SELECT g, k, rn, n, d FROM (SELECT g, k, d, ROW_NUMBER() OVER (PARTITION BY g, k ORDER BY d) AS rn, ")
-                .append("COUNT(*) OVER (PARTITION BY g, k) AS n FROM x) r WHERE rn IN (");
-        for (int i = 0; i < PERCENTS.length; i++) {
-            st.sql.append(i == 0 ? "" : ", ").append(rank("n", PERCENTS[i]));
+        if (scope.isEmpty() || journey.steps().isEmpty()) {
+            return counts;
         }
-        st.sql.append(")");
-        Map<List<Long>, Duration[]> picked = new LinkedHashMap<>();
-        st.query(rs -> {
-            Duration[] values = picked.computeIfAbsent(List.of(rs.getLong(1), rs.getLong(2)), k -> new Duration[PERCENTS.length]);
-            long rn = rs.getLong(3);
-            long n = rs.getLong(4);
-            for (int i = 0; i < PERCENTS.length; i++) {
-                if (rn == Math.max(1, (PERCENTS[i] * n + 99) / 100)) {
-                    values[i] = duration(rs.getBigDecimal(5));
-                }
-            }
-        });
-        List<TimePercentiles> result = new ArrayList<>();
-        picked.forEach((key, v) -> result.add(new TimePercentiles(key.get(0), key.get(1).intValue(), v[0], v[1], v[2], v[3], v[4])));
-        return result;
+        Statement st = new Statement();
+        st.sql.append("WITH ");
+        cohort(scope, grouping, st);
+        st.sql.append(" SELECT c.g, c.v, x.milestone, COUNT(*) FROM c JOIN stalls x ON x.user_id = c.id WHERE x.milestone IN (");
+        names(journey, st);
+        st.sql.append(") GROUP BY c.g, c.v, x.milestone");
+        st.query(rs -> counts.add(new StallCount(key(rs), journey.step(rs.getString(3)).orElseThrow().index(), rs.getLong(4))));
+        return counts;
     }
 
-    private static final int[] PERCENTS = {25, 50, 75, 90, 99};
-
-    /** ceil(percent * n / 100) in whole numbers, as SQL. */
-    private static String rank(String n, int percent) {
-        return "(" + percent + " * " + n + " + 99) / 100";
+    /** Times to reach of the given milestones per readable and log-scale bucket. */
+    List<TimeCount> histogram(Journey journey, Scope scope, Grouping grouping, Set<Integer> steps) {
+        List<TimeCount> counts = new ArrayList<>();
+        if (scope.isEmpty()) {
+            return counts;
+        }
+        Statement st = new Statement();
+        times(journey, scope, grouping, steps, st);
+        st.sql.append(", b AS (SELECT g, v, k, ").append(TimeBuckets.humanSql("d")).append(" AS h, ")
+                .append(TimeBuckets.logSql("d")).append(" AS l FROM x) SELECT g, v, k, h, l, COUNT(*) FROM b GROUP BY g, v, k, h, l");
+        st.query(rs -> counts.add(new TimeCount(key(rs), rs.getInt(3), rs.getInt(4), rs.getInt(5), rs.getLong(6))));
+        return counts;
     }
 
     /**
-     * {@code WITH c, p, x AS (g, k, d)}: the times to reach (seconds) of the given milestones, from
+     * {@code WITH c, p, x AS (g, v, k, d)}: the times to reach (seconds) of the given milestones, from
      * signup or their {@code @after} milestone (a user who reached the milestone without that one has
      * no time); a time below zero (the {@code @after} milestone recorded later) counts as zero.
      */
-    private String times(Journey journey, Instant from, Instant to, Grouping grouping, Set<Integer> steps, Statement st) {
-        StringBuilder sql = new StringBuilder(pivot(journey, from, to, grouping, st)).append(", x AS (");
+    private void times(Journey journey, Scope scope, Grouping grouping, Set<Integer> steps, Statement st) {
+        pivot(journey, scope, grouping, st);
+        st.sql.append(", x AS (");
         String union = "";
         for (Journey.Step s : journey.steps()) {
             if (!steps.contains(s.index())) {
@@ -180,81 +203,106 @@ class JourneyQueries {
             }
             String opens = s.after() == null ? "s" : col(s.after());
             String d = col(s.index()) + " - " + opens;
-            sql.append(union).append("SELECT g, ").append(s.index()).append(" AS k, CASE WHEN ").append(d)
+            st.sql.append(union).append("SELECT g, v, ").append(s.index()).append(" AS k, CASE WHEN ").append(d)
                     .append(" < 0 THEN 0 ELSE ").append(d).append(" END AS d FROM p WHERE ").append(col(s.index()))
                     .append(" IS NOT NULL AND ").append(opens).append(" IS NOT NULL");
             union = " UNION ALL ";
         }
         if (union.isEmpty()) {
-            sql.append("SELECT g, -1 AS k, s AS d FROM p WHERE 1 = 0");
+            st.sql.append("SELECT g, v, -1 AS k, s AS d FROM p WHERE 1 = 0");
         }
-        return sql.append(")").toString();
+        st.sql.append(")");
     }
 
-    private static Duration duration(BigDecimal seconds) {
-        if (seconds == null) {
-            return null;
-        }
-        BigDecimal micros = seconds.movePointRight(6).setScale(0, java.math.RoundingMode.HALF_UP);
-        return Duration.ofNanos(micros.longValueExact() * 1000);
-    }
-
-    /** The {@code limit} most common values of a trait in the cohort (most users first, then by value). */
-    List<ValueCount> topValues(String trait, Instant from, Instant to, int limit) {
+    /** The {@code limit} most common values of a trait among the users who signed up in the range (most first, then by value). */
+    List<ValueCount> topValues(String trait, Range range, int limit) {
         Statement st = new Statement();
         st.sql.append("SELECT v, COUNT(*) AS n FROM (SELECT ").append(traitSql.text("u.traits"))
                 .append(" AS v FROM users u WHERE u.signed_up_at >= ? AND u.signed_up_at < ?) t WHERE v IS NOT NULL ")
                 .append("GROUP BY v ORDER BY n DESC, v FETCH FIRST ").append(limit).append(" ROWS ONLY");
         st.params.add(trait);
-        st.params.add(Sql.at(from));
-        st.params.add(Sql.at(to));
+        st.params.add(Sql.at(range.from()));
+        st.params.add(Sql.at(range.to()));
         List<ValueCount> values = new ArrayList<>();
         st.query(rs -> values.add(new ValueCount(rs.getString(1), rs.getLong(2))));
         return values;
     }
 
-    /** {@code WITH c AS (the cohort: id, g, s), p AS (one row per user: g, s, m0..mN)} */
-    private String pivot(Journey journey, Instant from, Instant to, Grouping grouping, Statement st) {
-        StringBuilder sql = new StringBuilder("WITH ").append(cohort(from, to, grouping, st)).append(", p AS (SELECT c.g, c.s");
+    /** {@code WITH c AS (the users: id, g, v, s), p AS (one row per user: g, v, s, m0..mN)} */
+    private void pivot(Journey journey, Scope scope, Grouping grouping, Statement st) {
+        st.sql.append("WITH ");
+        cohort(scope, grouping, st);
+        st.sql.append(", p AS (SELECT c.g, c.v, c.s");
         for (Journey.Step s : journey.steps()) {
-            sql.append(", MAX(CASE WHEN m.milestone = ? THEN ").append(epoch("m.reached_at")).append(" END) AS ").append(col(s.index()));
+            st.sql.append(", MAX(CASE WHEN m.milestone = ? THEN ").append(epoch("m.reached_at")).append(" END) AS ").append(col(s.index()));
             st.params.add(s.name());
         }
-        sql.append(" FROM c LEFT JOIN milestones m ON m.user_id = c.id AND m.milestone IN (").append(names(journey, st))
-                .append(") GROUP BY c.id, c.g, c.s)");
-        return sql.toString();
+        st.sql.append(" FROM c LEFT JOIN milestones m ON m.user_id = c.id");
+        if (!journey.steps().isEmpty()) {
+            st.sql.append(" AND m.milestone IN (");
+            names(journey, st);
+            st.sql.append(")");
+        }
+        st.sql.append(" GROUP BY c.id, c.g, c.v, c.s)");
     }
 
-    /** {@code c AS (SELECT id, g, s FROM the cohort's users)}, s the signup in epoch seconds. */
-    private String cohort(Instant from, Instant to, Grouping grouping, Statement st) {
-        String users = "FROM users u WHERE u.signed_up_at >= ? AND u.signed_up_at < ?";
-        String sql;
+    /**
+     * {@code c AS (SELECT id, g, v, s FROM the scope's users)}, s the signup in epoch seconds. The
+     * inner select reads the trait ({@code x}) and the signup day ({@code d}) once per user.
+     */
+    private void cohort(Scope scope, Grouping grouping, Statement st) {
+        String day = "CAST(FLOOR(" + epoch("u.signed_up_at") + " / 86400) AS BIGINT)";
+        String trait = grouping instanceof ByTrait t ? t.trait() : grouping instanceof ByValue t ? t.trait()
+                : grouping instanceof ByDayValue t ? t.trait() : null;
+        st.sql.append("c AS (SELECT id, ");
         if (grouping instanceof ByTrait t) {
-            StringBuilder g = new StringBuilder("CASE WHEN v IS NULL THEN ").append(ByTrait.MISSING);
+            st.sql.append("CASE WHEN x IS NULL THEN ").append(ByTrait.MISSING);
             for (int i = 0; i < t.values().size(); i++) {
-                g.append(" WHEN v = ? THEN ").append(i);
+                st.sql.append(" WHEN x = ? THEN ").append(i);
+                st.params.add(t.values().get(i));
             }
-            g.append(" ELSE ").append(ByTrait.OTHER).append(" END");
-            st.params.addAll(t.values());
-            st.params.add(t.trait());
-            sql = "c AS (SELECT id, " + g + " AS g, s FROM (SELECT u.id, " + traitSql.text("u.traits") + " AS v, "
-                    + epoch("u.signed_up_at") + " AS s " + users + ") t)";
+            st.sql.append(" ELSE ").append(ByTrait.OTHER).append(" END AS g, CAST(NULL AS VARCHAR) AS v");
         } else {
-            String g = grouping instanceof ByDay ? "CAST(FLOOR(" + epoch("u.signed_up_at") + " / 86400) AS BIGINT)" : "0";
-            sql = "c AS (SELECT u.id, " + g + " AS g, " + epoch("u.signed_up_at") + " AS s " + users + ")";
+            boolean byDay = grouping instanceof ByDay || grouping instanceof ByDayValue;
+            boolean byValue = grouping instanceof ByValue || grouping instanceof ByDayValue;
+            st.sql.append(byDay ? "d" : "CAST(0 AS BIGINT)").append(" AS g, ").append(byValue ? "x" : "CAST(NULL AS VARCHAR)")
+                    .append(" AS v");
         }
-        st.params.add(Sql.at(from));
-        st.params.add(Sql.at(to));
-        return sql;
+        st.sql.append(", s FROM (SELECT u.id, ").append(day).append(" AS d, ");
+        if (trait == null) {
+            st.sql.append("CAST(NULL AS VARCHAR) AS x");
+        } else {
+            st.sql.append(traitSql.text("u.traits")).append(" AS x");
+            st.params.add(trait);
+        }
+        st.sql.append(", ").append(epoch("u.signed_up_at")).append(" AS s FROM users u WHERE (");
+        for (int i = 0; i < scope.ranges().size(); i++) {
+            st.sql.append(i == 0 ? "" : " OR ").append("(u.signed_up_at >= ? AND u.signed_up_at < ?)");
+            st.params.add(Sql.at(scope.ranges().get(i).from()));
+            st.params.add(Sql.at(scope.ranges().get(i).to()));
+        }
+        st.sql.append(")");
+        if (!scope.recent().isEmpty()) {
+            st.sql.append(" AND u.id IN (SELECT r.user_id FROM milestones r WHERE ");
+            for (int i = 0; i < scope.recent().size(); i++) {
+                st.sql.append(i == 0 ? "" : " OR ").append("(r.milestone = ? AND r.reached_at > ?)");
+                st.params.add(scope.recent().get(i).milestone());
+                st.params.add(Sql.at(scope.recent().get(i).since()));
+            }
+            st.sql.append(")");
+        }
+        st.sql.append(") t)");
     }
 
-    private static String names(Journey journey, Statement st) {
-        StringBuilder sql = new StringBuilder();
+    private static void names(Journey journey, Statement st) {
         for (Journey.Step s : journey.steps()) {
-            sql.append(sql.isEmpty() ? "?" : ", ?");
+            st.sql.append(s.index() == 0 ? "?" : ", ?");
             st.params.add(s.name());
         }
-        return sql.toString();
+    }
+
+    private static Key key(ResultSet rs) throws SQLException {
+        return new Key(rs.getLong(1), rs.getString(2));
     }
 
     private static String count(String condition) {

@@ -2,13 +2,17 @@ package io.milepost.kpi;
 
 import io.milepost.common.ApiException;
 import io.milepost.common.FieldError;
+import io.milepost.replay.JobView;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,11 +30,23 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 public class KpiResource {
     private final JourneyKpis journey;
+    private final KpiRecounts recounts;
     private final Clock clock;
 
-    public KpiResource(JourneyKpis journey, Clock clock) {
+    public KpiResource(JourneyKpis journey, KpiRecounts recounts, Clock clock) {
         this.journey = journey;
+        this.recounts = recounts;
         this.clock = clock;
+    }
+
+    @POST
+    @Path("/rebuild")
+    @Operation(summary = "Recount the KPI figures kept per signup day from the records, as a background job "
+            + "(progress at GET /v1/jobs/{id}); 409 while one is queued or running")
+    public Response rebuild(@Context UriInfo uri) {
+        onlyParameters(uri);
+        JobView job = recounts.startRebuild();
+        return Response.accepted(job).location(URI.create("/v1/jobs/" + job.id())).build();
     }
 
     @GET

@@ -6,15 +6,18 @@ import java.util.List;
 /**
  * A job as {@code GET /v1/jobs/{id}} shows it.
  *
+ * @param type           {@code replay} or {@code kpi_rebuild}
  * @param status         {@code queued}, {@code running}, {@code succeeded} or {@code failed}
- * @param total          users in the database when the job was created
- * @param done           users gone through so far (failed ones included)
- * @param usersPerSecond done users per second of batch work, or null before the first batch
+ * @param total          users in the database when the job was created (a KPI rebuild: signup days)
+ * @param done           users gone through so far, failed ones included (a KPI rebuild: days recounted)
+ * @param unit           what {@code total} and {@code done} count: {@code users} or {@code days}
+ * @param usersPerSecond done users per second of batch work, or null before the first batch (and for a rebuild)
+ * @param counts         what a replay recorded; null for a KPI rebuild
  * @param errors         the first users that failed, with why
  * @param message        why the job failed, or null
  */
 public record JobView(String id, String type, String status, boolean fireActions, String rulesVersion, long total,
-                      long done, Double usersPerSecond, Counts counts, List<JobError> errors, String message,
+                      long done, String unit, Double usersPerSecond, Counts counts, List<JobError> errors, String message,
                       Instant createdAt, Instant startedAt, Instant finishedAt) {
 
     /**

@@ -107,8 +107,8 @@ public class ReplayJobs {
         job.busyMillis += busyMillis;
     }
 
-    /** Ends the job (locked by the caller): it no longer blocks a new replay, and nobody holds it. */
-    void end(JobEntity job, String status, Instant now, String message) {
+    /** Ends the job (locked by the caller): it no longer blocks a new one of its type, and nobody holds it. */
+    public void end(JobEntity job, String status, Instant now, String message) {
         job.status = status;
         job.active = null;
         job.owner = null;
@@ -150,10 +150,13 @@ public class ReplayJobs {
         }
     }
 
-    JobView view(JobEntity job) {
-        Double rate = job.busyMillis > 0 ? Math.round(job.doneUsers * 10_000.0 / job.busyMillis) / 10.0 : null;
+    /** A job as the API shows it; a job of another type than a replay (a KPI rebuild) counts days, not users. */
+    public JobView view(JobEntity job) {
+        boolean replay = TYPE.equals(job.type);
+        Double rate = replay && job.busyMillis > 0 ? Math.round(job.doneUsers * 10_000.0 / job.busyMillis) / 10.0 : null;
         return new JobView(job.id, job.type, job.status, job.fireActions, job.rulesVersion, job.totalUsers, job.doneUsers,
-                rate, new JobView.Counts(job.doneUsers, job.milestonesAdded, job.actionsFired, job.actionsSuppressed,
-                job.stallsRecorded, job.failures), errors(job), job.message, job.createdAt, job.startedAt, job.finishedAt);
+                replay ? "users" : "days", rate, replay ? new JobView.Counts(job.doneUsers, job.milestonesAdded,
+                job.actionsFired, job.actionsSuppressed, job.stallsRecorded, job.failures) : null, errors(job), job.message,
+                job.createdAt, job.startedAt, job.finishedAt);
     }
 }

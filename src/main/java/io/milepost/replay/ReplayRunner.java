@@ -173,9 +173,9 @@ public class ReplayRunner {
         return inTransaction(() -> {
             Instant now = clock.instant();
             @SuppressWarnings("unchecked")
-            List<String> free = em.createNativeQuery("SELECT id FROM jobs WHERE status IN ('queued', 'running') "
+            List<String> free = em.createNativeQuery("SELECT id FROM jobs WHERE type = ?2 AND status IN ('queued', 'running') "
                             + "AND (lease_until IS NULL OR lease_until < ?1) FETCH FIRST 1 ROWS ONLY FOR UPDATE SKIP LOCKED")
-                    .setParameter(1, now).getResultList();
+                    .setParameter(1, now).setParameter(2, ReplayJobs.TYPE).getResultList();
             if (free.isEmpty()) {
                 return Optional.empty();
             }

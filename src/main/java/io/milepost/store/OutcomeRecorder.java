@@ -53,6 +53,9 @@ public class OutcomeRecorder {
         boolean live = sending == Sending.LIVE;
         String version = book == null ? "none" : book.version();
         String stage = book == null ? previousStage : Windows.stage(book, user);
+        if (!outcomes.milestones.isEmpty() || !outcomes.actions.isEmpty()) {
+            rows.kpiDay(user.signedUpAt());
+        }
         for (Outcomes.MilestoneReached m : outcomes.milestones) {
             rows.milestone(user.id(), m.milestone(), m.at(), m.rule(), version, now);
             if (live) {
@@ -86,6 +89,7 @@ public class OutcomeRecorder {
     public void stalled(RuleBook book, UserState user, String stage, String milestone, Instant since, Instant now,
                         Sending sending) {
         rows.stall(user.id(), milestone, since, book.version(), now);
+        rows.kpiDay(user.signedUpAt());
         user.stalls().put(milestone, since);
         if (sending == Sending.LIVE) {
             outbox.milestoneStalled(user, stage, milestone, since, now);

@@ -12,6 +12,8 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The write path of ingestion, the stall sweep and replays: the rows a transaction adds (events,
@@ -48,6 +50,7 @@ public class RowWriter {
             + "rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
     public static final String OUTBOX = "INSERT INTO outbox (id, type, user_id, subject, body, occurred_at, created_at, "
             + "webhook_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    public static final String KPI_DAY = "INSERT INTO kpi_dirty_days (signup_day) VALUES (?)";
 
     private final EntityManager em;
     private final TransactionSynchronizationRegistry transactions;
@@ -114,6 +117,14 @@ public class RowWriter {
         pending().outbox.add(new Object[] {null, type, userId, subject, body, at(occurredAt), at(now), webhookId});
     }
 
+    /**
+     * Marks the signup day of {@code signedUpAt} for a recount of its KPI figures: the caller changed
+     * a record they count (a milestone, stall or action, a signup time or trait, an erasure).
+     */
+    public void kpiDay(Instant signedUpAt) {
+        pending().kpiDays.add(Math.floorDiv(signedUpAt.getEpochSecond(), 86_400L));
+    }
+
     /** Writes what the current transaction has collected so far; a no-op when nothing is pending. */
     public void flush() {
         Pending p = (Pending) transactions.getResource(Pending.class);
@@ -130,6 +141,7 @@ public class RowWriter {
             batch(c, ACTION, p.actions, recordIds);
             batch(c, FAILURE, p.failures, recordIds);
             batch(c, OUTBOX, p.outbox, outboxIds);
+            batch(c, KPI_DAY, p.kpiDays.stream().map(day -> new Object[] {day}).toList(), null);
         });
         p.clear();
     }
@@ -184,10 +196,11 @@ public class RowWriter {
         final List<Object[]> actions = new ArrayList<>();
         final List<Object[]> failures = new ArrayList<>();
         final List<Object[]> outbox = new ArrayList<>();
+        final Set<Long> kpiDays = new TreeSet<>();
 
         boolean isEmpty() {
-            return users.isEmpty() && stages.isEmpty() && identified.isEmpty() && events.isEmpty() && milestones.isEmpty() && stalls.isEmpty()
-                    && actions.isEmpty() && failures.isEmpty() && outbox.isEmpty();
+            return users.isEmpty() && stages.isEmpty() && identified.isEmpty() && events.isEmpty() && milestones.isEmpty()
+                    && stalls.isEmpty() && actions.isEmpty() && failures.isEmpty() && outbox.isEmpty() && kpiDays.isEmpty();
         }
 
         void clear() {
@@ -200,6 +213,7 @@ public class RowWriter {
             actions.clear();
             failures.clear();
             outbox.clear();
+            kpiDays.clear();
         }
     }
 }

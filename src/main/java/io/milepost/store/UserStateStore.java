@@ -66,8 +66,11 @@ public class UserStateStore {
         }
     }
 
-    /** The columns of a user row that evaluations read besides the state. */
-    record Row(String stage, Instant nextCheckAt, Instant updatedAt) {
+    /**
+     * The columns of a user row that evaluations read besides the state, and the signup time and
+     * traits as stored (to tell whether the KPI figures of the user's signup day change).
+     */
+    record Row(String stage, Instant nextCheckAt, Instant updatedAt, Instant signedUpAt, String traits) {
     }
 
     // The statements of the load path; public so that the benchmarks run exactly these.
@@ -165,7 +168,7 @@ public class UserStateStore {
             while (rs.next()) {
                 String id = rs.getString(1);
                 Instant signedUpAt = Sql.instant(rs, 4);
-                Row row = new Row(rs.getString(7), Sql.instant(rs, 8), Sql.instant(rs, 9));
+                Row row = new Row(rs.getString(7), Sql.instant(rs, 8), Sql.instant(rs, 9), Sql.instant(rs, 4), rs.getString(2));
                 if (PLACEHOLDER_SIGNUP.equals(signedUpAt)) {
                     // created in this transaction a moment ago: nothing recorded yet
                     UserState fresh = UserState.fresh(id);
@@ -305,7 +308,16 @@ public class UserStateStore {
     /** Writes the user's row (created by {@link #create} if new), activity included. */
     public void saveUser(Loaded l, String stage, Instant nextCheckAt, Instant now) {
         UserState s = l.state;
-        writer.user(new RowWriter.UserRow(s.id(), Json.write(mapper, s.traits()), ActivityCodec.write(s.activity()),
+        String traits = Json.write(mapper, s.traits());
+        Instant storedSignup = l.row == null ? null : l.row.signedUpAt();
+        if (!s.signedUpAt().equals(storedSignup) || l.row == null || !traits.equals(l.row.traits())) {
+            // the user joins a signup day, moves to another, or changes a trait the figures are broken down by
+            if (storedSignup != null && !PLACEHOLDER_SIGNUP.equals(storedSignup)) {
+                writer.kpiDay(storedSignup);
+            }
+            writer.kpiDay(s.signedUpAt());
+        }
+        writer.user(new RowWriter.UserRow(s.id(), traits, ActivityCodec.write(s.activity()),
                 s.signedUpAt(), s.signupFromTrait(), s.lastEventAt(), stage, nextCheckAt, now));
     }
 }

@@ -9,6 +9,7 @@ import io.milepost.store.ActionEntity;
 import io.milepost.store.EventEntity;
 import io.milepost.store.FailureEntity;
 import io.milepost.store.MilestoneEntity;
+import io.milepost.store.RowWriter;
 import io.milepost.store.StallEntity;
 import io.milepost.store.UserEntity;
 import io.milepost.store.UserStateStore;
@@ -36,12 +37,14 @@ public class UserService {
 
     private final EntityManager em;
     private final ObjectMapper mapper;
+    private final RowWriter rows;
     private final Aliases aliases;
     private final AccountStore accounts;
 
-    public UserService(EntityManager em, ObjectMapper mapper, Aliases aliases, AccountStore accounts) {
+    public UserService(EntityManager em, ObjectMapper mapper, RowWriter rows, Aliases aliases, AccountStore accounts) {
         this.em = em;
         this.mapper = mapper;
+        this.rows = rows;
         this.aliases = aliases;
         this.accounts = accounts;
     }
@@ -136,6 +139,8 @@ public class UserService {
             em.createNativeQuery("DELETE FROM " + table + " WHERE user_id = ?1").setParameter(1, id).executeUpdate();
         }
         em.remove(u);
+        rows.kpiDay(u.signedUpAt);
+        rows.flush();
         return true;
     }
 

@@ -80,6 +80,12 @@ public interface DeliveryQueue {
     /** Writes outcomes, each only if its delivery is still pending under the same attempt; answers the ids written. */
     Set<Long> record(Connection c, List<OutcomeRow> outcomes) throws SQLException;
 
+    /**
+     * Marks the signup days of the users of these delivered deliveries for a recount of the action
+     * KPIs ("delivered"), when they carry an action.
+     */
+    void markKpiDays(Connection c, Collection<Long> deliveredIds) throws SQLException;
+
     /** The one place that writes {@code delivery_attempts}. */
     void logAttempts(Connection c, List<AttemptRow> attempts) throws SQLException;
 

@@ -401,6 +401,8 @@ public class Dispatcher {
             }
         }
         queue.logAttempts(c, log);
+        queue.markKpiDays(c, recorded.stream().filter(r -> r.result().delivered())
+                .map(r -> r.result().attempt().deliveryId()).toList());
         for (RecordedOutcome r : recorded) {
             WebhookEndpoint e = byId.get(r.result().attempt().endpointId());
             if (r.outcome() instanceof Outcome.Disable d && e != null) {

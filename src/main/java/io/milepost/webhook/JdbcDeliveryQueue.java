@@ -2,6 +2,7 @@ package io.milepost.webhook;
 
 import static io.milepost.store.Sql.at;
 
+import io.milepost.action.Outbox;
 import io.milepost.store.Sql;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -104,6 +105,20 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
             }
         }
         return byId;
+    }
+
+    @Override
+    public void markKpiDays(Connection c, Collection<Long> deliveredIds) throws SQLException {
+        if (deliveredIds.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO kpi_dirty_days (signup_day) SELECT DISTINCT "
+                + "CAST(FLOOR(EXTRACT(EPOCH FROM u.signed_up_at) / 86400) AS BIGINT) FROM deliveries d "
+                + "JOIN users u ON u.id = d.user_id WHERE d.id = ANY(?) AND d.type = ?")) {
+            ps.setArray(1, c.createArrayOf("BIGINT", deliveredIds.toArray()));
+            ps.setString(2, Outbox.ACTION_TRIGGERED);
+            ps.executeUpdate();
+        }
     }
 
     @Override

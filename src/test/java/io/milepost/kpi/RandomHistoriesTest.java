@@ -49,6 +49,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class RandomHistoriesTest {
     private static final String[] PLANS = {"free", "pro", "team", "trial"};
+    private static final String[] SOURCES = {"ads", "seo", "referral", "newsletter", "podcast"};
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
@@ -61,6 +62,8 @@ class RandomHistoriesTest {
     RuleSet rules;
     @Inject
     AgroalDataSource db;
+    @Inject
+    KpiRecounts recounts;
 
     @Test
     void shouldAgreeWithABruteForceCountOfTheRecords() throws Exception {
@@ -75,13 +78,14 @@ class RandomHistoriesTest {
             String u = run + i;
             users.add(u);
             Instant signup = first.plusSeconds((long) (random.nextDouble() * Duration.ofDays(50).minusHours(1).toSeconds()));
-            identify(u, signup, random.nextInt(5) == 0 ? null : PLANS[random.nextInt(PLANS.length)]);
+            identify(u, signup, random.nextInt(5) == 0 ? null : PLANS[random.nextInt(PLANS.length)],
+                    random.nextInt(4) == 0 ? null : SOURCES[random.nextInt(SOURCES.length)]);
             writer().body(batch(history(u, signup, now, random).toArray(String[]::new))).post("/v1/batch").then().statusCode(200);
         }
         // a signup that moves: the user changes cohort (and their windows move with it)
         for (int i = 0; i < 6; i++) {
             String u = users.get(random.nextInt(users.size()));
-            identify(u, first.plusSeconds((long) (random.nextDouble() * Duration.ofDays(49).toSeconds())), "pro");
+            identify(u, first.plusSeconds((long) (random.nextDouble() * Duration.ofDays(49).toSeconds())), "pro", null);
         }
         sweep.sweep(now);
         // milestones lost (say, a restore) and given back by a replay, at the times the events say
@@ -100,6 +104,53 @@ class RandomHistoriesTest {
 
         Instant from = first.minus(Duration.ofHours(3));
         Instant to = now.plus(Duration.ofHours(1));
+        // nothing kept yet: every figure is counted from the records
+        checkAll(seed, "from the records", from, to);
+
+        // every day counted and kept: answers read the kept figures, and count again what may still change
+        while (recounts.catchUp(Instant.now()) > 0) {
+            recounts.fold(Instant.now());
+        }
+        while (recounts.fold(Instant.now()) > 0) {
+            // other tests' marks too
+        }
+        assertEquals(0, count("SELECT COUNT(*) FROM kpi_dirty_days"), "no day is left marked");
+        assertEquals(0, count("SELECT COUNT(*) FROM (SELECT DISTINCT CAST(FLOOR(EXTRACT(EPOCH FROM signed_up_at) / 86400) "
+                + "AS BIGINT) AS d FROM users WHERE signed_up_at >= ?) x WHERE NOT EXISTS "
+                + "(SELECT 1 FROM kpi_days k WHERE k.signup_day = x.d AND k.trait = '' AND k.milestone = '')", from),
+                "figures are kept for every signup day");
+        checkAll(seed, "kept", from, to);
+
+        // changes after the count: their days are marked and counted from the records until the fold
+        for (int i = 0; i < 4; i++) {
+            String u = users.get(random.nextInt(users.size()));
+            writer().body(batch(track(u, "search_performed", now.minusSeconds(3600L * i).toString()),
+                    track(u, "list_created", now.minusSeconds(600L * i).toString()))).post("/v1/batch").then().statusCode(200);
+        }
+        identify(users.get(random.nextInt(users.size())), first.plus(Duration.ofDays(2)), "team", "ads");
+        admin().delete("/v1/users/" + users.get(random.nextInt(users.size())));
+        sweep.sweep(now);
+        assertTrue(count("SELECT COUNT(*) FROM kpi_dirty_days") > 0, "the changes marked their days");
+        checkAll(seed, "kept and marked", from, to);
+        recounts.fold(Instant.now());
+        checkAll(seed, "folded", from, to);
+    }
+
+    private long count(String sql, Instant... times) throws Exception {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < times.length; i++) {
+                ps.setObject(i + 1, times[i].atOffset(ZoneOffset.UTC));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** Compares every figure of the funnel (whole and broken down), the cohorts and the times to reach with the records. */
+    private void checkAll(long seedNumber, String phase, Instant from, Instant to) throws Exception {
+        String seed = seedNumber + ", " + phase;
         List<MilestoneDefinition> catalog = rules.current().milestones();
         Records records = load(from, to);
         assertTrue(records.users.size() > 30, "most random users are still there: " + records.users.size());
@@ -109,35 +160,42 @@ class RandomHistoriesTest {
         assertEquals(records.users.size(), funnel.getLong("cohort"), "cohort (seed " + seed + ")");
         checkSteps(seed, "funnel", catalog, records, records.users.keySet().stream().toList(), asOf, funnel, "milestones");
 
-        // per plan, the two most common values, the rest as other, and users without a plan
-        JsonPath byPlan = admin().queryParam("from", from.toString()).queryParam("to", to.toString())
-                .queryParam("breakdown", "plan").queryParam("top", 2).get("/v1/kpis/funnel").then().statusCode(200)
-                .extract().jsonPath();
-        Instant planAsOf = Instant.parse(byPlan.getString("asOf"));
-        Map<String, List<String>> byValue = new LinkedHashMap<>();
-        records.users.forEach((u, r) -> byValue.computeIfAbsent(r.plan, k -> new ArrayList<>()).add(u));
-        List<String> top = byValue.keySet().stream().filter(Objects::nonNull)
-                .sorted(Comparator.comparing((String v) -> -byValue.get(v).size()).thenComparing(v -> v)).limit(2).toList();
-        List<Map<String, Object>> groups = byPlan.getList("breakdown.groups");
-        List<String> expectedValues = new ArrayList<>(top);
-        List<String> other = new ArrayList<>();
-        byValue.forEach((v, us) -> {
-            if (v != null && !top.contains(v)) {
-                other.addAll(us);
+        // per plan (kept per value) and per source (counted from the records): the two most common values,
+        // the rest as other, and users without it
+        for (String trait : List.of("plan", "source")) {
+            JsonPath byTrait = admin().queryParam("from", from.toString()).queryParam("to", to.toString())
+                    .queryParam("breakdown", trait).queryParam("top", 2).get("/v1/kpis/funnel").then().statusCode(200)
+                    .extract().jsonPath();
+            Instant traitAsOf = Instant.parse(byTrait.getString("asOf"));
+            Map<String, List<String>> byValue = new LinkedHashMap<>();
+            records.users.forEach((u, r) -> byValue.computeIfAbsent(r.traits.get(trait), k -> new ArrayList<>()).add(u));
+            List<String> top = byValue.keySet().stream().filter(Objects::nonNull)
+                    .sorted(Comparator.comparing((String v) -> -byValue.get(v).size()).thenComparing(v -> v)).limit(2).toList();
+            List<Map<String, Object>> groups = byTrait.getList("breakdown.groups");
+            List<String> expectedValues = new ArrayList<>(top);
+            List<String> other = new ArrayList<>();
+            byValue.forEach((v, us) -> {
+                if (v != null && !top.contains(v)) {
+                    other.addAll(us);
+                }
+            });
+            if (!other.isEmpty()) {
+                expectedValues.add("other");
             }
-        });
-        if (!other.isEmpty()) {
-            expectedValues.add("other");
-        }
-        if (byValue.containsKey(null)) {
-            expectedValues.add(null);
-        }
-        assertEquals(expectedValues, groups.stream().map(g -> (String) g.get("value")).toList(), "groups (seed " + seed + ")");
-        for (int g = 0; g < groups.size(); g++) {
-            String value = expectedValues.get(g);
-            List<String> members = "other".equals(value) && g == top.size() ? other : byValue.get(value);
-            assertEquals(members.size(), byPlan.getLong("breakdown.groups[" + g + "].cohort"), "cohort of " + value);
-            checkSteps(seed, "plan " + value, catalog, records, members, planAsOf, byPlan, "breakdown.groups[" + g + "].milestones");
+            if (byValue.containsKey(null)) {
+                expectedValues.add(null);
+            }
+            assertEquals(expectedValues, groups.stream().map(g -> (String) g.get("value")).toList(),
+                    trait + " groups (seed " + seed + ")");
+            for (int g = 0; g < groups.size(); g++) {
+                String value = expectedValues.get(g);
+                List<String> members = "other".equals(value) && g == top.size() ? other : byValue.get(value);
+                assertEquals(members.size(), byTrait.getLong("breakdown.groups[" + g + "].cohort"), "cohort of " + value);
+                checkSteps(seed, trait + " " + value, catalog, records, members, traitAsOf, byTrait,
+                        "breakdown.groups[" + g + "].milestones");
+            }
+            checkSteps(seed, "funnel by " + trait, catalog, records, records.users.keySet().stream().toList(), traitAsOf,
+                    byTrait, "milestones");
         }
 
         // cohorts by week (Monday) and by day
@@ -197,7 +255,7 @@ class RandomHistoriesTest {
     }
 
     /** Checks every figure of the steps at {@code path} against a count over {@code members}. */
-    private static void checkSteps(long seed, String label, List<MilestoneDefinition> catalog, Records records,
+    private static void checkSteps(String seed, String label, List<MilestoneDefinition> catalog, Records records,
                                    List<String> members, Instant asOf, JsonPath json, String path) {
         for (int k = 0; k < catalog.size(); k++) {
             Expected x = expected(catalog, k, records, members, asOf);
@@ -338,8 +396,9 @@ class RandomHistoriesTest {
         }
     }
 
-    private static void identify(String u, Instant signup, String plan) {
-        String traits = "\"createdAt\":\"" + signup + "\"" + (plan == null ? "" : ",\"plan\":\"" + plan + "\"");
+    private static void identify(String u, Instant signup, String plan, String source) {
+        String traits = "\"createdAt\":\"" + signup + "\"" + (plan == null ? "" : ",\"plan\":\"" + plan + "\"")
+                + (source == null ? "" : ",\"source\":\"" + source + "\"");
         writer().body("{\"userId\":\"" + u + "\",\"traits\":{" + traits + "},\"timestamp\":\"" + signup + "\"}")
                 .post("/v1/identify").then().statusCode(200);
     }
@@ -363,8 +422,11 @@ class RandomHistoriesTest {
                     while (rs.next()) {
                         UserRecords r = new UserRecords();
                         r.signup = rs.getObject(2, OffsetDateTime.class).toInstant();
-                        JsonNode plan = JSON.readTree(rs.getString(3)).get("plan");
-                        r.plan = plan == null || plan.isNull() ? null : plan.asText();
+                        JsonNode traits = JSON.readTree(rs.getString(3));
+                        for (String trait : List.of("plan", "source")) {
+                            JsonNode value = traits.get(trait);
+                            r.traits.put(trait, value == null || value.isNull() ? null : value.asText());
+                        }
                         records.users.put(rs.getString(1), r);
                     }
                 }
@@ -405,7 +467,7 @@ class RandomHistoriesTest {
 
     private static final class UserRecords {
         Instant signup;
-        String plan;
+        final Map<String, String> traits = new HashMap<>();
         final Map<String, Instant> milestones = new HashMap<>();
         final java.util.Set<String> stalls = new java.util.HashSet<>();
     }

@@ -1,0 +1,485 @@
+package io.milepost.kpi;
+
+import io.milepost.config.MilepostConfig;
+import io.milepost.engine.RuleBook;
+import io.milepost.engine.RuleSet;
+import io.milepost.kpi.JourneyQueries.ByDay;
+import io.milepost.kpi.JourneyQueries.ByDayValue;
+import io.milepost.kpi.JourneyQueries.Counts;
+import io.milepost.kpi.JourneyQueries.Grouping;
+import io.milepost.kpi.JourneyQueries.Key;
+import io.milepost.kpi.JourneyQueries.Range;
+import io.milepost.kpi.JourneyQueries.Scope;
+import io.milepost.store.Sql;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.IntStream;
+
+/**
+ * The KPI figures kept per signup day (tables {@code kpi_days}, {@code kpi_action_days}): what an
+ * answer reads instead of every user of its range, and how days are recounted from the records.
+ *
+ * <p>A day's figures are only read while they match the records: every change to what they count
+ * marks the day in {@code kpi_dirty_days} in the same transaction ({@link io.milepost.store.RowWriter#kpiDay}),
+ * and an answer counts marked days from the records until the fold has recounted them. Figures
+ * are kept under a {@link #fingerprint} of the milestone catalog and the breakdown traits; days
+ * not counted under the current one are counted from the records, and recounted in the background.
+ * See docs/adr/0010-kpi-figures-per-signup-day.md.
+ */
+@ApplicationScoped
+class KpiDays {
+    static final long SECONDS_PER_DAY = 86_400L;
+    /** The row of a day's (or a trait value's) users; milestone rows carry the milestone's name. */
+    static final String USERS_ROW = "";
+    /** The trait of the rows of the whole day. */
+    static final String WHOLE_DAY = "";
+
+    private final EntityManager em;
+    private final JourneyQueries queries;
+    private final ActionQueries actions;
+    private final RuleSet rules;
+    private final List<String> breakdownTraits;
+
+    KpiDays(EntityManager em, JourneyQueries queries, ActionQueries actions, RuleSet rules, MilepostConfig config) {
+        this.em = em;
+        this.queries = queries;
+        this.actions = actions;
+        this.rules = rules;
+        this.breakdownTraits = config.kpis().breakdownTraits().stream().map(String::trim).filter(t -> !t.isEmpty())
+                .distinct().toList();
+    }
+
+    /** The journey of the rules loaded now. */
+    Journey journey() {
+        RuleBook book = rules.current();
+        return Journey.of(book == null ? List.of() : book.milestones());
+    }
+
+    boolean keeps(String trait) {
+        return breakdownTraits.contains(trait);
+    }
+
+    List<String> breakdownTraits() {
+        return breakdownTraits;
+    }
+
+    /** What kept figures are valid for: the journey (names, order, windows, {@code @after}) and the breakdown traits. */
+    String fingerprint(Journey journey) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(journey.fingerprint().getBytes(StandardCharsets.UTF_8));
+            sha.update(String.join("\u0000", breakdownTraits).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static long day(Instant t) {
+        return Math.floorDiv(t.getEpochSecond(), SECONDS_PER_DAY);
+    }
+
+    static Instant start(long day) {
+        return Instant.ofEpochSecond(day * SECONDS_PER_DAY);
+    }
+
+    /** Consecutive days as signup ranges, one per run. */
+    static List<Range> ranges(Collection<Long> days) {
+        List<Range> ranges = new ArrayList<>();
+        Long first = null;
+        long last = 0;
+        for (long d : new TreeSet<>(days)) {
+            if (first != null && d == last + 1) {
+                last = d;
+                continue;
+            }
+            if (first != null) {
+                ranges.add(new Range(start(first), start(last + 1)));
+            }
+            first = d;
+            last = d;
+        }
+        if (first != null) {
+            ranges.add(new Range(start(first), start(last + 1)));
+        }
+        return ranges;
+    }
+
+    // ---- reading
+
+    /** The days of {@code [fromDay, toDay)} whose figures are kept under {@code fingerprint} and not marked for a recount. */
+    Set<Long> readable(String fingerprint, long fromDay, long toDay) {
+        Set<Long> days = new TreeSet<>();
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day FROM kpi_days WHERE journey = ? AND trait = ? "
+                    + "AND milestone = ? AND signup_day >= ? AND signup_day < ?")) {
+                ps.setString(1, fingerprint);
+                ps.setString(2, WHOLE_DAY);
+                ps.setString(3, USERS_ROW);
+                ps.setLong(4, fromDay);
+                ps.setLong(5, toDay);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        days.add(rs.getLong(1));
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT signup_day FROM kpi_dirty_days WHERE signup_day >= ? AND signup_day < ?")) {
+                ps.setLong(1, fromDay);
+                ps.setLong(2, toDay);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        days.remove(rs.getLong(1));
+                    }
+                }
+            }
+        });
+        return days;
+    }
+
+    /**
+     * Adds the kept journey figures of {@code days} into {@code into}, keyed by (day or 0, trait
+     * value or null), with {@code inProgress} and {@code droppedOff} as if every window had closed
+     * ({@link Tally#settled}).
+     */
+    void readJourney(Journey journey, String fingerprint, String trait, Set<Long> days, boolean byDay, Map<Key, Tally> into) {
+        if (days.isEmpty()) {
+            return;
+        }
+        Map<String, Journey.Step> steps = new HashMap<>();
+        journey.steps().forEach(s -> steps.put(s.name(), s));
+        long fromDay = Collections.min(days);
+        long toDay = Collections.max(days) + 1;
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day, trait_value, milestone, users, reached, "
+                    + "previous_reached, reached_after_previous, reached_within_window, stalled, times, readable_times "
+                    + "FROM kpi_days WHERE journey = ? AND trait = ? AND signup_day >= ? AND signup_day < ?")) {
+                ps.setString(1, fingerprint);
+                ps.setString(2, trait == null ? WHOLE_DAY : trait);
+                ps.setLong(3, fromDay);
+                ps.setLong(4, toDay);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long day = rs.getLong(1);
+                        if (!days.contains(day)) {
+                            continue;
+                        }
+                        Tally t = into.computeIfAbsent(new Key(byDay ? day : 0, trait == null ? null : rs.getString(2)),
+                                k -> new Tally(journey.size()));
+                        String milestone = rs.getString(3);
+                        if (USERS_ROW.equals(milestone)) {
+                            t.cohort += rs.getLong(4);
+                            continue;
+                        }
+                        Journey.Step s = steps.get(milestone);
+                        int i = s.index();
+                        t.steps[i] = t.steps[i].plus(Tally.settled(s, new Counts(rs.getLong(5), rs.getLong(6), rs.getLong(7),
+                                rs.getLong(8), 0, 0)));
+                        t.stalls[i] += rs.getLong(9);
+                        TimeBuckets.addDecoded(rs.getString(10), t.times[i]);
+                        readReadable(rs.getString(11), t.readable[i]);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Adds the kept action figures of {@code days} into {@code into}. */
+    void readActions(String fingerprint, Set<Long> days, ActionQueries.Figures into) {
+        if (days.isEmpty()) {
+            return;
+        }
+        long fromDay = Collections.min(days);
+        long toDay = Collections.max(days) + 1;
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day, action, rule_name, triggered, users, held_out, "
+                    + "suppressed, delivered, treated_users, treated_converted, control_users, control_converted "
+                    + "FROM kpi_action_days WHERE journey = ? AND signup_day >= ? AND signup_day < ?")) {
+                ps.setString(1, fingerprint);
+                ps.setLong(2, fromDay);
+                ps.setLong(3, toDay);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (days.contains(rs.getLong(1))) {
+                            into.add(0, rs.getString(2), rs.getString(3), new ActionQueries.Row(rs.getLong(4), rs.getLong(5),
+                                    rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10),
+                                    rs.getLong(11), rs.getLong(12)));
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // ---- recounting
+
+    /** A marked day and the marks that name it. */
+    record Marks(List<Long> ids, Set<Long> days) {
+    }
+
+    /** Locks the recount (one at a time across instances) for the rest of the caller's transaction. */
+    void lock() {
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM kpi_recount_lock WHERE id = 1 FOR UPDATE");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+            }
+        });
+    }
+
+    /** Up to {@code maxDays} marked days (the oldest marks first) and all their marks, as the caller's transaction sees them. */
+    Marks marked(int maxDays) {
+        List<Long> ids = new ArrayList<>();
+        Set<Long> days = new TreeSet<>();
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, signup_day FROM kpi_dirty_days ORDER BY id FETCH FIRST "
+                    + (maxDays * 50) + " ROWS ONLY")) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long day = rs.getLong(2);
+                        if (days.size() < maxDays || days.contains(day)) {
+                            days.add(day);
+                            ids.add(rs.getLong(1));
+                        }
+                    }
+                }
+            }
+        });
+        return new Marks(ids, days);
+    }
+
+    void unmark(List<Long> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM kpi_dirty_days WHERE id = ANY(?)")) {
+                ps.setArray(1, c.createArrayOf("BIGINT", ids.toArray()));
+                ps.executeUpdate();
+            }
+        });
+    }
+
+    /** The signup days of the users on record, first and last, or null without users. */
+    long[] signupDays() {
+        long[] span = new long[2];
+        boolean[] any = new boolean[1];
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT MIN(signed_up_at), MAX(signed_up_at) FROM users");
+                 ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getObject(1) != null) {
+                    span[0] = day(Sql.instant(rs, 1));
+                    span[1] = day(Sql.instant(rs, 2));
+                    any[0] = true;
+                }
+            }
+        });
+        return any[0] ? span : null;
+    }
+
+    /** Up to {@code max} signup days of the users on record without figures under {@code fingerprint}, earliest first. */
+    List<Long> uncounted(String fingerprint, int max) {
+        Set<Long> counted = new TreeSet<>();
+        Set<Long> withUsers = new TreeSet<>();
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day FROM kpi_days WHERE journey = ? AND trait = ? "
+                    + "AND milestone = ?")) {
+                ps.setString(1, fingerprint);
+                ps.setString(2, WHOLE_DAY);
+                ps.setString(3, USERS_ROW);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        counted.add(rs.getLong(1));
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT CAST(FLOOR(EXTRACT(EPOCH FROM signed_up_at) / 86400) "
+                    + "AS BIGINT) FROM users");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    withUsers.add(rs.getLong(1));
+                }
+            }
+        });
+        withUsers.removeAll(counted);
+        return withUsers.stream().limit(max).toList();
+    }
+
+    /** The first signup day on or after {@code day} that has users, or null. */
+    Long nextSignupDay(long day) {
+        Long[] next = new Long[1];
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT MIN(signed_up_at) FROM users WHERE signed_up_at >= ?")) {
+                ps.setObject(1, Sql.at(start(day)));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getObject(1) != null) {
+                        next[0] = day(Sql.instant(rs, 1));
+                    }
+                }
+            }
+        });
+        return next[0];
+    }
+
+    /** Removes the kept figures of the days in {@code [fromDay, toDay)} (days left without users). */
+    void forget(long fromDay, long toDay) {
+        Sql.run(em, c -> {
+            for (String table : List.of("kpi_days", "kpi_action_days")) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE signup_day >= ? AND signup_day < ?")) {
+                    ps.setLong(1, fromDay);
+                    ps.setLong(2, toDay);
+                    ps.executeUpdate();
+                }
+            }
+        });
+    }
+
+    /** Removes figures kept under any other fingerprint (after the current one covers every day). */
+    int dropOthers(String fingerprint) {
+        int[] n = new int[1];
+        Sql.run(em, c -> {
+            for (String table : List.of("kpi_days", "kpi_action_days")) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE journey <> ?")) {
+                    ps.setString(1, fingerprint);
+                    n[0] += ps.executeUpdate();
+                }
+            }
+        });
+        return n[0];
+    }
+
+    /**
+     * Counts {@code days} from the records and replaces their kept figures, in the caller's
+     * transaction (which should hold {@link #lock()}): the whole day and each breakdown trait's
+     * values, journey and actions.
+     */
+    void recount(Journey journey, String fingerprint, Collection<Long> days, Instant now) {
+        if (days.isEmpty()) {
+            return;
+        }
+        Scope scope = new Scope(ranges(days), List.of());
+        List<Object[]> rows = new ArrayList<>();
+        // kept figures hold no time-dependent counts: Tally.settled derives them when they are read
+        Map<Key, Tally> whole = count(journey, scope, new ByDay(), now, false);
+        for (long d : new TreeSet<>(days)) {
+            // every day gets its users' row, also with no users: that says it was counted
+            whole.computeIfAbsent(new Key(d, null), k -> new Tally(journey.size()));
+        }
+        addRows(journey, fingerprint, WHOLE_DAY, whole, rows);
+        for (String trait : breakdownTraits) {
+            addRows(journey, fingerprint, trait, count(journey, scope, new ByDayValue(trait), now, false), rows);
+        }
+        ActionQueries.Figures byDay = actions.count(journey.names(), scope.ranges(), true);
+        Sql.run(em, c -> {
+            Object[] dayArray = new TreeSet<>(days).toArray();
+            for (String table : List.of("kpi_days", "kpi_action_days")) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE signup_day = ANY(?)")) {
+                    ps.setArray(1, c.createArrayOf("BIGINT", dayArray));
+                    ps.executeUpdate();
+                }
+            }
+            insert(c, "INSERT INTO kpi_days (journey, signup_day, trait, trait_value, milestone, users, reached, previous_reached, "
+                    + "reached_after_previous, reached_within_window, stalled, times, readable_times) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
+            List<Object[]> actionRows = new ArrayList<>();
+            byDay.forEach((day, action, rule, r) -> actionRows.add(new Object[] {fingerprint, day, action, rule, r.triggered(),
+                    r.users(), r.heldOut(), r.suppressed(), r.delivered(), r.treatedUsers(), r.treatedConverted(),
+                    r.controlUsers(), r.controlConverted()}));
+            insert(c, "INSERT INTO kpi_action_days (journey, signup_day, action, rule_name, triggered, users, held_out, suppressed, "
+                    + "delivered, treated_users, treated_converted, control_users, control_converted) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", actionRows);
+        });
+    }
+
+    /**
+     * The figures of a scope's users per group, counted from the records, {@code inProgress} and
+     * {@code droppedOff} as of {@code asOf}; only the times to reach when {@code timesOnly}.
+     */
+    Map<Key, Tally> count(Journey journey, Scope scope, Grouping grouping, Instant asOf, boolean timesOnly) {
+        Map<Key, Tally> tallies = new LinkedHashMap<>();
+        if (!timesOnly) {
+            for (JourneyQueries.Group g : queries.figures(journey, scope, grouping, asOf)) {
+                Tally t = tallies.computeIfAbsent(g.key(), k -> new Tally(journey.size()));
+                t.cohort += g.cohort();
+                for (int i = 0; i < journey.size(); i++) {
+                    t.steps[i] = t.steps[i].plus(g.steps().get(i));
+                }
+            }
+            for (JourneyQueries.StallCount s : queries.stalls(journey, scope, grouping)) {
+                tallies.computeIfAbsent(s.key(), k -> new Tally(journey.size())).stalls[s.step()] += s.count();
+            }
+        }
+        Set<Integer> all = new TreeSet<>(IntStream.range(0, journey.size()).boxed().toList());
+        for (JourneyQueries.TimeCount t : queries.histogram(journey, scope, grouping, all)) {
+            Tally tally = tallies.computeIfAbsent(t.key(), k -> new Tally(journey.size()));
+            tally.readable[t.step()][t.readable()] += t.count();
+            tally.times[t.step()].merge(t.log(), t.count(), Long::sum);
+        }
+        return tallies;
+    }
+
+    private static void addRows(Journey journey, String fingerprint, String trait, Map<Key, Tally> tallies, List<Object[]> rows) {
+        tallies.forEach((key, t) -> {
+            String value = WHOLE_DAY.equals(trait) ? null : key.v();
+            rows.add(new Object[] {fingerprint, key.g(), trait, value, USERS_ROW, t.cohort, 0L, 0L, 0L, 0L, 0L, null, null});
+            for (Journey.Step s : journey.steps()) {
+                int i = s.index();
+                Counts c = t.steps[i];
+                rows.add(new Object[] {fingerprint, key.g(), trait, value, s.name(), t.cohort, c.reached(), c.previousReached(),
+                        c.reachedAfterPrevious(), c.reachedWithinWindow(), t.stalls[i], TimeBuckets.encode(t.times[i]),
+                        writeReadable(t.readable[i])});
+            }
+        });
+    }
+
+    private static void insert(Connection c, String sql, List<Object[]> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (Object[] row : rows) {
+                for (int i = 0; i < row.length; i++) {
+                    ps.setObject(i + 1, row[i]);
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static String writeReadable(long[] counts) {
+        StringBuilder text = new StringBuilder();
+        for (long n : counts) {
+            text.append(text.isEmpty() ? "" : ",").append(n);
+        }
+        return text.toString();
+    }
+
+    private static void readReadable(String text, long[] into) {
+        if (text == null || text.isEmpty()) {
+            return;
+        }
+        String[] parts = text.split(",");
+        for (int i = 0; i < parts.length && i < into.length; i++) {
+            into[i] += Long.parseLong(parts[i]);
+        }
+    }
+}
