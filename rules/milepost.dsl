@@ -10,6 +10,7 @@
 [condition][]The user has reached "{milestone}"=Milestone( name == "{milestone}" )
 [condition][]The user has not reached "{milestone}"=not Milestone( name == "{milestone}" )
 [condition][]The user is stalled at "{milestone}"=Stalled( milestone == "{milestone}" )
+[condition][]The user's account "{trait}" is "{value}"=Account( trait("{trait}") == "{value}" )
 [condition][]The user's "{trait}" is "{value}"=User( trait("{trait}") == "{value}" )
 [condition][]The user's "{trait}" is not "{value}"=User( trait("{trait}") != "{value}" )
 [condition][]The user signed up at least {days} days ago=User( daysSinceSignup >= {days} )

@@ -19,6 +19,9 @@ public interface MilepostConfig {
     Scheduler scheduler();
 
     Webhooks webhooks();
+
+    Actions actions();
+
     Replay replay();
 
     Http http();
@@ -135,6 +138,16 @@ public interface MilepostConfig {
         /** How long a rotated-out secret still signs messages, next to the new one. */
         @WithDefault("24h")
         Duration secretRotationOverlap();
+    }
+
+    interface Actions {
+        /**
+         * How old the fact that triggered an action (the event, or the window's close) may be for the
+         * action to be sent. An older one, as an imported history or a long outage produces, is
+         * recorded as suppressed ({@code stale}) and sent nowhere.
+         */
+        @WithDefault("1d")
+        Duration maxAge();
     }
 
     interface Replay {

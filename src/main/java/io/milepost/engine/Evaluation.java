@@ -23,6 +23,8 @@ public final class Evaluation {
     private final KieSession session;
     /** Read by the waiting caller when the evaluation runs out of time, so it can name the rule. */
     private volatile String currentRule;
+    /** The facts the firing rule matched. */
+    private List<Object> currentFacts = List.of();
     final List<Outcomes.MilestoneReached> reached = new ArrayList<>();
     final List<Outcomes.ActionTriggered> triggered = new ArrayList<>();
     final List<String> fired = new ArrayList<>();
@@ -51,8 +53,9 @@ public final class Evaluation {
         CURRENT.remove();
     }
 
-    void ruleFiring(String rule) {
+    void ruleFiring(String rule, List<Object> facts) {
         currentRule = rule;
+        currentFacts = facts;
         fired.add(rule);
     }
 
@@ -92,7 +95,24 @@ public final class Evaluation {
         }
         Map<String, Object> copy = new LinkedHashMap<>(payload);
         boolean heldOut = rule != null && rule.holdout() != null && Holdout.heldOut(state.id(), action, rule.holdout());
-        triggered.add(new Outcomes.ActionTriggered(action, previous + 1, now, currentRule, copy, heldOut));
+        triggered.add(new Outcomes.ActionTriggered(action, previous + 1, now, currentRule, copy, heldOut,
+                answersResolvedStall() ? Outcomes.STALL_RESOLVED : null));
+    }
+
+    /**
+     * Whether the firing rule matched a {@code Stalled} fact whose milestone the user has reached by
+     * now (late): the stall it answers is over, so what it would send is no longer news.
+     */
+    private boolean answersResolvedStall() {
+        for (Object fact : currentFacts) {
+            if (fact instanceof io.milepost.facts.Stalled s) {
+                String m = s.getMilestone();
+                if (state.milestones().containsKey(m) || reached.stream().anyMatch(r -> r.milestone().equals(m))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static void requireName(String what, String name) {

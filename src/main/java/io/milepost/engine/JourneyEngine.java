@@ -93,7 +93,9 @@ public final class JourneyEngine {
 
     /**
      * Applies {@code inputs} (any order) to {@code state}, evaluating after each, and returns what
-     * is new. With no rule book (no rules ever compiled) the state is updated and nothing evaluated.
+     * is new. Before each input, the windows that closed before its time are closed ({@link
+     * #advanceTo}), so a history imported at once reaches the same stalls, at the same times, as live
+     * traffic. With no rule book (no rules ever compiled) the state is updated and nothing evaluated.
      */
     public Outcomes apply(RuleBook book, UserState state, List<Input> inputs) {
         Outcomes outcomes = new Outcomes();
@@ -102,6 +104,9 @@ public final class JourneyEngine {
         for (Input in : ordered) {
             Instant now = state.lastEventAt() == null || in.timestamp().isAfter(state.lastEventAt())
                     ? in.timestamp() : state.lastEventAt();
+            if (book != null && !abandoned) {
+                abandoned = !closeWindows(book, state, now, false, outcomes);
+            }
             if (!in.firstTouch().isEmpty() && !FirstTouch.present(state.traits())) {
                 state.mergeTraits(in.firstTouch());
             }
@@ -133,6 +138,45 @@ public final class JourneyEngine {
         return outcomes;
     }
 
+    /**
+     * Brings the user's timeline up to {@code until}: each window that closed by then without its
+     * milestone becomes a stall, earliest first, and the user is evaluated at its close time with its
+     * {@code Stalled} fact (never before their latest event), so reactive rules answer it as they
+     * would have live. The one path by which windows close, for ingestion, the stall sweep, replays
+     * and dry runs.
+     */
+    public Outcomes advanceTo(RuleBook book, UserState state, Instant until) {
+        Outcomes outcomes = new Outcomes();
+        closeWindows(book, state, until, true, outcomes);
+        return outcomes;
+    }
+
+    /**
+     * Closes the windows closed before {@code limit} (at or before it if {@code inclusive}); returns
+     * false when an evaluation was abandoned at its deadline.
+     */
+    private boolean closeWindows(RuleBook book, UserState state, Instant limit, boolean inclusive, Outcomes outcomes) {
+        // each round closes one window or reveals held-back records; a reactive rule may reach a milestone
+        // that opens another window, so the rounds are bounded by the catalog, not by one pass
+        for (int round = 0; round <= 2 * book.milestones().size() + 1; round++) {
+            Windows.Closed next = Windows.nextClosed(book, state, limit, inclusive);
+            if (next == null) {
+                return true;
+            }
+            Instant at = state.lastEventAt() != null && state.lastEventAt().isAfter(next.closedAt())
+                    ? state.lastEventAt() : next.closedAt();
+            if (state.revealRecorded(at)) {
+                continue; // a record held back until now may have settled the window: look again
+            }
+            state.stalls().put(next.milestone(), next.closedAt());
+            outcomes.stalls.add(new Outcomes.Stall(next.milestone(), next.closedAt()));
+            if (!evaluate(book, state, at, null, List.of(), outcomes)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Evaluates the user as they are at {@code now} (no new event), with the given stalls. */
     public Outcomes evaluateAt(RuleBook book, UserState state, Instant now, List<Stalled> stalled) {
         Outcomes outcomes = new Outcomes();
@@ -160,7 +204,7 @@ public final class JourneyEngine {
                         if (System.nanoTime() - deadline > 0) {
                             throw new DeadlineExceeded();
                         }
-                        evaluation.ruleFiring(e.getMatch().getRule().getName());
+                        evaluation.ruleFiring(e.getMatch().getRule().getName(), List.copyOf(e.getMatch().getObjects()));
                     }
                 });
                 insertFacts(session, state, now, event, newStalls);

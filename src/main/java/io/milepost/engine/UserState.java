@@ -146,13 +146,18 @@ public final class UserState {
         recordedStalls.putAll(stalls);
     }
 
-    /** Moves the held-back milestones and stalls dated at or before {@code now} into the state. */
-    void revealRecorded(Instant now) {
+    /**
+     * Moves the held-back milestones and stalls dated at or before {@code now} into the state;
+     * returns whether there were any.
+     */
+    boolean revealRecorded(Instant now) {
+        boolean revealed = false;
         for (Iterator<Reached> it = recordedMilestones.values().iterator(); it.hasNext(); ) {
             Reached r = it.next();
             if (!r.at().isAfter(now)) {
                 milestones.putIfAbsent(r.milestone(), r);
                 it.remove();
+                revealed = true;
             }
         }
         for (Iterator<Map.Entry<String, Instant>> it = recordedStalls.entrySet().iterator(); it.hasNext(); ) {
@@ -160,8 +165,15 @@ public final class UserState {
             if (!s.getValue().isAfter(now)) {
                 stalls.putIfAbsent(s.getKey(), s.getValue());
                 it.remove();
+                revealed = true;
             }
         }
+        return revealed;
+    }
+
+    /** A recorded milestone still held back (reached later in the timeline than now), or null. */
+    Reached heldBack(String milestone) {
+        return recordedMilestones.get(milestone);
     }
 
     /** True while a recorded milestone is held back: it counts as reached later, never earlier. */

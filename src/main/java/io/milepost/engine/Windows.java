@@ -31,14 +31,17 @@ public final class Windows {
      * closed still stalls (reached late), so its close time is returned too.
      */
     private static Instant pendingClose(MilestoneDefinition m, UserState state) {
-        if (state.stalls().containsKey(m.name())) {
-            return null;
+        if (state.stalls().containsKey(m.name()) || state.stalledLater(m.name())) {
+            return null; // on record (a replay holds recorded stalls back until their time)
         }
         Instant close = closesAt(m, state);
         if (close == null) {
             return null;
         }
         UserState.Reached reached = state.milestones().get(m.name());
+        if (reached == null) {
+            reached = state.heldBack(m.name());
+        }
         return reached != null && !reached.at().isAfter(close) ? null : close;
     }
 
@@ -71,6 +74,22 @@ public final class Windows {
             }
             if (next == null || due.isBefore(next)) {
                 next = due;
+            }
+        }
+        return next;
+    }
+
+    /**
+     * The earliest window that closed before {@code limit} (at or before, if {@code inclusive})
+     * without its milestone in time and is not a stall yet, or null.
+     */
+    static Closed nextClosed(RuleBook book, UserState state, Instant limit, boolean inclusive) {
+        Closed next = null;
+        for (MilestoneDefinition m : book.milestones()) {
+            Instant close = pendingClose(m, state);
+            if (close != null && (inclusive ? !close.isAfter(limit) : close.isBefore(limit))
+                    && (next == null || close.isBefore(next.closedAt()))) {
+                next = new Closed(m.name(), close);
             }
         }
         return next;

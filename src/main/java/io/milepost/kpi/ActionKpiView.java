@@ -16,7 +16,8 @@ public record ActionKpiView(Instant from, Instant to, List<Item> actions) {
      * @param users      users it was sent to (their first firing)
      * @param delivered  firings whose webhook message at least one endpoint accepted (2xx)
      * @param heldOut    users in its control group (their first firing was held out, not sent)
-     * @param suppressed firings recorded by a replay without fireActions: on record, not actions taken
+     * @param suppressed firings recorded and not sent (a replay without fireActions, a stale trigger, a resolved
+     *                   stall): on record, not actions taken
      * @param holdout    the {@code @holdout} share of the rule(s) that fire it, null without one
      * @param treated    the users it was sent to, and how many of them then moved further in the journey
      * @param control    the same for the held-out users; null without a holdout

@@ -140,18 +140,20 @@ public class StallSweep {
         Instant recordedAt = clock.instant();
         for (UserStateStore.Loaded loaded : users.values()) {
             UserState state = loaded.state();
-            String stageBefore = loaded.stage();
             Instant lastSeenOpen = loaded.updatedAt();
-            for (Windows.Closed closed : Windows.closed(book, state, now)) {
-                recorder.stalled(book, state, stageBefore, closed.milestone(), closed.closedAt(), recordedAt);
+            // each closed window evaluated at its own close (an action answering a stall weeks old is not
+            // news: it is recorded as stale), then the user as they are now, for @repeat actions
+            Outcomes closed = engine.advanceTo(book, state, now);
+            for (Outcomes.Stall stall : closed.stalls) {
                 // Latency only means something for windows that closed while we were watching,
                 // not for histories imported with long-closed windows.
-                if (closed.closedAt().isAfter(lastSeenOpen)) {
-                    latency.record(Duration.between(closed.closedAt(), recordedAt));
+                if (stall.since().isAfter(lastSeenOpen)) {
+                    latency.record(Duration.between(stall.since(), recordedAt));
                 }
             }
+            String stage = recorder.record(book, state, loaded.stage(), closed, recordedAt);
             Outcomes outcomes = engine.evaluateAt(book, state, now, List.of());
-            String stage = recorder.record(book, state, stageBefore, outcomes, recordedAt);
+            stage = recorder.record(book, state, stage, outcomes, recordedAt);
             store.saveStage(loaded, stage, Windows.nextCheck(book, state, now), recordedAt);
         }
         rows.flush();

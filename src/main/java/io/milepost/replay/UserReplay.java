@@ -1,6 +1,7 @@
 package io.milepost.replay;
 
 import io.milepost.config.MilepostConfig;
+import io.milepost.engine.FirstTouch;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
@@ -12,7 +13,9 @@ import io.milepost.store.OutcomeRecorder.Sending;
 import io.milepost.store.UserStateStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Re-evaluates one user under the current rules, in the caller's transaction with the user's row
@@ -70,35 +73,36 @@ public class UserReplay {
         rebuilt.holdBackRecorded(stored.milestones(), stored.stalls());
         // every action on record counts from the start: "once per user" holds across the replay
         rebuilt.actions().putAll(stored.actions());
+        // where the user came from is not in the events (it was in their calls' context): it holds from the start
+        Map<String, Object> touch = new LinkedHashMap<>();
+        FirstTouch.TRAITS.stream().filter(stored.traits()::containsKey).forEach(k -> touch.put(k, stored.traits().get(k)));
+        rebuilt.mergeTraits(touch);
         Outcomes found = engine.apply(book, rebuilt, events.stream().map(log::input).toList());
         requireNoFailure(found);
-        for (Outcomes.MilestoneReached m : found.milestones) {
-            stored.milestones().put(m.milestone(), new UserState.Reached(m.milestone(), m.at(), m.rule()));
-        }
-        for (Outcomes.ActionTriggered a : found.actions) {
-            stored.actions().put(a.action(), new UserState.ActionHistory(a.occurrence(), a.at(), a.rule()));
-        }
-
-        // A user already due keeps their appointment with the stall sweep, which records their closed
-        // windows live, as it would have without the replay. Otherwise every closed window is one the
-        // new rules closed, and the replay records it, delivered as the replay's actions are.
+        // A user already due keeps their appointment with the stall sweep, which closes their windows
+        // live, as it would have without the replay. Otherwise every window the new rules closed since the
+        // last event is closed here, at its own time, and delivered as the replay's actions are.
         boolean due = user.nextCheckAt() != null && !user.nextCheckAt().isAfter(now);
-        List<Windows.Closed> closed = due ? List.of() : Windows.closed(book, stored, now);
-        closed.forEach(c -> stored.stalls().put(c.milestone(), c.closedAt()));
-        Outcomes reactive = closed.isEmpty() ? new Outcomes() : engine.evaluateAt(book, stored, now, List.of());
-        requireNoFailure(reactive);
-
-        String stage = recorder.record(book, stored, user.stage(), found, now, sending);
-        for (Windows.Closed c : closed) {
-            recorder.stalled(book, stored, stage, c.milestone(), c.closedAt(), now, sending);
+        Outcomes later = due ? new Outcomes() : engine.advanceTo(book, rebuilt, now);
+        requireNoFailure(later);
+        for (Outcomes o : List.of(found, later)) {
+            for (Outcomes.MilestoneReached m : o.milestones) {
+                stored.milestones().put(m.milestone(), new UserState.Reached(m.milestone(), m.at(), m.rule()));
+            }
+            for (Outcomes.ActionTriggered a : o.actions) {
+                stored.actions().put(a.action(), new UserState.ActionHistory(a.occurrence(), a.at(), a.rule()));
+            }
+            o.stalls.forEach(st -> stored.stalls().put(st.milestone(), st.since()));
         }
-        stage = recorder.record(book, stored, stage, reactive, now, sending);
+        String stage = recorder.record(book, stored, user.stage(), found, now, sending);
+        stage = recorder.record(book, stored, stage, later, now, sending);
         store.saveStage(user, stage, due ? user.nextCheckAt() : Windows.nextCheck(book, stored, now), now);
 
-        long actions = found.actions.size() + reactive.actions.size();
-        boolean live = sending == Sending.LIVE;
-        return new Tally(found.milestones.size() + reactive.milestones.size(), live ? actions : 0, live ? 0 : actions,
-                closed.size());
+        long sent = java.util.stream.Stream.concat(found.actions.stream(), later.actions.stream())
+                .filter(a -> recorder.suppression(a, now, sending) == null).count();
+        long actions = found.actions.size() + later.actions.size();
+        return new Tally(found.milestones.size() + later.milestones.size(), sent, actions - sent,
+                found.stalls.size() + later.stalls.size());
     }
 
     private static void requireNoFailure(Outcomes outcomes) {

@@ -7,7 +7,8 @@ import java.time.Instant;
 
 /**
  * One firing of an action for a user; unique per (user, action, occurrence). A suppressed firing
- * (recorded by a replay without {@code fireActions}) counts for "once per user" but was never sent.
+ * counts for "once per user" but was never sent: {@code suppressedReason} says why (a replay without
+ * {@code fireActions}, a stale trigger, a stall already resolved).
  */
 @Entity
 @Table(name = "actions")
@@ -24,6 +25,9 @@ public class ActionEntity extends UserRecord {
     public String payload;
     @Column(nullable = false)
     public boolean suppressed;
+    /** {@code silent_replay}, {@code stale} or {@code stall_resolved}; null when it was not suppressed. */
+    @Column(name = "suppressed_reason")
+    public String suppressedReason;
     /** In the control group of the rule's {@code @holdout}: recorded, not sent. */
     @Column(name = "held_out", nullable = false)
     public boolean heldOut;

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.milepost.action.Outbox;
 import io.milepost.common.Json;
+import io.milepost.config.MilepostConfig;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -23,6 +25,7 @@ public class OutcomeRecorder {
     private final ObjectMapper mapper;
     private final Outbox outbox;
     private final MeterRegistry metrics;
+    private final Duration maxAge;
 
     /** Whether recorded outcomes are also sent out. */
     public enum Sending {
@@ -35,7 +38,13 @@ public class OutcomeRecorder {
         SILENT
     }
 
-    public OutcomeRecorder(RowWriter rows, ObjectMapper mapper, Outbox outbox, MeterRegistry metrics) {
+    /** Why an action was not sent: a replay without {@code fireActions} recorded it. */
+    public static final String SILENT_REPLAY = "silent_replay";
+    /** Why an action was not sent: its triggering fact was older than {@code milepost.actions.max-age}. */
+    public static final String STALE = "stale";
+
+    public OutcomeRecorder(RowWriter rows, ObjectMapper mapper, Outbox outbox, MeterRegistry metrics, MilepostConfig config) {
+        this.maxAge = config.actions().maxAge();
         this.rows = rows;
         this.mapper = mapper;
         this.outbox = outbox;
@@ -47,14 +56,27 @@ public class OutcomeRecorder {
         return record(book, user, previousStage, outcomes, now, Sending.LIVE);
     }
 
-    /** Records the outcomes for one user, delivered or not; returns the user's stage after them. */
+    /**
+     * Records the outcomes for one user (stalls, milestones, actions, failures), delivered or not;
+     * returns the user's stage after them. An action is sent only while it is current: one the engine
+     * found answering a resolved stall, or whose triggering fact is older than {@code
+     * milepost.actions.max-age}, or that a silent replay fired, is recorded as suppressed, with the
+     * reason, and sent nowhere.
+     */
     public String record(RuleBook book, UserState user, String previousStage, Outcomes outcomes, Instant now,
                          Sending sending) {
         boolean live = sending == Sending.LIVE;
         String version = book == null ? "none" : book.version();
         String stage = book == null ? previousStage : Windows.stage(book, user);
-        if (!outcomes.milestones.isEmpty() || !outcomes.actions.isEmpty()) {
+        if (!outcomes.milestones.isEmpty() || !outcomes.actions.isEmpty() || !outcomes.stalls.isEmpty()) {
             rows.kpiDay(user.signedUpAt());
+        }
+        for (Outcomes.Stall s : outcomes.stalls) {
+            rows.stall(user.id(), s.milestone(), s.since(), version, now);
+            if (live) {
+                outbox.milestoneStalled(user, stage, s.milestone(), s.since(), now);
+            }
+            metrics.counter("milepost.stalls.recorded", "milestone", s.milestone()).increment();
         }
         for (Outcomes.MilestoneReached m : outcomes.milestones) {
             rows.milestone(user.id(), m.milestone(), m.at(), m.rule(), version, now);
@@ -64,14 +86,19 @@ public class OutcomeRecorder {
             metrics.counter("milepost.milestones.reached", "milestone", m.milestone()).increment();
         }
         for (Outcomes.ActionTriggered a : outcomes.actions) {
-            rows.action(user.id(), a.action(), a.occurrence(), a.at(), a.rule(), payloadJson(a), !live, a.heldOut(), version,
-                    now);
+            String suppressed = suppression(a, now, sending);
+            rows.action(user.id(), a.action(), a.occurrence(), a.at(), a.rule(), payloadJson(a), suppressed, a.heldOut(),
+                    version, now);
             // a held-out user is the control group: the action is on record, and nothing is sent
-            if (live && !a.heldOut()) {
+            if (suppressed == null && !a.heldOut()) {
                 outbox.actionTriggered(user, stage, a.action(), a.payload(), a.at(), now);
             }
-            metrics.counter(!live ? "milepost.actions.suppressed" : a.heldOut() ? "milepost.actions.held_out"
-                    : "milepost.actions.triggered", "action", a.action()).increment();
+            if (suppressed != null) {
+                metrics.counter("milepost.actions.suppressed", "action", a.action(), "reason", suppressed).increment();
+            } else {
+                metrics.counter(a.heldOut() ? "milepost.actions.held_out" : "milepost.actions.triggered", "action",
+                        a.action()).increment();
+            }
         }
         for (Outcomes.Failure f : outcomes.failures) {
             rows.failure(user.id(), f.at(), f.rule(), f.message(), version, now);
@@ -80,21 +107,15 @@ public class OutcomeRecorder {
         return stage;
     }
 
-    /** Records a stall (the user's window for the milestone closed at {@code since}) and its outbox message. */
-    public void stalled(RuleBook book, UserState user, String stage, String milestone, Instant since, Instant now) {
-        stalled(book, user, stage, milestone, since, now, Sending.LIVE);
-    }
-
-    /** Records a stall, with its outbox message when {@code sending} is live. */
-    public void stalled(RuleBook book, UserState user, String stage, String milestone, Instant since, Instant now,
-                        Sending sending) {
-        rows.stall(user.id(), milestone, since, book.version(), now);
-        rows.kpiDay(user.signedUpAt());
-        user.stalls().put(milestone, since);
-        if (sending == Sending.LIVE) {
-            outbox.milestoneStalled(user, stage, milestone, since, now);
+    /** Why the action will not be sent, or null: it is current and sent (unless held out). */
+    public String suppression(Outcomes.ActionTriggered a, Instant now, Sending sending) {
+        if (a.suppressed() != null) {
+            return a.suppressed();
         }
-        metrics.counter("milepost.stalls.recorded", "milestone", milestone).increment();
+        if (sending == Sending.SILENT) {
+            return SILENT_REPLAY;
+        }
+        return a.at().isBefore(now.minus(maxAge)) ? STALE : null;
     }
 
     private String payloadJson(Outcomes.ActionTriggered a) {

@@ -45,7 +45,8 @@ public class RowWriter {
     public static final String STALL = "INSERT INTO stalls (id, user_id, milestone, since, rules_version, recorded_at) "
             + "VALUES (?, ?, ?, ?, ?, ?)";
     public static final String ACTION = "INSERT INTO actions (id, user_id, action, occurrence, triggered_at, rule_name, "
-            + "payload, suppressed, rules_version, recorded_at, held_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + "payload, suppressed, rules_version, recorded_at, held_out, suppressed_reason) "
+            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     public static final String FAILURE = "INSERT INTO evaluation_failures (id, user_id, occurred_at, rule_name, message, "
             + "rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
     public static final String OUTBOX = "INSERT INTO outbox (id, type, user_id, subject, body, occurred_at, created_at, "
@@ -96,16 +97,15 @@ public class RowWriter {
         pending().stalls.add(new Object[] {null, userId, milestone, at(since), version, at(now)});
     }
 
+    /**
+     * An action row. {@code suppressed}: why it was recorded without being sent ({@code silent_replay},
+     * {@code stale}, {@code stall_resolved}), or null; {@code heldOut}: the user is in the rule's
+     * {@code @holdout} control group (not sent either).
+     */
     public void action(String userId, String action, int occurrence, Instant triggeredAt, String rule, String payload,
-                       boolean suppressed, String version, Instant now) {
-        action(userId, action, occurrence, triggeredAt, rule, payload, suppressed, false, version, now);
-    }
-
-    /** An action row; {@code heldOut}: the user is in the rule's {@code @holdout} control group (not sent). */
-    public void action(String userId, String action, int occurrence, Instant triggeredAt, String rule, String payload,
-                       boolean suppressed, boolean heldOut, String version, Instant now) {
-        pending().actions.add(new Object[] {null, userId, action, occurrence, at(triggeredAt), rule, payload, suppressed,
-                version, at(now), heldOut});
+                       String suppressed, boolean heldOut, String version, Instant now) {
+        pending().actions.add(new Object[] {null, userId, action, occurrence, at(triggeredAt), rule, payload,
+                suppressed != null, version, at(now), heldOut, suppressed});
     }
 
     public void failure(String userId, Instant occurredAt, String rule, String message, String version, Instant now) {

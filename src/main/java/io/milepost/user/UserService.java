@@ -32,7 +32,10 @@ import java.util.function.Function;
 @ApplicationScoped
 public class UserService {
     static final int MAX_LIMIT = 1000;
-    static final String SUPPRESSED = "suppressed: recorded by a replay without fireActions, not sent";
+    static final java.util.Map<String, String> SUPPRESSED = java.util.Map.of(
+            "silent_replay", "suppressed: recorded by a replay without fireActions, not sent",
+            "stale", "suppressed: what triggered it was older than milepost.actions.max-age when it was recorded, not sent",
+            "stall_resolved", "suppressed: it answered a stall the user had already left by reaching the milestone, not sent");
     static final String HELD_OUT = "held out: in the control group of the rule's @holdout, not sent";
 
     private final EntityManager em;
@@ -77,7 +80,7 @@ public class UserService {
                         "from ActionEntity a where a.userId = :id order by a.triggeredAt, a.id", ActionEntity.class)
                 .setParameter("id", id).getResultStream()
                 .map(a -> new UserView.ActionItem(a.action, a.triggeredAt, a.occurrence, a.ruleName, a.suppressed,
-                        a.heldOut)).toList();
+                        a.suppressed ? reason(a) : null, a.heldOut)).toList();
         List<UserView.AccountItem> memberOf = accounts.of(id).entrySet().stream()
                 .map(a -> new UserView.AccountItem(a.getKey(), a.getValue())).toList();
         return Optional.of(new UserView(u.id, u.signedUpAt, Json.readMap(mapper, u.traits), u.stage, milestones, stalls,
@@ -108,7 +111,7 @@ public class UserService {
                         null, null, null, null))));
         entries.addAll(page(id, after, limit, 3, "ActionEntity", "triggeredAt", ActionEntity.class,
                 a -> new Entry(new Key(a.triggeredAt, 3, a.id), new TimelineItem(a.triggeredAt, "action", a.action,
-                        Json.readMap(mapper, a.payload), a.ruleName, a.suppressed ? SUPPRESSED : a.heldOut ? HELD_OUT : null, null))));
+                        Json.readMap(mapper, a.payload), a.ruleName, a.suppressed ? SUPPRESSED.get(reason(a)) : a.heldOut ? HELD_OUT : null, null))));
         entries.addAll(page(id, after, limit, 4, "FailureEntity", "occurredAt", FailureEntity.class,
                 f -> new Entry(new Key(f.occurredAt, 4, f.id), new TimelineItem(f.occurredAt, "rule_failure", null,
                         null, f.ruleName, f.message, null))));
@@ -142,6 +145,11 @@ public class UserService {
         rows.kpiDay(u.signedUpAt);
         rows.flush();
         return true;
+    }
+
+    /** Why a suppressed action was not sent (rows from before reasons were kept were silent replays). */
+    private static String reason(ActionEntity a) {
+        return a.suppressedReason == null ? "silent_replay" : a.suppressedReason;
     }
 
     private <T> List<Entry> page(String userId, Key after, int limit, int rank, String entity, String timeField,

@@ -28,10 +28,12 @@ public record UserView(String userId, Instant signedUpAt, Map<String, Object> tr
     }
 
     /**
-     * {@code suppressed}: recorded by a replay without {@code fireActions}, never sent; {@code heldOut}:
-     * the user is in the control group of the rule's {@code @holdout}, never sent.
+     * {@code suppressed}: recorded and never sent, for the reason {@code suppressedReason} says
+     * ({@code silent_replay}: a replay without {@code fireActions}; {@code stale}: what triggered it was
+     * older than {@code milepost.actions.max-age}; {@code stall_resolved}: it answered a stall the user
+     * had left); {@code heldOut}: the user is in the control group of the rule's {@code @holdout}, never sent.
      */
     public record ActionItem(String action, Instant triggeredAt, int occurrence, String rule, boolean suppressed,
-                             boolean heldOut) {
+                             String suppressedReason, boolean heldOut) {
     }
 }

@@ -199,7 +199,8 @@ class StallSweepBenchmark {
         Map<String, List<Object[]>> stalls = rowsByUser("SELECT id, user_id, milestone, since, rules_version, recorded_at "
                 + "FROM stalls", 1);
         Map<String, List<Object[]>> actions = rowsByUser("SELECT id, user_id, action, occurrence, triggered_at, rule_name, "
-                + "payload, suppressed, rules_version, recorded_at, held_out FROM actions WHERE id > " + actionsBefore, 1);
+                + "payload, suppressed, rules_version, recorded_at, held_out, suppressed_reason FROM actions WHERE id > "
+                + actionsBefore, 1);
         Map<String, List<Object[]>> outbox = rowsByUser("SELECT id, type, user_id, subject, body, occurred_at, created_at, "
                 + "webhook_id FROM outbox WHERE id > " + outboxBefore, 2);
         try (Connection c = dataSource.getConnection()) {

@@ -53,6 +53,13 @@ class DslTest {
                     Trigger "nudge"
                 end
 
+                rule "A team account"
+                when
+                    The user's account "plan" is "team"
+                then
+                    Trigger "team_tips"
+                end
+
                 rule "Power" @milestone("power") @order(2) @within("2d")
                 when
                     The user did "search_performed" at least 100 times
@@ -76,5 +83,10 @@ class DslTest {
         assertEquals(List.of("csv_tips", "nudge"), sim.actions().stream().map(a -> a.action()).toList(), sim.toString());
         assertEquals(Map.of("topic", "csv"), sim.actions().get(0).payload());
         assertEquals(List.of("power"), sim.stalled().stream().map(Simulation.Stall::milestone).toList());
+
+        UserState member = UserState.fresh("member");
+        Outcomes joined = new JourneyEngine(1000).apply(r.book(), member, List.of(
+                JourneyEngine.Input.group("g1", "acme", Map.of("plan", "team"), java.time.Instant.parse("2026-01-05T09:00:00Z"))));
+        assertEquals(List.of("team_tips"), joined.actions.stream().map(a -> a.action()).toList());
     }
 }

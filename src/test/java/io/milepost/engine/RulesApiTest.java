@@ -86,7 +86,7 @@ class RulesApiTest {
                         "value_growth")))
                 .body("[1].within", equalTo("PT168H"))
                 .body("[2].after", equalTo("first_value"))
-                .body("[4].rules", hasSize(2));
+                .body("[4].rules", hasSize(3));
     }
 
     @Test

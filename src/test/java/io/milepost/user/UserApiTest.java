@@ -160,7 +160,7 @@ class UserApiTest {
                 rows.flush();
                 firstWritten.countDown();
                 await(finish);
-                rows.action(u, "rescue_first_value", 1, since, "test", "{}", false, "test", Instant.now());
+                rows.action(u, "rescue_first_value", 1, since, "test", "{}", null, false, "test", Instant.now());
             }));
             assertTrue(firstWritten.await(10, TimeUnit.SECONDS));
             Future<JsonPath> read = pool.submit(() -> admin().get("/v1/users/" + u).then().statusCode(200)

@@ -4,7 +4,6 @@ import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.UserState;
-import io.milepost.engine.Windows;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A dry run of one user's journey: apply their events with the rules, then look at the user at
- * {@code at} as the stall sweep would. Nothing is stored or sent. Used by {@code POST /v1/simulate}
+ * A dry run of one user's journey: apply their events with the rules, closing windows on the way as
+ * ingestion does, then bring the user's timeline up to {@code at} as the stall sweep would. Nothing is stored or sent. Used by {@code POST /v1/simulate}
  * and by scenario tests, with the engine the service runs.
  */
 public final class Simulation {
@@ -63,12 +62,11 @@ public final class Simulation {
         }
         Outcomes outcomes = engine.apply(book, state, inputs);
         Instant lookAt = at == null ? last : ScenarioRunner.time(at, signup);
+        Outcomes afterwards = engine.advanceTo(book, state, lookAt);
         List<Stall> stalls = new ArrayList<>();
-        for (Windows.Closed closed : Windows.closed(book, state, lookAt)) {
-            state.stalls().put(closed.milestone(), closed.closedAt());
-            stalls.add(new Stall(closed.milestone(), closed.closedAt()));
+        for (Outcomes o : List.of(outcomes, afterwards)) {
+            o.stalls.forEach(s -> stalls.add(new Stall(s.milestone(), s.since())));
         }
-        Outcomes afterwards = stalls.isEmpty() ? new Outcomes() : engine.evaluateAt(book, state, lookAt, List.of());
         List<Outcomes.ActionTriggered> actions = new ArrayList<>(outcomes.actions);
         actions.addAll(afterwards.actions);
         List<Outcomes.MilestoneReached> milestones = new ArrayList<>(outcomes.milestones);
