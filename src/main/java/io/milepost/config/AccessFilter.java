@@ -25,8 +25,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 @ApplicationScoped
 public class AccessFilter {
     private static final Logger LOG = Logger.getLogger(AccessFilter.class);
-    private static final Set<String> INGEST = Set.of("/v1/track", "/v1/identify", "/v1/page", "/v1/screen",
-            "/v1/group", "/v1/alias", "/v1/batch", "/v1/import", "/v1/import/");
+    private static final Set<String> INGEST = io.milepost.ingest.IngestPaths.ALL;
 
     private final List<byte[]> writeKeys;
     private final byte[] adminKey;

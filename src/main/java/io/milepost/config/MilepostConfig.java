@@ -88,6 +88,12 @@ public interface MilepostConfig {
         /** Timestamps before this are refused as absurd. */
         @WithDefault("2000-01-01T00:00:00Z")
         String earliest();
+
+        /**
+         * Web origins (scheme://host[:port]) whose pages may post to the ingestion endpoints from a
+         * browser (CORS), e.g. {@code https://www.example.com}; {@code *} allows any. None by default.
+         */
+        Optional<List<String>> allowedOrigins();
     }
 
     interface Scheduler {

@@ -29,9 +29,8 @@ public class RequestGuard {
     static final int ORDER = -10;
     /** How long the rest of a refused body is read and dropped before the connection closes. */
     static final long LINGER_MILLIS = 500;
-    static final Set<String> SINGLE_EVENT = Set.of("/v1/track", "/v1/identify", "/v1/page", "/v1/screen",
-            "/v1/group", "/v1/alias");
-    static final Set<String> BATCH = Set.of("/v1/batch", "/v1/import", "/v1/import/");
+    static final Set<String> SINGLE_EVENT = io.milepost.ingest.IngestPaths.SINGLE;
+    static final Set<String> BATCH = io.milepost.ingest.IngestPaths.BATCH;
 
     private final MilepostConfig.Ingest ingest;
     private final MilepostConfig.Http http;

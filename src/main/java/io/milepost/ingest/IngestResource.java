@@ -88,6 +88,56 @@ public class IngestResource {
         return ingest(body, authorization, b -> parser.batch(b, clock.instant()));
     }
 
+    // The one-letter paths Segment's browser library (analytics.js, @segment/analytics-next) posts to.
+    @POST
+    @Path("/t")
+    @Operation(hidden = true)
+    public Ack t(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return track(body, authorization);
+    }
+
+    @POST
+    @Path("/i")
+    @Operation(hidden = true)
+    public Ack i(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return identify(body, authorization);
+    }
+
+    @POST
+    @Path("/p")
+    @Operation(hidden = true)
+    public Ack p(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return page(body, authorization);
+    }
+
+    @POST
+    @Path("/s")
+    @Operation(hidden = true)
+    public Ack s(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return screen(body, authorization);
+    }
+
+    @POST
+    @Path("/g")
+    @Operation(hidden = true)
+    public Ack g(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return group(body, authorization);
+    }
+
+    @POST
+    @Path("/a")
+    @Operation(hidden = true)
+    public Ack a(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return alias(body, authorization);
+    }
+
+    @POST
+    @Path("/b")
+    @Operation(hidden = true)
+    public Ack b(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return batch(body, authorization);
+    }
+
     @POST
     @Path("/import")
     @Operation(summary = "Same as /v1/batch (where Segment's Java library posts; a trailing slash is fine)")
