@@ -34,7 +34,7 @@ import java.util.Map;
  * its id becomes an alias of the survivor. Once-only records stay once: of a milestone or stall both
  * have, the earlier is kept; of an action both got, the series that began earlier. Then the
  * survivor is rebuilt from the combined events, as a replay does, so that a milestone that needs
- * both histories is reached at the time of the event that completed it. See docs/adr/0010.
+ * both histories is reached at the time of the event that completed it. See docs/adr/0011-identity-merge.md.
  */
 @ApplicationScoped
 public class UserMerge {

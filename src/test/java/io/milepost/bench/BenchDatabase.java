@@ -14,7 +14,7 @@ import javax.sql.DataSource;
 final class BenchDatabase {
     /** Tables nothing refers to: emptied with TRUNCATE. */
     private static final List<String> TRUNCATED = List.of("events", "users", "milestones", "stalls", "actions",
-            "evaluation_failures", "jobs");
+            "evaluation_failures", "jobs", "user_aliases", "accounts", "account_members");
     /** The outbox and the webhook tables that refer to it, children first: TRUNCATE refuses referenced tables. */
     private static final List<String> DELETED = List.of("delivery_attempts", "deliveries", "webhook_attempt_stats",
             "webhook_endpoints", "outbox");

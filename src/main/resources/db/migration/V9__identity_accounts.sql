@@ -1,6 +1,5 @@
 -- Issue 14: anonymous visitors merged into the user they become, accounts (Segment group), and
--- actions suppressed because they were no longer current. (V7 is left to the KPI precomputation,
--- built on another branch; Flyway accepts the gap.)
+-- actions suppressed because they were no longer current.
 
 -- Whether the user was ever named by a userId (rather than only by an anonymousId). Ingestion only
 -- merges users who never were into identified ones; rows from before this change count as identified.
@@ -8,7 +7,7 @@ ALTER TABLE users ADD COLUMN identified BOOLEAN DEFAULT TRUE NOT NULL;
 
 -- Ids merged into another user: calls under them reach that user. Always points at a user that
 -- exists (a merge into a user re-points the ids merged into the one it absorbs), and an id is
--- either a user or an alias, never both. See docs/adr/0010-identity-merge.md.
+-- either a user or an alias, never both. See docs/adr/0011-identity-merge.md.
 CREATE TABLE user_aliases (
     alias_id   VARCHAR(255) NOT NULL PRIMARY KEY,
     user_id    VARCHAR(255) NOT NULL,
