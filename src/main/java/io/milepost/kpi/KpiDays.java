@@ -157,10 +157,13 @@ class KpiDays {
 
     /**
      * Adds the kept journey figures of {@code days} into {@code into}, keyed by (day or 0, trait
-     * value or null), with {@code inProgress} and {@code droppedOff} as if every window had closed
-     * ({@link Tally#settled}).
+     * value or null). {@code inProgress} and {@code droppedOff} are as of {@code asOf} for the days
+     * on which every window from signup is still open or already closed ({@link Tally#settled}); on
+     * the day a window closes part of the way through, and for windows from an {@code @after}
+     * milestone, they are as if it had closed: {@link JourneyQueries#openWindows} corrects those.
      */
-    void readJourney(Journey journey, String fingerprint, String trait, Set<Long> days, boolean byDay, Map<Key, Tally> into) {
+    void readJourney(Journey journey, String fingerprint, String trait, Set<Long> days, boolean byDay, Instant asOf,
+                     Map<Key, Tally> into) {
         if (days.isEmpty()) {
             return;
         }
@@ -191,8 +194,13 @@ class KpiDays {
                         }
                         Journey.Step s = steps.get(milestone);
                         int i = s.index();
-                        t.steps[i] = t.steps[i].plus(Tally.settled(s, new Counts(rs.getLong(5), rs.getLong(6), rs.getLong(7),
-                                rs.getLong(8), 0, 0)));
+                        Counts kept = new Counts(rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), 0, 0);
+                        boolean open = s.after() == null && s.within() != null
+                                && start(day).isAfter(asOf.minus(s.within()));
+                        // a window from signup open for the whole day: nobody has dropped off yet
+                        t.steps[i] = t.steps[i].plus(open ? new Counts(kept.reached(), kept.previousReached(),
+                                kept.reachedAfterPrevious(), kept.reachedWithinWindow(), rs.getLong(4) - kept.reached(), 0)
+                                : Tally.settled(s, kept));
                         t.stalls[i] += rs.getLong(9);
                         TimeBuckets.addDecoded(rs.getString(10), t.times[i]);
                         readReadable(rs.getString(11), t.readable[i]);
@@ -375,7 +383,7 @@ class KpiDays {
         if (days.isEmpty()) {
             return;
         }
-        Scope scope = new Scope(ranges(days), List.of());
+        Scope scope = new Scope(ranges(days));
         List<Object[]> rows = new ArrayList<>();
         // kept figures hold no time-dependent counts: Tally.settled derives them when they are read
         Map<Key, Tally> whole = count(journey, scope, new ByDay(), now, false);
