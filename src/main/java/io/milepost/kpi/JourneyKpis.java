@@ -154,6 +154,13 @@ public class JourneyKpis {
         return new TimeToReachView(step.name(), step.measuredFrom(), from, to, reached, percentiles, TimeBuckets.METHOD, buckets);
     }
 
+    /** The whole days that hold every user's signup, {@code [from, to)}, or null without users. */
+    @Transactional
+    public Instant[] signupSpan() {
+        long[] span = days.signupDays();
+        return span == null ? null : new Instant[] {KpiDays.start(span[0]), KpiDays.start(span[1] + 1)};
+    }
+
     /** The milestone names the catalog has, for checking a request's. */
     public List<String> milestoneNames() {
         return days.journey().names();
