@@ -207,6 +207,31 @@ class JourneyQueries {
         st.sql.append(")");
     }
 
+    /** How many of a group reached a milestone's {@code @after} milestone in an hour (epoch hours), and not it. */
+    record HourCount(Key key, int step, int hour, long count) {
+    }
+
+    /** For each milestone with a window from its {@code @after} milestone: who reached that one and not this, by hour. */
+    List<HourCount> openAfterHours(Journey journey, Scope scope, Grouping grouping) {
+        List<HourCount> counts = new ArrayList<>();
+        List<Journey.Step> steps = journey.steps().stream().filter(s -> s.after() != null && s.within() != null).toList();
+        if (scope.isEmpty() || steps.isEmpty()) {
+            return counts;
+        }
+        Statement st = new Statement();
+        pivot(journey, scope, grouping, st);
+        st.sql.append(", h AS (");
+        for (int i = 0; i < steps.size(); i++) {
+            Journey.Step s = steps.get(i);
+            st.sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT g, v, ").append(s.index())
+                    .append(" AS k, CAST(FLOOR(").append(col(s.after())).append(" / 3600) AS INTEGER) AS hr FROM p WHERE ")
+                    .append(col(s.after())).append(" IS NOT NULL AND ").append(col(s.index())).append(" IS NULL");
+        }
+        st.sql.append(") SELECT g, v, k, hr, COUNT(*) FROM h GROUP BY g, v, k, hr");
+        st.query(rs -> counts.add(new HourCount(key(rs), rs.getInt(3), rs.getInt(4), rs.getLong(5))));
+        return counts;
+    }
+
     /** Users of one group whose window for a milestone is open now and who have not reached it. */
     record OpenCount(Key key, int step, long open, long openAfterPrevious) {
     }
@@ -214,10 +239,10 @@ class JourneyQueries {
     /**
      * For the users who signed up in {@code ranges}, per group and milestone with a window: how many
      * have it open now without having reached it ({@code open}), and how many of those reached the
-     * milestone before it ({@code openAfterPrevious}). Windows from signup only for the signups of the
-     * day on which they open now ({@code asOf - window}, the day partly open: the caller knows the days
-     * after it are all open and the days before it all closed); windows from an {@code @after}
-     * milestone for the users who reached that milestone after {@code asOf - window}.
+     * milestone before it ({@code openAfterPrevious}); only where the kept figures cannot tell: windows
+     * from signup for the signups of the day {@code asOf - window} falls in (the days after it are all
+     * open, those before all closed), windows from an {@code @after} milestone for the users who
+     * reached it in the hour {@code asOf - window} falls in (the kept figures count by hour).
      * Anti-joins over the milestone indexes, no row per user of the ranges.
      */
     List<OpenCount> openWindows(Journey journey, List<Range> ranges, Grouping grouping, Instant asOf) {
@@ -249,9 +274,11 @@ class JourneyQueries {
                 st.params.add(Sql.at(Instant.ofEpochSecond((Math.floorDiv(opened.getEpochSecond(), 86_400L) + 1) * 86_400L)));
             } else {
                 // the previous milestone is the @after one: every user counted here has reached it
-                st.sql.append("1 AS b FROM milestones r JOIN users u ON u.id = r.user_id WHERE r.milestone = ? AND r.reached_at > ?");
+                st.sql.append("1 AS b FROM milestones r JOIN users u ON u.id = r.user_id WHERE r.milestone = ? AND r.reached_at > ? "
+                        + "AND r.reached_at < ?");
                 st.params.add(s.milestone().after());
                 st.params.add(Sql.at(opened));
+                st.params.add(Sql.at(Instant.ofEpochSecond((Math.floorDiv(opened.getEpochSecond(), 3600L) + 1) * 3600L)));
             }
             st.sql.append(" AND (");
             for (int i = 0; i < ranges.size(); i++) {
