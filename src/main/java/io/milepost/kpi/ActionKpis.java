@@ -42,7 +42,7 @@ public class ActionKpis {
         }
         RuleBook book = rules.current();
         Journey journey = days.journey();
-        KpiParts parts = KpiParts.of(days, journey, from, to, null);
+        KpiParts parts = KpiParts.of(days, journey, from, to);
         Figures figures = queries.count(journey.names(), parts.uncounted(), false);
         days.readActions(parts.fingerprint(), parts.kept(), figures);
 

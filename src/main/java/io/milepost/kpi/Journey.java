@@ -84,15 +84,4 @@ record Journey(List<Step> steps) {
             throw new IllegalStateException(e);
         }
     }
-
-    /** The longest window that counts from signup (null: none), after which a signup day has no window open from signup. */
-    Duration longestSignupWindow() {
-        return steps.stream().filter(s -> s.after() == null && s.within() != null).map(Step::within)
-                .max(Duration::compareTo).orElse(null);
-    }
-
-    /** The milestones whose window counts from an {@code @after} milestone. */
-    List<Step> windowsAfterMilestones() {
-        return steps.stream().filter(s -> s.after() != null && s.within() != null).toList();
-    }
 }

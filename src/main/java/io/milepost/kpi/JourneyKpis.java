@@ -10,7 +10,6 @@ import io.milepost.kpi.JourneyQueries.Grouping;
 import io.milepost.kpi.JourneyQueries.Key;
 import io.milepost.kpi.JourneyQueries.None;
 import io.milepost.kpi.JourneyQueries.Range;
-import io.milepost.kpi.JourneyQueries.Recent;
 import io.milepost.kpi.JourneyQueries.Scope;
 import io.milepost.kpi.JourneyQueries.ValueCount;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,7 +33,7 @@ import java.util.stream.LongStream;
  * to reach a milestone, for the users who signed up in {@code [from, to)}: read from the figures
  * kept per signup day where they are current, and counted by the database from the records for the
  * rest ({@link KpiParts}), with the figures that change with time (in progress, dropped off)
- * counted again for the users who may still have a window open.
+ * counted for the users who may still have a window open.
  */
 @ApplicationScoped
 public class JourneyKpis {
@@ -155,6 +154,13 @@ public class JourneyKpis {
         return new TimeToReachView(step.name(), step.measuredFrom(), from, to, reached, percentiles, TimeBuckets.METHOD, buckets);
     }
 
+    /** The whole days that hold every user's signup, {@code [from, to)}, or null without users. */
+    @Transactional
+    public Instant[] signupSpan() {
+        long[] span = days.signupDays();
+        return span == null ? null : new Instant[] {KpiDays.start(span[0]), KpiDays.start(span[1] + 1)};
+    }
+
     /** The milestone names the catalog has, for checking a request's. */
     public List<String> milestoneNames() {
         return days.journey().names();
@@ -171,40 +177,28 @@ public class JourneyKpis {
     /**
      * The figures of the signups of {@code [from, to)}, as one group ({@link #NONE}), per signup day
      * ({@code byDay}) or per value of a kept breakdown trait: kept figures, the uncounted rest from the
-     * records, and the time-dependent counts of users whose windows may be open counted again as of
-     * {@code asOf} (null: only the times to reach are wanted, which do not change with time).
+     * records, and the time-dependent counts as of {@code asOf} (null: only the times to reach are
+     * wanted, which do not change with time).
      */
     private Map<Key, Tally> tally(Journey journey, Instant from, Instant to, Instant asOf, String trait, boolean byDay,
                                   boolean timesOnly) {
         Grouping grouping = trait != null ? new ByValue(trait) : byDay ? new ByDay() : new None();
-        KpiParts parts = KpiParts.of(days, journey, from, to, asOf);
-        Map<Key, Tally> tallies = new HashMap<>();
-        days.readJourney(journey, parts.fingerprint(), trait, parts.kept(), byDay, tallies);
+        KpiParts parts = KpiParts.of(days, journey, from, to);
         Instant now = asOf == null ? clock.instant() : asOf;
-        days.count(journey, new Scope(parts.uncounted(), List.of()), grouping, now, timesOnly)
+        Map<Key, Tally> tallies = new HashMap<>();
+        days.readJourney(journey, parts.fingerprint(), trait, parts.kept(), byDay, now, tallies);
+        days.count(journey, new Scope(parts.uncounted()), grouping, now, timesOnly)
                 .forEach((k, t) -> tallies.computeIfAbsent(k, x -> new Tally(journey.size())).add(t));
-        if (timesOnly) {
-            return tallies;
-        }
-        // kept figures say every window has closed: recount those that may still be open
-        recountOpen(journey, new Scope(KpiDays.ranges(parts.young()), List.of()), grouping, now, tallies);
-        List<Recent> recent = journey.windowsAfterMilestones().stream()
-                .map(s -> new Recent(s.milestone().after(), now.minus(s.within()))).toList();
-        if (!recent.isEmpty()) {
-            recountOpen(journey, new Scope(KpiDays.ranges(parts.settled()), recent), grouping, now, tallies);
-        }
-        return tallies;
-    }
-
-    /** Replaces, for the scope's users, the time-dependent counts taken as settled by those as of {@code asOf}. */
-    private void recountOpen(Journey journey, Scope scope, Grouping grouping, Instant asOf, Map<Key, Tally> tallies) {
-        for (JourneyQueries.Group g : queries.figures(journey, scope, grouping, asOf)) {
-            Tally t = tallies.computeIfAbsent(g.key(), k -> new Tally(journey.size()));
-            for (Journey.Step s : journey.steps()) {
-                Counts now = g.steps().get(s.index());
-                t.steps[s.index()] = t.steps[s.index()].minus(Tally.settled(s, now)).plus(now);
+        if (!timesOnly) {
+            // kept figures say a window closed where it may still be open: those users are in progress
+            for (JourneyQueries.OpenCount o : queries.openWindows(journey, KpiDays.ranges(parts.kept()), grouping, now)) {
+                Tally t = tallies.computeIfAbsent(o.key(), k -> new Tally(journey.size()));
+                Counts c = t.steps[o.step()];
+                t.steps[o.step()] = new Counts(c.reached(), c.previousReached(), c.reachedAfterPrevious(),
+                        c.reachedWithinWindow(), c.inProgress() + o.open(), c.droppedOff() - o.openAfterPrevious());
             }
         }
+        return tallies;
     }
 
     private static FunnelView.Group group(Journey journey, String value, Boolean other, Tally t) {

@@ -38,17 +38,10 @@ class JourneyQueries {
     record Range(Instant from, Instant to) {
     }
 
-    /** Users who reached {@code milestone} after {@code since}. */
-    record Recent(String milestone, Instant since) {
-    }
-
-    /**
-     * Which users are counted: those who signed up in one of the ranges and, when {@code recent} is
-     * not empty, reached one of its milestones after its time.
-     */
-    record Scope(List<Range> ranges, List<Recent> recent) {
+    /** Which users are counted: those who signed up in one of the ranges. */
+    record Scope(List<Range> ranges) {
         static Scope of(Instant from, Instant to) {
-            return new Scope(List.of(new Range(from, to)), List.of());
+            return new Scope(List.of(new Range(from, to)));
         }
 
         boolean isEmpty() {
@@ -214,6 +207,114 @@ class JourneyQueries {
         st.sql.append(")");
     }
 
+    /** How many of a group reached a milestone's {@code @after} milestone in an hour (epoch hours), and not it. */
+    record HourCount(Key key, int step, int hour, long count) {
+    }
+
+    /** For each milestone with a window from its {@code @after} milestone: who reached that one and not this, by hour. */
+    List<HourCount> openAfterHours(Journey journey, Scope scope, Grouping grouping) {
+        List<HourCount> counts = new ArrayList<>();
+        List<Journey.Step> steps = journey.steps().stream().filter(s -> s.after() != null && s.within() != null).toList();
+        if (scope.isEmpty() || steps.isEmpty()) {
+            return counts;
+        }
+        Statement st = new Statement();
+        pivot(journey, scope, grouping, st);
+        st.sql.append(", h AS (");
+        for (int i = 0; i < steps.size(); i++) {
+            Journey.Step s = steps.get(i);
+            st.sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT g, v, ").append(s.index())
+                    .append(" AS k, CAST(FLOOR(").append(col(s.after())).append(" / 3600) AS INTEGER) AS hr FROM p WHERE ")
+                    .append(col(s.after())).append(" IS NOT NULL AND ").append(col(s.index())).append(" IS NULL");
+        }
+        st.sql.append(") SELECT g, v, k, hr, COUNT(*) FROM h GROUP BY g, v, k, hr");
+        st.query(rs -> counts.add(new HourCount(key(rs), rs.getInt(3), rs.getInt(4), rs.getLong(5))));
+        return counts;
+    }
+
+    /** Users of one group whose window for a milestone is open now and who have not reached it. */
+    record OpenCount(Key key, int step, long open, long openAfterPrevious) {
+    }
+
+    /**
+     * For the users who signed up in {@code ranges}, per group and milestone with a window: how many
+     * have it open now without having reached it ({@code open}), and how many of those reached the
+     * milestone before it ({@code openAfterPrevious}); only where the kept figures cannot tell: windows
+     * from signup for the signups of the day {@code asOf - window} falls in (the days after it are all
+     * open, those before all closed), windows from an {@code @after} milestone for the users who
+     * reached it in the hour {@code asOf - window} falls in (the kept figures count by hour).
+     * Anti-joins over the milestone indexes, no row per user of the ranges.
+     */
+    List<OpenCount> openWindows(Journey journey, List<Range> ranges, Grouping grouping, Instant asOf) {
+        List<OpenCount> counts = new ArrayList<>();
+        if (ranges.isEmpty()) {
+            return counts;
+        }
+        Statement st = new Statement();
+        st.sql.append("SELECT g, v, k, SUM(a), SUM(b) FROM (");
+        String union = "";
+        for (Journey.Step s : journey.steps()) {
+            if (s.within() == null) {
+                continue;
+            }
+            Instant opened = asOf.minus(s.within());
+            st.sql.append(union).append("SELECT ");
+            groupColumns(grouping, st);
+            st.sql.append(", ").append(s.index()).append(" AS k, 1 AS a, ");
+            if (s.after() == null) {
+                if (s.previous() == null) {
+                    st.sql.append("1");
+                } else {
+                    st.sql.append("CASE WHEN EXISTS (SELECT 1 FROM milestones x WHERE x.user_id = u.id AND x.milestone = ?) "
+                            + "THEN 1 ELSE 0 END");
+                    st.params.add(journey.steps().get(s.previous()).name());
+                }
+                st.sql.append(" AS b FROM users u WHERE u.signed_up_at > ? AND u.signed_up_at < ?");
+                st.params.add(Sql.at(opened));
+                st.params.add(Sql.at(Instant.ofEpochSecond((Math.floorDiv(opened.getEpochSecond(), 86_400L) + 1) * 86_400L)));
+            } else {
+                // the previous milestone is the @after one: every user counted here has reached it
+                st.sql.append("1 AS b FROM milestones r JOIN users u ON u.id = r.user_id WHERE r.milestone = ? AND r.reached_at > ? "
+                        + "AND r.reached_at < ?");
+                st.params.add(s.milestone().after());
+                st.params.add(Sql.at(opened));
+                st.params.add(Sql.at(Instant.ofEpochSecond((Math.floorDiv(opened.getEpochSecond(), 3600L) + 1) * 3600L)));
+            }
+            st.sql.append(" AND (");
+            for (int i = 0; i < ranges.size(); i++) {
+                st.sql.append(i == 0 ? "" : " OR ").append("(u.signed_up_at >= ? AND u.signed_up_at < ?)");
+                st.params.add(Sql.at(ranges.get(i).from()));
+                st.params.add(Sql.at(ranges.get(i).to()));
+            }
+            st.sql.append(") AND NOT EXISTS (SELECT 1 FROM milestones m WHERE m.user_id = u.id AND m.milestone = ?)");
+            st.params.add(s.name());
+            union = " UNION ALL ";
+        }
+        if (union.isEmpty()) {
+            return counts;
+        }
+        st.sql.append(") t GROUP BY g, v, k");
+        st.query(rs -> counts.add(new OpenCount(key(rs), rs.getInt(3), rs.getLong(4), rs.getLong(5))));
+        return counts;
+    }
+
+    /** {@code g, v} of a user {@code u} for a grouping without fixed values (none, by day, by a trait's value). */
+    private void groupColumns(Grouping grouping, Statement st) {
+        boolean byDay = grouping instanceof ByDay || grouping instanceof ByDayValue;
+        st.sql.append(byDay ? "CAST(FLOOR(" + epoch("u.signed_up_at") + " / 86400) AS BIGINT)" : "CAST(0 AS BIGINT)").append(" AS g, ");
+        String trait = grouping instanceof ByValue t ? t.trait() : grouping instanceof ByDayValue t ? t.trait() : null;
+        if (grouping instanceof ByTrait) {
+            throw new IllegalArgumentException("open windows are counted by day or trait value, not by listed values");
+        }
+        if (trait == null) {
+            st.sql.append("CAST(NULL AS VARCHAR)");
+        } else {
+            st.sql.append(traitSql.text("u.traits"));
+            st.params.add(trait);
+        }
+        st.sql.append(" AS v");
+    }
+
     /** The {@code limit} most common values of a trait among the users who signed up in the range (most first, then by value). */
     List<ValueCount> topValues(String trait, Range range, int limit) {
         Statement st = new Statement();
@@ -282,15 +383,6 @@ class JourneyQueries {
             st.params.add(Sql.at(scope.ranges().get(i).to()));
         }
         st.sql.append(")");
-        if (!scope.recent().isEmpty()) {
-            st.sql.append(" AND u.id IN (SELECT r.user_id FROM milestones r WHERE ");
-            for (int i = 0; i < scope.recent().size(); i++) {
-                st.sql.append(i == 0 ? "" : " OR ").append("(r.milestone = ? AND r.reached_at > ?)");
-                st.params.add(scope.recent().get(i).milestone());
-                st.params.add(Sql.at(scope.recent().get(i).since()));
-            }
-            st.sql.append(")");
-        }
         st.sql.append(") t)");
     }
 

@@ -30,6 +30,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
 
@@ -157,10 +159,12 @@ class KpiDays {
 
     /**
      * Adds the kept journey figures of {@code days} into {@code into}, keyed by (day or 0, trait
-     * value or null), with {@code inProgress} and {@code droppedOff} as if every window had closed
-     * ({@link Tally#settled}).
+     * value or null). {@code inProgress} and {@code droppedOff} are as of {@code asOf}, except on the
+     * day a window from signup closes in and in the hour a window from an {@code @after} milestone
+     * closes in, where they are as if it had closed: {@link JourneyQueries#openWindows} counts those.
      */
-    void readJourney(Journey journey, String fingerprint, String trait, Set<Long> days, boolean byDay, Map<Key, Tally> into) {
+    void readJourney(Journey journey, String fingerprint, String trait, Set<Long> days, boolean byDay, Instant asOf,
+                     Map<Key, Tally> into) {
         if (days.isEmpty()) {
             return;
         }
@@ -170,8 +174,8 @@ class KpiDays {
         long toDay = Collections.max(days) + 1;
         Sql.run(em, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT signup_day, trait_value, milestone, users, reached, "
-                    + "previous_reached, reached_after_previous, reached_within_window, stalled, times, readable_times "
-                    + "FROM kpi_days WHERE journey = ? AND trait = ? AND signup_day >= ? AND signup_day < ?")) {
+                    + "previous_reached, reached_after_previous, reached_within_window, stalled, times, readable_times, "
+                    + "open_after FROM kpi_days WHERE journey = ? AND trait = ? AND signup_day >= ? AND signup_day < ?")) {
                 ps.setString(1, fingerprint);
                 ps.setString(2, trait == null ? WHOLE_DAY : trait);
                 ps.setLong(3, fromDay);
@@ -191,8 +195,19 @@ class KpiDays {
                         }
                         Journey.Step s = steps.get(milestone);
                         int i = s.index();
-                        t.steps[i] = t.steps[i].plus(Tally.settled(s, new Counts(rs.getLong(5), rs.getLong(6), rs.getLong(7),
-                                rs.getLong(8), 0, 0)));
+                        Counts kept = new Counts(rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), 0, 0);
+                        boolean open = s.after() == null && s.within() != null
+                                && start(day).isAfter(asOf.minus(s.within()));
+                        // a window from signup open for the whole day: nobody has dropped off yet
+                        Counts counts = open ? new Counts(kept.reached(), kept.previousReached(), kept.reachedAfterPrevious(),
+                                kept.reachedWithinWindow(), rs.getLong(4) - kept.reached(), 0) : Tally.settled(s, kept);
+                        if (s.after() != null && s.within() != null) {
+                            // a window from the @after milestone is open for who reached it after the hour it closes in
+                            long openAfter = openAfter(rs.getString(12), Math.floorDiv(asOf.minus(s.within()).getEpochSecond(), 3600L));
+                            counts = new Counts(counts.reached(), counts.previousReached(), counts.reachedAfterPrevious(),
+                                    counts.reachedWithinWindow(), counts.inProgress() + openAfter, counts.droppedOff() - openAfter);
+                        }
+                        t.steps[i] = t.steps[i].plus(counts);
                         t.stalls[i] += rs.getLong(9);
                         TimeBuckets.addDecoded(rs.getString(10), t.times[i]);
                         readReadable(rs.getString(11), t.readable[i]);
@@ -375,17 +390,19 @@ class KpiDays {
         if (days.isEmpty()) {
             return;
         }
-        Scope scope = new Scope(ranges(days), List.of());
+        Scope scope = new Scope(ranges(days));
         List<Object[]> rows = new ArrayList<>();
         // kept figures hold no time-dependent counts: Tally.settled derives them when they are read
-        Map<Key, Tally> whole = count(journey, scope, new ByDay(), now, false);
+        Map<Key, Tally> whole = withOpenAfter(journey, scope, new ByDay(), count(journey, scope, new ByDay(), now, false));
         for (long d : new TreeSet<>(days)) {
             // every day gets its users' row, also with no users: that says it was counted
             whole.computeIfAbsent(new Key(d, null), k -> new Tally(journey.size()));
         }
         addRows(journey, fingerprint, WHOLE_DAY, whole, rows);
         for (String trait : breakdownTraits) {
-            addRows(journey, fingerprint, trait, count(journey, scope, new ByDayValue(trait), now, false), rows);
+            ByDayValue byValue = new ByDayValue(trait);
+            addRows(journey, fingerprint, trait, withOpenAfter(journey, scope, byValue, count(journey, scope, byValue, now, false)),
+                    rows);
         }
         ActionQueries.Figures byDay = actions.count(journey.names(), scope.ranges(), true);
         Sql.run(em, c -> {
@@ -397,8 +414,8 @@ class KpiDays {
                 }
             }
             insert(c, "INSERT INTO kpi_days (journey, signup_day, trait, trait_value, milestone, users, reached, previous_reached, "
-                    + "reached_after_previous, reached_within_window, stalled, times, readable_times) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
+                    + "reached_after_previous, reached_within_window, stalled, times, readable_times, open_after) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
             List<Object[]> actionRows = new ArrayList<>();
             byDay.forEach((day, action, rule, r) -> actionRows.add(new Object[] {fingerprint, day, action, rule, r.triggered(),
                     r.users(), r.heldOut(), r.suppressed(), r.delivered(), r.treatedUsers(), r.treatedConverted(),
@@ -436,16 +453,23 @@ class KpiDays {
         return tallies;
     }
 
+    private Map<Key, Tally> withOpenAfter(Journey journey, Scope scope, Grouping grouping, Map<Key, Tally> tallies) {
+        for (JourneyQueries.HourCount h : queries.openAfterHours(journey, scope, grouping)) {
+            tallies.computeIfAbsent(h.key(), k -> new Tally(journey.size())).openAfter[h.step()].merge(h.hour(), h.count(), Long::sum);
+        }
+        return tallies;
+    }
+
     private static void addRows(Journey journey, String fingerprint, String trait, Map<Key, Tally> tallies, List<Object[]> rows) {
         tallies.forEach((key, t) -> {
             String value = WHOLE_DAY.equals(trait) ? null : key.v();
-            rows.add(new Object[] {fingerprint, key.g(), trait, value, USERS_ROW, t.cohort, 0L, 0L, 0L, 0L, 0L, null, null});
+            rows.add(new Object[] {fingerprint, key.g(), trait, value, USERS_ROW, t.cohort, 0L, 0L, 0L, 0L, 0L, null, null, null});
             for (Journey.Step s : journey.steps()) {
                 int i = s.index();
                 Counts c = t.steps[i];
                 rows.add(new Object[] {fingerprint, key.g(), trait, value, s.name(), t.cohort, c.reached(), c.previousReached(),
                         c.reachedAfterPrevious(), c.reachedWithinWindow(), t.stalls[i], TimeBuckets.encode(t.times[i]),
-                        writeReadable(t.readable[i])});
+                        writeReadable(t.readable[i]), t.openAfter[i].isEmpty() ? null : TimeBuckets.encode(t.openAfter[i])});
             }
         });
     }
@@ -463,6 +487,19 @@ class KpiDays {
             }
             ps.executeBatch();
         }
+    }
+
+    /** The users of a stored {@code open_after} histogram who reached the {@code @after} milestone after {@code hour}. */
+    private static long openAfter(String text, long hour) {
+        SortedMap<Integer, Long> hours = new TreeMap<>();
+        TimeBuckets.addDecoded(text, hours);
+        long n = 0;
+        for (Map.Entry<Integer, Long> e : hours.entrySet()) {
+            if (e.getKey() > hour) {
+                n += e.getValue();
+            }
+        }
+        return n;
     }
 
     private static String writeReadable(long[] counts) {

@@ -17,6 +17,8 @@ final class Tally {
     final long[] stalls;
     final long[][] readable;
     final SortedMap<Integer, Long>[] times;
+    /** Per milestone with a window from an {@code @after} one: users who reached that one and not this, by the hour they did. */
+    final SortedMap<Integer, Long>[] openAfter;
 
     @SuppressWarnings("unchecked")
     Tally(int size) {
@@ -25,8 +27,10 @@ final class Tally {
         stalls = new long[size];
         readable = new long[size][TimeBuckets.HUMAN.size()];
         times = new SortedMap[size];
+        openAfter = new SortedMap[size];
         for (int i = 0; i < size; i++) {
             times[i] = new TreeMap<>();
+            openAfter[i] = new TreeMap<>();
         }
     }
 
@@ -40,6 +44,8 @@ final class Tally {
             }
             SortedMap<Integer, Long> mine = times[i];
             o.times[i].forEach((b, c) -> mine.merge(b, c, Long::sum));
+            SortedMap<Integer, Long> open = openAfter[i];
+            o.openAfter[i].forEach((h, c) -> open.merge(h, c, Long::sum));
         }
     }
 

@@ -12,6 +12,8 @@ import io.milepost.common.JsonProblem;
 import io.milepost.engine.MilestoneDefinition;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleSet;
+import io.milepost.kpi.FunnelView;
+import io.milepost.kpi.JourneyKpis;
 import io.milepost.store.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -63,9 +65,11 @@ public class Segments {
     private final RuleSet rules;
     private final TraitSql traitSql;
     private final Counter exportedRows;
+    private final JourneyKpis kpis;
 
     public Segments(EntityManager em, DataSource dataSource, ObjectMapper mapper, RuleSet rules, MeterRegistry metrics,
-                    @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind) {
+                    @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind, JourneyKpis kpis) {
+        this.kpis = kpis;
         this.em = em;
         this.dataSource = dataSource;
         this.mapper = mapper;
@@ -185,13 +189,18 @@ public class Segments {
     public Segment.Page page(Request request) {
         List<Segment.Member> members = new ArrayList<>();
         java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
+        Long known = totalFromKpis(request.segment());
         Sql.run(em, c -> {
             Where where = where(request.segment());
-            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM users u" + where.sql())) {
-                where.bind(ps, 1);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    total.set(rs.getLong(1));
+            if (known != null) {
+                total.set(known);
+            } else {
+                try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM users u" + where.sql())) {
+                    where.bind(ps, 1);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        total.set(rs.getLong(1));
+                    }
                 }
             }
             String after = request.cursor() == null ? "" : request.cursor();
@@ -213,6 +222,37 @@ public class Segments {
         String nextCursor = more ? Base64.getUrlEncoder().withoutPadding().encodeToString(
                 shown.get(shown.size() - 1).userId().getBytes(StandardCharsets.UTF_8)) : null;
         return new Segment.Page(total.get(), List.copyOf(shown), nextCursor);
+    }
+
+    /**
+     * The size of a segment that the journey funnel already counts (reached, not reached or stalled
+     * at one milestone, optionally in a signup range): read from the KPI figures instead of counting
+     * every user. Null for any other segment.
+     */
+    private Long totalFromKpis(Segment s) {
+        boolean traitsOrId = !s.traits().isEmpty() || s.idPrefix() != null && !s.idPrefix().isEmpty();
+        if (traitsOrId || s.milestone() != null && s.stalled() != null) {
+            return null;
+        }
+        Instant[] span = kpis.signupSpan();
+        if (span == null) {
+            return 0L;
+        }
+        Instant from = s.signedUpFrom() == null || s.signedUpFrom().isBefore(span[0]) ? span[0] : s.signedUpFrom();
+        Instant to = s.signedUpTo() == null || s.signedUpTo().isAfter(span[1]) ? span[1] : s.signedUpTo();
+        if (!from.isBefore(to)) {
+            return 0L;
+        }
+        FunnelView funnel = kpis.funnel(from, to, null, 1);
+        String name = s.milestone() != null ? s.milestone() : s.stalled();
+        if (name == null) {
+            return funnel.cohort();
+        }
+        FunnelView.Step step = funnel.milestones().stream().filter(m -> m.milestone().equals(name)).findFirst().orElse(null);
+        if (step == null) {
+            return null;
+        }
+        return s.stalled() != null ? step.stalled() : s.reached() ? step.reached() : step.notReached();
     }
 
     /**

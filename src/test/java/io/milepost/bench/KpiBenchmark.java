@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.agroal.api.AgroalDataSource;
+import io.milepost.kpi.KpiRecounts;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -53,6 +54,8 @@ class KpiBenchmark {
 
     @Inject
     AgroalDataSource dataSource;
+    @Inject
+    KpiRecounts recounts;
 
     @Test
     void kpiAnswersAtScale() throws Exception {
@@ -66,6 +69,16 @@ class KpiBenchmark {
         report.log("KpiBenchmark on %s", BenchDatabase.name(dataSource));
         report.log("loaded in %.1f s by the bulk SQL loader: %s; service heap max %d MB", loadSeconds, rows,
                 Runtime.getRuntime().maxMemory() >> 20);
+
+        // the figures per signup day, counted from the records as POST /v1/kpis/rebuild does after an import
+        String job = given().header("Authorization", ADMIN).post("/v1/kpis/rebuild").then().statusCode(202).extract().path("id");
+        long rebuildStart = System.nanoTime();
+        recounts.rebuild(Instant.now());
+        double rebuildSeconds = (System.nanoTime() - rebuildStart) / 1e9;
+        Response rebuilt = given().header("Authorization", ADMIN).get("/v1/jobs/" + job);
+        assertEquals("succeeded", rebuilt.jsonPath().getString("status"));
+        report.log("rebuild (POST /v1/kpis/rebuild): %d signup days recounted in %.1f s", rebuilt.jsonPath().getLong("done"),
+                rebuildSeconds);
 
         String from = start.toString();
         String to = now.plusSeconds(1).toString();
@@ -85,8 +98,18 @@ class KpiBenchmark {
                 () -> cohortsSql(start, now.plusSeconds(1)));
         measure(report, "time to first_value, 6 months", "/v1/kpis/time-to-reach?milestone=first_value&from=" + from + "&to=" + to,
                 () -> timesSql(start, now.plusSeconds(1)));
-        measure(report, "actions (as it is), 6 months", "/v1/kpis/actions?from=" + from + "&to=" + to,
+        measure(report, "actions, 6 months", "/v1/kpis/actions?from=" + from + "&to=" + to,
                 () -> actionsSql(start, now.plusSeconds(1)));
+        measure(report, "segment page (first_value not reached)", "/v1/users?milestone=first_value&reached=false&limit=100",
+                this::segmentSql);
+        // about 100,000 users: the signups of 182 days * 100,000 / N
+        Instant csvFrom = start.plus(Duration.ofDays(30));
+        Instant csvTo = csvFrom.plusSeconds(182L * 86_400 * Math.min(users, 100_000) / users);
+        long exported = BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users WHERE signed_up_at >= ? AND signed_up_at < ?",
+                csvFrom, csvTo);
+        measure(report, "CSV export of " + exported + " users", "/v1/users?format=csv&signedUpFrom="
+                + csvFrom + "&signedUpTo=" + csvTo, () -> query("SELECT id, signed_up_at, stage, last_event_at FROM users "
+                + "WHERE signed_up_at >= ? AND signed_up_at < ? ORDER BY id", csvFrom, csvTo));
         report.log("heap used at most (all pools): %d MB of %d MB", peakHeap() >> 20, Runtime.getRuntime().maxMemory() >> 20);
 
         // the answers agree with the plain SQL
@@ -184,6 +207,17 @@ class KpiBenchmark {
         query("SELECT a.action, COUNT(*) " + COHORT.replace("FROM users u", "FROM users u JOIN actions a ON a.user_id = u.id "
                 + "JOIN milestones m ON m.user_id = u.id AND m.reached_at > a.triggered_at") + " AND a.occurrence = 1 "
                 + "GROUP BY a.action", from, to);
+    }
+
+    private void segmentSql() throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT u.id, u.signed_up_at, "
+                + "u.stage, u.last_event_at FROM users u WHERE NOT EXISTS (SELECT 1 FROM milestones m WHERE m.user_id = u.id "
+                + "AND m.milestone = 'first_value') ORDER BY u.id FETCH FIRST 100 ROWS ONLY");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rs.getObject(1);
+            }
+        }
     }
 
     private void query(String sql, Instant from, Instant to) throws SQLException {

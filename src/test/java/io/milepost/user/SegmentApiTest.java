@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.kpi.KpiRecounts;
 import io.milepost.milestone.StallSweep;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -44,6 +45,8 @@ import org.junit.jupiter.api.Test;
 class SegmentApiTest {
     @Inject
     StallSweep sweep;
+    @Inject
+    KpiRecounts recounts;
 
     @Inject
     DataSource dataSource;
@@ -119,6 +122,46 @@ class SegmentApiTest {
                 .body("nextCursor", equalTo(null));
         // a prefix is a prefix, not a pattern
         admin().queryParam("q", "seg-%").get("/v1/users").then().statusCode(200).body("total", equalTo(0));
+    }
+
+    @Test
+    void shouldCountASegmentOfOneMilestoneFromTheKpiFiguresAsExactlyAsTheUsers() throws Exception {
+        // a day of its own: the segment's total comes from the KPI figures, its page from the users
+        Instant day = Instant.parse("2019-01-07T00:00:00Z").plus(Duration.ofDays(new java.util.Random().nextInt(2000)));
+        String p = "segk-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        for (int i = 0; i < 3; i++) {
+            identify(p + i, day.plus(Duration.ofHours(i + 1)).toString(), "\"plan\":\"pro\"");
+        }
+        writer().body(batch(track(p + 0, "search_performed", day.plus(Duration.ofHours(2)).toString()))).post("/v1/batch")
+                .then().statusCode(200);
+        sweep.sweep(Instant.now());
+        String from = day.toString();
+        String to = day.plus(Duration.ofDays(1)).toString();
+        for (String phase : List.of("counted from the records", "kept")) {
+            assertEquals(3, total("signedUpFrom", from, "signedUpTo", to), phase);
+            assertEquals(1, total("milestone", "interest", "signedUpFrom", from, "signedUpTo", to), phase);
+            assertEquals(2, total("milestone", "interest", "reached", "false", "signedUpFrom", from, "signedUpTo", to), phase);
+            assertEquals(2, total("stalled", "interest", "signedUpFrom", from, "signedUpTo", to), phase);
+            assertEquals(List.of(p + 1, p + 2), admin().queryParam("milestone", "interest").queryParam("reached", "false")
+                    .queryParam("signedUpFrom", from).queryParam("signedUpTo", to).get("/v1/users").then().statusCode(200)
+                    .extract().jsonPath().getList("users.userId"));
+            try (Connection conn = dataSource.getConnection(); Statement st = conn.createStatement();
+                 var rs = st.executeQuery("SELECT COUNT(*) FROM users")) {
+                rs.next();
+                assertEquals(rs.getLong(1), total(), "the whole base, " + phase);
+            }
+            while (recounts.fold(Instant.now()) > 0) {
+                // every marked day
+            }
+        }
+    }
+
+    private long total(String... query) {
+        var request = admin().queryParam("limit", 1);
+        for (int i = 0; i < query.length; i += 2) {
+            request = request.queryParam(query[i], query[i + 1]);
+        }
+        return request.get("/v1/users").then().statusCode(200).extract().jsonPath().getLong("total");
     }
 
     @Test
