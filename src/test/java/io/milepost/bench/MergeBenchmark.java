@@ -55,31 +55,32 @@ class MergeBenchmark {
                 + "%d clients", db, users, users, eventsPerUser, batch, threads);
         table.log("| database | (i) identify, users/s | (m) identify merging a visitor, users/s | (m)/(i) |");
         table.log("|---|---:|---:|---:|");
-        table.log("| %s | %,.0f | %,.0f | %.0f%% |", db, rates[0], rates[1], 100 * rates[1] / rates[0]);
-        table.write("bench-merge-results-" + db);
+        table.log("| %s | %,.0f | %,.0f | %.0f%% |", BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)", rates[0], rates[1],
+                100 * rates[1] / rates[0]);
+        table.write("bench-merge-results");
     }
 
     /** Ingests the histories, then times (i) and (m); answers their rates. */
     private double[] run(BenchClient client, String tag, int n, Instant t0) throws Exception {
         BenchDatabase.clear(dataSource);
-        List<String> history = new ArrayList<>();
+        // each user's calls from one client, in order (as a real source sends them)
+        List<List<String>> history = perClient();
+        List<List<String>> plain = perClient();
+        List<List<String>> merging = perClient();
+        Instant later = t0.plus(1, ChronoUnit.DAYS);
         for (int u = 0; u < n; u++) {
             for (int e = 0; e < eventsPerUser; e++) {
                 Instant at = t0.plusSeconds(u + 60L * e);
-                history.add(track("anonymousId", tag + "-visitor-" + u, "search_performed", at));
-                history.add(track("userId", tag + "-user-" + u, e == 0 ? "list_created" : "search_performed", at.plusSeconds(30)));
-                history.add(track("userId", tag + "-plain-" + u, "search_performed", at));
+                history.get(u % threads).add(track("anonymousId", tag + "-visitor-" + u, "search_performed", at));
+                history.get(u % threads).add(track("userId", tag + "-user-" + u, e == 0 ? "list_created" : "search_performed",
+                        at.plusSeconds(30)));
+                history.get(u % threads).add(track("userId", tag + "-plain-" + u, "search_performed", at));
             }
+            plain.get(u % threads).add(identify(tag + "-plain-" + u, null, later));
+            merging.get(u % threads).add(identify(tag + "-user-" + u, tag + "-visitor-" + u, later));
         }
         client.post(streams(history));
 
-        List<String> plain = new ArrayList<>();
-        List<String> merging = new ArrayList<>();
-        Instant later = t0.plus(1, ChronoUnit.DAYS);
-        for (int u = 0; u < n; u++) {
-            plain.add(identify(tag + "-plain-" + u, null, later));
-            merging.add(identify(tag + "-user-" + u, tag + "-visitor-" + u, later));
-        }
         long start = System.nanoTime();
         assertEquals(n, client.post(streams(plain)));
         double identifies = n / ((System.nanoTime() - start) / 1e9);
@@ -92,14 +93,24 @@ class MergeBenchmark {
         return new double[] {identifies, merges};
     }
 
-    private List<List<byte[]>> streams(List<String> items) {
-        List<List<byte[]>> streams = new ArrayList<>();
+    private List<List<String>> perClient() {
+        List<List<String>> clients = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            streams.add(new ArrayList<>());
+            clients.add(new ArrayList<>());
         }
-        for (int from = 0, r = 0; from < items.size(); from += batch, r++) {
-            String body = "{\"batch\":[" + String.join(",", items.subList(from, Math.min(items.size(), from + batch))) + "]}";
-            streams.get(r % threads).add(body.getBytes(StandardCharsets.UTF_8));
+        return clients;
+    }
+
+    /** Each client's calls as request bodies of {@code batch} calls. */
+    private List<List<byte[]>> streams(List<List<String>> perClient) {
+        List<List<byte[]>> streams = new ArrayList<>();
+        for (List<String> items : perClient) {
+            List<byte[]> bodies = new ArrayList<>();
+            for (int from = 0; from < items.size(); from += batch) {
+                String body = "{\"batch\":[" + String.join(",", items.subList(from, Math.min(items.size(), from + batch))) + "]}";
+                bodies.add(body.getBytes(StandardCharsets.UTF_8));
+            }
+            streams.add(bodies);
         }
         return streams;
     }
