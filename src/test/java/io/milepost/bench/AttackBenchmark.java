@@ -140,7 +140,8 @@ class AttackBenchmark {
             // the next attack is measured against a fresh service, as a supervisor would restart it
             stopService();
             start(jar);
-            log("(the service was down after \"%s\": restarted for the next phase)", name);
+            warmUp();
+            log("(the service was down after \"%s\": restarted and warmed up for the next phase)", name);
         }
     }
 
