@@ -50,6 +50,8 @@ class AttackBenchmark {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final List<String> lines = new ArrayList<>();
+    /** Uploads under way, closed if they still hang when the attack ends. */
+    private final List<Socket> uploading = Collections.synchronizedList(new ArrayList<>());
     private String jar;
     private int starts;
     private int port;
@@ -195,10 +197,26 @@ class AttackBenchmark {
                     return null;
                 }));
             }
+            long deadline = System.currentTimeMillis() + 180_000;
             for (Future<?> f : all) {
-                f.get(180, TimeUnit.SECONDS);
+                try {
+                    f.get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    // a service that stopped reading leaves the upload blocked in a write (sockets have no write timeout)
+                    break;
+                }
             }
         } finally {
+            int hanging;
+            synchronized (uploading) {
+                hanging = uploading.size();
+                for (Socket s : uploading) {
+                    s.close();
+                }
+            }
+            if (hanging > 0) {
+                outcomes.put("still sending after 180 s", new AtomicLong(hanging));
+            }
             pool.shutdownNow();
         }
         return outcomes.toString();
@@ -295,6 +313,7 @@ class AttackBenchmark {
     /** Sends up to {@code max} bytes chunked and unauthenticated; answers the status, or how it ended. */
     private String chunkedUpload(long max) {
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            uploading.add(s);
             s.setSoTimeout(60_000);
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
@@ -315,7 +334,9 @@ class AttackBenchmark {
             } catch (IOException closed) {
                 // refused while sending
             }
-            return statusOf(s);
+            String status = statusOf(s);
+            uploading.remove(s);
+            return status;
         } catch (IOException e) {
             return "connection failed";
         }
