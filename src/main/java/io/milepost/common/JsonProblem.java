@@ -14,6 +14,8 @@ import com.fasterxml.jackson.databind.exc.PropertyBindingException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What was wrong with a JSON body, in words a caller can act on: where (a JSON pointer such as
@@ -23,6 +25,8 @@ import java.util.Map;
 public final class JsonProblem {
     /** Longest piece of the caller's input repeated in an answer. */
     public static final int MAX_ECHO = 100;
+    /** How Jackson's messages name the token it found: {@code (token `JsonToken.START_ARRAY`)}. */
+    private static final Pattern TOKEN = Pattern.compile("token `JsonToken\\.([A-Z_]+)`");
 
     private JsonProblem() {
     }
@@ -52,6 +56,9 @@ public final class JsonProblem {
             return "unknown field \"" + cut(p.getPropertyName()) + "\"";
         }
         if (e instanceof MismatchedInputException m) {
+            if (m.getOriginalMessage() != null && m.getOriginalMessage().startsWith("Trailing token")) {
+                return "nothing may follow the JSON value";
+            }
             String found = found(m);
             if (m.getTargetType() == null) {
                 return cut(firstLine(m.getOriginalMessage()));
@@ -68,13 +75,16 @@ public final class JsonProblem {
         return cut(firstLine(e.getOriginalMessage()));
     }
 
+    /** What came instead of the expected value, or null if that is unknown. */
     private static String found(MismatchedInputException m) {
-        if (!(m.getProcessor() instanceof JsonParser p)) {
-            return null;
+        JsonToken t = m.getProcessor() instanceof JsonParser p ? p.currentToken() : null;
+        if (t == null && m.getOriginalMessage() != null) {
+            // the parser is closed by the time the error is mapped; Jackson's message names the token
+            Matcher named = TOKEN.matcher(m.getOriginalMessage());
+            t = named.find() ? token(named.group(1)) : null;
         }
-        JsonToken t = p.currentToken();
         if (t == null) {
-            return "nothing";
+            return null;
         }
         return switch (t) {
             case START_OBJECT, END_OBJECT, FIELD_NAME -> "an object";
@@ -85,6 +95,15 @@ public final class JsonProblem {
             case VALUE_NULL -> "null";
             default -> null;
         };
+    }
+
+    private static JsonToken token(String name) {
+        for (JsonToken t : JsonToken.values()) {
+            if (t.name().equals(name)) {
+                return t;
+            }
+        }
+        return null;
     }
 
     static String expected(Class<?> type) {

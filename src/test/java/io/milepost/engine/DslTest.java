@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.milepost.engine.scenario.Scenario;
 import io.milepost.engine.scenario.Simulation;
+import io.milepost.support.Deadlines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,7 +78,7 @@ class DslTest {
                 new Scenario.Step("search_performed", null, null, "+1d"),
                 new Scenario.Step("search_performed", null, null, "+1d1h"),
                 new Scenario.Step("export_completed", Map.of("format", "csv"), null, "+1d2h"));
-        Simulation.Result sim = new Simulation(new JourneyEngine(1000))
+        Simulation.Result sim = new Simulation(new JourneyEngine(1000, Deadlines.EVALUATION))
                 .run(r.book(), Map.of("plan", "free"), null, steps, "+3d");
         assertEquals(List.of("habit"), sim.milestones().stream().map(m -> m.milestone()).toList(), sim.toString());
         assertEquals(List.of("csv_tips", "nudge"), sim.actions().stream().map(a -> a.action()).toList(), sim.toString());

@@ -3,6 +3,7 @@ package io.milepost.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.support.Deadlines;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,7 @@ class HeldBackRecordTest {
         // on record: a at +5h (reached under older rules); the current rules would reach it at +2h
         UserState state = UserState.fresh("u");
         state.holdBackRecorded(Map.of("a", new UserState.Reached("a", at(5), "old rule")), Map.of());
-        Outcomes outcomes = new JourneyEngine(100).apply(BOOK, state, List.of(
+        Outcomes outcomes = new JourneyEngine(100, Deadlines.EVALUATION).apply(BOOK, state, List.of(
                 JourneyEngine.Input.track("1", "x", Map.of(), at(1)), JourneyEngine.Input.track("2", "x", Map.of(), at(2)),
                 JourneyEngine.Input.track("3", "y", Map.of(), at(3)), JourneyEngine.Input.track("4", "x", Map.of(), at(5))));
 
@@ -48,7 +49,7 @@ class HeldBackRecordTest {
     void shouldShowARecordedStallOnlyToEventsAfterIt() {
         UserState state = UserState.fresh("u");
         state.holdBackRecorded(Map.of(), Map.of("a", at(3)));
-        Outcomes outcomes = new JourneyEngine(100).apply(BOOK, state, List.of(
+        Outcomes outcomes = new JourneyEngine(100, Deadlines.EVALUATION).apply(BOOK, state, List.of(
                 JourneyEngine.Input.track("1", "z", Map.of(), at(1)), JourneyEngine.Input.track("2", "z", Map.of(), at(4))));
 
         assertEquals(1, outcomes.actions.size());

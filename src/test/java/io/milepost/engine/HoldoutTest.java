@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.support.Deadlines;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +97,7 @@ class HoldoutTest {
                 """));
         assertTrue(r.ok(), r.problems().toString());
         assertEquals(0.5, r.book().rule("Nudge").orElseThrow().holdout());
-        JourneyEngine engine = new JourneyEngine(1000);
+        JourneyEngine engine = new JourneyEngine(1000, Deadlines.EVALUATION);
         String out = IntStream.range(0, 100).mapToObj(i -> "h" + i).filter(u -> Holdout.heldOut(u, "nudge", 0.5))
                 .findFirst().orElseThrow();
         String in = IntStream.range(0, 100).mapToObj(i -> "h" + i).filter(u -> !Holdout.heldOut(u, "nudge", 0.5))

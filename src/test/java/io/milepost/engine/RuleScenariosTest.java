@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.milepost.engine.scenario.Scenario;
 import io.milepost.engine.scenario.ScenarioResult;
 import io.milepost.engine.scenario.ScenarioRunner;
+import io.milepost.support.Deadlines;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ class RuleScenariosTest {
     void shippedScenarioPasses(Path file) throws IOException {
         Scenario scenario = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .readValue(file.toFile(), Scenario.class);
-        ScenarioResult result = new ScenarioRunner(new JourneyEngine(1000)).run(book, scenario);
+        ScenarioResult result = new ScenarioRunner(new JourneyEngine(1000, Deadlines.EVALUATION)).run(book, scenario);
         assertTrue(result.passed(), () -> file.getFileName() + " (" + scenario.name() + "):\n  "
                 + String.join("\n  ", result.failures()));
     }

@@ -231,6 +231,13 @@ class ErrorContractTest {
         assertTrue(JSON.readTree(r.body()).get("message").asText().contains("true or false"), r.body());
         r = send("POST", "/v1/simulate", "application/json", "{\"events\":[]}  {}", Map.of());
         assertEquals(400, r.statusCode(), r.body());
+        assertTrue(JSON.readTree(r.body()).get("message").asText().contains("nothing may follow the JSON value"), r.body());
+        r = send("POST", "/v1/replay", "application/json", "[]", Map.of());
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals("the body: must be an object, not an array", JSON.readTree(r.body()).get("message").asText(), r.body());
+        r = send("POST", "/v1/webhooks", "application/json", "{\"url\":[]}", Map.of());
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(JSON.readTree(r.body()).get("message").asText().contains("/url: must be a string, not an array"), r.body());
         r = send("POST", "/v1/simulate", "application/json", "{\"events\":[], \"traits\":{\"n\":1e400}}", Map.of());
         assertEquals(400, r.statusCode(), r.body());
         assertTrue(r.body().contains("/traits/n"), r.body());

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The attacks of issue 11, bounded (loopback only, fixed counts, every wait with a deadline): bodies
- * over their limit are refused without being buffered, bodies that stall are cut off with 408, and
- * real clients keep being served meanwhile.
+ * over their limit are refused without being buffered, bodies that stall are cut off with 408,
+ * malformed bodies get a 400 in the error shape, and real clients keep being served meanwhile.
  */
 @QuarkusTest
 class RequestLimitsTest {
@@ -110,6 +110,46 @@ class RequestLimitsTest {
                 int status = f.get(60, TimeUnit.SECONDS).status();
                 assertTrue(status == 413 || status == 408, "status " + status);
             }
+            assertEquals(200, track().statusCode());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldKeepServingTrackDuringAFloodOfMalformedRequests() throws Exception {
+        List<String> bodies = List.of("{", "[]", "\"x\"", "123", "{}{}", "tru",
+                "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}");
+        List<String> paths = List.of("/v1/track", "/v1/batch", "/v1/identify", "/v1/simulate", "/v1/webhooks",
+                "/v1/replay");
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<List<String>>> floods = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int seed = t;
+                floods.add(pool.submit(() -> {
+                    List<String> wrong = new ArrayList<>();
+                    for (int i = seed; i < seed + 50; i++) {
+                        String path = paths.get(i % paths.size());
+                        String body = bodies.get((i / paths.size() + i) % bodies.size());
+                        HttpResponse<String> r = post(path, body);
+                        String problem = ErrorContractTest.shapeProblem(r);
+                        if (r.statusCode() != 400 || problem != null) {
+                            wrong.add(path + " " + body.substring(0, Math.min(20, body.length())) + ": "
+                                    + r.statusCode() + " " + problem);
+                        }
+                    }
+                    return wrong;
+                }));
+            }
+            for (int i = 0; i < 10; i++) {
+                assertEquals(200, track().statusCode());
+            }
+            List<String> wrong = new ArrayList<>();
+            for (Future<List<String>> f : floods) {
+                wrong.addAll(f.get(120, TimeUnit.SECONDS));
+            }
+            assertTrue(wrong.isEmpty(), "malformed requests answered otherwise than 400 in the error shape: " + wrong);
             assertEquals(200, track().statusCode());
         } finally {
             pool.shutdownNow();
