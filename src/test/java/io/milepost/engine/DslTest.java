@@ -86,7 +86,7 @@ class DslTest {
         assertEquals(List.of("power"), sim.stalled().stream().map(Simulation.Stall::milestone).toList());
 
         UserState member = UserState.fresh("member");
-        Outcomes joined = new JourneyEngine(1000).apply(r.book(), member, List.of(
+        Outcomes joined = new JourneyEngine(1000, Deadlines.EVALUATION).apply(r.book(), member, List.of(
                 JourneyEngine.Input.group("g1", "acme", Map.of("plan", "team"), java.time.Instant.parse("2026-01-05T09:00:00Z"))));
         assertEquals(List.of("team_tips"), joined.actions.stream().map(a -> a.action()).toList());
     }

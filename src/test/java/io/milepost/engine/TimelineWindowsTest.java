@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.milepost.engine.scenario.Scenario;
+import io.milepost.support.Deadlines;
 import io.milepost.engine.scenario.Simulation;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +48,7 @@ class TimelineWindowsTest {
     @Test
     void shouldCloseAWindowBetweenTwoImportedEventsAtItsCloseTime() {
         UserState state = UserState.fresh("u");
-        Outcomes outcomes = new JourneyEngine(100).apply(BOOK, state, history());
+        Outcomes outcomes = new JourneyEngine(100, Deadlines.EVALUATION).apply(BOOK, state, history());
 
         assertEquals(List.of(new Outcomes.Stall("value", day(7))), outcomes.stalls);
         Outcomes.ActionTriggered rescue = outcomes.actions.stream().filter(a -> a.action().equals("rescue")).findFirst().orElseThrow();
@@ -59,7 +60,7 @@ class TimelineWindowsTest {
     @Test
     void shouldGiveTheSameTimelineOneEventAtATimeAllAtOnceAndInADryRun() {
         UserState oneByOne = UserState.fresh("u");
-        JourneyEngine engine = new JourneyEngine(100);
+        JourneyEngine engine = new JourneyEngine(100, Deadlines.EVALUATION);
         Outcomes first = new Outcomes();
         for (JourneyEngine.Input in : history()) {
             Outcomes o = engine.apply(BOOK, oneByOne, List.of(in));
@@ -83,7 +84,7 @@ class TimelineWindowsTest {
     @Test
     void shouldMarkAnActionThatAnswersAStallTheUserHasLeft() {
         UserState state = UserState.fresh("u");
-        JourneyEngine engine = new JourneyEngine(100);
+        JourneyEngine engine = new JourneyEngine(100, Deadlines.EVALUATION);
         engine.apply(BOOK, state, history());
         // the sweep looks at the user a day after the list: the nag repeats, but the stall is over
         Outcomes later = engine.evaluateAt(BOOK, state, day(17.5), List.of());
@@ -94,7 +95,7 @@ class TimelineWindowsTest {
     @Test
     void shouldCloseWindowsUpToTheTimeTheSweepLooks() {
         UserState state = UserState.fresh("u");
-        JourneyEngine engine = new JourneyEngine(100);
+        JourneyEngine engine = new JourneyEngine(100, Deadlines.EVALUATION);
         engine.apply(BOOK, state, history().subList(0, 2));
         assertEquals(Map.of(), state.stalls());
         Outcomes swept = engine.advanceTo(BOOK, state, day(30));
