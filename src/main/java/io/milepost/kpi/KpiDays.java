@@ -131,30 +131,33 @@ class KpiDays {
     Set<Long> readable(String fingerprint, long fromDay, long toDay) {
         Set<Long> days = new TreeSet<>();
         Sql.run(em, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day FROM kpi_days WHERE journey = ? AND trait = ? "
-                    + "AND milestone = ? AND signup_day >= ? AND signup_day < ?")) {
-                ps.setString(1, fingerprint);
-                ps.setString(2, WHOLE_DAY);
-                ps.setString(3, USERS_ROW);
-                ps.setLong(4, fromDay);
-                ps.setLong(5, toDay);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        days.add(rs.getLong(1));
-                    }
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT signup_day FROM kpi_dirty_days WHERE signup_day >= ? AND signup_day < ?")) {
-                ps.setLong(1, fromDay);
-                ps.setLong(2, toDay);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        days.remove(rs.getLong(1));
-                    }
-                }
-            }
+            days.addAll(counted(c, fingerprint, fromDay, toDay));
+            days.removeAll(longs(c, "SELECT DISTINCT signup_day FROM kpi_dirty_days WHERE signup_day >= ? AND signup_day < ?",
+                    fromDay, toDay));
         });
         return days;
+    }
+
+    /** The days of {@code [fromDay, toDay)} that have figures under {@code fingerprint}, marked or not. */
+    private static Set<Long> counted(Connection c, String fingerprint, long fromDay, long toDay) throws SQLException {
+        return longs(c, "SELECT signup_day FROM kpi_days WHERE journey = ? AND trait = ? AND milestone = ? "
+                + "AND signup_day >= ? AND signup_day < ?", fingerprint, WHOLE_DAY, USERS_ROW, fromDay, toDay);
+    }
+
+    /** The first column of a query's rows, as numbers in order. */
+    private static Set<Long> longs(Connection c, String sql, Object... parameters) throws SQLException {
+        Set<Long> values = new TreeSet<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                ps.setObject(i + 1, parameters[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    values.add(rs.getLong(1));
+                }
+            }
+        }
+        return values;
     }
 
     /**
@@ -312,29 +315,11 @@ class KpiDays {
 
     /** Up to {@code max} signup days of the users on record without figures under {@code fingerprint}, earliest first. */
     List<Long> uncounted(String fingerprint, int max) {
-        Set<Long> counted = new TreeSet<>();
         Set<Long> withUsers = new TreeSet<>();
         Sql.run(em, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day FROM kpi_days WHERE journey = ? AND trait = ? "
-                    + "AND milestone = ?")) {
-                ps.setString(1, fingerprint);
-                ps.setString(2, WHOLE_DAY);
-                ps.setString(3, USERS_ROW);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        counted.add(rs.getLong(1));
-                    }
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT CAST(FLOOR(EXTRACT(EPOCH FROM signed_up_at) / 86400) "
-                    + "AS BIGINT) FROM users");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    withUsers.add(rs.getLong(1));
-                }
-            }
+            withUsers.addAll(longs(c, "SELECT DISTINCT CAST(FLOOR(EXTRACT(EPOCH FROM signed_up_at) / 86400) AS BIGINT) FROM users"));
+            withUsers.removeAll(counted(c, fingerprint, Long.MIN_VALUE, Long.MAX_VALUE));
         });
-        withUsers.removeAll(counted);
         return withUsers.stream().limit(max).toList();
     }
 
