@@ -53,7 +53,10 @@ public final class JsonProblem {
             return "must not be null";
         }
         if (e instanceof PropertyBindingException p) {
-            return "unknown field \"" + cut(p.getPropertyName()) + "\"";
+            Collection<Object> known = p.getKnownPropertyIds();
+            return "unknown field \"" + cut(p.getPropertyName()) + "\""
+                    + (known == null || known.isEmpty() ? "" : "; the fields are " + known.stream().map(String::valueOf)
+                    .sorted().map(k -> "\"" + k + "\"").collect(java.util.stream.Collectors.joining(", ")));
         }
         if (e instanceof MismatchedInputException m) {
             if (m.getOriginalMessage() != null && m.getOriginalMessage().startsWith("Trailing token")) {

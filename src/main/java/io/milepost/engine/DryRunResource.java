@@ -3,6 +3,7 @@ package io.milepost.engine;
 import io.milepost.common.ApiException;
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.scenario.Scenario;
+import io.milepost.engine.scenario.ScenarioFiles;
 import io.milepost.engine.scenario.ScenarioResult;
 import io.milepost.engine.scenario.ScenarioRunner;
 import io.milepost.engine.scenario.Simulation;
@@ -12,6 +13,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -40,11 +42,11 @@ public class DryRunResource {
 
     /** A user to simulate, optionally under draft rule files. Times as in scenarios ({@code +1d2h} or ISO-8601). */
     public record SimulateRequest(Map<String, Object> traits, String signedUpAt, List<Scenario.Step> events, String at,
-                                  Map<String, String> files) {
+                                  Map<String, String> files, Boolean alone) {
     }
 
     /** Scenarios to run (default: the folder's {@code tests/}), optionally under draft rule files. */
-    public record TestRequest(List<Scenario> scenarios, Map<String, String> files) {
+    public record TestRequest(List<Scenario> scenarios, Map<String, String> files, Boolean alone) {
     }
 
     public record TestResponse(int passed, int failed, List<ScenarioResult> results) {
@@ -73,7 +75,7 @@ public class DryRunResource {
         if (request == null) {
             throw ApiException.badRequest("send {\"events\": [{\"event\": \"search_performed\", \"at\": \"+1h\"}], ...}");
         }
-        RuleBook book = bookFor(request.files());
+        RuleBook book = bookFor(request.files(), Boolean.TRUE.equals(request.alone()));
         try {
             return new Simulation(engine).run(book, request.traits(), request.signedUpAt(), request.events(), request.at());
         } catch (IllegalArgumentException e) {
@@ -85,21 +87,37 @@ public class DryRunResource {
     @Path("/rules/test")
     @Operation(summary = "Run scenarios (given events and a clock, expect milestones, stalls, actions) against the rules")
     public TestResponse test(TestRequest request) {
-        RuleBook book = bookFor(request == null ? null : request.files());
-        List<Scenario> scenarios = request == null || request.scenarios() == null || request.scenarios().isEmpty()
-                ? rules.readScenarios() : request.scenarios();
+        RuleBook book = bookFor(request == null ? null : request.files(), request != null && Boolean.TRUE.equals(request.alone()));
         ScenarioRunner runner = new ScenarioRunner(engine);
-        List<ScenarioResult> results;
-        try {
-            results = scenarios.stream().map(s -> runner.run(book, s)).toList();
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage());
+        List<ScenarioResult> results = new ArrayList<>();
+        if (request == null || request.scenarios() == null || request.scenarios().isEmpty()) {
+            // the folder's files: one that cannot be read or run fails alone, with its name
+            for (ScenarioFiles.Entry entry : rules.readScenarios()) {
+                if (entry.scenario() == null) {
+                    results.add(ScenarioResult.unreadable(entry.file(), entry.error()));
+                    continue;
+                }
+                try {
+                    results.add(runner.run(book, entry.scenario(), entry.file()));
+                } catch (IllegalArgumentException e) {
+                    results.add(ScenarioResult.unreadable(entry.file(), e.getMessage()));
+                }
+            }
+        } else {
+            for (int i = 0; i < request.scenarios().size(); i++) {
+                Scenario s = request.scenarios().get(i);
+                try {
+                    results.add(runner.run(book, s));
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest("/scenarios/" + i + ": " + e.getMessage());
+                }
+            }
         }
         int passed = (int) results.stream().filter(ScenarioResult::passed).count();
         return new TestResponse(passed, results.size() - passed, results);
     }
 
-    private RuleBook bookFor(Map<String, String> drafts) {
+    private RuleBook bookFor(Map<String, String> drafts, boolean alone) {
         if (drafts == null || drafts.isEmpty()) {
             RuleBook book = rules.current();
             if (book == null) {
@@ -107,7 +125,7 @@ public class DryRunResource {
             }
             return book;
         }
-        RuleCompiler.Result result = rules.compileDraft(drafts, false);
+        RuleCompiler.Result result = rules.compileDraft(drafts, alone);
         if (!result.ok()) {
             throw new ApiException(422, "invalid_rules", "the draft rules were refused (details: file, line, column, message)",
                     result.problems());

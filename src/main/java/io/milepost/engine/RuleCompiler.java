@@ -187,7 +187,7 @@ public final class RuleCompiler {
      * (which are not compiled themselves), every file with the header of imports.
      */
     private static Map<String, RuleSource> sources(Map<String, String> files, List<RuleProblem> problems) {
-        DslExpansion dsl = DslExpansion.of(files, problems);
+        Phrases dsl = Phrases.of(files, problems);
         Map<String, RuleSource> sources = new LinkedHashMap<>();
         for (Map.Entry<String, String> file : files.entrySet()) {
             String name = file.getKey();

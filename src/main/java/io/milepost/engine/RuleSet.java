@@ -165,17 +165,20 @@ public class RuleSet {
     }
 
     /**
-     * Compiles draft files, alone or over the folder's files (a draft with a folder file's name
-     * replaces it). Changes nothing.
+     * Compiles draft files, alone (with the folder's phrase files only) or over the folder's files (a
+     * draft with a folder file's name replaces it). Changes nothing.
      */
     public RuleCompiler.Result compileDraft(Map<String, String> drafts, boolean alone) {
         Map<String, String> files = new TreeMap<>();
-        if (!alone) {
-            try {
-                files.putAll(readFiles());
-            } catch (UncheckedIOException e) {
-                LOG.debugf("rules folder unreadable, validating the drafts alone: %s", e.getMessage());
-            }
+        try {
+            // alone: without the folder's rules, but with its phrases (.dsl), which are vocabulary, not rules
+            readFiles().forEach((name, text) -> {
+                if (!alone || name.endsWith(".dsl")) {
+                    files.put(name, text);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            LOG.debugf("rules folder unreadable, validating the drafts alone: %s", e.getMessage());
         }
         List<RuleProblem> names = new java.util.ArrayList<>();
         for (Map.Entry<String, String> d : drafts.entrySet()) {
@@ -194,28 +197,9 @@ public class RuleSet {
         return compiler.compile(files);
     }
 
-    /** The scenarios in the folder's {@code tests/} (JSON), in name order. */
-    public List<io.milepost.engine.scenario.Scenario> readScenarios() {
-        Path tests = dir().resolve("tests");
-        if (!Files.isDirectory(tests)) {
-            return List.of();
-        }
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper()
-                .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        try (Stream<Path> paths = Files.list(tests)) {
-            List<io.milepost.engine.scenario.Scenario> scenarios = new java.util.ArrayList<>();
-            for (Path p : paths.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-                try {
-                    scenarios.add(json.readValue(p.toFile(), io.milepost.engine.scenario.Scenario.class));
-                } catch (IOException e) {
-                    throw new io.milepost.common.ApiException(422, "invalid_scenario",
-                            "tests/" + p.getFileName() + " is not a scenario: " + e.getMessage());
-                }
-            }
-            return scenarios;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** The scenario files of the folder's {@code tests/} (JSON), in name order, each read or with its error. */
+    public List<io.milepost.engine.scenario.ScenarioFiles.Entry> readScenarios() {
+        return io.milepost.engine.scenario.ScenarioFiles.read(dir().resolve("tests"));
     }
 
     /** Reads every rule file under the folder (tests/ excluded), keyed by path relative to it. */

@@ -47,7 +47,7 @@ public final class RuleTexts {
     /** Reads the rule files of one load (names relative to the rules folder, as compiled). */
     public static RuleTexts of(Map<String, String> files) {
         List<RuleProblem> ignored = new ArrayList<>(); // the load that compiled these files found none
-        DslExpansion dsl = DslExpansion.of(files, ignored);
+        Phrases dsl = Phrases.of(files, ignored);
         Map<String, List<ConditionText>> byRule = new HashMap<>();
         for (Map.Entry<String, String> f : files.entrySet()) {
             String name = f.getKey();

@@ -6,8 +6,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -38,6 +42,29 @@ public class RulesResource {
     public Response reload() {
         RuleSet.Load load = rules.reload();
         return Response.status(load.ok() ? 200 : 422).entity(RulesView.of(rules)).build();
+    }
+
+    /** A phrase rule authors may write: where ({@code condition} or {@code consequence}), its words, its DRL, its file. */
+    public record PhraseItem(String section, String phrase, String code, String file) {
+    }
+
+    public record PhrasesView(List<PhraseItem> phrases, List<RuleProblem> errors) {
+    }
+
+    @GET
+    @Path("/rules/phrases")
+    @Operation(summary = "The plain-English phrases rule files may use (built in and from the folder's .dsl files)")
+    public PhrasesView phrases() {
+        Map<String, String> files;
+        try {
+            files = rules.readFiles();
+        } catch (UncheckedIOException e) {
+            files = Map.of();
+        }
+        List<RuleProblem> errors = new ArrayList<>();
+        Phrases phrases = Phrases.of(files, errors);
+        return new PhrasesView(phrases.list().stream().map(p -> new PhraseItem(p.section().name().toLowerCase(Locale.ROOT),
+                p.text(), p.code(), p.file())).toList(), errors);
     }
 
     @GET

@@ -8,6 +8,8 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.greaterThan;
 
 import io.quarkus.test.junit.QuarkusTest;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Validate, simulate and test rules without changing anything. */
@@ -82,5 +84,86 @@ class DryRunApiTest {
                 .body("results[0].failures[0]", containsString("expected milestone interest at 2026-01-05T10:00:00Z (+1h), "
                         + "but it was reached at 2026-01-05T11:00:00Z"))
                 .body("results[0].failures[1]", containsString("expected action suggest_lists to fire, but it did not"));
+    }
+
+    @Test
+    void shouldExpectAnActionsPayloadAndTimeAndSayWhatFiredInstead() {
+        admin().body(scenario(Map.of("actions", List.of(Map.of("action", "rescue_first_value",
+                        "payload", Map.of("tip", "Create your first list"), "at", "+7d")))))
+                .post("/v1/rules/test").then().statusCode(200)
+                .body("passed", equalTo(1))
+                .body("results[0].fired.find { it.action == 'rescue_first_value' }.payload.tip", equalTo("Create your first list"))
+                .body("results[0].fired.find { it.action == 'rescue_first_value' }.at", equalTo("2026-01-12T09:00:00Z"));
+        admin().body(scenario(Map.of("actions", List.of(Map.of("action", "rescue_first_value",
+                        "payload", Map.of("tip", "Search more"))))))
+                .post("/v1/rules/test").then().statusCode(200)
+                .body("failed", equalTo(1))
+                .body("results[0].failures[0]", equalTo("expected action rescue_first_value with payload {tip=Search more}, "
+                        + "but it fired once: first at 2026-01-12T09:00:00Z (+7d after signup) with payload {tip=Create your first list}"));
+        admin().body(scenario(Map.of("action", List.of("x"))))
+                .post("/v1/rules/test").then().statusCode(400)
+                .body("message", containsString("unknown field \"action\""))
+                .body("message", containsString("\"actions\""));
+    }
+
+    /** One inline scenario: a search an hour after signup, looked at after eight days, with {@code expect}. */
+    private static Map<String, Object> scenario(Map<String, Object> expect) {
+        return Map.of("scenarios", List.of(Map.of("name", "rescue", "at", "+8d",
+                "events", List.of(Map.of("event", "search_performed", "at", "+1h")), "expect", expect)));
+    }
+
+    @Test
+    void shouldValidateAndSimulateADraftAloneWithTheBuiltInPhrases() {
+        Map<String, String> files = Map.of("draft.dslr", """
+                package rules;
+                rule "Searcher" @milestone("searcher") @order(1)
+                when
+                    The user did "search_performed" at least 2 times
+                then
+                    Record the milestone "searcher"
+                end
+                """);
+        admin().body(Map.of("files", files, "alone", true)).post("/v1/rules/validate").then().statusCode(200)
+                .body("valid", equalTo(true))
+                .body("milestones", equalTo(List.of("searcher")));
+        admin().body(Map.of("files", files, "alone", true, "events", List.of(
+                        Map.of("event", "search_performed", "at", "+1h"),
+                        Map.of("event", "search_performed", "at", "+2h"))))
+                .post("/v1/simulate").then().statusCode(200)
+                .body("milestones.milestone", equalTo(List.of("searcher")))
+                .body("milestones[0].rule", equalTo("Searcher"))
+                .body("actions", hasSize(0));
+    }
+
+    @Test
+    void shouldListEachFiredRuleOnce() {
+        admin().body("""
+                        {"events": [
+                           {"event": "search_performed", "at": "+1h"}, {"event": "search_performed", "at": "+2h"},
+                           {"event": "search_performed", "at": "+3h"}, {"event": "search_performed", "at": "+4h"}]}""")
+                .post("/v1/simulate").then().statusCode(200)
+                .body("firedRules.findAll { it == 'Proactive: searching, but no list yet' }", hasSize(1))
+                .body("actions.findAll { it.action == 'suggest_lists' }", hasSize(1));
+    }
+
+    @Test
+    void shouldListThePhrasesForEditors() {
+        admin().get("/v1/rules/phrases").then().statusCode(200)
+                .body("phrases.find { it.phrase == 'The user did \"{event}\" at least {n} times' }.section", equalTo("condition"))
+                .body("phrases.find { it.phrase == 'The user did \"{event}\" at least {n} times' }.code",
+                        equalTo("Activity( event == \"{event}\", count >= {n} )"))
+                .body("phrases.find { it.phrase == 'Trigger \"{action}\" with {entries}' }.section", equalTo("consequence"))
+                .body("errors", hasSize(0));
+    }
+
+    @Test
+    void shouldRefuseAnUnknownFieldInAnAdminBodyNamingIt() {
+        admin().body("{\"event\": [{\"event\": \"x\"}]}").post("/v1/simulate").then().statusCode(400)
+                .body("error", equalTo("invalid_json"))
+                .body("message", containsString("unknown field \"event\""))
+                .body("message", containsString("\"events\""));
+        admin().body("{\"fireAction\": true}").post("/v1/replay").then().statusCode(400)
+                .body("message", containsString("unknown field \"fireAction\""))
+                .body("message", containsString("\"fireActions\""));
     }
 }

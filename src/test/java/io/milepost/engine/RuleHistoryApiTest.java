@@ -122,7 +122,7 @@ class RuleHistoryApiTest {
         assertEquals("loaded", startup.get("outcome"));
         assertEquals(15, startup.get("rules"));
         assertEquals(5, startup.get("milestones"));
-        assertEquals(List.of("interest.dslr", "milepost.dsl", "milestones.drl", "proactive.drl", "reactive.drl"),
+        assertEquals(List.of("interest.dslr", "milestones.drl", "proactive.drl", "reactive.drl"),
                 startup.get("files"));
         assertEquals(List.of(), startup.get("errors"));
     }

@@ -1,10 +1,10 @@
 package io.milepost.engine;
 
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.milepost.engine.scenario.Scenario;
+import io.milepost.engine.scenario.ScenarioFiles;
 import io.milepost.engine.scenario.ScenarioResult;
 import io.milepost.engine.scenario.ScenarioRunner;
 import io.milepost.support.Deadlines;
@@ -36,19 +36,17 @@ class RuleScenariosTest {
         book = result.book();
     }
 
-    static Stream<Path> scenarios() throws IOException {
-        try (Stream<Path> paths = Files.list(RULES.resolve("tests"))) {
-            return paths.filter(p -> p.toString().endsWith(".json")).sorted().toList().stream();
-        }
+    static Stream<ScenarioFiles.Entry> scenarios() {
+        return ScenarioFiles.read(RULES.resolve("tests")).stream();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("scenarios")
-    void shippedScenarioPasses(Path file) throws IOException {
-        Scenario scenario = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .readValue(file.toFile(), Scenario.class);
-        ScenarioResult result = new ScenarioRunner(new JourneyEngine(1000, Deadlines.EVALUATION)).run(book, scenario);
-        assertTrue(result.passed(), () -> file.getFileName() + " (" + scenario.name() + "):\n  "
+    void shippedScenarioPasses(ScenarioFiles.Entry entry) {
+        assertNull(entry.error(), entry.file());
+        Scenario scenario = entry.scenario();
+        ScenarioResult result = new ScenarioRunner(new JourneyEngine(1000, Deadlines.EVALUATION)).run(book, scenario, entry.file());
+        assertTrue(result.passed(), () -> entry.file() + " (" + scenario.name() + "):\n  "
                 + String.join("\n  ", result.failures()));
     }
 }

@@ -90,6 +90,56 @@ class RulesApiTest {
     }
 
     @Test
+    void shouldRunEveryScenarioFileAndReportAnUnreadableOneByName() throws IOException {
+        Path tests = dir.resolve("tests");
+        Files.createDirectories(tests);
+        Files.copy(Path.of("rules/tests/interest-on-first-search.json"), tests.resolve("a-good.json"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(tests.resolve("b-misspelt.json"), """
+                {"name": "misspelt", "events": [{"event": "search_performed", "at": "+1h"}],
+                 "expected": {"milestones": [{"name": "interest"}]}}
+                """);
+        Files.writeString(tests.resolve("c-not-json.json"), "{\"name\": ");
+        Files.copy(Path.of("rules/tests/no-first-value-in-a-week.json"), tests.resolve("d-good.json"),
+                StandardCopyOption.REPLACE_EXISTING);
+        try {
+            admin().body("{}").post("/v1/rules/test").then().statusCode(200)
+                    .body("passed", equalTo(2))
+                    .body("failed", equalTo(2))
+                    .body("results.file", equalTo(List.of("tests/a-good.json", "tests/b-misspelt.json", "tests/c-not-json.json",
+                            "tests/d-good.json")))
+                    .body("results[1].passed", equalTo(false))
+                    .body("results[1].failures[0]", org.hamcrest.Matchers.containsString("unknown field \"expected\""))
+                    .body("results[2].failures[0]", org.hamcrest.Matchers.containsString("not valid JSON"))
+                    .body("results[3].passed", equalTo(true));
+        } finally {
+            try (Stream<Path> files = Files.list(tests)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(tests);
+        }
+    }
+
+    @Test
+    void shouldListTheFoldersOwnPhrasesAfterTheBuiltInOnes() throws IOException {
+        Path ours = dir.resolve("ours.dsl");
+        Files.writeString(ours, "[condition][]The user is a power user=Activity( event == \"search_performed\", count >= 100 )\n");
+        try {
+            List<Map<String, String>> phrases = admin().get("/v1/rules/phrases").then().statusCode(200)
+                    .body("errors", hasSize(0))
+                    .extract().jsonPath().getList("phrases");
+            assertEquals("milepost.dsl", phrases.get(0).get("file"));
+            Map<String, String> last = phrases.get(phrases.size() - 1);
+            assertEquals(Map.of("section", "condition", "phrase", "The user is a power user",
+                    "code", "Activity( event == \"search_performed\", count >= 100 )", "file", "ours.dsl"), last);
+        } finally {
+            Files.delete(ours);
+        }
+    }
+
+    @Test
     void shouldKeepTheWorkingRulesWhenAFileDoesNotCompile() throws IOException {
         String before = admin().get("/v1/rules").then().extract().path("version");
         Path broken = dir.resolve("broken.drl");

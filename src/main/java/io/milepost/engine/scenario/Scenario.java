@@ -1,5 +1,6 @@
 package io.milepost.engine.scenario;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +20,23 @@ public record Scenario(String name, String signedUpAt, Map<String, Object> trait
     public record ExpectedMilestone(String name, String at) {
     }
 
-    public record Expect(List<ExpectedMilestone> milestones, List<String> notMilestones, List<String> actions,
+    /**
+     * An action expected to fire: its name alone ({@code "suggest_lists"}), or an object that also
+     * expects payload entries (the payload may hold more) and the time it fires:
+     * {@code {"action": "rescue_first_value", "payload": {"tip": "Create your first list"}, "at": "+7d"}}.
+     */
+    public record ExpectedAction(String action, Map<String, Object> payload, String at) {
+        @JsonCreator
+        public ExpectedAction {
+        }
+
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+        public static ExpectedAction named(String action) {
+            return new ExpectedAction(action, null, null);
+        }
+    }
+
+    public record Expect(List<ExpectedMilestone> milestones, List<String> notMilestones, List<ExpectedAction> actions,
                          List<String> notActions, List<String> stalled, List<String> notStalled) {
     }
 }

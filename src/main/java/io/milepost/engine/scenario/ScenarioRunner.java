@@ -24,6 +24,11 @@ public final class ScenarioRunner {
     }
 
     public ScenarioResult run(RuleBook book, Scenario scenario) {
+        return run(book, scenario, null);
+    }
+
+    /** Runs {@code scenario}, read from {@code file} under the rules folder (null when sent inline). */
+    public ScenarioResult run(RuleBook book, Scenario scenario, String file) {
         Simulation.Result sim = new Simulation(engine).run(book, scenario.traits(), scenario.signedUpAt(), scenario.events(),
                 scenario.at());
         Instant signup = sim.signedUpAt();
@@ -32,6 +37,8 @@ public final class ScenarioRunner {
         Map<String, Instant> stalled = new LinkedHashMap<>();
         sim.stalled().forEach(s -> stalled.put(s.milestone(), s.since()));
         List<String> actions = sim.actions().stream().map(Outcomes.ActionTriggered::action).distinct().toList();
+        List<ScenarioResult.FiredAction> fired = sim.actions().stream().map(a -> new ScenarioResult.FiredAction(a.action(),
+                a.at(), a.rule(), a.payload(), a.heldOut())).toList();
         List<String> errors = sim.failures().stream().map(f -> "rule \"" + f.rule() + "\": " + f.message()).toList();
 
         List<String> failures = new ArrayList<>(errors);
@@ -53,9 +60,14 @@ public final class ScenarioRunner {
                             + " (" + relative(signup, milestones.get(m)) + ")");
                 }
             }
-            for (String a : list(expect.actions())) {
-                if (!actions.contains(a)) {
-                    failures.add("expected action " + a + " to fire, but it did not (fired: " + actions + ")");
+            for (Scenario.ExpectedAction a : list(expect.actions())) {
+                if (a == null || a.action() == null || a.action().isBlank()) {
+                    throw new IllegalArgumentException("an expected action needs its name: \"suggest_lists\" or "
+                            + "{\"action\": \"suggest_lists\", \"payload\": {...}, \"at\": \"+2d\"}");
+                }
+                String missed = missed(a, fired, signup);
+                if (missed != null) {
+                    failures.add(missed);
                 }
             }
             for (String a : list(expect.notActions())) {
@@ -75,7 +87,49 @@ public final class ScenarioRunner {
                 }
             }
         }
-        return new ScenarioResult(scenario.name(), failures.isEmpty(), failures, milestones, actions, stalled, errors);
+        return new ScenarioResult(scenario.name(), file, failures.isEmpty(), failures, milestones, actions, fired, stalled,
+                errors);
+    }
+
+    /** Why the expected action is not among those fired, or null when one matches (name, payload entries, time). */
+    private static String missed(Scenario.ExpectedAction expected, List<ScenarioResult.FiredAction> fired, Instant signup) {
+        List<ScenarioResult.FiredAction> named = fired.stream().filter(f -> f.action().equals(expected.action())).toList();
+        if (named.isEmpty()) {
+            return "expected action " + expected.action() + " to fire, but it did not (fired: "
+                    + fired.stream().map(ScenarioResult.FiredAction::action).distinct().toList() + ")";
+        }
+        Instant at = expected.at() == null ? null : time(expected.at(), signup);
+        for (ScenarioResult.FiredAction f : named) {
+            if ((at == null || at.equals(f.at())) && holds(expected.payload(), f.payload())) {
+                return null;
+            }
+        }
+        ScenarioResult.FiredAction first = named.get(0);
+        StringBuilder why = new StringBuilder("expected action " + expected.action());
+        if (expected.payload() != null && !expected.payload().isEmpty()) {
+            why.append(" with payload ").append(expected.payload());
+        }
+        if (at != null) {
+            why.append(" at ").append(at).append(" (").append(expected.at()).append(')');
+        }
+        why.append(", but it fired ");
+        why.append(named.size() == 1 ? "once" : named.size() + " times").append(": first at ").append(first.at())
+                .append(" (").append(relative(signup, first.at())).append(") with payload ").append(first.payload());
+        return why.toString();
+    }
+
+    /** Whether {@code payload} holds every expected entry (a number and its text count as equal: 3 and "3"). */
+    private static boolean holds(Map<String, Object> expected, Map<String, Object> payload) {
+        if (expected == null) {
+            return true;
+        }
+        for (Map.Entry<String, Object> e : expected.entrySet()) {
+            Object got = payload == null ? null : payload.get(e.getKey());
+            if (got == null || !String.valueOf(got).equals(String.valueOf(e.getValue()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static <T> List<T> list(List<T> l) {
@@ -103,8 +157,18 @@ public final class ScenarioRunner {
         }
     }
 
-    private static String relative(Instant signup, Instant at) {
+    /** {@code at} as scenarios write it, relative to signup: {@code +7d}, {@code +1d2h30m}, {@code -2h}. */
+    static String relative(Instant signup, Instant at) {
         Duration d = Duration.between(signup, at);
-        return "+" + d.toString().substring(2).toLowerCase() + " after signup";
+        StringBuilder text = new StringBuilder(d.isNegative() ? "-" : "+");
+        d = d.abs();
+        long[] parts = {d.toDays(), d.toHoursPart(), d.toMinutesPart(), d.toSecondsPart()};
+        String[] units = {"d", "h", "m", "s"};
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i] > 0) {
+                text.append(parts[i]).append(units[i]);
+            }
+        }
+        return (text.length() == 1 ? "+0s" : text) + " after signup";
     }
 }

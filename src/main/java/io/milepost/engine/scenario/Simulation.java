@@ -73,8 +73,9 @@ public final class Simulation {
         milestones.addAll(afterwards.milestones);
         List<Outcomes.Failure> failures = new ArrayList<>(outcomes.failures);
         failures.addAll(afterwards.failures);
-        List<String> fired = new ArrayList<>(outcomes.firedRules);
+        // each rule once, in the order it first fired (a rule fires at every evaluation its conditions hold)
+        java.util.Set<String> fired = new java.util.LinkedHashSet<>(outcomes.firedRules);
         fired.addAll(afterwards.firedRules);
-        return new Result(signup, lookAt, milestones, stalls, actions, failures, fired);
+        return new Result(signup, lookAt, milestones, stalls, actions, failures, List.copyOf(fired));
     }
 }

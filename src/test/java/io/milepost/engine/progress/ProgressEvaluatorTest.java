@@ -132,7 +132,7 @@ class ProgressEvaluatorTest {
         ProgressView.RuleProgress interest = onlyRule(p, "interest");
         assertEquals("interest.dslr", interest.file());
         ProgressView.Condition c = interest.conditions().get(0);
-        assertEquals("The user did \"search_performed\" at least 1 times", c.text());
+        assertEquals("The user did \"search_performed\" at least 1 time", c.text());
         assertEquals("Activity( event == \"search_performed\", count >= 1 )", c.drl());
         assertEquals(8, c.line());
         assertEquals(false, c.holds());
