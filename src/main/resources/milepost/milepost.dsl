@@ -1,10 +1,10 @@
 # Milepost's built-in plain-English phrases, available to every *.dslr rule file.
 # A rules folder may add phrases in a *.dsl file of its own, or replace these with its own milepost.dsl.
 #
-# Each line: [condition] (a phrase after "when") or [consequence] (after "then"), then [], then the
-# phrase, "=", and the rule code it stands for. In a phrase:
+# Each line: [condition] (a phrase after "when"), [consequence] (after "then") or [metadata] (between
+# the rule's name and "when"), then [], then the phrase, "=", and the rule code it stands for. In a phrase:
 #   {event}, {milestone}, {trait}, ... between quotes take any text without quotes;
-#   {n}, {days}, {weeks}, {hours}, {minutes} take whole numbers;
+#   {n}, {days}, {weeks}, {hours}, {minutes}, {percent} take whole numbers;
 #   {values} takes one or more quoted values joined by "or" or commas ("pro" or "team");
 #   {entries} takes "key" set to "value" pairs joined by "and" or commas.
 # Matching ignores letter case and spacing, and accepts "1 time" for "times" (and day, week, ...).
@@ -37,3 +37,12 @@
 [consequence][]Trigger "{action}" with "{key}" set to "{value}"=trigger("{action}", Map.of("{key}", "{value}"));
 [consequence][]Trigger "{action}" with {entries}=trigger("{action}", Map.of({entries}));
 [consequence][]Trigger "{action}"=trigger("{action}");
+[metadata][]Milestone "{milestone}"=@milestone("{milestone}")
+[metadata][]Step {n} of the journey=@order({n})
+[metadata][]Reached within {days} days=@within("{days}d")
+[metadata][]Reached within {hours} hours=@within("{hours}h")
+[metadata][]Counted from "{milestone}"=@after("{milestone}")
+[metadata][]Every {days} days=@every("{days}d")
+[metadata][]Every {hours} hours=@every("{hours}h")
+[metadata][]At most once every {days} days=@repeat("{days}d")
+[metadata][]Keep {percent}% of users as a control group=@holdout("{percent}%")

@@ -76,7 +76,7 @@ public final class Evaluation {
     public void trigger(String action, Map<String, ?> payload) {
         requireName("action", action);
         RuleInfo rule = book.rule(currentRule).orElse(null);
-        Duration repeat = rule == null ? null : rule.repeat();
+        Duration repeat = rule == null ? null : rule.again();
         int previous = 0;
         Instant lastAt = null;
         UserState.ActionHistory history = state.actions().get(action);

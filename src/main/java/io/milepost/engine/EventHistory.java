@@ -12,16 +12,31 @@ import java.util.TreeMap;
 /** One user's history of one event name: counts per UTC day, with the first and last time of each day. */
 public final class EventHistory {
 
-    /** One day's bucket. */
+    /**
+     * Most occurrences of one event name in one UTC day whose times are kept one by one. A busier day
+     * keeps its count, first and last time, and a window edge falling inside it is interpolated
+     * ({@link #countUntil}).
+     */
+    public static final int TIMES_PER_DAY = 64;
+
+    /** One day's bucket: how many, first and last, and (up to {@link #TIMES_PER_DAY}) every time. */
     public static final class Day {
         int count;
         Instant firstAt;
         Instant lastAt;
+        /** Every occurrence's time, sorted; null when the day is busier than the cap or the times are unknown. */
+        Instant[] times;
 
         public Day(int count, Instant firstAt, Instant lastAt) {
+            this(count, firstAt, lastAt, count == 1 ? new Instant[] {firstAt}
+                    : count == 2 ? new Instant[] {firstAt, lastAt} : null);
+        }
+
+        public Day(int count, Instant firstAt, Instant lastAt, Instant[] times) {
             this.count = count;
             this.firstAt = firstAt;
             this.lastAt = lastAt;
+            this.times = times;
         }
 
         public int count() {
@@ -34,6 +49,65 @@ public final class EventHistory {
 
         public Instant lastAt() {
             return lastAt;
+        }
+
+        /** Every occurrence's time in order, or null when not kept (more than {@link #TIMES_PER_DAY}, or unknown). */
+        public Instant[] times() {
+            return times;
+        }
+
+        void add(Instant at) {
+            count++;
+            firstAt = at.isBefore(firstAt) ? at : firstAt;
+            lastAt = at.isAfter(lastAt) ? at : lastAt;
+            times = times == null || count > TIMES_PER_DAY ? null : insert(times, at);
+        }
+
+        void absorb(Day other) {
+            count += other.count;
+            firstAt = other.firstAt.isBefore(firstAt) ? other.firstAt : firstAt;
+            lastAt = other.lastAt.isAfter(lastAt) ? other.lastAt : lastAt;
+            if (times == null || other.times == null || count > TIMES_PER_DAY) {
+                times = null;
+            } else {
+                Instant[] merged = java.util.Arrays.copyOf(times, times.length + other.times.length);
+                System.arraycopy(other.times, 0, merged, times.length, other.times.length);
+                java.util.Arrays.sort(merged);
+                times = merged;
+            }
+        }
+
+        /** How many of the day's occurrences were at or before {@code at} (a time within the day). */
+        long until(Instant at) {
+            if (lastAt.compareTo(at) <= 0) {
+                return count;
+            }
+            if (firstAt.isAfter(at)) {
+                return 0;
+            }
+            if (times != null) {
+                int n = 0;
+                while (n < times.length && !times[n].isAfter(at)) {
+                    n++;
+                }
+                return n;
+            }
+            // a day busier than the cap: spread its occurrences evenly between first and last
+            double share = (double) java.time.Duration.between(firstAt, at).toNanos()
+                    / Math.max(1, java.time.Duration.between(firstAt, lastAt).toNanos());
+            return Math.max(1, Math.min(count - 1, Math.round(share * count)));
+        }
+
+        private static Instant[] insert(Instant[] sorted, Instant at) {
+            Instant[] out = new Instant[sorted.length + 1];
+            int i = 0;
+            while (i < sorted.length && !sorted[i].isAfter(at)) {
+                out[i] = sorted[i];
+                i++;
+            }
+            out[i] = at;
+            System.arraycopy(sorted, i, out, i + 1, sorted.length - i);
+            return out;
         }
     }
 
@@ -52,9 +126,9 @@ public final class EventHistory {
         return event;
     }
 
-    /** Adds a stored day bucket (loading); not marked as changed. */
-    public void load(LocalDate day, int count, Instant first, Instant last) {
-        days.put(day, new Day(count, first, last));
+    /** Adds a stored day bucket (loading); {@code times} every occurrence's time in order, or null if not kept. */
+    public void load(LocalDate day, int count, Instant first, Instant last, Instant[] times) {
+        days.put(day, times == null ? new Day(count, first, last) : new Day(count, first, last, times));
         counts.put(day, count);
         total += count;
         firstAt = firstAt == null || first.isBefore(firstAt) ? first : firstAt;
@@ -68,9 +142,7 @@ public final class EventHistory {
         if (bucket == null) {
             days.put(day, new Day(1, at, at));
         } else {
-            bucket.count++;
-            bucket.firstAt = at.isBefore(bucket.firstAt) ? at : bucket.firstAt;
-            bucket.lastAt = at.isAfter(bucket.lastAt) ? at : bucket.lastAt;
+            bucket.add(at);
         }
         counts.merge(day, 1, Integer::sum);
         total++;
@@ -84,11 +156,10 @@ public final class EventHistory {
             Day theirs = e.getValue();
             Day mine = days.get(e.getKey());
             if (mine == null) {
-                days.put(e.getKey(), new Day(theirs.count, theirs.firstAt, theirs.lastAt));
+                days.put(e.getKey(), new Day(theirs.count, theirs.firstAt, theirs.lastAt,
+                        theirs.times == null ? null : theirs.times.clone()));
             } else {
-                mine.count += theirs.count;
-                mine.firstAt = theirs.firstAt.isBefore(mine.firstAt) ? theirs.firstAt : mine.firstAt;
-                mine.lastAt = theirs.lastAt.isAfter(mine.lastAt) ? theirs.lastAt : mine.lastAt;
+                mine.absorb(theirs);
             }
             counts.merge(e.getKey(), theirs.count, Integer::sum);
         }
@@ -97,6 +168,31 @@ public final class EventHistory {
             firstAt = firstAt == null || other.firstAt.isBefore(firstAt) ? other.firstAt : firstAt;
             lastAt = lastAt == null || other.lastAt.isAfter(lastAt) ? other.lastAt : lastAt;
         }
+    }
+
+    /**
+     * How many occurrences were at or before {@code at}: every earlier day whole, and of {@code at}'s
+     * own day those at or before it (exact for days of up to {@link #TIMES_PER_DAY} occurrences).
+     */
+    public long countUntil(Instant at) {
+        if (total == 0 || firstAt.isAfter(at)) {
+            return 0;
+        }
+        if (!lastAt.isAfter(at)) {
+            return total;
+        }
+        LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
+        long n = 0;
+        for (int c : counts.headMap(day, false).values()) {
+            n += c;
+        }
+        Day bucket = days.get(day);
+        return bucket == null ? n : n + bucket.until(at);
+    }
+
+    /** The {@code Activity} fact rules see for this history, for a user who signed up at {@code signup}, at {@code now}. */
+    public io.milepost.facts.Activity fact(Instant signup, Instant now) {
+        return new io.milepost.facts.Activity(event, total, firstAt, lastAt, countsView(), this::countUntil, signup, now);
     }
 
     public long total() {

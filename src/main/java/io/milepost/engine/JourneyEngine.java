@@ -2,14 +2,11 @@ package io.milepost.engine;
 
 import io.milepost.config.MilepostConfig;
 import io.milepost.facts.Account;
-import io.milepost.facts.Activity;
 import io.milepost.facts.Event;
 import io.milepost.facts.Stalled;
 import io.milepost.facts.User;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +32,8 @@ import org.jboss.logging.Logger;
  */
 public final class JourneyEngine {
     private static final Logger LOG = Logger.getLogger(JourneyEngine.class);
+    /** Most scheduled looks one dry run takes between two inputs (a daily schedule over ~3 years). */
+    private static final int MAX_SCHEDULED_LOOKS = 1000;
 
     /**
      * What arrives for a user: a track (with an event name; page and screen views are tracks), an
@@ -148,6 +147,32 @@ public final class JourneyEngine {
     public Outcomes advanceTo(RuleBook book, UserState state, Instant until) {
         Outcomes outcomes = new Outcomes();
         closeWindows(book, state, until, true, outcomes);
+        return outcomes;
+    }
+
+    /**
+     * Brings a dry run's user from {@code from} up to {@code until} as the scheduler would in the
+     * service: each {@code @every} schedule that falls due after {@code from} and each window that
+     * closes, in time order, the user evaluated at that time. For simulations and scenarios, which
+     * have no scheduler (in the service, {@link Windows#nextCheck} wakes the user at those times).
+     */
+    public Outcomes runUntil(RuleBook book, UserState state, Instant from, Instant until, boolean inclusive) {
+        Outcomes outcomes = new Outcomes();
+        if (book == null) {
+            return outcomes;
+        }
+        Instant cursor = from;
+        for (int round = 0; round < MAX_SCHEDULED_LOOKS && cursor != null; round++) {
+            Instant due = Windows.nextScheduled(book, state, cursor);
+            if (due == null || (inclusive ? due.isAfter(until) : !due.isBefore(until))) {
+                break;
+            }
+            if (!closeWindows(book, state, due, true, outcomes) || !evaluate(book, state, due, null, List.of(), outcomes)) {
+                return outcomes;
+            }
+            cursor = due;
+        }
+        closeWindows(book, state, until, inclusive, outcomes);
         return outcomes;
     }
 
@@ -267,13 +292,11 @@ public final class JourneyEngine {
     }
 
     private static void insertFacts(KieSession session, UserState state, Instant now, Event event, List<Stalled> newStalls) {
-        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         Instant signup = state.signedUpAt() == null ? now : state.signedUpAt();
-        LocalDate signupDay = LocalDate.ofInstant(signup, ZoneOffset.UTC);
         session.insert(new User(state.id(), signup, java.util.Collections.unmodifiableMap(state.traits()), now));
         for (EventHistory h : state.activity().values()) {
             if (h.total() > 0) {
-                session.insert(new Activity(h.event(), h.total(), h.firstAt(), h.lastAt(), h.countsView(), signupDay, today));
+                session.insert(h.fact(signup, now));
             }
         }
         for (Map.Entry<String, Map<String, Object>> a : state.accounts().entrySet()) {

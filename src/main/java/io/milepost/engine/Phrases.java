@@ -39,9 +39,13 @@ public final class Phrases {
     /** The phrases Milepost ships, always available to {@code .dslr} files. */
     public static final String BUILT_IN = "milepost.dsl";
 
-    /** Where a phrase may stand. */
+    /**
+     * Where a phrase may stand: after {@code when}, after {@code then}, or between the rule's name
+     * and {@code when} ({@code [metadata]}: the rule's {@code @milestone}, {@code @within},
+     * {@code @every}, ...; a header line no phrase matches is taken as DRL).
+     */
     public enum Section {
-        CONDITION, CONSEQUENCE
+        CONDITION, CONSEQUENCE, METADATA
     }
 
     /** One phrase: what an author writes ({@code text}, with placeholders) and the DRL it stands for. */
@@ -53,7 +57,7 @@ public final class Phrases {
 
     private static final Pattern ENTRY = Pattern.compile("^\\[([^\\]]*)\\]\\s*(?:\\[[^\\]]*\\])?(.*)$");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{(\\w+)(?::([^}]*))?\\}");
-    private static final Set<String> NUMBERS = Set.of("n", "days", "weeks", "hours", "minutes", "count", "amount");
+    private static final Set<String> NUMBERS = Set.of("n", "days", "weeks", "hours", "minutes", "count", "amount", "percent");
     private static final Set<String> UNITS = Set.of("times", "days", "weeks", "hours", "minutes", "months");
     private static final String QUOTED = "\"[^\"]*\"";
     private static final String VALUES = QUOTED + "(?:\\s*(?:,|\\bor\\b)\\s*" + QUOTED + ")*";
@@ -142,11 +146,12 @@ public final class Phrases {
                 case "condition", "when" -> List.of(Section.CONDITION);
                 case "consequence", "then" -> List.of(Section.CONSEQUENCE);
                 case "*" -> List.of(Section.CONDITION, Section.CONSEQUENCE);
+                case "metadata" -> List.of(Section.METADATA);
                 default -> null;
             };
             if (sections == null) {
                 problems.add(new RuleProblem(file, i + 1, 2, "[" + entry.group(1).strip() + "] is not a place for a phrase: "
-                        + "use [condition] (after \"when\") or [consequence] (after \"then\")"));
+                        + "use [condition] (after \"when\"), [consequence] (after \"then\") or [metadata] (before \"when\")"));
                 continue;
             }
             for (Section section : sections) {
@@ -250,6 +255,14 @@ public final class Phrases {
                 section = Section.CONDITION;
                 continue;
             }
+            if (section == null) {
+                // the rule's header: a metadata phrase, or DRL (@milestone(...), salience, ...) as written
+                String code = line.isEmpty() ? null : expandLine(Section.METADATA, normalise(line));
+                if (code != null) {
+                    out[i] = indent + code;
+                }
+                continue;
+            }
             if (line.equals("then") || line.equals("end")) {
                 closeGroup(out, groupStart, lastCondition);
                 groupStart = -1;
@@ -258,7 +271,7 @@ public final class Phrases {
                 inRule = !line.equals("end");
                 continue;
             }
-            if (section == null || line.isEmpty() || line.startsWith("//") || line.startsWith("#")
+            if (line.isEmpty() || line.startsWith("//") || line.startsWith("#")
                     || line.startsWith("/*") || line.startsWith("*")) {
                 continue;
             }
@@ -266,7 +279,7 @@ public final class Phrases {
                 out[i] = indent + " " + line.substring(1);
                 continue;
             }
-            String phrase = line;
+            String phrase = normalise(line);
             boolean or = false;
             Matcher orLine = OR_LINE.matcher(phrase);
             if (orLine.matches()) {
@@ -302,6 +315,11 @@ public final class Phrases {
             }
         }
         return String.join("\n", out);
+    }
+
+    /** Typographic quotes and apostrophes (as word processors write them) as plain ones. */
+    private static String normalise(String line) {
+        return line.replace('\u201C', '"').replace('\u201D', '"').replace('\u2018', '\'').replace('\u2019', '\'');
     }
 
     /** Brackets the conditions from {@code start} to {@code end} joined by "or" lines. */

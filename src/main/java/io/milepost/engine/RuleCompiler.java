@@ -107,6 +107,22 @@ public final class RuleCompiler {
                 } catch (IllegalArgumentException e) {
                     problems.add(new RuleProblem(file, 0, 0, "rule \"" + rule.getName() + "\": @repeat " + e.getMessage()));
                 }
+                Duration every = null;
+                if (meta.containsKey("every")) {
+                    try {
+                        if (milestone != null) {
+                            throw new IllegalArgumentException("belongs on an action rule, not on a milestone rule");
+                        }
+                        if (repeat != null) {
+                            throw new IllegalArgumentException("and @repeat cannot both be on one rule: @every sends on a "
+                                    + "schedule, @repeat at most that often when the user is next looked at");
+                        }
+                        every = Durations.parse(text(meta.get("every")));
+                    } catch (IllegalArgumentException e) {
+                        problems.add(metadataProblem(sources.get(file), file, rule.getName(), "every",
+                                "rule \"" + rule.getName() + "\": @every " + e.getMessage()));
+                    }
+                }
                 Double holdout = null;
                 if (meta.containsKey("holdout")) {
                     try {
@@ -119,7 +135,7 @@ public final class RuleCompiler {
                                 "rule \"" + rule.getName() + "\": @holdout " + e.getMessage()));
                     }
                 }
-                rules.add(new RuleInfo(rule.getName(), file, milestone, repeat, holdout));
+                rules.add(new RuleInfo(rule.getName(), file, milestone, repeat, every, holdout));
                 if (milestone != null) {
                     byMilestone.computeIfAbsent(milestone, k -> new ArrayList<>()).add(rule);
                 }

@@ -7,14 +7,15 @@ import java.util.List;
 public record RulesView(String version, Instant loadedAt, List<String> files, List<RuleItem> rules,
                         List<RuleProblem> errors, List<RuleSet.Load> history) {
 
-    public record RuleItem(String name, String file, String milestone) {
+    /** {@code repeat} and {@code every}: the rule's {@code @repeat} and {@code @every} (ISO-8601), or null. */
+    public record RuleItem(String name, String file, String milestone, java.time.Duration repeat, java.time.Duration every) {
     }
 
     static RulesView of(RuleSet set) {
         RuleBook book = set.current();
         return new RulesView(book == null ? null : book.version(), book == null ? null : book.loadedAt(),
                 book == null ? List.of() : book.files(),
-                book == null ? List.of() : book.rules().stream().map(r -> new RuleItem(r.name(), r.file(), r.milestone())).toList(),
+                book == null ? List.of() : book.rules().stream().map(r -> new RuleItem(r.name(), r.file(), r.milestone(), r.repeat(), r.every())).toList(),
                 set.problems(), set.history());
     }
 }

@@ -47,8 +47,8 @@ public final class Windows {
 
     /**
      * The user's next check, or null: the earliest window close still to be acted on, or the next
-     * time an action of a {@code @repeat} rule may fire again ({@code lastAt + k * repeat}, the first
-     * such time after {@code now}), so that reactive reminders repeat without new events.
+     * time an action of an {@code @every} rule is due ({@link #nextScheduled}), so that scheduled
+     * actions recur without new events. ({@code @repeat} rules wait for the user's next evaluation.)
      */
     public static Instant nextCheck(RuleBook book, UserState state, Instant now) {
         if (book == null) {
@@ -61,16 +61,25 @@ public final class Windows {
                 next = close;
             }
         }
+        Instant due = nextScheduled(book, state, now);
+        return due != null && (next == null || due.isBefore(next)) ? due : next;
+    }
+
+    /**
+     * The first time after {@code after} at which an action of an {@code @every} rule is due for the
+     * user ({@code lastAt + k * period}), or null.
+     */
+    public static Instant nextScheduled(RuleBook book, UserState state, Instant after) {
+        Instant next = null;
         for (UserState.ActionHistory a : state.actions().values()) {
-            java.time.Duration repeat = a.rule() == null ? null
-                    : book.rule(a.rule()).map(RuleInfo::repeat).orElse(null);
-            if (repeat == null) {
+            java.time.Duration every = a.rule() == null ? null : book.rule(a.rule()).map(RuleInfo::every).orElse(null);
+            if (every == null) {
                 continue;
             }
-            Instant due = a.lastAt().plus(repeat);
-            if (!due.isAfter(now)) {
-                long periods = java.time.Duration.between(a.lastAt(), now).dividedBy(repeat) + 1;
-                due = a.lastAt().plus(repeat.multipliedBy(periods));
+            Instant due = a.lastAt().plus(every);
+            if (!due.isAfter(after)) {
+                long periods = java.time.Duration.between(a.lastAt(), after).dividedBy(every) + 1;
+                due = a.lastAt().plus(every.multipliedBy(periods));
             }
             if (next == null || due.isBefore(next)) {
                 next = due;

@@ -1,9 +1,11 @@
 package io.milepost.facts;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.Map;
+import java.time.ZoneOffset;
 import java.util.NavigableMap;
+import java.util.function.ToLongFunction;
 
 /**
  * What a user has done with one event name, all time. There is one {@code Activity} per event
@@ -12,26 +14,36 @@ import java.util.NavigableMap;
  *
  * <pre>Activity( event == "search_performed", count &gt;= 5, countWithin(7) &gt;= 5 )</pre>
  *
- * <p>Day-based counts use UTC calendar days; "today" is the day of the evaluation.
+ * <p>Two clocks, each said in the name: {@code countWithin} and {@code countInLast} are rolling
+ * windows of {@code days × 24 h} (the same clock as {@code @within("7d")}); {@code activeDaysInLast}
+ * and {@code activeWeeksInLast} count UTC calendar days, "today" being the day of the evaluation.
  */
 public final class Activity {
+    private static final Duration DAY = Duration.ofDays(1);
+
     private final String event;
     private final long count;
     private final Instant firstAt;
     private final Instant lastAt;
     private final NavigableMap<LocalDate, Integer> perDay;
-    private final LocalDate signupDay;
-    private final LocalDate today;
+    private final ToLongFunction<Instant> countUntil;
+    private final Instant signedUpAt;
+    private final Instant now;
 
-    public Activity(String event, long count, Instant firstAt, Instant lastAt,
-                    NavigableMap<LocalDate, Integer> perDay, LocalDate signupDay, LocalDate today) {
+    /**
+     * @param perDay     occurrences per UTC day
+     * @param countUntil how many occurrences were at or before a given time
+     */
+    public Activity(String event, long count, Instant firstAt, Instant lastAt, NavigableMap<LocalDate, Integer> perDay,
+                    ToLongFunction<Instant> countUntil, Instant signedUpAt, Instant now) {
         this.event = event;
         this.count = count;
         this.firstAt = firstAt;
         this.lastAt = lastAt;
         this.perDay = perDay;
-        this.signupDay = signupDay;
-        this.today = today;
+        this.countUntil = countUntil;
+        this.signedUpAt = signedUpAt;
+        this.now = now;
     }
 
     /** The event name, as sent in {@code track}. */
@@ -55,37 +67,40 @@ public final class Activity {
     }
 
     /**
-     * How many times within the first {@code days} days of signup: the signup day and the
-     * {@code days - 1} days after it. {@code countWithin(1)} is the signup day alone.
+     * How many times by {@code days × 24 h} after signup (what the user did as a visitor before
+     * signing up included): {@code countWithin(2)} for a signup at 22:00 counts up to 22:00 two days
+     * later, as {@code @within("2d")} does.
      */
     public long countWithin(int days) {
         if (days <= 0) {
             return 0;
         }
-        return sum(signupDay, signupDay.plusDays(days - 1L));
+        return countUntil.applyAsLong(signedUpAt.plus(DAY.multipliedBy(days)));
     }
 
-    /** How many times in the last {@code days} days: today and the {@code days - 1} days before. */
+    /** How many times in the last {@code days × 24 h} before the evaluation. */
     public long countInLast(int days) {
         if (days <= 0) {
             return 0;
         }
-        return sum(today.minusDays(days - 1L), today);
+        return countUntil.applyAsLong(now) - countUntil.applyAsLong(now.minus(DAY.multipliedBy(days)));
     }
 
-    /** On how many different days of the last {@code days} days (today included) the user did it. */
+    /** On how many different UTC calendar days of the last {@code days} (today included) the user did it. */
     public int activeDaysInLast(int days) {
         if (days <= 0) {
             return 0;
         }
+        LocalDate today = today();
         return perDay.subMap(today.minusDays(days - 1L), true, today, true).size();
     }
 
     /**
      * In how many of the last {@code weeks} weeks the user did it at least once. Weeks are the
-     * 7-day blocks ending today: days 1–7 back, 8–14 back, and so on.
+     * 7-day blocks of UTC calendar days ending today: days 1–7 back, 8–14 back, and so on.
      */
     public int activeWeeksInLast(int weeks) {
+        LocalDate today = today();
         int active = 0;
         for (int w = 0; w < weeks; w++) {
             LocalDate end = today.minusDays(7L * w);
@@ -96,15 +111,8 @@ public final class Activity {
         return active;
     }
 
-    private long sum(LocalDate from, LocalDate to) {
-        if (from.isAfter(to)) {
-            return 0;
-        }
-        long total = 0;
-        for (Map.Entry<LocalDate, Integer> day : perDay.subMap(from, true, to, true).entrySet()) {
-            total += day.getValue();
-        }
-        return total;
+    private LocalDate today() {
+        return LocalDate.ofInstant(now, ZoneOffset.UTC);
     }
 
     @Override

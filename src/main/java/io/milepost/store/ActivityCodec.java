@@ -10,14 +10,19 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
  * A user's per-event, per-UTC-day counts as one JSON document in the user's row, each day as
- * {@code [epoch day, count, first, last]} with first and last in microseconds since the day's start:
- * {@code {"search_performed": [[20413, 5, 36000000000, 36240000000], ...]}} (2025-11-21, five
- * searches from 10:00 to 10:04 UTC). Numbers rather than ISO text: the document is read and
+ * {@code [epoch day, count, first, last, ...]} with first and last in microseconds since the day's
+ * start, followed, for a day of 3 to {@link EventHistory#TIMES_PER_DAY} occurrences, by the times
+ * between them (so rolling windows count exactly; a busier day, or one written before the times were
+ * kept, has just the four numbers):
+ * {@code {"search_performed": [[20413, 5, 36000000000, 36240000000, 36060000000, 36120000000, 36180000000], ...]}}
+ * (2025-11-21, five searches, one a minute from 10:00 to 10:04 UTC). Numbers rather than ISO text: the document is read and
  * written for every user a request touches, and parsing dates was a tenth of ingestion's time.
  * Documents of the earlier form ({@code ["2026-11-21", 5, "2026-11-21T10:00:00Z", ...]}) are
  * read as well, and rewritten in this one at the user's next write.
@@ -48,6 +53,12 @@ final class ActivityCodec {
                     g.writeNumber(d.count());
                     g.writeNumber(micros(d.firstAt()) - dayStart);
                     g.writeNumber(micros(d.lastAt()) - dayStart);
+                    Instant[] times = d.times();
+                    if (times != null && d.count() > 2) {
+                        for (int i = 1; i < times.length - 1; i++) {
+                            g.writeNumber(micros(times[i]) - dayStart);
+                        }
+                    }
                     g.writeEndArray();
                 }
                 g.writeEndArray();
@@ -80,7 +91,7 @@ final class ActivityCodec {
                         p.nextToken();
                         Instant last = Instant.parse(p.getText());
                         expect(p.nextToken(), JsonToken.END_ARRAY);
-                        h.load(day, count, first, last);
+                        h.load(day, count, first, last, null);
                         continue;
                     }
                     long epochDay = p.getLongValue();
@@ -90,12 +101,33 @@ final class ActivityCodec {
                     long first = p.getLongValue();
                     expect(p.nextToken(), JsonToken.VALUE_NUMBER_INT);
                     long last = p.getLongValue();
-                    expect(p.nextToken(), JsonToken.END_ARRAY);
                     if (count < 1 || first < 0 || last < first || last >= MICROS_PER_DAY) {
                         throw new IOException("day " + epochDay + " has count " + count + ", times " + first + ".." + last);
                     }
                     long dayStart = epochDay * MICROS_PER_DAY;
-                    h.load(LocalDate.ofEpochDay(epochDay), count, instant(dayStart + first), instant(dayStart + last));
+                    List<Instant> middle = new ArrayList<>();
+                    while (p.nextToken() == JsonToken.VALUE_NUMBER_INT) {
+                        long t = p.getLongValue();
+                        if (t < first || t > last) {
+                            throw new IOException("day " + epochDay + " has a time " + t + " outside " + first + ".." + last);
+                        }
+                        middle.add(instant(dayStart + t));
+                    }
+                    expect(p.currentToken(), JsonToken.END_ARRAY);
+                    Instant firstAt = instant(dayStart + first);
+                    Instant lastAt = instant(dayStart + last);
+                    Instant[] times = null;
+                    if (count <= 2 || middle.size() == count - 2) {
+                        times = new Instant[count];
+                        times[0] = firstAt;
+                        times[count - 1] = lastAt;
+                        for (int i = 0; i < middle.size(); i++) {
+                            times[i + 1] = middle.get(i);
+                        }
+                    } else if (!middle.isEmpty()) {
+                        throw new IOException("day " + epochDay + " has count " + count + " but " + middle.size() + " times between");
+                    }
+                    h.load(LocalDate.ofEpochDay(epochDay), count, firstAt, lastAt, times);
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -38,12 +38,21 @@ public final class BareDrools {
     private static final class Counts {
         final String event;
         final TreeMap<LocalDate, Integer> perDay = new TreeMap<>();
+        final TreeMap<Instant, Integer> times = new TreeMap<>();
         long total;
         Instant first;
         Instant last;
 
         Counts(String event) {
             this.event = event;
+        }
+
+        long countUntil(Instant at) {
+            long n = 0;
+            for (int c : times.headMap(at, true).values()) {
+                n += c;
+            }
+            return n;
         }
     }
 
@@ -65,19 +74,18 @@ public final class BareDrools {
                 signup = signup == null || ts.isBefore(signup) ? ts : signup;
                 Counts c = activity.computeIfAbsent(in.name(), Counts::new);
                 c.perDay.merge(LocalDate.ofInstant(ts, ZoneOffset.UTC), 1, Integer::sum);
+                c.times.merge(ts, 1, Integer::sum);
                 c.total++;
                 c.first = c.first == null || ts.isBefore(c.first) ? ts : c.first;
                 c.last = c.last == null || ts.isAfter(c.last) ? ts : c.last;
 
-                LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
-                LocalDate signupDay = LocalDate.ofInstant(signup, ZoneOffset.UTC);
                 KieSession session = kieBase.newKieSession();
                 Evaluation evaluation = new Evaluation(book, state, now, session);
                 evaluation.bind();
                 try {
                     session.insert(new User(state.id(), signup, traits, now));
                     for (Counts a : activity.values()) {
-                        session.insert(new Activity(a.event, a.total, a.first, a.last, a.perDay, signupDay, today));
+                        session.insert(new Activity(a.event, a.total, a.first, a.last, a.perDay, a::countUntil, signup, now));
                     }
                     for (UserState.Reached r : state.milestones().values()) {
                         session.insert(new Milestone(r.milestone(), r.at()));
@@ -110,19 +118,17 @@ public final class BareDrools {
     public static Result stalls(RuleBook book, List<UserState> states, Map<String, List<Stalled>> closed, Instant now,
                                 int maxFirings) {
         KieBase kieBase = book.kieBase();
-        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         long evaluations = 0;
         long actions = 0;
         for (UserState state : states) {
             Instant signup = state.signedUpAt() == null ? now : state.signedUpAt();
-            LocalDate signupDay = LocalDate.ofInstant(signup, ZoneOffset.UTC);
             KieSession session = kieBase.newKieSession();
             Evaluation evaluation = new Evaluation(book, state, now, session);
             evaluation.bind();
             try {
                 session.insert(new User(state.id(), signup, state.traits(), now));
                 for (EventHistory h : state.activity().values()) {
-                    session.insert(new Activity(h.event(), h.total(), h.firstAt(), h.lastAt(), h.countsView(), signupDay, today));
+                    session.insert(h.fact(signup, now));
                 }
                 for (UserState.Reached r : state.milestones().values()) {
                     session.insert(new Milestone(r.milestone(), r.at()));

@@ -181,7 +181,7 @@ class PhrasesTest {
         RuleCompiler.Result bad = compile(Map.of("ours.dsl", custom, "brief.dslr", HEAD + "rule \"x\"\nwhen\nthen\nend\n"));
         assertEquals(1, bad.problems().size(), bad.problems().toString());
         assertEquals(new RuleProblem("ours.dsl", 3, 2, "[keyword] is not a place for a phrase: use [condition] (after "
-                + "\"when\") or [consequence] (after \"then\")"), bad.problems().get(0));
+                + "\"when\"), [consequence] (after \"then\") or [metadata] (before \"when\")"), bad.problems().get(0));
 
         RuleCompiler.Result ok = compile(Map.of("ours.dsl", custom.replace("[keyword][]nudge=trigger\n", ""),
                 "brief.dslr", HEAD + """
@@ -205,5 +205,57 @@ class PhrasesTest {
                 && p.file().equals("milepost.dsl")), phrases.list().toString());
         assertTrue(phrases.list().stream().anyMatch(p -> p.section() == Phrases.Section.CONSEQUENCE
                 && p.text().equals("Trigger \"{action}\" with {entries}")));
+    }
+
+    @Test
+    void shouldSayARulesMilestoneWindowAndScheduleInWords() {
+        RuleBook book = book("""
+                rule "Interest"
+                    Milestone "interest"
+                    Step 1 of the journey
+                    Reached within 36 hours
+                when
+                    The user did "search_performed"
+                then
+                    Record the milestone "interest"
+                end
+
+                rule "Digest"
+                    Every 7 days
+                    Keep 10% of users as a control group
+                when
+                    The user has reached "interest"
+                then
+                    Trigger "digest"
+                end
+
+                rule "Tip"
+                    At most once every 3 days
+                when
+                    The user did "search_performed"
+                then
+                    Trigger "tip"
+                end
+                """);
+        MilestoneDefinition interest = book.milestones().get(0);
+        assertEquals("interest", interest.name());
+        assertEquals(1, interest.order());
+        assertEquals(java.time.Duration.ofHours(36), interest.within());
+        assertEquals(java.time.Duration.ofDays(7), book.rule("Digest").orElseThrow().every());
+        assertEquals(0.10, book.rule("Digest").orElseThrow().holdout(), 1e-9);
+        assertEquals(java.time.Duration.ofDays(3), book.rule("Tip").orElseThrow().repeat());
+    }
+
+    @Test
+    void shouldReadTypographicQuotesAsPlainOnes() {
+        RuleBook book = book("""
+                rule "Curly"
+                when
+                    The user’s “plan” is “team”
+                then
+                    Trigger “team_tips”
+                end
+                """);
+        assertEquals(List.of("team_tips"), actions(simulate(book, Map.of("plan", "team"))));
     }
 }

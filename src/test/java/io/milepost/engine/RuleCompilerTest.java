@@ -33,6 +33,32 @@ class RuleCompilerTest {
     }
 
     @Test
+    void shouldReadAScheduleAndRefuseItWhereItCannotMeanAnything() {
+        RuleCompiler.Result ok = compiler.compile(Map.of("a.drl", """
+                rule "Digest" @every("7d")
+                when Activity( event == "x" ) then trigger("digest"); end
+                """));
+        assertTrue(ok.ok(), ok.problems().toString());
+        assertEquals(Duration.ofDays(7), ok.book().rule("Digest").orElseThrow().every());
+        assertEquals(Duration.ofDays(7), ok.book().rule("Digest").orElseThrow().again());
+
+        RuleCompiler.Result both = compiler.compile(Map.of("a.drl", """
+                rule "Digest"
+                    @every("7d") @repeat("3d")
+                when Activity( event == "x" ) then trigger("digest"); end
+                """));
+        assertEquals(List.of(new RuleProblem("a.drl", 2, 5, "rule \"Digest\": @every and @repeat cannot both be on one rule: "
+                + "@every sends on a schedule, @repeat at most that often when the user is next looked at")), both.problems());
+        RuleCompiler.Result milestone = compiler.compile(Map.of("a.drl", """
+                rule "First" @milestone("a") @every("1d")
+                when Activity( event == "x" ) then reach("a"); end
+                """));
+        assertEquals(1, milestone.problems().size(), milestone.problems().toString());
+        assertTrue(milestone.problems().get(0).message().endsWith("@every belongs on an action rule, not on a milestone rule"),
+                milestone.problems().toString());
+    }
+
+    @Test
     void shouldReportCompileErrorsWithFileAndLine() {
         RuleCompiler.Result r = compiler.compile(Map.of("good.drl", "rule \"ok\" when Activity() then end\n",
                 "bad.drl", "package rules;\n\nrule \"broken\"\nwhen\n    Activity( nosuchfield == 1 )\nthen\nend\n"));

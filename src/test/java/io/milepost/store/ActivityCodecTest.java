@@ -69,4 +69,34 @@ class ActivityCodecTest {
     void shouldRefuseADamagedDocumentLoudly() {
         assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[\"2026-01-05\",\"many\"]]}", EventHistory::new));
     }
+
+    @Test
+    void shouldKeepTheTimesBetweenFirstAndLastSoWindowsCountExactlyAfterReading() {
+        Map<String, EventHistory> activity = new TreeMap<>();
+        EventHistory search = activity.computeIfAbsent("search_performed", EventHistory::new);
+        for (String t : new String[] {"2025-11-21T10:04:00Z", "2025-11-21T10:00:00Z", "2025-11-21T10:01:00Z",
+                "2025-11-21T10:03:00Z", "2025-11-21T10:02:00Z"}) {
+            search.record(Instant.parse(t));
+        }
+        String json = ActivityCodec.write(activity);
+        assertEquals("{\"search_performed\":[[20413,5,36000000000,36240000000,36060000000,36120000000,36180000000]]}", json);
+
+        Map<String, EventHistory> read = new TreeMap<>();
+        ActivityCodec.read(json, e -> read.computeIfAbsent(e, EventHistory::new));
+        assertEquals(3, read.get("search_performed").countUntil(Instant.parse("2025-11-21T10:02:30Z")));
+        assertEquals(json, ActivityCodec.write(read));
+    }
+
+    @Test
+    void shouldReadADayWrittenBeforeTimesWereKeptAndEstimateWithinIt() {
+        Map<String, EventHistory> read = new TreeMap<>();
+        ActivityCodec.read("{\"x\":[[20413,5,36000000000,36240000000]]}", e -> read.computeIfAbsent(e, EventHistory::new));
+        assertEquals(5, read.get("x").total());
+        assertEquals(3, read.get("x").countUntil(Instant.parse("2025-11-21T10:02:00Z")), "five spread over four minutes");
+        assertEquals("{\"x\":[[20413,5,36000000000,36240000000]]}", ActivityCodec.write(read));
+        assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,5,0,10,5]]}", EventHistory::new),
+                "some but not all times");
+        assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,3,5,10,11]]}", EventHistory::new),
+                "a time outside first..last");
+    }
 }

@@ -6,7 +6,6 @@ import io.milepost.facts.Event;
 import io.milepost.facts.Milestone;
 import io.milepost.facts.Stalled;
 import io.milepost.facts.User;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,14 +44,14 @@ import org.kie.api.runtime.rule.FactHandle;
 final class ConditionEvaluator {
     private final ValueResolver resolver;
     private final List<Object> facts;
-    private final LocalDate signupDay;
-    private final LocalDate today;
+    private final java.time.Instant signup;
+    private final java.time.Instant now;
 
-    ConditionEvaluator(ValueResolver resolver, List<Object> facts, LocalDate signupDay, LocalDate today) {
+    ConditionEvaluator(ValueResolver resolver, List<Object> facts, java.time.Instant signup, java.time.Instant now) {
         this.resolver = resolver;
         this.facts = facts;
-        this.signupDay = signupDay;
-        this.today = today;
+        this.signup = signup;
+        this.now = now;
     }
 
     /** The rule's top-level conditions, with their texts as written when {@code written} lines up with them. */
@@ -225,7 +224,7 @@ final class ConditionEvaluator {
     private Object emptyActivity(List<MVELConstraint> keys) {
         for (MVELConstraint key : keys) {
             Activity empty = new Activity((String) key.getField().getValue(), 0, null, null, new TreeMap<>(),
-                    signupDay, today);
+                    at -> 0, signup, now);
             if (allow(keys, empty)) {
                 return empty;
             }

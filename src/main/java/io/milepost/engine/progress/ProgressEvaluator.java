@@ -8,14 +8,11 @@ import io.milepost.engine.RuleTexts;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
 import io.milepost.facts.Account;
-import io.milepost.facts.Activity;
 import io.milepost.facts.Milestone;
 import io.milepost.facts.Stalled;
 import io.milepost.facts.User;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -52,8 +49,7 @@ public final class ProgressEvaluator {
         KieSession session = book.kieBase().newKieSession();
         try {
             ConditionEvaluator conditions = new ConditionEvaluator((ValueResolver) session, facts,
-                    LocalDate.ofInstant(state.signedUpAt() == null ? now : state.signedUpAt(), ZoneOffset.UTC),
-                    LocalDate.ofInstant(now, ZoneOffset.UTC));
+                    state.signedUpAt() == null ? now : state.signedUpAt(), now);
             for (MilestoneDefinition m : book.milestones()) {
                 milestones.add(milestone(book, texts, compiled, conditions, m, state, now));
             }
@@ -120,14 +116,12 @@ public final class ProgressEvaluator {
      * Stalled). Built here rather than shared, as the engine builds them inside its session.
      */
     static List<Object> facts(UserState state, Instant now) {
-        LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         Instant signup = state.signedUpAt() == null ? now : state.signedUpAt();
-        LocalDate signupDay = LocalDate.ofInstant(signup, ZoneOffset.UTC);
         List<Object> facts = new ArrayList<>();
         facts.add(new User(state.id(), signup, Collections.unmodifiableMap(state.traits()), now));
         for (EventHistory h : state.activity().values()) {
             if (h.total() > 0) {
-                facts.add(new Activity(h.event(), h.total(), h.firstAt(), h.lastAt(), h.countsView(), signupDay, today));
+                facts.add(h.fact(signup, now));
             }
         }
         for (Map.Entry<String, Map<String, Object>> a : state.accounts().entrySet()) {

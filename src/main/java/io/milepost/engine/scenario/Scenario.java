@@ -22,17 +22,18 @@ public record Scenario(String name, String signedUpAt, Map<String, Object> trait
 
     /**
      * An action expected to fire: its name alone ({@code "suggest_lists"}), or an object that also
-     * expects payload entries (the payload may hold more) and the time it fires:
-     * {@code {"action": "rescue_first_value", "payload": {"tip": "Create your first list"}, "at": "+7d"}}.
+     * expects payload entries (the payload may hold more), the time it fires and how many times it
+     * fires in all:
+     * {@code {"action": "rescue_first_value", "payload": {"tip": "Create your first list"}, "at": "+7d", "times": 1}}.
      */
-    public record ExpectedAction(String action, Map<String, Object> payload, String at) {
+    public record ExpectedAction(String action, Map<String, Object> payload, String at, Integer times) {
         @JsonCreator
         public ExpectedAction {
         }
 
         @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
         public static ExpectedAction named(String action) {
-            return new ExpectedAction(action, null, null);
+            return new ExpectedAction(action, null, null, null);
         }
     }
 

@@ -94,9 +94,17 @@ public final class ScenarioRunner {
     /** Why the expected action is not among those fired, or null when one matches (name, payload entries, time). */
     private static String missed(Scenario.ExpectedAction expected, List<ScenarioResult.FiredAction> fired, Instant signup) {
         List<ScenarioResult.FiredAction> named = fired.stream().filter(f -> f.action().equals(expected.action())).toList();
+        if (named.isEmpty() && expected.times() != null && expected.times() == 0) {
+            return null;
+        }
         if (named.isEmpty()) {
             return "expected action " + expected.action() + " to fire, but it did not (fired: "
                     + fired.stream().map(ScenarioResult.FiredAction::action).distinct().toList() + ")";
+        }
+        if (expected.times() != null && expected.times() != named.size()) {
+            return "expected action " + expected.action() + " to fire " + expected.times() + " times, but it fired "
+                    + named.size() + " times: " + named.stream().map(f -> relative(signup, f.at()).replace(" after signup", ""))
+                    .toList() + " after signup";
         }
         Instant at = expected.at() == null ? null : time(expected.at(), signup);
         for (ScenarioResult.FiredAction f : named) {

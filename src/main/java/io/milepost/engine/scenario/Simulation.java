@@ -60,9 +60,17 @@ public final class Simulation {
                         step.properties() == null ? Map.of() : step.properties(), when));
             }
         }
-        Outcomes outcomes = engine.apply(book, state, inputs);
+        // time runs as in the service: between inputs, windows close and @every schedules fall due
+        inputs.sort(java.util.Comparator.comparing(JourneyEngine.Input::timestamp));
+        Outcomes outcomes = new Outcomes();
+        Instant from = signup;
+        for (JourneyEngine.Input in : inputs) {
+            add(outcomes, engine.runUntil(book, state, from, in.timestamp(), false));
+            add(outcomes, engine.apply(book, state, List.of(in)));
+            from = in.timestamp().isAfter(from) ? in.timestamp() : from;
+        }
         Instant lookAt = at == null ? last : ScenarioRunner.time(at, signup);
-        Outcomes afterwards = engine.advanceTo(book, state, lookAt);
+        Outcomes afterwards = engine.runUntil(book, state, from, lookAt, true);
         List<Stall> stalls = new ArrayList<>();
         for (Outcomes o : List.of(outcomes, afterwards)) {
             o.stalls.forEach(s -> stalls.add(new Stall(s.milestone(), s.since())));
@@ -77,5 +85,13 @@ public final class Simulation {
         java.util.Set<String> fired = new java.util.LinkedHashSet<>(outcomes.firedRules);
         fired.addAll(afterwards.firedRules);
         return new Result(signup, lookAt, milestones, stalls, actions, failures, List.copyOf(fired));
+    }
+
+    private static void add(Outcomes to, Outcomes more) {
+        to.milestones.addAll(more.milestones);
+        to.actions.addAll(more.actions);
+        to.stalls.addAll(more.stalls);
+        to.failures.addAll(more.failures);
+        to.firedRules.addAll(more.firedRules);
     }
 }

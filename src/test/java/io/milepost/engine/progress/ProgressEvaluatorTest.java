@@ -134,7 +134,7 @@ class ProgressEvaluatorTest {
         ProgressView.Condition c = interest.conditions().get(0);
         assertEquals("The user did \"search_performed\" at least 1 time", c.text());
         assertEquals("Activity( event == \"search_performed\", count >= 1 )", c.drl());
-        assertEquals(8, c.line());
+        assertEquals(10, c.line());
         assertEquals(false, c.holds());
         assertEquals(0L, c.current().longValue());
         assertEquals(1L, c.required().longValue());
