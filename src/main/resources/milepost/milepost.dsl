@@ -9,6 +9,16 @@
 #   {entries} takes "key" set to "value" pairs joined by "and" or commas.
 # Matching ignores letter case and spacing, and accepts "1 time" for "times" (and day, week, ...).
 # A line is matched against the phrases in this order; the first that matches the whole line is used.
+[condition][]The user did "{event}" with "{property}" set to "{value}" at least {n} times within {days} days of signup=Activity( event == "{event}", countWhereWithin("{property}", "{value}", {days}) >= {n} )
+[condition][]The user did "{event}" with "{property}" set to "{value}" at least {n} times in the last {days} days=Activity( event == "{event}", countWhereInLast("{property}", "{value}", {days}) >= {n} )
+[condition][]The user did "{event}" with "{property}" set to "{value}" at least {n} times=Activity( event == "{event}", countWhere("{property}", "{value}") >= {n} )
+[condition][]The user did "{event}" with at least {n} different "{property}" values within {days} days of signup=Activity( event == "{event}", distinctWithin("{property}", {days}) >= {n} )
+[condition][]The user did "{event}" with at least {n} different "{property}" values in the last {days} days=Activity( event == "{event}", distinctInLast("{property}", {days}) >= {n} )
+[condition][]The user did "{event}" with at least {n} different "{property}" values=Activity( event == "{event}", distinct("{property}") >= {n} )
+[condition][]The user did "{event}" with a total "{property}" of at least {n} within {days} days of signup=Activity( event == "{event}", sumWithin("{property}", {days}) >= {n} )
+[condition][]The user did "{event}" with a total "{property}" of at least {n} in the last {days} days=Activity( event == "{event}", sumInLast("{property}", {days}) >= {n} )
+[condition][]The user did "{event}" with a total "{property}" of at least {n}=Activity( event == "{event}", sum("{property}") >= {n} )
+[condition][]The user did "{event}" at least {n} times within {hours} hours of signup=Activity( event == "{event}", countWithinHours({hours}) >= {n} )
 [condition][]The user did "{event}" at least {n} times within {days} days of signup=Activity( event == "{event}", countWithin({days}) >= {n} )
 [condition][]The user did "{event}" at least {n} times in the last {days} days=Activity( event == "{event}", countInLast({days}) >= {n} )
 [condition][]The user did "{event}" on at least {n} of the last {days} days=Activity( event == "{event}", activeDaysInLast({days}) >= {n} )

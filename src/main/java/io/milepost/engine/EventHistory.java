@@ -192,7 +192,8 @@ public final class EventHistory {
 
     /** The {@code Activity} fact rules see for this history, for a user who signed up at {@code signup}, at {@code now}. */
     public io.milepost.facts.Activity fact(Instant signup, Instant now) {
-        return new io.milepost.facts.Activity(event, total, firstAt, lastAt, countsView(), this::countUntil, signup, now);
+        return new io.milepost.facts.Activity(event, total, firstAt, lastAt, countsView(), this::countUntil, signup, now,
+                property -> Map.of());
     }
 
     public long total() {

@@ -118,7 +118,10 @@ public final class JourneyEngine {
                     }
                 }
                 case GROUP -> state.joinAccount(in.name(), in.data());
-                case TRACK -> state.history(in.name()).record(in.timestamp());
+                case TRACK -> {
+                    state.history(in.name()).record(in.timestamp());
+                    recordProperties(book, state, in);
+                }
             }
             if (state.signedUpAt() == null || !state.signupFromTrait() && in.timestamp().isBefore(state.signedUpAt())) {
                 state.signedUpAt(in.timestamp(), false);
@@ -135,6 +138,19 @@ public final class JourneyEngine {
             }
         }
         return outcomes;
+    }
+
+    /** The values of the properties the rules ask about, per value (text, number or true/false). */
+    private static void recordProperties(RuleBook book, UserState state, Input in) {
+        if (book == null) {
+            return;
+        }
+        for (String property : book.propertiesOf(in.name())) {
+            Object value = in.data().get(property);
+            if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+                state.history(UserState.propertyKey(in.name(), property, String.valueOf(value))).record(in.timestamp());
+            }
+        }
     }
 
     /**
@@ -296,7 +312,7 @@ public final class JourneyEngine {
         session.insert(new User(state.id(), signup, java.util.Collections.unmodifiableMap(state.traits()), now));
         for (EventHistory h : state.activity().values()) {
             if (h.total() > 0) {
-                session.insert(h.fact(signup, now));
+                session.insert(state.activityFact(h, now));
             }
         }
         for (Map.Entry<String, Map<String, Object>> a : state.accounts().entrySet()) {

@@ -20,10 +20,21 @@ public final class RuleBook {
     private final List<MilestoneDefinition> milestones;
     private final KieBase kieBase;
     private final Map<String, RuleInfo> rulesByName = new LinkedHashMap<>();
+    private final Map<String, java.util.Set<String>> properties;
 
     /** @param version content hash of the rule files (first 12 hex digits of a SHA-256) */
     public RuleBook(String version, Instant loadedAt, List<String> files, List<RuleInfo> rules,
                     List<MilestoneDefinition> milestones, KieBase kieBase) {
+        this(version, loadedAt, files, rules, milestones, kieBase, Map.of());
+    }
+
+    /**
+     * @param properties the event properties the rules ask questions about ({@code countWhere},
+     *                   {@code distinct}, {@code sum}), by event name ({@link PropertyQuestions#ANY_EVENT}: any)
+     */
+    public RuleBook(String version, Instant loadedAt, List<String> files, List<RuleInfo> rules,
+                    List<MilestoneDefinition> milestones, KieBase kieBase, Map<String, java.util.Set<String>> properties) {
+        this.properties = Map.copyOf(properties);
         this.version = version;
         this.loadedAt = loadedAt;
         this.files = List.copyOf(files);
@@ -56,6 +67,23 @@ public final class RuleBook {
 
     public KieBase kieBase() {
         return kieBase;
+    }
+
+    /** The properties of {@code event} whose values the rules ask about: kept per value in the user's state. */
+    public java.util.Set<String> propertiesOf(String event) {
+        java.util.Set<String> named = properties.getOrDefault(event, java.util.Set.of());
+        java.util.Set<String> any = properties.getOrDefault(PropertyQuestions.ANY_EVENT, java.util.Set.of());
+        if (any.isEmpty()) {
+            return named;
+        }
+        java.util.Set<String> both = new java.util.TreeSet<>(named);
+        both.addAll(any);
+        return both;
+    }
+
+    /** Every property question's (event, property), for {@code GET /v1/rules}. */
+    public Map<String, java.util.Set<String>> properties() {
+        return properties;
     }
 
     public Optional<RuleInfo> rule(String name) {

@@ -146,7 +146,8 @@ public final class RuleCompiler {
         if (!problems.isEmpty()) {
             return new Result(null, problems);
         }
-        return new Result(new RuleBook(version(sorted), Instant.now(), List.copyOf(sorted.keySet()), rules, milestones, kieBase),
+        return new Result(new RuleBook(version(sorted), Instant.now(), List.copyOf(sorted.keySet()), rules, milestones, kieBase,
+                PropertyQuestions.of(sources.values().stream().map(RuleSource::compiled).toList())),
                 List.of());
     }
 

@@ -29,6 +29,8 @@ public final class UserState {
     private boolean signupFromTrait;
     private Instant lastEventAt;
     private final Map<String, EventHistory> activity = new TreeMap<>();
+    /** Occurrences per (event, property, value), for the property questions the rules ask (see {@link #propertyKey}). */
+    private final java.util.TreeMap<String, EventHistory> properties = new java.util.TreeMap<>();
     private final Map<String, Reached> milestones = new LinkedHashMap<>();
     private final Map<String, Instant> stalls = new LinkedHashMap<>();
     private final Map<String, ActionHistory> actions = new LinkedHashMap<>();
@@ -120,8 +122,50 @@ public final class UserState {
         return activity;
     }
 
+    /** The history of an event name, or of a {@link #propertyKey} (both are stored in one document). */
     public EventHistory history(String event) {
-        return activity.computeIfAbsent(event, EventHistory::new);
+        return (isPropertyKey(event) ? properties : activity).computeIfAbsent(event, EventHistory::new);
+    }
+
+    /** The per-value histories the rules' property questions need, by {@link #propertyKey}. */
+    public Map<String, EventHistory> properties() {
+        return properties;
+    }
+
+    /** Event and property histories together, as they are stored. */
+    public Map<String, EventHistory> histories() {
+        Map<String, EventHistory> all = new LinkedHashMap<>(activity);
+        all.putAll(properties);
+        return all;
+    }
+
+    /**
+     * The key of the history of an event's occurrences with one value of one property: event,
+     * property and value joined by NUL, which no event name contains (ingestion refuses it).
+     */
+    public static String propertyKey(String event, String property, String value) {
+        return event + '\u0000' + property + '\u0000' + value;
+    }
+
+    public static boolean isPropertyKey(String name) {
+        return name.indexOf('\u0000') >= 0;
+    }
+
+    /** For the {@code Activity} of {@code event}: per value of {@code property}, its occurrences up to a time. */
+    public Map<String, java.util.function.ToLongFunction<Instant>> byValue(String event, String property) {
+        String prefix = event + '\u0000' + property + '\u0000';
+        Map<String, java.util.function.ToLongFunction<Instant>> values = new LinkedHashMap<>();
+        for (Map.Entry<String, EventHistory> e : properties.subMap(prefix, prefix + '\uffff').entrySet()) {
+            values.put(e.getKey().substring(prefix.length()), e.getValue()::countUntil);
+        }
+        return values;
+    }
+
+    /** The {@code Activity} fact of one of the user's event histories, as seen at {@code now}. */
+    public io.milepost.facts.Activity activityFact(EventHistory h, Instant now) {
+        Instant signup = signedUpAt == null ? now : signedUpAt;
+        return new io.milepost.facts.Activity(h.event(), h.total(), h.firstAt(), h.lastAt(), h.countsView(), h::countUntil,
+                signup, now, property -> byValue(h.event(), property));
     }
 
     public Map<String, Reached> milestones() {

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.NavigableMap;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
@@ -29,13 +31,17 @@ public final class Activity {
     private final ToLongFunction<Instant> countUntil;
     private final Instant signedUpAt;
     private final Instant now;
+    private final Function<String, Map<String, ToLongFunction<Instant>>> byValue;
 
     /**
      * @param perDay     occurrences per UTC day
      * @param countUntil how many occurrences were at or before a given time
+     * @param byValue    for a property, each value it had with its occurrences up to a time (kept for
+     *                   the properties the loaded rules ask about)
      */
     public Activity(String event, long count, Instant firstAt, Instant lastAt, NavigableMap<LocalDate, Integer> perDay,
-                    ToLongFunction<Instant> countUntil, Instant signedUpAt, Instant now) {
+                    ToLongFunction<Instant> countUntil, Instant signedUpAt, Instant now,
+                    Function<String, Map<String, ToLongFunction<Instant>>> byValue) {
         this.event = event;
         this.count = count;
         this.firstAt = firstAt;
@@ -44,6 +50,7 @@ public final class Activity {
         this.countUntil = countUntil;
         this.signedUpAt = signedUpAt;
         this.now = now;
+        this.byValue = byValue;
     }
 
     /** The event name, as sent in {@code track}. */
@@ -78,6 +85,14 @@ public final class Activity {
         return countUntil.applyAsLong(signedUpAt.plus(DAY.multipliedBy(days)));
     }
 
+    /** How many times by {@code hours} after signup (visitor history before signup included). */
+    public long countWithinHours(int hours) {
+        if (hours <= 0) {
+            return 0;
+        }
+        return countUntil.applyAsLong(signedUpAt.plus(Duration.ofHours(hours)));
+    }
+
     /** How many times in the last {@code days × 24 h} before the evaluation. */
     public long countInLast(int days) {
         if (days <= 0) {
@@ -109,6 +124,94 @@ public final class Activity {
             }
         }
         return active;
+    }
+
+    /** How many times the event's {@code property} was {@code value} (a text, number or true/false), all time. */
+    public long countWhere(String property, Object value) {
+        return occurrences(byValue.apply(property).get(String.valueOf(value)), null, null);
+    }
+
+    /** {@link #countWhere} in the last {@code days × 24 h}. */
+    public long countWhereInLast(String property, Object value, int days) {
+        return occurrences(byValue.apply(property).get(String.valueOf(value)), lastFrom(days), now);
+    }
+
+    /** {@link #countWhere} by {@code days × 24 h} after signup. */
+    public long countWhereWithin(String property, Object value, int days) {
+        return occurrences(byValue.apply(property).get(String.valueOf(value)), null, withinTo(days));
+    }
+
+    /** How many different values the event's {@code property} had ("comments from 2 different authors"), all time. */
+    public long distinct(String property) {
+        return distinct(property, null, null);
+    }
+
+    /** {@link #distinct} in the last {@code days × 24 h}. */
+    public long distinctInLast(String property, int days) {
+        return distinct(property, lastFrom(days), now);
+    }
+
+    /** {@link #distinct} by {@code days × 24 h} after signup. */
+    public long distinctWithin(String property, int days) {
+        return distinct(property, null, withinTo(days));
+    }
+
+    /** The sum of the event's numeric {@code property} ({@code sum("amount")}), all time; other values count as 0. */
+    public double sum(String property) {
+        return sum(property, null, null);
+    }
+
+    /** {@link #sum} in the last {@code days × 24 h}. */
+    public double sumInLast(String property, int days) {
+        return sum(property, lastFrom(days), now);
+    }
+
+    /** {@link #sum} by {@code days × 24 h} after signup. */
+    public double sumWithin(String property, int days) {
+        return sum(property, null, withinTo(days));
+    }
+
+    private Instant lastFrom(int days) {
+        return now.minus(DAY.multipliedBy(Math.max(0, days)));
+    }
+
+    private Instant withinTo(int days) {
+        return days <= 0 ? signedUpAt.minusNanos(1).minus(DAY.multipliedBy(36500)) : signedUpAt.plus(DAY.multipliedBy(days));
+    }
+
+    /** Occurrences after {@code from} (null: from the start) and at or before {@code to} (null: all). */
+    private static long occurrences(ToLongFunction<Instant> until, Instant from, Instant to) {
+        if (until == null) {
+            return 0;
+        }
+        long upTo = until.applyAsLong(to == null ? Instant.MAX : to);
+        return from == null ? upTo : upTo - until.applyAsLong(from);
+    }
+
+    private long distinct(String property, Instant from, Instant to) {
+        long n = 0;
+        for (ToLongFunction<Instant> until : byValue.apply(property).values()) {
+            if (occurrences(until, from, to) > 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private double sum(String property, Instant from, Instant to) {
+        double total = 0;
+        for (Map.Entry<String, ToLongFunction<Instant>> value : byValue.apply(property).entrySet()) {
+            double number;
+            try {
+                number = Double.parseDouble(value.getKey());
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (Double.isFinite(number)) {
+                total += number * occurrences(value.getValue(), from, to);
+            }
+        }
+        return total;
     }
 
     private LocalDate today() {

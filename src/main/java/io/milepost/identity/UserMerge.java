@@ -201,7 +201,7 @@ public class UserMerge {
         if (f.lastEventAt() != null && (t.lastEventAt() == null || f.lastEventAt().isAfter(t.lastEventAt()))) {
             t.lastEventAt(f.lastEventAt());
         }
-        for (EventHistory h : f.activity().values()) {
+        for (EventHistory h : f.histories().values()) {
             t.history(h.event()).absorb(h);
         }
         for (UserState.Reached r : f.milestones().values()) {

@@ -2,6 +2,7 @@ package io.milepost.replay;
 
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.FirstTouch;
+import io.milepost.engine.EventHistory;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
@@ -96,7 +97,15 @@ public class UserReplay {
         }
         String stage = recorder.record(book, stored, user.stage(), found, now, sending);
         stage = recorder.record(book, stored, stage, later, now, sending);
-        store.saveStage(user, stage, due ? user.nextCheckAt() : Windows.nextCheck(book, stored, now), now);
+        Instant next = due ? user.nextCheckAt() : Windows.nextCheck(book, stored, now);
+        if (sameTotals(stored.properties(), rebuilt.properties())) {
+            store.saveStage(user, stage, next, now);
+        } else {
+            // a rule asks about a property the stored state did not keep yet: the replay built it from the events
+            stored.properties().clear();
+            stored.properties().putAll(rebuilt.properties());
+            store.saveUser(user, stage, next, now);
+        }
 
         long sent = java.util.stream.Stream.concat(found.actions.stream(), later.actions.stream())
                 .filter(a -> recorder.suppression(a, now, sending) == null).count();
@@ -109,5 +118,17 @@ public class UserReplay {
         if (!outcomes.failures.isEmpty()) {
             throw new RuleFailure(outcomes.failures.get(0));
         }
+    }
+
+    private static boolean sameTotals(Map<String, EventHistory> a, Map<String, EventHistory> b) {
+        if (!a.keySet().equals(b.keySet())) {
+            return false;
+        }
+        for (Map.Entry<String, EventHistory> e : a.entrySet()) {
+            if (e.getValue().total() != b.get(e.getKey()).total()) {
+                return false;
+            }
+        }
+        return true;
     }
 }

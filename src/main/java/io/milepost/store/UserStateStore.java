@@ -269,7 +269,10 @@ public class UserStateStore {
         }
     }
 
-    /** A stored user's activity, by event name (sorted). */
+    /**
+     * A stored user's activity, by event name (sorted), with the per-value histories of the
+     * properties the rules ask about ({@link UserState#isPropertyKey}).
+     */
     public static Map<String, EventHistory> activity(UserEntity u) {
         Map<String, EventHistory> histories = new TreeMap<>();
         ActivityCodec.read(u.activity, event -> histories.computeIfAbsent(event, EventHistory::new));
@@ -317,7 +320,7 @@ public class UserStateStore {
             }
             writer.kpiDay(s.signedUpAt());
         }
-        writer.user(new RowWriter.UserRow(s.id(), traits, ActivityCodec.write(s.activity()),
+        writer.user(new RowWriter.UserRow(s.id(), traits, ActivityCodec.write(s.histories()),
                 s.signedUpAt(), s.signupFromTrait(), s.lastEventAt(), stage, nextCheckAt, now));
     }
 }

@@ -74,8 +74,11 @@ public class UserService {
                 .setParameter("id", id).getResultStream()
                 .map(s -> new UserView.StallItem(s.milestone, s.since)).toList();
         Map<String, UserView.ActivityItem> activity = new LinkedHashMap<>();
-        UserStateStore.activity(u).forEach((event, h) ->
-                activity.put(event, new UserView.ActivityItem(h.total(), h.firstAt(), h.lastAt())));
+        UserStateStore.activity(u).forEach((event, h) -> {
+            if (!io.milepost.engine.UserState.isPropertyKey(event)) {
+                activity.put(event, new UserView.ActivityItem(h.total(), h.firstAt(), h.lastAt()));
+            }
+        });
         List<UserView.ActionItem> actions = em.createQuery(
                         "from ActionEntity a where a.userId = :id order by a.triggeredAt, a.id", ActionEntity.class)
                 .setParameter("id", id).getResultStream()

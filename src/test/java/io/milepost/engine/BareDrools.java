@@ -85,7 +85,7 @@ public final class BareDrools {
                 try {
                     session.insert(new User(state.id(), signup, traits, now));
                     for (Counts a : activity.values()) {
-                        session.insert(new Activity(a.event, a.total, a.first, a.last, a.perDay, a::countUntil, signup, now));
+                        session.insert(new Activity(a.event, a.total, a.first, a.last, a.perDay, a::countUntil, signup, now, property -> Map.of()));
                     }
                     for (UserState.Reached r : state.milestones().values()) {
                         session.insert(new Milestone(r.milestone(), r.at()));
@@ -128,7 +128,7 @@ public final class BareDrools {
             try {
                 session.insert(new User(state.id(), signup, state.traits(), now));
                 for (EventHistory h : state.activity().values()) {
-                    session.insert(h.fact(signup, now));
+                    session.insert(state.activityFact(h, now));
                 }
                 for (UserState.Reached r : state.milestones().values()) {
                     session.insert(new Milestone(r.milestone(), r.at()));

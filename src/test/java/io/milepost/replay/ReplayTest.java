@@ -47,6 +47,51 @@ class ReplayTest extends ReplayTestBase {
     }
 
     @Test
+    void shouldBuildThePropertyValuesANewRuleAsksAboutFromTheStoredEvents() throws Exception {
+        String u = newUser("collab");
+        Instant start = Instant.now().minus(Duration.ofHours(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        signup(u, start);
+        comment(u, "ann", start.plus(Duration.ofMinutes(10)));
+        comment(u, "bob", start.plus(Duration.ofMinutes(20)));
+        java.nio.file.Path collab = ReplayRules.DIR.resolve("collab.drl");
+        java.nio.file.Files.writeString(collab, """
+                package rules;
+                rule "Collaborating: comments from two people" @milestone("collaborating") @order(9)
+                when Activity( event == "comment_added", distinct("author_id") >= 2 ) then reach("collaborating"); end
+                """);
+        try {
+            admin().post("/v1/rules/reload").then().statusCode(200);
+            // values are kept from the moment a rule asks: the comments before it do not count yet
+            comment(u, "ann", start.plus(Duration.ofMinutes(30)));
+            admin().get("/v1/users/" + u).then().body("milestones.name", not(hasItem("collaborating")));
+
+            JsonPath job = replay(false);
+
+            assertEquals(1, job.getInt("counts.milestonesAdded"));
+            admin().get("/v1/users/" + u).then()
+                    .body("milestones.find { it.name == 'collaborating' }.reachedAt",
+                            equalTo(start.plus(Duration.ofMinutes(20)).toString()))
+                    .body("activity.keySet()", contains("comment_added"))
+                    .body("activity.comment_added.count", equalTo(3));
+            // and live traffic goes on from the values the replay built
+            String other = newUser("collab-live");
+            signup(other, start);
+            comment(other, "ann", start.plus(Duration.ofMinutes(10)));
+            comment(other, "cem", start.plus(Duration.ofMinutes(40)));
+            admin().get("/v1/users/" + other).then()
+                    .body("milestones.find { it.name == 'collaborating' }.reachedAt",
+                            equalTo(start.plus(Duration.ofMinutes(40)).toString()));
+        } finally {
+            java.nio.file.Files.deleteIfExists(collab);
+        }
+    }
+
+    private static void comment(String user, String author, Instant at) {
+        writer().body("{\"userId\":\"" + user + "\",\"event\":\"comment_added\",\"properties\":{\"author_id\":\"" + author
+                + "\"},\"timestamp\":\"" + at + "\"}").post("/v1/track").then().statusCode(200);
+    }
+
+    @Test
     void shouldBackfillANewMilestoneAtItsHistoricalTimeWithoutSendingAnything() throws Exception {
         String power = newUser("power");
         String casual = newUser("casual");

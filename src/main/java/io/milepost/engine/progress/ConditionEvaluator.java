@@ -224,7 +224,7 @@ final class ConditionEvaluator {
     private Object emptyActivity(List<MVELConstraint> keys) {
         for (MVELConstraint key : keys) {
             Activity empty = new Activity((String) key.getField().getValue(), 0, null, null, new TreeMap<>(),
-                    at -> 0, signup, now);
+                    at -> 0, signup, now, property -> java.util.Map.of());
             if (allow(keys, empty)) {
                 return empty;
             }

@@ -121,7 +121,7 @@ public final class ProgressEvaluator {
         facts.add(new User(state.id(), signup, Collections.unmodifiableMap(state.traits()), now));
         for (EventHistory h : state.activity().values()) {
             if (h.total() > 0) {
-                facts.add(h.fact(signup, now));
+                facts.add(state.activityFact(h, now));
             }
         }
         for (Map.Entry<String, Map<String, Object>> a : state.accounts().entrySet()) {

@@ -56,7 +56,7 @@ public class UserProgress {
         }
         UserState state = new UserState(u.id, true, Json.readMap(mapper, u.traits), u.signedUpAt, u.signupFromTrait,
                 u.lastEventAt);
-        state.activity().putAll(UserStateStore.activity(u));
+        UserStateStore.activity(u).forEach((name, h) -> state.history(name).absorb(h));
         state.accounts().putAll(accounts.of(id));
         em.createQuery("from MilestoneEntity m where m.userId = :id", MilestoneEntity.class)
                 .setParameter("id", id).getResultStream()
