@@ -27,9 +27,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class DryRunResource {
     private final RuleSet rules;
     private final JourneyEngine engine;
+    private final io.milepost.webhook.WebhookService webhooks;
 
-    public DryRunResource(RuleSet rules, MilepostConfig config) {
+    public DryRunResource(RuleSet rules, MilepostConfig config, io.milepost.webhook.WebhookService webhooks) {
         this.rules = rules;
+        this.webhooks = webhooks;
         this.engine = new JourneyEngine(config.rules());
     }
 
@@ -37,7 +39,9 @@ public class DryRunResource {
     public record ValidateRequest(Map<String, String> files, Boolean alone) {
     }
 
-    public record ValidateResponse(boolean valid, String version, int rules, List<String> milestones, List<RuleProblem> errors) {
+    /** {@code warnings}: legal, but likely not what was meant (in the draft files only); see {@link RuleWarnings}. */
+    public record ValidateResponse(boolean valid, String version, int rules, List<String> milestones, List<RuleProblem> errors,
+                                   List<RuleProblem> warnings) {
     }
 
     /** A user to simulate, optionally under draft rule files. Times as in scenarios ({@code +1d2h} or ISO-8601). */
@@ -61,11 +65,14 @@ public class DryRunResource {
         }
         RuleCompiler.Result result = rules.compileDraft(request.files(), Boolean.TRUE.equals(request.alone()));
         if (!result.ok()) {
-            return Response.status(422).entity(new ValidateResponse(false, null, 0, List.of(), result.problems())).build();
+            return Response.status(422).entity(new ValidateResponse(false, null, 0, List.of(), result.problems(), List.of()))
+                    .build();
         }
         RuleBook book = result.book();
+        List<RuleProblem> warnings = RuleWarnings.of(result.sources().stream()
+                .filter(s -> request.files().containsKey(s.file())).toList(), book, webhooks.actionReceivers());
         return Response.ok(new ValidateResponse(true, book.version(), book.rules().size(),
-                book.milestones().stream().map(MilestoneDefinition::name).toList(), List.of())).build();
+                book.milestones().stream().map(MilestoneDefinition::name).toList(), List.of(), warnings)).build();
     }
 
     @POST

@@ -44,8 +44,12 @@ public final class RuleCompiler {
         this.classLoader = classLoader;
     }
 
-    /** The outcome of a compilation: a rule book, or the problems that prevented one. */
-    public record Result(RuleBook book, List<RuleProblem> problems) {
+    /** The outcome of a compilation: a rule book, or the problems that prevented one; the files as compiled. */
+    public record Result(RuleBook book, List<RuleProblem> problems, List<RuleSource> sources) {
+        public Result(RuleBook book, List<RuleProblem> problems) {
+            this(book, problems, List.of());
+        }
+
         public boolean ok() {
             return book != null;
         }
@@ -148,7 +152,8 @@ public final class RuleCompiler {
         }
         return new Result(new RuleBook(version(sorted), Instant.now(), List.copyOf(sorted.keySet()), rules, milestones, kieBase,
                 PropertyQuestions.of(sources.values().stream().map(RuleSource::compiled).toList())),
-                List.of());
+                List.of(),
+                List.copyOf(sources.values()));
     }
 
     private static List<MilestoneDefinition> catalog(Map<String, List<Rule>> byMilestone, List<RuleProblem> problems) {

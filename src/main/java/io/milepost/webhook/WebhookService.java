@@ -75,6 +75,13 @@ public class WebhookService {
         return new WebhookView.Created(WebhookView.of(e, EndpointHealth.Health.NEW), e.secret);
     }
 
+    /** Whether some enabled endpoint receives the {@code action.triggered} messages of an action, by its name. */
+    public java.util.function.Predicate<String> actionReceivers() {
+        List<WebhookEndpoint.Filter> filters = em.createQuery("from WebhookEndpoint e where e.enabled = true", WebhookEndpoint.class)
+                .getResultStream().map(WebhookEndpoint::filter).toList();
+        return action -> filters.stream().anyMatch(f -> f.accepts(io.milepost.action.Outbox.ACTION_TRIGGERED, action));
+    }
+
     public List<WebhookView> list() {
         return em.createQuery("from WebhookEndpoint e order by e.createdAt, e.id", WebhookEndpoint.class)
                 .getResultList().stream().map(e -> WebhookView.of(e, health.of(e))).toList();

@@ -166,4 +166,33 @@ class DryRunApiTest {
                 .body("message", containsString("unknown field \"fireAction\""))
                 .body("message", containsString("\"fireActions\""));
     }
+
+    @Test
+    void shouldWarnAboutWhatIsLegalButLikelyWrong() {
+        Map<String, String> files = Map.of("draft.drl", """
+                package rules;
+                declare Seen end
+                rule "Habit" @milestone("habit") @order(7) @within("7d")
+                when
+                    Activity( event == "search_performed", countWithin(3) >= 3 )
+                then
+                    reach("habit");
+                    insert(new Seen());
+                end
+                rule "After power"
+                when
+                    Milestone( name == "powr_user" )
+                then
+                    trigger("power_tips");
+                end
+                """);
+        admin().body(Map.of("files", files)).post("/v1/rules/validate").then().statusCode(200)
+                .body("valid", equalTo(true))
+                .body("warnings.find { it.line == 5 }.message", containsString(
+                        "this counts 3 days from signup, but milestone \"habit\" has a window of 7 days"))
+                .body("warnings.find { it.line == 8 }.message", containsString("lasts for this evaluation only"))
+                .body("warnings.find { it.line == 12 }.message", equalTo(
+                        "milestone \"powr_user\" is not reached by any rule: this condition can never hold"))
+                .body("warnings.file", org.hamcrest.Matchers.everyItem(equalTo("draft.drl")));
+    }
 }

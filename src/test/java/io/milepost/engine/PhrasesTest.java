@@ -258,4 +258,27 @@ class PhrasesTest {
                 """);
         assertEquals(List.of("team_tips"), actions(simulate(book, Map.of("plan", "team"))));
     }
+
+    @Test
+    void shouldWarnOnceAboutAnActionNoEndpointReceives() {
+        RuleCompiler.Result r = compile(Map.of("brief.dslr", HEAD + """
+                rule "Tips"
+                when
+                    The user did "search_performed"
+                then
+                    Trigger "tips"
+                    Trigger "digest"
+                end
+                rule "More tips"
+                when
+                    The user did "list_created"
+                then
+                    Trigger "tips"
+                end
+                """));
+        assertTrue(r.ok(), r.problems().toString());
+        List<RuleProblem> warnings = RuleWarnings.of(r.sources(), r.book(), action -> action.equals("digest"));
+        assertEquals(List.of(new RuleProblem("brief.dslr", 8, 5, "no enabled webhook endpoint receives action \"tips\": "
+                + "it will be recorded and counted, and sent nowhere (in what the DSL makes of this line)")), warnings);
+    }
 }
