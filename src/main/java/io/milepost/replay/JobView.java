@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * A job as {@code GET /v1/jobs/{id}} shows it.
  *
- * @param type           {@code replay} or {@code kpi_rebuild}
+ * @param type           {@code replay}, {@code impact} (a preview of draft rules) or {@code kpi_rebuild}
  * @param status         {@code queued}, {@code running}, {@code succeeded} or {@code failed}
  * @param total          users in the database when the job was created (a KPI rebuild: signup days)
  * @param done           users gone through so far, failed ones included (a KPI rebuild: days recounted)
@@ -15,10 +15,11 @@ import java.util.List;
  * @param counts         what a replay recorded; null for a KPI rebuild
  * @param errors         the first users that failed, with why
  * @param message        why the job failed, or null
+ * @param impact         what an impact preview found in the users gone through so far; null for other jobs
  */
 public record JobView(String id, String type, String status, boolean fireActions, String rulesVersion, long total,
                       long done, String unit, Double usersPerSecond, Counts counts, List<JobError> errors, String message,
-                      Instant createdAt, Instant startedAt, Instant finishedAt) {
+                      Instant createdAt, Instant startedAt, Instant finishedAt, Impact impact) {
 
     /**
      * What the job recorded.

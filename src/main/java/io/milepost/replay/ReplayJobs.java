@@ -26,6 +26,8 @@ import java.util.UUID;
 @ApplicationScoped
 public class ReplayJobs {
     static final String TYPE = "replay";
+    /** A preview of draft rules over the stored users: writes nothing but its own row. */
+    static final String IMPACT = "impact";
     static final String QUEUED = "queued";
     static final String RUNNING = "running";
     static final String SUCCEEDED = "succeeded";
@@ -56,19 +58,86 @@ public class ReplayJobs {
         if (rules.current() == null) {
             throw new ApiException(409, "no_rules", "no rules are loaded, so there is nothing to replay under; see GET /v1/rules");
         }
-        Optional<String> active = QuarkusTransaction.requiringNew().call(this::activeId);
+        Optional<String> active = QuarkusTransaction.requiringNew().call(() -> activeId(TYPE));
         if (active.isPresent()) {
-            throw alreadyActive(active.get());
+            throw alreadyActive(TYPE, active.get());
         }
         try {
             return QuarkusTransaction.requiringNew().call(() -> insert(fireActions));
         } catch (RuntimeException e) {
             // Another request or instance queued one since the check: the unique key on jobs.active refused this one.
-            Optional<String> winner = QuarkusTransaction.requiringNew().call(this::activeId);
+            Optional<String> winner = QuarkusTransaction.requiringNew().call(() -> activeId(TYPE));
             if (winner.isPresent()) {
-                throw alreadyActive(winner.get());
+                throw alreadyActive(TYPE, winner.get());
             }
             throw e;
+        }
+    }
+
+    /** Draft files an impact preview runs under. */
+    public record Drafts(Map<String, String> files, boolean alone) {
+    }
+
+    /**
+     * Queues an impact preview of {@code drafts} (which must compile: 422 with their problems) over
+     * the stored users, or the first {@code sample} of them in id order. 409 while another is active.
+     */
+    public JobView createImpact(Drafts drafts, Long sample) {
+        if (sample != null && sample < 1) {
+            throw ApiException.badRequest("sample must be at least 1 (or left out for every user)");
+        }
+        io.milepost.engine.RuleCompiler.Result compiled = rules.compileDraft(drafts.files(), drafts.alone());
+        if (!compiled.ok()) {
+            throw new ApiException(422, "invalid_rules", "the draft rules were refused (details: file, line, column, message)",
+                    compiled.problems());
+        }
+        Optional<String> active = QuarkusTransaction.requiringNew().call(() -> activeId(IMPACT));
+        if (active.isPresent()) {
+            throw alreadyActive(IMPACT, active.get());
+        }
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> {
+                JobEntity job = newJob(IMPACT, false);
+                job.drafts = Json.write(mapper, drafts);
+                job.sampleSize = sample;
+                job.totalUsers = sample == null ? job.totalUsers : Math.min(sample, job.totalUsers);
+                job.result = Json.write(mapper, Impact.NONE);
+                job.rulesVersion = compiled.book().version();
+                em.persist(job);
+                em.flush();
+                return view(job);
+            });
+        } catch (RuntimeException e) {
+            Optional<String> winner = QuarkusTransaction.requiringNew().call(() -> activeId(IMPACT));
+            if (winner.isPresent()) {
+                throw alreadyActive(IMPACT, winner.get());
+            }
+            throw e;
+        }
+    }
+
+    /** The draft files of an impact preview. */
+    Drafts drafts(JobEntity job) {
+        try {
+            return mapper.readValue(job.drafts, Drafts.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored drafts are unreadable: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Adds a batch's findings to an impact preview (locked by the caller). */
+    void addImpact(JobEntity job, Impact found) {
+        job.result = Json.write(mapper, impact(job).plus(found));
+    }
+
+    private Impact impact(JobEntity job) {
+        if (job.result == null) {
+            return null;
+        }
+        try {
+            return mapper.readValue(job.result, Impact.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored impact is unreadable: " + e.getOriginalMessage(), e);
         }
     }
 
@@ -117,29 +186,35 @@ public class ReplayJobs {
         job.message = message == null || message.length() <= 2000 ? message : message.substring(0, 2000);
     }
 
-    private Optional<String> activeId() {
+    private Optional<String> activeId(String type) {
         return em.createQuery("select j.id from JobEntity j where j.active = :type", String.class)
-                .setParameter("type", TYPE).getResultStream().findFirst();
+                .setParameter("type", type).getResultStream().findFirst();
     }
 
     private JobView insert(boolean fireActions) {
-        JobEntity job = new JobEntity();
-        job.id = UUID.randomUUID().toString();
-        job.type = TYPE;
-        job.status = QUEUED;
-        job.active = TYPE;
-        job.fireActions = fireActions;
-        job.totalUsers = em.createQuery("select count(u) from UserEntity u", Long.class).getSingleResult();
-        job.errors = "[]";
-        job.createdAt = clock.instant();
+        JobEntity job = newJob(TYPE, fireActions);
         em.persist(job);
         em.flush();
         return view(job);
     }
 
-    private static ApiException alreadyActive(String id) {
-        return new ApiException(409, "replay_running", "a replay is already queued or running: job " + id
-                + " (GET /v1/jobs/" + id + ")", List.of(Map.of("jobId", id)));
+    private JobEntity newJob(String type, boolean fireActions) {
+        JobEntity job = new JobEntity();
+        job.id = UUID.randomUUID().toString();
+        job.type = type;
+        job.status = QUEUED;
+        job.active = type;
+        job.fireActions = fireActions;
+        job.totalUsers = em.createQuery("select count(u) from UserEntity u", Long.class).getSingleResult();
+        job.errors = "[]";
+        job.createdAt = clock.instant();
+        return job;
+    }
+
+    private static ApiException alreadyActive(String type, String id) {
+        String what = IMPACT.equals(type) ? "an impact preview" : "a replay";
+        return new ApiException(409, IMPACT.equals(type) ? "impact_running" : "replay_running", what
+                + " is already queued or running: job " + id + " (GET /v1/jobs/" + id + ")", List.of(Map.of("jobId", id)));
     }
 
     private List<JobView.JobError> errors(JobEntity job) {
@@ -153,10 +228,11 @@ public class ReplayJobs {
     /** A job as the API shows it; a job of another type than a replay (a KPI rebuild) counts days, not users. */
     public JobView view(JobEntity job) {
         boolean replay = TYPE.equals(job.type);
-        Double rate = replay && job.busyMillis > 0 ? Math.round(job.doneUsers * 10_000.0 / job.busyMillis) / 10.0 : null;
+        boolean users = replay || IMPACT.equals(job.type);
+        Double rate = users && job.busyMillis > 0 ? Math.round(job.doneUsers * 10_000.0 / job.busyMillis) / 10.0 : null;
         return new JobView(job.id, job.type, job.status, job.fireActions, job.rulesVersion, job.totalUsers, job.doneUsers,
-                replay ? "users" : "days", rate, replay ? new JobView.Counts(job.doneUsers, job.milestonesAdded,
+                users ? "users" : "days", rate, replay ? new JobView.Counts(job.doneUsers, job.milestonesAdded,
                 job.actionsFired, job.actionsSuppressed, job.stallsRecorded, job.failures) : null, errors(job), job.message,
-                job.createdAt, job.startedAt, job.finishedAt);
+                job.createdAt, job.startedAt, job.finishedAt, impact(job));
     }
 }

@@ -41,6 +41,25 @@ public class ReplayResource {
         return Response.accepted(job).location(URI.create("/v1/jobs/" + job.id())).build();
     }
 
+    /** Draft rule files to preview over the stored users; {@code sample}: at most that many users (in id order). */
+    public record ImpactRequest(java.util.Map<String, String> files, Boolean alone, Long sample) {
+    }
+
+    @POST
+    @Path("/rules/impact")
+    @Tag(name = "Rules")
+    @Operation(summary = "What saving draft rules would change for the stored users (newly / no longer reached, stalls, "
+            + "actions), as a background job (202); nothing is written or sent. 409 while a preview is queued or running")
+    public Response impact(ImpactRequest request) {
+        if (request == null || request.files() == null || request.files().isEmpty()) {
+            throw ApiException.badRequest("send {\"files\": {\"name.drl\": \"rule text\", ...}, \"sample\": 10000}");
+        }
+        JobView job = jobs.createImpact(new ReplayJobs.Drafts(request.files(), Boolean.TRUE.equals(request.alone())),
+                request.sample());
+        runner.startInBackground();
+        return Response.accepted(job).location(URI.create("/v1/jobs/" + job.id())).build();
+    }
+
     @GET
     @Path("/jobs")
     @Operation(summary = "Recent jobs, newest first")

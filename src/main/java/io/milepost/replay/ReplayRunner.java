@@ -94,6 +94,9 @@ public class ReplayRunner {
         return t;
     });
     private volatile boolean stopping;
+    /** Impact previews' compiled drafts, by job id, while this instance drives them. */
+    private final Map<String, RuleBook> drafts = new java.util.concurrent.ConcurrentHashMap<>();
+    private final io.milepost.engine.JourneyEngine engine;
 
     public ReplayRunner(EntityManager em, ReplayJobs jobs, UserReplay replay, UserStateStore store, RowWriter rows,
                         EventLog log, RuleSet rules, Clock clock, MilepostConfig config) {
@@ -107,6 +110,7 @@ public class ReplayRunner {
         this.clock = clock;
         this.batchSize = Math.max(1, config.replay().batchSize());
         this.lease = config.replay().lease();
+        this.engine = new io.milepost.engine.JourneyEngine(config.rules());
     }
 
     /** Picks up jobs left by instances that stopped (and queued ones), if this instance is not busy with one. */
@@ -173,9 +177,9 @@ public class ReplayRunner {
         return inTransaction(() -> {
             Instant now = clock.instant();
             @SuppressWarnings("unchecked")
-            List<String> free = em.createNativeQuery("SELECT id FROM jobs WHERE type = ?2 AND status IN ('queued', 'running') "
+            List<String> free = em.createNativeQuery("SELECT id FROM jobs WHERE type IN (?2, ?3) AND status IN ('queued', 'running') "
                             + "AND (lease_until IS NULL OR lease_until < ?1) FETCH FIRST 1 ROWS ONLY FOR UPDATE SKIP LOCKED")
-                    .setParameter(1, now).setParameter(2, ReplayJobs.TYPE).getResultList();
+                    .setParameter(1, now).setParameter(2, ReplayJobs.TYPE).setParameter(3, ReplayJobs.IMPACT).getResultList();
             if (free.isEmpty()) {
                 return Optional.empty();
             }
@@ -244,6 +248,9 @@ public class ReplayRunner {
             return Step.LOST;
         }
         Instant now = clock.instant();
+        if (ReplayJobs.IMPACT.equals(job.type)) {
+            return impactBatch(job, size, now, started);
+        }
         RuleBook book = rules.current();
         if (book == null) {
             jobs.end(job, ReplayJobs.FAILED, now, "no rules are loaded");
@@ -277,6 +284,52 @@ public class ReplayRunner {
         rows.flush(); // the batch's writes count in its time
         jobs.advance(job, ids.get(ids.size() - 1), ids.size(), tally, errors, book.version(), clock.instant().plus(lease),
                 (System.nanoTime() - started) / 1_000_000);
+        return Step.CONTINUE;
+    }
+
+    /**
+     * The next users of an impact preview, rebuilt from their events under the job's drafts: adds
+     * what changes to the job's findings and writes nothing else. The drafts are compiled once per
+     * job on this instance (again after a restart or on another instance, against the folder as it
+     * is then).
+     */
+    private Step impactBatch(JobEntity job, int size, Instant now, long started) {
+        long left = job.totalUsers - job.doneUsers;
+        List<String> ids = left <= 0 ? List.of() : nextUsers(job, (int) Math.min(size, left));
+        if (ids.isEmpty()) {
+            jobs.end(job, ReplayJobs.SUCCEEDED, now, null);
+            drafts.remove(job.id);
+            return Step.ENDED;
+        }
+        RuleBook book = drafts.computeIfAbsent(job.id, id -> {
+            ReplayJobs.Drafts d = jobs.drafts(job);
+            io.milepost.engine.RuleCompiler.Result r = rules.compileDraft(d.files(), d.alone());
+            return r.ok() ? r.book() : null;
+        });
+        if (book == null) {
+            drafts.remove(job.id);
+            jobs.end(job, ReplayJobs.FAILED, now, "the draft rules no longer compile with the rules folder as it is now");
+            return Step.ENDED;
+        }
+        Map<String, UserStateStore.Loaded> users = store.lockAndLoad(ids);
+        Map<String, List<EventLog.Stored>> events = log.load(ids);
+        Impact found = Impact.NONE;
+        List<JobView.JobError> errors = new ArrayList<>();
+        for (String id : ids) {
+            UserStateStore.Loaded user = users.get(id);
+            if (!user.exists()) {
+                continue;
+            }
+            try {
+                found = found.plus(Impact.of(engine, book, user.state(),
+                        events.getOrDefault(id, List.of()).stream().map(log::input).toList(), now));
+            } catch (RuntimeException e) {
+                errors.add(new JobView.JobError(id, e instanceof Impact.Failed ? e.getMessage() : message(e)));
+            }
+        }
+        jobs.addImpact(job, found);
+        jobs.advance(job, ids.get(ids.size() - 1), ids.size(), UserReplay.Tally.NONE, errors, job.rulesVersion,
+                clock.instant().plus(lease), (System.nanoTime() - started) / 1_000_000);
         return Step.CONTINUE;
     }
 

@@ -51,6 +51,13 @@ public class JobEntity {
     @Column(name = "lease_until")
     public Instant leaseUntil;
     public String message;
+    /** An impact preview's draft files and whether they stand alone (JSON); null for other jobs. */
+    public String drafts;
+    /** An impact preview's most users to look at, or null for all. */
+    @Column(name = "sample_size")
+    public Long sampleSize;
+    /** What an impact preview found so far (JSON); null for other jobs. */
+    public String result;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
     @Column(name = "started_at")

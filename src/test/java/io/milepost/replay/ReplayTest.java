@@ -47,6 +47,53 @@ class ReplayTest extends ReplayTestBase {
     }
 
     @Test
+    void shouldPreviewWhatDraftRulesWouldChangeWithoutWritingAnything() throws Exception {
+        String power = newUser("power");
+        String casual = newUser("casual");
+        powerUser(power);
+        casualUser(casual);
+        sweep.sweep(Instant.now());
+        long outbox = fixture.count("SELECT COUNT(*) FROM outbox");
+        long milestones = fixture.count("SELECT COUNT(*) FROM milestones");
+        admin().get("/v1/users/" + power).then().body("milestones.name", hasItem("first_value"));
+        // the draft: ten searches make power_search; first_value now also asks for an export, which nobody did
+        java.util.Map<String, String> drafts = java.util.Map.of("power.drl", """
+                package rules;
+                rule "Power Search: ten searches" @milestone("power_search") @order(6) @within("2d")
+                when Activity( event == "search_performed", count >= 10 ) then reach("power_search"); end
+                rule "Proactive: power searcher" when Milestone( name == "power_search" ) then trigger("suggest_saved_searches"); end
+                """, "milestones.drl", java.nio.file.Files.readString(ReplayRules.DIR.resolve("milestones.drl"))
+                .replace("Activity( event == \"list_created\", count >= 1 )",
+                        "Activity( event == \"list_created\", count >= 1 )\n    Activity( event == \"export_completed\" )"));
+
+        String id = admin().body(java.util.Map.of("files", drafts)).post("/v1/rules/impact").then().statusCode(202)
+                .body("type", equalTo("impact")).body("status", equalTo("queued")).body("total", equalTo(2))
+                .extract().path("id");
+        runner.runAvailable();
+
+        JsonPath job = admin().get("/v1/jobs/" + id).then().statusCode(200).body("status", equalTo("succeeded"))
+                .body("done", equalTo(2)).body("unit", equalTo("users")).extract().jsonPath();
+        assertEquals(2, job.getInt("impact.users"));
+        assertEquals(1, job.getInt("impact.milestones.power_search.newlyReached"));
+        assertEquals(1, job.getInt("impact.milestones.power_search.wouldStall"), "the casual user, after two days");
+        assertEquals(1, job.getInt("impact.actions.suggest_saved_searches.newlyFired"));
+        assertEquals(1, job.getInt("impact.milestones.first_value.noLongerReached"));
+        assertEquals(1, job.getInt("impact.milestones.first_value.reachedNow"));
+        assertEquals(0, job.getInt("impact.milestones.interest.newlyReached"));
+        assertEquals(outbox, fixture.count("SELECT COUNT(*) FROM outbox"), "nothing sent");
+        assertEquals(milestones, fixture.count("SELECT COUNT(*) FROM milestones"), "nothing recorded");
+        admin().get("/v1/users/" + power).then().body("milestones.name", not(hasItem("power_search")));
+
+        // a sample looks at that many users; drafts that do not compile are refused at once
+        admin().body(java.util.Map.of("files", drafts, "sample", 1)).post("/v1/rules/impact").then().statusCode(202)
+                .body("total", equalTo(1));
+        runner.runAvailable();
+        admin().body(java.util.Map.of("files", java.util.Map.of("bad.drl", "rule \"x\" when Nope() then end")))
+                .post("/v1/rules/impact").then().statusCode(422).body("details[0].file", equalTo("bad.drl"));
+        admin().body("{\"files\": {}}").post("/v1/rules/impact").then().statusCode(400);
+    }
+
+    @Test
     void shouldBuildThePropertyValuesANewRuleAsksAboutFromTheStoredEvents() throws Exception {
         String u = newUser("collab");
         Instant start = Instant.now().minus(Duration.ofHours(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
