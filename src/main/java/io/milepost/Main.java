@@ -8,6 +8,9 @@ import io.quarkus.runtime.annotations.QuarkusMain;
  * in the path) with an empty 400 before any route runs; with URI validation off, the router sees
  * such a request and answers the 400 in the API's error shape ({@code io.milepost.http.HttpErrors}).
  * The property must be set before the HTTP server starts, so here (and in the tests' JVM by the pom).
+ *
+ * <p>{@code test-rules [folder]} runs a rules folder's scenarios and exits, without starting the
+ * service ({@link io.milepost.engine.scenario.RulesTestCommand}).
  */
 @QuarkusMain
 public final class Main {
@@ -15,6 +18,11 @@ public final class Main {
 
 
     public static void main(String... args) {
+        if (args.length > 0 && io.milepost.engine.scenario.RulesTestCommand.NAME.equals(args[0])) {
+            // test-rules [folder]: the folder's scenarios, without starting the service
+            java.nio.file.Path folder = java.nio.file.Path.of(args.length > 1 ? args[1] : "rules");
+            System.exit(io.milepost.engine.scenario.RulesTestCommand.run(folder, System.out));
+        }
         System.setProperty(URI_VALIDATION, "true");
         Quarkus.run(args);
     }
