@@ -16,6 +16,7 @@ import jakarta.persistence.EntityManager;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -53,6 +54,9 @@ class KpiDays {
     static final String USERS_ROW = "";
     /** The trait of the rows of the whole day. */
     static final String WHOLE_DAY = "";
+
+    /** Draws the recount ids: random, so that instances recounting days need not agree on a counter. */
+    private static final SecureRandom RECOUNT_IDS = new SecureRandom();
 
     private final EntityManager em;
     private final JourneyQueries queries;
@@ -127,15 +131,58 @@ class KpiDays {
 
     // ---- reading
 
-    /** The days of {@code [fromDay, toDay)} whose figures are kept under {@code fingerprint} and not marked for a recount. */
-    Set<Long> readable(String fingerprint, long fromDay, long toDay) {
-        Set<Long> days = new TreeSet<>();
+    /**
+     * The days of {@code [fromDay, toDay)} whose figures are kept under {@code fingerprint} and not
+     * marked for a recount, each with the id of the recount that wrote them (null for figures kept
+     * before recounts had ids), in one statement.
+     */
+    SortedMap<Long, Long> readable(String fingerprint, long fromDay, long toDay) {
+        SortedMap<Long, Long> days = new TreeMap<>();
         Sql.run(em, c -> {
-            days.addAll(counted(c, fingerprint, fromDay, toDay));
-            days.removeAll(longs(c, "SELECT DISTINCT signup_day FROM kpi_dirty_days WHERE signup_day >= ? AND signup_day < ?",
-                    fromDay, toDay));
+            try (PreparedStatement ps = c.prepareStatement("SELECT k.signup_day, k.recount_id FROM kpi_days k "
+                    + "WHERE k.journey = ? AND k.trait = ? AND k.milestone = ? AND k.signup_day >= ? AND k.signup_day < ? "
+                    + "AND NOT EXISTS (SELECT 1 FROM kpi_dirty_days d WHERE d.signup_day = k.signup_day)")) {
+                ps.setString(1, fingerprint);
+                ps.setString(2, WHOLE_DAY);
+                ps.setString(3, USERS_ROW);
+                ps.setLong(4, fromDay);
+                ps.setLong(5, toDay);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long recount = rs.getLong(2);
+                        days.put(rs.getLong(1), rs.wasNull() ? null : recount);
+                    }
+                }
+            }
         });
         return days;
+    }
+
+    /** For each range, whether any user signed up in it: one statement, an index probe per range. */
+    boolean[] signupsIn(List<Range> ranges) {
+        boolean[] any = new boolean[ranges.size()];
+        if (ranges.isEmpty()) {
+            return any;
+        }
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < ranges.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("(SELECT MIN(signed_up_at) FROM users WHERE signed_up_at >= ? AND signed_up_at < ?)");
+        }
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < ranges.size(); i++) {
+                    ps.setObject(2 * i + 1, Sql.at(ranges.get(i).from()));
+                    ps.setObject(2 * i + 2, Sql.at(ranges.get(i).to()));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    for (int i = 0; i < ranges.size(); i++) {
+                        any[i] = rs.getObject(i + 1) != null;
+                    }
+                }
+            }
+        });
+        return any;
     }
 
     /** The days of {@code [fromDay, toDay)} that have figures under {@code fingerprint}, marked or not. */
@@ -376,6 +423,8 @@ class KpiDays {
             return;
         }
         Scope scope = new Scope(ranges(days));
+        // a new id for what this recount writes: answers cache a day's parsed rows under it (KeptRows)
+        long recountId = RECOUNT_IDS.nextLong();
         List<Object[]> rows = new ArrayList<>();
         // kept figures hold no time-dependent counts: Tally.settled derives them when they are read
         Map<Key, Tally> whole = withOpenAfter(journey, scope, new ByDay(), count(journey, scope, new ByDay(), now, false));
@@ -383,10 +432,10 @@ class KpiDays {
             // every day gets its users' row, also with no users: that says it was counted
             whole.computeIfAbsent(new Key(d, null), k -> new Tally(journey.size()));
         }
-        addRows(journey, fingerprint, WHOLE_DAY, whole, rows);
+        addRows(journey, fingerprint, recountId, WHOLE_DAY, whole, rows);
         for (String trait : breakdownTraits) {
             ByDayValue byValue = new ByDayValue(trait);
-            addRows(journey, fingerprint, trait, withOpenAfter(journey, scope, byValue, count(journey, scope, byValue, now, false)),
+            addRows(journey, fingerprint, recountId, trait, withOpenAfter(journey, scope, byValue, count(journey, scope, byValue, now, false)),
                     rows);
         }
         ActionQueries.Figures byDay = actions.count(journey.names(), scope.ranges(), true);
@@ -399,8 +448,8 @@ class KpiDays {
                 }
             }
             insert(c, "INSERT INTO kpi_days (journey, signup_day, trait, trait_value, milestone, users, reached, previous_reached, "
-                    + "reached_after_previous, reached_within_window, stalled, times, readable_times, open_after) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
+                    + "reached_after_previous, reached_within_window, stalled, times, readable_times, open_after, recount_id) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
             List<Object[]> actionRows = new ArrayList<>();
             byDay.forEach((day, action, rule, r) -> actionRows.add(new Object[] {fingerprint, day, action, rule, r.triggered(),
                     r.users(), r.heldOut(), r.suppressed(), r.delivered(), r.treatedUsers(), r.treatedConverted(),
@@ -445,16 +494,19 @@ class KpiDays {
         return tallies;
     }
 
-    private static void addRows(Journey journey, String fingerprint, String trait, Map<Key, Tally> tallies, List<Object[]> rows) {
+    private static void addRows(Journey journey, String fingerprint, long recountId, String trait, Map<Key, Tally> tallies,
+                                List<Object[]> rows) {
         tallies.forEach((key, t) -> {
             String value = WHOLE_DAY.equals(trait) ? null : key.v();
-            rows.add(new Object[] {fingerprint, key.g(), trait, value, USERS_ROW, t.cohort, 0L, 0L, 0L, 0L, 0L, null, null, null});
+            rows.add(new Object[] {fingerprint, key.g(), trait, value, USERS_ROW, t.cohort, 0L, 0L, 0L, 0L, 0L, null, null, null,
+                    recountId});
             for (Journey.Step s : journey.steps()) {
                 int i = s.index();
                 Counts c = t.steps[i];
                 rows.add(new Object[] {fingerprint, key.g(), trait, value, s.name(), t.cohort, c.reached(), c.previousReached(),
                         c.reachedAfterPrevious(), c.reachedWithinWindow(), t.stalls[i], TimeBuckets.encode(t.times[i]),
-                        writeReadable(t.readable[i]), t.openAfter[i].isEmpty() ? null : TimeBuckets.encode(t.openAfter[i])});
+                        writeReadable(t.readable[i]), t.openAfter[i].isEmpty() ? null : TimeBuckets.encode(t.openAfter[i]),
+                        recountId});
             }
         });
     }
