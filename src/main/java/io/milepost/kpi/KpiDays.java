@@ -34,7 +34,6 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.IntStream;
 
 /**
  * The KPI figures kept per signup day (tables {@code kpi_days}, {@code kpi_action_days}): what an
@@ -466,20 +465,18 @@ class KpiDays {
      */
     Map<Key, Tally> count(Journey journey, Scope scope, Grouping grouping, Instant asOf, boolean timesOnly) {
         Map<Key, Tally> tallies = new LinkedHashMap<>();
-        if (!timesOnly) {
-            for (JourneyQueries.Group g : queries.figures(journey, scope, grouping, asOf)) {
-                Tally t = tallies.computeIfAbsent(g.key(), k -> new Tally(journey.size()));
-                t.cohort += g.cohort();
-                for (int i = 0; i < journey.size(); i++) {
-                    t.steps[i] = t.steps[i].plus(g.steps().get(i));
-                }
-            }
-            for (JourneyQueries.StallCount s : queries.stalls(journey, scope, grouping)) {
-                tallies.computeIfAbsent(s.key(), k -> new Tally(journey.size())).stalls[s.step()] += s.count();
+        JourneyQueries.Counted counted = queries.count(journey, scope, grouping, asOf, timesOnly);
+        for (JourneyQueries.Group g : counted.groups()) {
+            Tally t = tallies.computeIfAbsent(g.key(), k -> new Tally(journey.size()));
+            t.cohort += g.cohort();
+            for (int i = 0; i < journey.size(); i++) {
+                t.steps[i] = t.steps[i].plus(g.steps().get(i));
             }
         }
-        Set<Integer> all = new TreeSet<>(IntStream.range(0, journey.size()).boxed().toList());
-        for (JourneyQueries.TimeCount t : queries.histogram(journey, scope, grouping, all)) {
+        for (JourneyQueries.StallCount s : counted.stalls()) {
+            tallies.computeIfAbsent(s.key(), k -> new Tally(journey.size())).stalls[s.step()] += s.count();
+        }
+        for (JourneyQueries.TimeCount t : counted.times()) {
             Tally tally = tallies.computeIfAbsent(t.key(), k -> new Tally(journey.size()));
             tally.readable[t.step()][t.readable()] += t.count();
             tally.times[t.step()].merge(t.log(), t.count(), Long::sum);
