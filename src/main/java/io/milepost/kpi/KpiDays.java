@@ -23,6 +23,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -61,10 +62,12 @@ class KpiDays {
     private final JourneyQueries queries;
     private final ActionQueries actions;
     private final RuleSet rules;
+    private final KeptRows kept;
     private final List<String> breakdownTraits;
 
-    KpiDays(EntityManager em, JourneyQueries queries, ActionQueries actions, RuleSet rules, MilepostConfig config) {
+    KpiDays(EntityManager em, JourneyQueries queries, ActionQueries actions, RuleSet rules, KeptRows kept, MilepostConfig config) {
         this.em = em;
+        this.kept = kept;
         this.queries = queries;
         this.actions = actions;
         this.rules = rules;
@@ -207,63 +210,129 @@ class KpiDays {
     }
 
     /**
-     * Adds the kept journey figures of {@code days} into {@code into}, keyed by (day or 0, trait
-     * value or null). {@code inProgress} and {@code droppedOff} are as of {@code asOf}, except on the
-     * day a window from signup closes in and in the hour a window from an {@code @after} milestone
-     * closes in, where they are as if it had closed: {@link JourneyQueries#openWindows} counts those.
+     * Adds the kept journey figures of {@code days} (each with the id of the recount that wrote it,
+     * {@link #readable}) into {@code into}, keyed by (day or 0, trait value or null): parsed rows held
+     * by {@link KeptRows} under that id, the other days read from the table (and held from then on).
+     * {@code inProgress} and {@code droppedOff} are as of {@code asOf}, except on the day a window
+     * from signup closes in and in the hour a window from an {@code @after} milestone closes in, where
+     * they are as if it had closed: {@link JourneyQueries#openWindows} counts those.
      */
-    void readJourney(Journey journey, String fingerprint, String trait, Set<Long> days, boolean byDay, Instant asOf,
-                     Map<Key, Tally> into) {
+    void readJourney(Journey journey, String fingerprint, String trait, SortedMap<Long, Long> days, boolean byDay,
+                     Instant asOf, Map<Key, Tally> into) {
         if (days.isEmpty()) {
             return;
         }
+        String traitName = trait == null ? WHOLE_DAY : trait;
+        Map<Long, List<KeptRows.Row>> rows = new TreeMap<>();
+        List<Long> missing = new ArrayList<>();
+        days.forEach((day, recount) -> {
+            List<KeptRows.Row> held = recount == null ? null : kept.get(fingerprint, traitName, day, recount);
+            if (held == null) {
+                missing.add(day);
+            } else {
+                rows.put(day, held);
+            }
+        });
+        if (!missing.isEmpty()) {
+            rows.putAll(readRows(fingerprint, traitName, missing));
+        }
         Map<String, Journey.Step> steps = new HashMap<>();
         journey.steps().forEach(s -> steps.put(s.name(), s));
-        long fromDay = Collections.min(days);
-        long toDay = Collections.max(days) + 1;
-        Sql.run(em, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day, trait_value, milestone, users, reached, "
-                    + "previous_reached, reached_after_previous, reached_within_window, stalled, times, readable_times, "
-                    + "open_after FROM kpi_days WHERE journey = ? AND trait = ? AND signup_day >= ? AND signup_day < ?")) {
-                ps.setString(1, fingerprint);
-                ps.setString(2, trait == null ? WHOLE_DAY : trait);
-                ps.setLong(3, fromDay);
-                ps.setLong(4, toDay);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        long day = rs.getLong(1);
-                        if (!days.contains(day)) {
-                            continue;
-                        }
-                        Tally t = into.computeIfAbsent(new Key(byDay ? day : 0, trait == null ? null : rs.getString(2)),
-                                k -> new Tally(journey.size()));
-                        String milestone = rs.getString(3);
-                        if (USERS_ROW.equals(milestone)) {
-                            t.cohort += rs.getLong(4);
-                            continue;
-                        }
-                        Journey.Step s = steps.get(milestone);
-                        int i = s.index();
-                        Counts kept = new Counts(rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), 0, 0);
-                        boolean open = s.after() == null && s.within() != null
-                                && start(day).isAfter(asOf.minus(s.within()));
-                        // a window from signup open for the whole day: nobody has dropped off yet
-                        Counts counts = open ? new Counts(kept.reached(), kept.previousReached(), kept.reachedAfterPrevious(),
-                                kept.reachedWithinWindow(), rs.getLong(4) - kept.reached(), 0) : Tally.settled(s, kept);
-                        if (s.after() != null && s.within() != null) {
-                            // a window from the @after milestone is open for who reached it after the hour it closes in
-                            long openAfter = openAfter(rs.getString(12), Math.floorDiv(asOf.minus(s.within()).getEpochSecond(), 3600L));
-                            counts = new Counts(counts.reached(), counts.previousReached(), counts.reachedAfterPrevious(),
-                                    counts.reachedWithinWindow(), counts.inProgress() + openAfter, counts.droppedOff() - openAfter);
-                        }
-                        t.steps[i] = t.steps[i].plus(counts);
-                        t.stalls[i] += rs.getLong(9);
-                        TimeBuckets.addDecoded(rs.getString(10), t.times[i]);
-                        readReadable(rs.getString(11), t.readable[i]);
+        // the time histograms are added up in arrays, then once into each tally's map
+        Map<Key, long[][]> times = new HashMap<>();
+        rows.forEach((day, dayRows) -> {
+            for (KeptRows.Row r : dayRows) {
+                Key key = new Key(byDay ? day : 0, trait == null ? null : r.traitValue());
+                Tally t = into.computeIfAbsent(key, k -> new Tally(journey.size()));
+                if (USERS_ROW.equals(r.milestone())) {
+                    t.cohort += r.users();
+                    continue;
+                }
+                Journey.Step s = steps.get(r.milestone());
+                int i = s.index();
+                Counts counts = new Counts(r.reached(), r.previousReached(), r.reachedAfterPrevious(), r.reachedWithinWindow(), 0, 0);
+                boolean open = s.after() == null && s.within() != null && start(day).isAfter(asOf.minus(s.within()));
+                // a window from signup open for the whole day: nobody has dropped off yet
+                counts = open ? new Counts(counts.reached(), counts.previousReached(), counts.reachedAfterPrevious(),
+                        counts.reachedWithinWindow(), r.users() - counts.reached(), 0) : Tally.settled(s, counts);
+                if (s.after() != null && s.within() != null) {
+                    // a window from the @after milestone is open for who reached it after the hour it closes in
+                    long openAfter = r.openAfter(Math.floorDiv(asOf.minus(s.within()).getEpochSecond(), 3600L));
+                    counts = new Counts(counts.reached(), counts.previousReached(), counts.reachedAfterPrevious(),
+                            counts.reachedWithinWindow(), counts.inProgress() + openAfter, counts.droppedOff() - openAfter);
+                }
+                t.steps[i] = t.steps[i].plus(counts);
+                t.stalls[i] += r.stalled();
+                for (int b = 0; b < r.readable().length && b < t.readable[i].length; b++) {
+                    t.readable[i][b] += r.readable()[b];
+                }
+                long[][] sums = times.computeIfAbsent(key, k -> new long[journey.size()][]);
+                int[] buckets = r.timeBuckets();
+                if (buckets.length > 0) {
+                    int top = buckets[buckets.length - 1];
+                    if (sums[i] == null || sums[i].length <= top) {
+                        sums[i] = sums[i] == null ? new long[top + 1] : Arrays.copyOf(sums[i], top + 1);
+                    }
+                    long[] counted = r.timeCounts();
+                    for (int b = 0; b < buckets.length; b++) {
+                        sums[i][buckets[b]] += counted[b];
                     }
                 }
             }
         });
+        times.forEach((key, sums) -> {
+            Tally t = into.get(key);
+            for (int i = 0; i < sums.length; i++) {
+                if (sums[i] != null) {
+                    for (int b = 0; b < sums[i].length; b++) {
+                        if (sums[i][b] != 0) {
+                            t.times[i].merge(b, sums[i][b], Long::sum);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** The rows of {@code days} for one trait, parsed and held under the recount that wrote them. */
+    private Map<Long, List<KeptRows.Row>> readRows(String fingerprint, String trait, List<Long> days) {
+        Map<Long, List<KeptRows.Row>> rows = new TreeMap<>();
+        Map<Long, Long> recounts = new HashMap<>();
+        Set<Long> wanted = new TreeSet<>(days);
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day, trait_value, milestone, users, reached, "
+                    + "previous_reached, reached_after_previous, reached_within_window, stalled, times, readable_times, "
+                    + "open_after, recount_id FROM kpi_days WHERE journey = ? AND trait = ? AND signup_day >= ? AND signup_day < ?")) {
+                ps.setString(1, fingerprint);
+                ps.setString(2, trait);
+                ps.setLong(3, Collections.min(days));
+                ps.setLong(4, Collections.max(days) + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long day = rs.getLong(1);
+                        if (!wanted.contains(day)) {
+                            continue;
+                        }
+                        rows.computeIfAbsent(day, d -> new ArrayList<>()).add(KeptRows.Row.parse(rs.getString(2), rs.getString(3),
+                                rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9),
+                                rs.getString(10), rs.getString(11), rs.getString(12)));
+                        long recount = rs.getLong(13);
+                        if (rs.wasNull()) {
+                            recounts.put(day, null);
+                        } else {
+                            recounts.putIfAbsent(day, recount);
+                        }
+                    }
+                }
+            }
+        });
+        rows.forEach((day, dayRows) -> {
+            Long recount = recounts.get(day);
+            if (recount != null) {
+                kept.put(fingerprint, trait, day, recount, dayRows);
+            }
+        });
+        return rows;
     }
 
     /** Adds the kept action figures of {@code days} into {@code into}. */
@@ -523,34 +592,11 @@ class KpiDays {
         }
     }
 
-    /** The users of a stored {@code open_after} histogram who reached the {@code @after} milestone after {@code hour}. */
-    private static long openAfter(String text, long hour) {
-        SortedMap<Integer, Long> hours = new TreeMap<>();
-        TimeBuckets.addDecoded(text, hours);
-        long n = 0;
-        for (Map.Entry<Integer, Long> e : hours.entrySet()) {
-            if (e.getKey() > hour) {
-                n += e.getValue();
-            }
-        }
-        return n;
-    }
-
     private static String writeReadable(long[] counts) {
         StringBuilder text = new StringBuilder();
         for (long n : counts) {
             text.append(text.isEmpty() ? "" : ",").append(n);
         }
         return text.toString();
-    }
-
-    private static void readReadable(String text, long[] into) {
-        if (text == null || text.isEmpty()) {
-            return;
-        }
-        String[] parts = text.split(",");
-        for (int i = 0; i < parts.length && i < into.length; i++) {
-            into[i] += Long.parseLong(parts[i]);
-        }
     }
 }
