@@ -28,9 +28,16 @@ public class DryRunResource {
     private final RuleSet rules;
     private final JourneyEngine engine;
     private final io.milepost.webhook.WebhookService webhooks;
+    private final io.milepost.ingest.EventNames eventNames;
+    private final java.time.Clock clock;
+    /** A rule that asks about an event none of which arrived in this many days gets a warning. */
+    static final int EVENTS_LATELY_DAYS = 30;
 
-    public DryRunResource(RuleSet rules, MilepostConfig config, io.milepost.webhook.WebhookService webhooks) {
+    public DryRunResource(RuleSet rules, MilepostConfig config, io.milepost.webhook.WebhookService webhooks,
+                          io.milepost.ingest.EventNames eventNames, java.time.Clock clock) {
         this.rules = rules;
+        this.eventNames = eventNames;
+        this.clock = clock;
         this.webhooks = webhooks;
         this.engine = new JourneyEngine(config.rules());
     }
@@ -69,8 +76,12 @@ public class DryRunResource {
                     .build();
         }
         RuleBook book = result.book();
-        List<RuleProblem> warnings = RuleWarnings.of(result.sources().stream()
-                .filter(s -> request.files().containsKey(s.file())).toList(), book, webhooks.actionReceivers());
+        List<RuleSource> drafts = result.sources().stream().filter(s -> request.files().containsKey(s.file())).toList();
+        List<RuleProblem> warnings = new ArrayList<>(RuleWarnings.of(drafts, book, webhooks.actionReceivers()));
+        java.util.Set<String> asked = new java.util.TreeSet<>();
+        drafts.forEach(s -> asked.addAll(RuleWarnings.eventsAsked(s).keySet()));
+        warnings.addAll(RuleWarnings.notReceived(drafts, eventNames.notSeenSince(asked,
+                clock.instant().minus(java.time.Duration.ofDays(EVENTS_LATELY_DAYS))), EVENTS_LATELY_DAYS));
         return Response.ok(new ValidateResponse(true, book.version(), book.rules().size(),
                 book.milestones().stream().map(MilestoneDefinition::name).toList(), List.of(), warnings)).build();
     }

@@ -24,6 +24,34 @@ public final class RuleWarnings {
     private static final Pattern WITHIN_COUNT = Pattern.compile("\\b(?:countWithin|countWhereWithin|distinctWithin|sumWithin)\\s*\\(([^)]*?)(\\d+)\\s*\\)");
     private static final Pattern TRIGGER = Pattern.compile("\\btrigger\\s*\\(\\s*\"([^\"]*)\"");
     private static final Pattern RULE = Pattern.compile("\\brule\\s+\"([^\"]*)\"");
+    private static final Pattern EVENT_ASKED = Pattern.compile(
+            "\\bActivity\\s*\\([^)]*?\\bevent\\s*==\\s*\"([^\"]*)\"|\\bEvent\\s*\\([^)]*?\\bname\\s*==\\s*\"([^\"]*)\"");
+
+    /** The event names the rules in {@code sources} ask about, each with where it is first asked. */
+    public static Map<String, int[]> eventsAsked(RuleSource source) {
+        Map<String, int[]> asked = new LinkedHashMap<>();
+        Matcher m = EVENT_ASKED.matcher(source.compiled());
+        while (m.find()) {
+            String name = m.group(1) != null ? m.group(1) : m.group(2);
+            int at = m.group(1) != null ? m.start(1) : m.start(2);
+            asked.putIfAbsent(name, new int[] {at});
+        }
+        return asked;
+    }
+
+    /** A warning for each event a rule asks about that is in {@code notReceived}, once per event and file. */
+    public static List<RuleProblem> notReceived(Collection<RuleSource> sources, Set<String> notReceived, int days) {
+        List<RuleProblem> warnings = new ArrayList<>();
+        for (RuleSource source : sources) {
+            eventsAsked(source).forEach((name, at) -> {
+                if (notReceived.contains(name)) {
+                    warnings.add(source.problemAt(at[0], "no \"" + name + "\" event has arrived in the last " + days
+                            + " days: check the name against what your product sends"));
+                }
+            });
+        }
+        return warnings;
+    }
 
     private RuleWarnings() {
     }

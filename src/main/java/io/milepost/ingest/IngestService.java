@@ -37,6 +37,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class IngestService {
     private static final Logger LOG = Logger.getLogger(IngestService.class);
+    private final EventNames eventNames;
     private static final int ATTEMPTS = 5;
 
     private final RowWriter rows;
@@ -51,7 +52,9 @@ public class IngestService {
     private final Counter duplicates;
 
     public IngestService(RowWriter rows, UserStateStore store, AccountStore accountStore, IdentityLinks links,
-                         OutcomeRecorder recorder, RuleSet rules, MilepostConfig config, Clock clock, MeterRegistry metrics) {
+                         OutcomeRecorder recorder, RuleSet rules, MilepostConfig config, Clock clock, MeterRegistry metrics,
+                         EventNames eventNames) {
+        this.eventNames = eventNames;
         this.rows = rows;
         this.store = store;
         this.accountStore = accountStore;
@@ -71,6 +74,8 @@ public class IngestService {
         for (int attempt = 1; ; attempt++) {
             try {
                 Ack ack = QuarkusTransaction.requiringNew().call(() -> apply(parsed.messages()));
+                eventNames.seen(parsed.messages().stream().map(IncomingMessage::event).filter(java.util.Objects::nonNull)
+                        .distinct().toList(), clock.instant());
                 ingested.increment(ack.accepted());
                 duplicates.increment(ack.duplicates());
                 return ack;

@@ -182,10 +182,12 @@ class DryRunApiTest {
                 rule "After power"
                 when
                     Milestone( name == "powr_user" )
+                    Event( name == "serach_performed" )
                 then
                     trigger("power_tips");
                 end
                 """);
+        io.milepost.support.Api.sendTrack(io.milepost.support.Api.newUser("sender"), "search_performed", java.time.Instant.now());
         admin().body(Map.of("files", files)).post("/v1/rules/validate").then().statusCode(200)
                 .body("valid", equalTo(true))
                 .body("warnings.find { it.line == 5 }.message", containsString(
@@ -193,6 +195,9 @@ class DryRunApiTest {
                 .body("warnings.find { it.line == 8 }.message", containsString("lasts for this evaluation only"))
                 .body("warnings.find { it.line == 12 }.message", equalTo(
                         "milestone \"powr_user\" is not reached by any rule: this condition can never hold"))
+                .body("warnings.find { it.line == 13 }.message", equalTo(
+                        "no \"serach_performed\" event has arrived in the last 30 days: check the name against what your product sends"))
+                .body("warnings.findAll { it.message.contains('search_performed\" event') }", hasSize(0))
                 .body("warnings.file", org.hamcrest.Matchers.everyItem(equalTo("draft.drl")));
     }
 }
