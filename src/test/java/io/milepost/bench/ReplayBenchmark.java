@@ -132,6 +132,18 @@ class ReplayBenchmark {
         assertEquals(0, second.counts().milestonesAdded() + second.counts().stallsRecorded()
                 + second.counts().actionsSuppressed(), "the second replay adds nothing");
 
+        // (i) an impact preview of a draft (power_search at 6 searches instead of 4) over every user: writes nothing
+        long milestonesBefore = BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones");
+        s = System.nanoTime();
+        String impactId = jobs.createImpact(new io.milepost.replay.ReplayJobs.Drafts(
+                Map.of("power.drl", POWER_SEARCH.replace("count >= 4", "count >= 6")), false), null).id();
+        runner.runAvailable();
+        double impactSeconds = seconds(s);
+        JobView impact = jobs.find(impactId).orElseThrow();
+        assertEquals("succeeded", impact.status(), () -> "impact " + impact);
+        assertEquals(users, impact.done(), "users previewed");
+        assertEquals(milestonesBefore, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones"), "the preview wrote nothing");
+
         // (m) the same users in memory, under the same rules
         Eval eval = inMemory(book, data.inputsByUser());
         // (the replay may add a shipped milestone too: a time-dependent one, reached when the reactive rules run at "now")
@@ -139,6 +151,11 @@ class ReplayBenchmark {
                 "JourneyEngine in memory finds the same power searchers");
 
         report(db, data, ingestSeconds, firstSeconds, first, secondSeconds, eval);
+        log("| %-10s | %-60s | %6d | %7.2f | %8.0f | %12.1f%% |", BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)",
+                "impact preview job (draft power.drl), writes nothing", users, impactSeconds, users / impactSeconds,
+                100 * (users / impactSeconds) / eval.bareRate);
+        log("impact preview: %s users/s of batch time as the job reports it; %d users would no longer reach power_search",
+                impact.usersPerSecond(), impact.impact().milestones().get("power_search").noLongerReached());
         write();
         BenchDatabase.clear(dataSource);
     }
