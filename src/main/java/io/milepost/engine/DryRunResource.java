@@ -111,15 +111,7 @@ public class DryRunResource {
         if (request == null || request.scenarios() == null || request.scenarios().isEmpty()) {
             // the folder's files: one that cannot be read or run fails alone, with its name
             for (ScenarioFiles.Entry entry : rules.readScenarios()) {
-                if (entry.scenario() == null) {
-                    results.add(ScenarioResult.unreadable(entry.file(), entry.error()));
-                    continue;
-                }
-                try {
-                    results.add(runner.run(book, entry.scenario(), entry.file()));
-                } catch (IllegalArgumentException e) {
-                    results.add(ScenarioResult.unreadable(entry.file(), e.getMessage()));
-                }
+                results.add(runner.run(book, entry));
             }
         } else {
             for (int i = 0; i < request.scenarios().size(); i++) {

@@ -1,12 +1,10 @@
 package io.milepost.replay;
 
-import io.milepost.engine.FirstTouch;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.UserState;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -46,10 +44,7 @@ public record Impact(long users, Map<String, MilestoneChange> milestones, Map<St
 
     /** One user's change: {@code stored} as on record, rebuilt from {@code inputs} (their events in time order) under {@code drafts}. */
     static Impact of(JourneyEngine engine, RuleBook drafts, UserState stored, List<JourneyEngine.Input> inputs, Instant now) {
-        UserState rebuilt = UserState.fresh(stored.id());
-        Map<String, Object> touch = new LinkedHashMap<>();
-        FirstTouch.TRAITS.stream().filter(stored.traits()::containsKey).forEach(k -> touch.put(k, stored.traits().get(k)));
-        rebuilt.mergeTraits(touch);
+        UserState rebuilt = UserReplay.startOver(stored);
         for (Outcomes o : List.of(engine.apply(drafts, rebuilt, inputs), engine.advanceTo(drafts, rebuilt, now))) {
             if (!o.failures.isEmpty()) {
                 throw new Failed(o.failures.get(0));

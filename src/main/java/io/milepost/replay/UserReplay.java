@@ -70,14 +70,10 @@ public class UserReplay {
      */
     Tally replay(RuleBook book, UserStateStore.Loaded user, List<EventLog.Stored> events, Sending sending, Instant now) {
         UserState stored = user.state();
-        UserState rebuilt = UserState.fresh(stored.id());
+        UserState rebuilt = startOver(stored);
         rebuilt.holdBackRecorded(stored.milestones(), stored.stalls());
         // every action on record counts from the start: "once per user" holds across the replay
         rebuilt.actions().putAll(stored.actions());
-        // where the user came from is not in the events (it was in their calls' context): it holds from the start
-        Map<String, Object> touch = new LinkedHashMap<>();
-        FirstTouch.TRAITS.stream().filter(stored.traits()::containsKey).forEach(k -> touch.put(k, stored.traits().get(k)));
-        rebuilt.mergeTraits(touch);
         Outcomes found = engine.apply(book, rebuilt, events.stream().map(log::input).toList());
         requireNoFailure(found);
         // A user already due keeps their appointment with the stall sweep, which closes their windows
@@ -118,6 +114,18 @@ public class UserReplay {
         if (!outcomes.failures.isEmpty()) {
             throw new RuleFailure(outcomes.failures.get(0));
         }
+    }
+
+    /**
+     * A user as a rebuild from their events starts: nothing but where they came from, which is not in
+     * the events (it was in their calls' context) and so holds from the start.
+     */
+    static UserState startOver(UserState stored) {
+        UserState fresh = UserState.fresh(stored.id());
+        Map<String, Object> touch = new LinkedHashMap<>();
+        FirstTouch.TRAITS.stream().filter(stored.traits()::containsKey).forEach(k -> touch.put(k, stored.traits().get(k)));
+        fresh.mergeTraits(touch);
+        return fresh;
     }
 
     private static boolean sameTotals(Map<String, EventHistory> a, Map<String, EventHistory> b) {

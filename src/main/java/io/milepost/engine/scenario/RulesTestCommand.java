@@ -51,16 +51,7 @@ public final class RulesTestCommand {
         int passed = 0;
         int failed = 0;
         for (ScenarioFiles.Entry entry : ScenarioFiles.read(folder.resolve("tests"))) {
-            ScenarioResult result;
-            if (entry.scenario() == null) {
-                result = ScenarioResult.unreadable(entry.file(), entry.error());
-            } else {
-                try {
-                    result = runner.run(compiled.book(), entry.scenario(), entry.file());
-                } catch (IllegalArgumentException e) {
-                    result = ScenarioResult.unreadable(entry.file(), e.getMessage());
-                }
-            }
+            ScenarioResult result = runner.run(compiled.book(), entry);
             if (result.passed()) {
                 passed++;
                 out.println("PASS " + entry.file() + "  " + result.name());

@@ -27,6 +27,18 @@ public final class ScenarioRunner {
         return run(book, scenario, null);
     }
 
+    /** Runs a scenario file: a file that is not a scenario, or cannot be run, fails alone with the reason. */
+    public ScenarioResult run(RuleBook book, ScenarioFiles.Entry entry) {
+        if (entry.scenario() == null) {
+            return ScenarioResult.unreadable(entry.file(), entry.error());
+        }
+        try {
+            return run(book, entry.scenario(), entry.file());
+        } catch (IllegalArgumentException e) {
+            return ScenarioResult.unreadable(entry.file(), e.getMessage());
+        }
+    }
+
     /** Runs {@code scenario}, read from {@code file} under the rules folder (null when sent inline). */
     public ScenarioResult run(RuleBook book, Scenario scenario, String file) {
         Simulation.Result sim = new Simulation(engine).run(book, scenario.traits(), scenario.signedUpAt(), scenario.events(),
