@@ -186,7 +186,7 @@ public class JourneyKpis {
         KpiParts parts = KpiParts.of(days, journey, from, to);
         Instant now = asOf == null ? clock.instant() : asOf;
         Map<Key, Tally> tallies = new HashMap<>();
-        days.readJourney(journey, parts.fingerprint(), trait, parts.kept(), byDay, now, tallies);
+        days.readJourney(journey, parts.fingerprint(), trait, parts.recounts(), byDay, now, tallies);
         days.count(journey, new Scope(parts.uncounted()), grouping, now, timesOnly)
                 .forEach((k, t) -> tallies.computeIfAbsent(k, x -> new Tally(journey.size())).add(t));
         if (!timesOnly) {

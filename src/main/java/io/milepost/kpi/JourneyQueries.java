@@ -8,10 +8,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The journey KPIs counted by the database from the records (users, milestones, stalls), exactly:
@@ -26,12 +27,17 @@ import java.util.Set;
  */
 @ApplicationScoped
 class JourneyQueries {
+    /** Scopes up to this long are pivoted user by user on PostgreSQL ({@link #pivot}): the edges of a range, a marked day or two. */
+    static final Duration PER_USER_MAX = Duration.ofDays(3);
+
     private final EntityManager em;
     private final TraitSql traitSql;
+    private final boolean postgres;
 
-    JourneyQueries(EntityManager em, TraitSql traitSql) {
+    JourneyQueries(EntityManager em, TraitSql traitSql, @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind) {
         this.em = em;
         this.traitSql = traitSql;
+        this.postgres = dbKind.toLowerCase().startsWith("postgres");
     }
 
     /** Signups in {@code [from, to)}. */
@@ -113,14 +119,70 @@ class JourneyQueries {
     record ValueCount(String value, long count) {
     }
 
-    List<Group> figures(Journey journey, Scope scope, Grouping grouping, Instant asOf) {
-        List<Group> groups = new ArrayList<>();
+    /** What {@link #count} found: per group its figures, its stalls per milestone and its times to reach per bucket. */
+    record Counted(List<Group> groups, List<StallCount> stalls, List<TimeCount> times) {
+    }
+
+    /**
+     * The figures of a scope's users per group, counted from the records in one statement that reads
+     * each user's milestones once ({@code p}) and answers three kinds of rows: per group its size and
+     * counts, per group, milestone and time bucket how many reached it, per group and milestone the
+     * stalls. {@code inProgress} and {@code droppedOff} as of {@code asOf}; only the times to reach when
+     * {@code timesOnly}.
+     */
+    Counted count(Journey journey, Scope scope, Grouping grouping, Instant asOf, boolean timesOnly) {
+        Counted counted = new Counted(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         if (scope.isEmpty()) {
-            return groups;
+            return counted;
+        }
+        int n = journey.size();
+        StringBuilder zeros = new StringBuilder();
+        for (int i = 0; i < 6 * n; i++) {
+            zeros.append(", 0");
         }
         Statement st = new Statement();
         pivot(journey, scope, grouping, st);
-        st.sql.append(" SELECT g, v, COUNT(*)");
+        times(journey, st);
+        st.sql.append(" SELECT 1 AS r, g, v, k, h, l, COUNT(*) AS n").append(zeros).append(" FROM (SELECT g, v, k, ")
+                .append(TimeBuckets.humanSql("d")).append(" AS h, ").append(TimeBuckets.logSql("d"))
+                .append(" AS l FROM x) b GROUP BY g, v, k, h, l");
+        if (!timesOnly) {
+            st.sql.append(" UNION ALL SELECT 0, g, v, -1, -1, -1, COUNT(*)");
+            figureColumns(journey, asOf, st);
+            st.sql.append(" FROM p GROUP BY g, v");
+            if (n > 0) {
+                st.sql.append(" UNION ALL SELECT 2, c.g, c.v, CASE z.milestone");
+                for (Journey.Step s : journey.steps()) {
+                    st.sql.append(" WHEN ? THEN ").append(s.index());
+                    st.params.add(s.name());
+                }
+                st.sql.append(" END, -1, -1, COUNT(*)").append(zeros)
+                        .append(" FROM c JOIN stalls z ON z.user_id = c.id WHERE z.milestone IN (");
+                names(journey, st);
+                st.sql.append(") GROUP BY c.g, c.v, z.milestone");
+            }
+        }
+        st.query(rs -> {
+            Key key = new Key(rs.getLong(2), rs.getString(3));
+            switch (rs.getInt(1)) {
+                case 0 -> {
+                    List<Counts> steps = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        int c = 8 + 6 * i;
+                        steps.add(new Counts(rs.getLong(c), rs.getLong(c + 1), rs.getLong(c + 2), rs.getLong(c + 3),
+                                rs.getLong(c + 4), rs.getLong(c + 5)));
+                    }
+                    counted.groups().add(new Group(key, rs.getLong(7), steps));
+                }
+                case 1 -> counted.times().add(new TimeCount(key, rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getLong(7)));
+                default -> counted.stalls().add(new StallCount(key, rs.getInt(4), rs.getLong(7)));
+            }
+        });
+        return counted;
+    }
+
+    /** Per milestone the six counts of {@link Counts} over {@code p}, as select columns (each after a comma). */
+    private static void figureColumns(Journey journey, Instant asOf, Statement st) {
         String now = seconds(asOf);
         for (Journey.Step s : journey.steps()) {
             String reached = col(s.index()) + " IS NOT NULL";
@@ -139,61 +201,17 @@ class JourneyQueries {
                     .append(", ").append(within == null ? "0" : count(notReached + " AND " + previous + " AND "
                             + opens + " IS NOT NULL AND " + opens + " + " + within + " <= " + now));
         }
-        st.sql.append(" FROM p GROUP BY g, v");
-        st.query(rs -> {
-            List<Counts> steps = new ArrayList<>();
-            for (int i = 0; i < journey.steps().size(); i++) {
-                int c = 4 + 6 * i;
-                steps.add(new Counts(rs.getLong(c), rs.getLong(c + 1), rs.getLong(c + 2), rs.getLong(c + 3),
-                        rs.getLong(c + 4), rs.getLong(c + 5)));
-            }
-            groups.add(new Group(key(rs), rs.getLong(3), steps));
-        });
-        return groups;
-    }
-
-    List<StallCount> stalls(Journey journey, Scope scope, Grouping grouping) {
-        List<StallCount> counts = new ArrayList<>();
-        if (scope.isEmpty() || journey.steps().isEmpty()) {
-            return counts;
-        }
-        Statement st = new Statement();
-        st.sql.append("WITH ");
-        cohort(scope, grouping, st);
-        st.sql.append(" SELECT c.g, c.v, x.milestone, COUNT(*) FROM c JOIN stalls x ON x.user_id = c.id WHERE x.milestone IN (");
-        names(journey, st);
-        st.sql.append(") GROUP BY c.g, c.v, x.milestone");
-        st.query(rs -> counts.add(new StallCount(key(rs), journey.step(rs.getString(3)).orElseThrow().index(), rs.getLong(4))));
-        return counts;
-    }
-
-    /** Times to reach of the given milestones per readable and log-scale bucket. */
-    List<TimeCount> histogram(Journey journey, Scope scope, Grouping grouping, Set<Integer> steps) {
-        List<TimeCount> counts = new ArrayList<>();
-        if (scope.isEmpty()) {
-            return counts;
-        }
-        Statement st = new Statement();
-        times(journey, scope, grouping, steps, st);
-        st.sql.append(", b AS (SELECT g, v, k, ").append(TimeBuckets.humanSql("d")).append(" AS h, ")
-                .append(TimeBuckets.logSql("d")).append(" AS l FROM x) SELECT g, v, k, h, l, COUNT(*) FROM b GROUP BY g, v, k, h, l");
-        st.query(rs -> counts.add(new TimeCount(key(rs), rs.getInt(3), rs.getInt(4), rs.getInt(5), rs.getLong(6))));
-        return counts;
     }
 
     /**
-     * {@code WITH c, p, x AS (g, v, k, d)}: the times to reach (seconds) of the given milestones, from
-     * signup or their {@code @after} milestone (a user who reached the milestone without that one has
-     * no time); a time below zero (the {@code @after} milestone recorded later) counts as zero.
+     * {@code , x AS (g, v, k, d)} after {@link #pivot}: the times to reach (seconds) of every milestone,
+     * from signup or its {@code @after} milestone (a user who reached the milestone without that one
+     * has no time); a time below zero (the {@code @after} milestone recorded later) counts as zero.
      */
-    private void times(Journey journey, Scope scope, Grouping grouping, Set<Integer> steps, Statement st) {
-        pivot(journey, scope, grouping, st);
+    private static void times(Journey journey, Statement st) {
         st.sql.append(", x AS (");
         String union = "";
         for (Journey.Step s : journey.steps()) {
-            if (!steps.contains(s.index())) {
-                continue;
-            }
             String opens = s.after() == null ? "s" : col(s.after());
             String d = col(s.index()) + " - " + opens;
             st.sql.append(union).append("SELECT g, v, ").append(s.index()).append(" AS k, CASE WHEN ").append(d)
@@ -329,22 +347,45 @@ class JourneyQueries {
         return values;
     }
 
-    /** {@code WITH c AS (the users: id, g, v, s), p AS (one row per user: g, v, s, m0..mN)} */
+    /**
+     * {@code WITH c AS (the users: id, g, v, s), p AS (one row per user: g, v, s, m0..mN)}. On
+     * PostgreSQL a scope of a few days looks up each user's milestones by the {@code (user_id,
+     * milestone)} key (a lateral subquery): its planner, which prices index probes as disk reads,
+     * would otherwise hash-join them with every milestone on record, hundreds of milliseconds at a
+     * million users for a few thousand users. Longer scopes (a recount, days not counted yet) join.
+     */
     private void pivot(Journey journey, Scope scope, Grouping grouping, Statement st) {
         st.sql.append("WITH ");
         cohort(scope, grouping, st);
+        boolean perUser = postgres && !journey.steps().isEmpty() && span(scope) <= PER_USER_MAX.toSeconds();
         st.sql.append(", p AS (SELECT c.g, c.v, c.s");
+        if (perUser) {
+            for (Journey.Step s : journey.steps()) {
+                st.sql.append(", l.").append(col(s.index()));
+            }
+            st.sql.append(" FROM c CROSS JOIN LATERAL (SELECT ");
+        }
         for (Journey.Step s : journey.steps()) {
-            st.sql.append(", MAX(CASE WHEN m.milestone = ? THEN ").append(epoch("m.reached_at")).append(" END) AS ").append(col(s.index()));
+            st.sql.append(perUser && s.index() == 0 ? "" : ", ").append("MAX(CASE WHEN m.milestone = ? THEN ")
+                    .append(epoch("m.reached_at")).append(" END) AS ").append(col(s.index()));
             st.params.add(s.name());
         }
-        st.sql.append(" FROM c LEFT JOIN milestones m ON m.user_id = c.id");
+        st.sql.append(perUser ? " FROM milestones m WHERE m.user_id = c.id" : " FROM c LEFT JOIN milestones m ON m.user_id = c.id");
         if (!journey.steps().isEmpty()) {
             st.sql.append(" AND m.milestone IN (");
             names(journey, st);
             st.sql.append(")");
         }
-        st.sql.append(" GROUP BY c.id, c.g, c.v, c.s)");
+        st.sql.append(perUser ? ") l)" : " GROUP BY c.id, c.g, c.v, c.s)");
+    }
+
+    /** The seconds of signups a scope covers. */
+    private static long span(Scope scope) {
+        long total = 0;
+        for (Range r : scope.ranges()) {
+            total += Duration.between(r.from(), r.to()).toSeconds();
+        }
+        return total;
     }
 
     /**

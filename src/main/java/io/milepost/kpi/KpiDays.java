@@ -16,12 +16,14 @@ import jakarta.persistence.EntityManager;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -33,7 +35,6 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.IntStream;
 
 /**
  * The KPI figures kept per signup day (tables {@code kpi_days}, {@code kpi_action_days}): what an
@@ -54,14 +55,19 @@ class KpiDays {
     /** The trait of the rows of the whole day. */
     static final String WHOLE_DAY = "";
 
+    /** Draws the recount ids: random, so that instances recounting days need not agree on a counter. */
+    private static final SecureRandom RECOUNT_IDS = new SecureRandom();
+
     private final EntityManager em;
     private final JourneyQueries queries;
     private final ActionQueries actions;
     private final RuleSet rules;
+    private final KeptRows kept;
     private final List<String> breakdownTraits;
 
-    KpiDays(EntityManager em, JourneyQueries queries, ActionQueries actions, RuleSet rules, MilepostConfig config) {
+    KpiDays(EntityManager em, JourneyQueries queries, ActionQueries actions, RuleSet rules, KeptRows kept, MilepostConfig config) {
         this.em = em;
+        this.kept = kept;
         this.queries = queries;
         this.actions = actions;
         this.rules = rules;
@@ -127,15 +133,58 @@ class KpiDays {
 
     // ---- reading
 
-    /** The days of {@code [fromDay, toDay)} whose figures are kept under {@code fingerprint} and not marked for a recount. */
-    Set<Long> readable(String fingerprint, long fromDay, long toDay) {
-        Set<Long> days = new TreeSet<>();
+    /**
+     * The days of {@code [fromDay, toDay)} whose figures are kept under {@code fingerprint} and not
+     * marked for a recount, each with the id of the recount that wrote them (null for figures kept
+     * before recounts had ids), in one statement.
+     */
+    SortedMap<Long, Long> readable(String fingerprint, long fromDay, long toDay) {
+        SortedMap<Long, Long> days = new TreeMap<>();
         Sql.run(em, c -> {
-            days.addAll(counted(c, fingerprint, fromDay, toDay));
-            days.removeAll(longs(c, "SELECT DISTINCT signup_day FROM kpi_dirty_days WHERE signup_day >= ? AND signup_day < ?",
-                    fromDay, toDay));
+            try (PreparedStatement ps = c.prepareStatement("SELECT k.signup_day, k.recount_id FROM kpi_days k "
+                    + "WHERE k.journey = ? AND k.trait = ? AND k.milestone = ? AND k.signup_day >= ? AND k.signup_day < ? "
+                    + "AND NOT EXISTS (SELECT 1 FROM kpi_dirty_days d WHERE d.signup_day = k.signup_day)")) {
+                ps.setString(1, fingerprint);
+                ps.setString(2, WHOLE_DAY);
+                ps.setString(3, USERS_ROW);
+                ps.setLong(4, fromDay);
+                ps.setLong(5, toDay);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long recount = rs.getLong(2);
+                        days.put(rs.getLong(1), rs.wasNull() ? null : recount);
+                    }
+                }
+            }
         });
         return days;
+    }
+
+    /** For each range, whether any user signed up in it: one statement, an index probe per range. */
+    boolean[] signupsIn(List<Range> ranges) {
+        boolean[] any = new boolean[ranges.size()];
+        if (ranges.isEmpty()) {
+            return any;
+        }
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < ranges.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("(SELECT MIN(signed_up_at) FROM users WHERE signed_up_at >= ? AND signed_up_at < ?)");
+        }
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < ranges.size(); i++) {
+                    ps.setObject(2 * i + 1, Sql.at(ranges.get(i).from()));
+                    ps.setObject(2 * i + 2, Sql.at(ranges.get(i).to()));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    for (int i = 0; i < ranges.size(); i++) {
+                        any[i] = rs.getObject(i + 1) != null;
+                    }
+                }
+            }
+        });
+        return any;
     }
 
     /** The days of {@code [fromDay, toDay)} that have figures under {@code fingerprint}, marked or not. */
@@ -161,63 +210,129 @@ class KpiDays {
     }
 
     /**
-     * Adds the kept journey figures of {@code days} into {@code into}, keyed by (day or 0, trait
-     * value or null). {@code inProgress} and {@code droppedOff} are as of {@code asOf}, except on the
-     * day a window from signup closes in and in the hour a window from an {@code @after} milestone
-     * closes in, where they are as if it had closed: {@link JourneyQueries#openWindows} counts those.
+     * Adds the kept journey figures of {@code days} (each with the id of the recount that wrote it,
+     * {@link #readable}) into {@code into}, keyed by (day or 0, trait value or null): parsed rows held
+     * by {@link KeptRows} under that id, the other days read from the table (and held from then on).
+     * {@code inProgress} and {@code droppedOff} are as of {@code asOf}, except on the day a window
+     * from signup closes in and in the hour a window from an {@code @after} milestone closes in, where
+     * they are as if it had closed: {@link JourneyQueries#openWindows} counts those.
      */
-    void readJourney(Journey journey, String fingerprint, String trait, Set<Long> days, boolean byDay, Instant asOf,
-                     Map<Key, Tally> into) {
+    void readJourney(Journey journey, String fingerprint, String trait, SortedMap<Long, Long> days, boolean byDay,
+                     Instant asOf, Map<Key, Tally> into) {
         if (days.isEmpty()) {
             return;
         }
+        String traitName = trait == null ? WHOLE_DAY : trait;
+        Map<Long, List<KeptRows.Row>> rows = new TreeMap<>();
+        List<Long> missing = new ArrayList<>();
+        days.forEach((day, recount) -> {
+            List<KeptRows.Row> held = recount == null ? null : kept.get(fingerprint, traitName, day, recount);
+            if (held == null) {
+                missing.add(day);
+            } else {
+                rows.put(day, held);
+            }
+        });
+        if (!missing.isEmpty()) {
+            rows.putAll(readRows(fingerprint, traitName, missing));
+        }
         Map<String, Journey.Step> steps = new HashMap<>();
         journey.steps().forEach(s -> steps.put(s.name(), s));
-        long fromDay = Collections.min(days);
-        long toDay = Collections.max(days) + 1;
-        Sql.run(em, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day, trait_value, milestone, users, reached, "
-                    + "previous_reached, reached_after_previous, reached_within_window, stalled, times, readable_times, "
-                    + "open_after FROM kpi_days WHERE journey = ? AND trait = ? AND signup_day >= ? AND signup_day < ?")) {
-                ps.setString(1, fingerprint);
-                ps.setString(2, trait == null ? WHOLE_DAY : trait);
-                ps.setLong(3, fromDay);
-                ps.setLong(4, toDay);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        long day = rs.getLong(1);
-                        if (!days.contains(day)) {
-                            continue;
-                        }
-                        Tally t = into.computeIfAbsent(new Key(byDay ? day : 0, trait == null ? null : rs.getString(2)),
-                                k -> new Tally(journey.size()));
-                        String milestone = rs.getString(3);
-                        if (USERS_ROW.equals(milestone)) {
-                            t.cohort += rs.getLong(4);
-                            continue;
-                        }
-                        Journey.Step s = steps.get(milestone);
-                        int i = s.index();
-                        Counts kept = new Counts(rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), 0, 0);
-                        boolean open = s.after() == null && s.within() != null
-                                && start(day).isAfter(asOf.minus(s.within()));
-                        // a window from signup open for the whole day: nobody has dropped off yet
-                        Counts counts = open ? new Counts(kept.reached(), kept.previousReached(), kept.reachedAfterPrevious(),
-                                kept.reachedWithinWindow(), rs.getLong(4) - kept.reached(), 0) : Tally.settled(s, kept);
-                        if (s.after() != null && s.within() != null) {
-                            // a window from the @after milestone is open for who reached it after the hour it closes in
-                            long openAfter = openAfter(rs.getString(12), Math.floorDiv(asOf.minus(s.within()).getEpochSecond(), 3600L));
-                            counts = new Counts(counts.reached(), counts.previousReached(), counts.reachedAfterPrevious(),
-                                    counts.reachedWithinWindow(), counts.inProgress() + openAfter, counts.droppedOff() - openAfter);
-                        }
-                        t.steps[i] = t.steps[i].plus(counts);
-                        t.stalls[i] += rs.getLong(9);
-                        TimeBuckets.addDecoded(rs.getString(10), t.times[i]);
-                        readReadable(rs.getString(11), t.readable[i]);
+        // the time histograms are added up in arrays, then once into each tally's map
+        Map<Key, long[][]> times = new HashMap<>();
+        rows.forEach((day, dayRows) -> {
+            for (KeptRows.Row r : dayRows) {
+                Key key = new Key(byDay ? day : 0, trait == null ? null : r.traitValue());
+                Tally t = into.computeIfAbsent(key, k -> new Tally(journey.size()));
+                if (USERS_ROW.equals(r.milestone())) {
+                    t.cohort += r.users();
+                    continue;
+                }
+                Journey.Step s = steps.get(r.milestone());
+                int i = s.index();
+                Counts counts = new Counts(r.reached(), r.previousReached(), r.reachedAfterPrevious(), r.reachedWithinWindow(), 0, 0);
+                boolean open = s.after() == null && s.within() != null && start(day).isAfter(asOf.minus(s.within()));
+                // a window from signup open for the whole day: nobody has dropped off yet
+                counts = open ? new Counts(counts.reached(), counts.previousReached(), counts.reachedAfterPrevious(),
+                        counts.reachedWithinWindow(), r.users() - counts.reached(), 0) : Tally.settled(s, counts);
+                if (s.after() != null && s.within() != null) {
+                    // a window from the @after milestone is open for who reached it after the hour it closes in
+                    long openAfter = r.openAfter(Math.floorDiv(asOf.minus(s.within()).getEpochSecond(), 3600L));
+                    counts = new Counts(counts.reached(), counts.previousReached(), counts.reachedAfterPrevious(),
+                            counts.reachedWithinWindow(), counts.inProgress() + openAfter, counts.droppedOff() - openAfter);
+                }
+                t.steps[i] = t.steps[i].plus(counts);
+                t.stalls[i] += r.stalled();
+                for (int b = 0; b < r.readable().length && b < t.readable[i].length; b++) {
+                    t.readable[i][b] += r.readable()[b];
+                }
+                long[][] sums = times.computeIfAbsent(key, k -> new long[journey.size()][]);
+                int[] buckets = r.timeBuckets();
+                if (buckets.length > 0) {
+                    int top = buckets[buckets.length - 1];
+                    if (sums[i] == null || sums[i].length <= top) {
+                        sums[i] = sums[i] == null ? new long[top + 1] : Arrays.copyOf(sums[i], top + 1);
+                    }
+                    long[] counted = r.timeCounts();
+                    for (int b = 0; b < buckets.length; b++) {
+                        sums[i][buckets[b]] += counted[b];
                     }
                 }
             }
         });
+        times.forEach((key, sums) -> {
+            Tally t = into.get(key);
+            for (int i = 0; i < sums.length; i++) {
+                if (sums[i] != null) {
+                    for (int b = 0; b < sums[i].length; b++) {
+                        if (sums[i][b] != 0) {
+                            t.times[i].merge(b, sums[i][b], Long::sum);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** The rows of {@code days} for one trait, parsed and held under the recount that wrote them. */
+    private Map<Long, List<KeptRows.Row>> readRows(String fingerprint, String trait, List<Long> days) {
+        Map<Long, List<KeptRows.Row>> rows = new TreeMap<>();
+        Map<Long, Long> recounts = new HashMap<>();
+        Set<Long> wanted = new TreeSet<>(days);
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day, trait_value, milestone, users, reached, "
+                    + "previous_reached, reached_after_previous, reached_within_window, stalled, times, readable_times, "
+                    + "open_after, recount_id FROM kpi_days WHERE journey = ? AND trait = ? AND signup_day >= ? AND signup_day < ?")) {
+                ps.setString(1, fingerprint);
+                ps.setString(2, trait);
+                ps.setLong(3, Collections.min(days));
+                ps.setLong(4, Collections.max(days) + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long day = rs.getLong(1);
+                        if (!wanted.contains(day)) {
+                            continue;
+                        }
+                        rows.computeIfAbsent(day, d -> new ArrayList<>()).add(KeptRows.Row.parse(rs.getString(2), rs.getString(3),
+                                rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9),
+                                rs.getString(10), rs.getString(11), rs.getString(12)));
+                        long recount = rs.getLong(13);
+                        if (rs.wasNull()) {
+                            recounts.put(day, null);
+                        } else {
+                            recounts.putIfAbsent(day, recount);
+                        }
+                    }
+                }
+            }
+        });
+        rows.forEach((day, dayRows) -> {
+            Long recount = recounts.get(day);
+            if (recount != null) {
+                kept.put(fingerprint, trait, day, recount, dayRows);
+            }
+        });
+        return rows;
     }
 
     /** Adds the kept action figures of {@code days} into {@code into}. */
@@ -376,6 +491,8 @@ class KpiDays {
             return;
         }
         Scope scope = new Scope(ranges(days));
+        // a new id for what this recount writes: answers cache a day's parsed rows under it (KeptRows)
+        long recountId = RECOUNT_IDS.nextLong();
         List<Object[]> rows = new ArrayList<>();
         // kept figures hold no time-dependent counts: Tally.settled derives them when they are read
         Map<Key, Tally> whole = withOpenAfter(journey, scope, new ByDay(), count(journey, scope, new ByDay(), now, false));
@@ -383,10 +500,10 @@ class KpiDays {
             // every day gets its users' row, also with no users: that says it was counted
             whole.computeIfAbsent(new Key(d, null), k -> new Tally(journey.size()));
         }
-        addRows(journey, fingerprint, WHOLE_DAY, whole, rows);
+        addRows(journey, fingerprint, recountId, WHOLE_DAY, whole, rows);
         for (String trait : breakdownTraits) {
             ByDayValue byValue = new ByDayValue(trait);
-            addRows(journey, fingerprint, trait, withOpenAfter(journey, scope, byValue, count(journey, scope, byValue, now, false)),
+            addRows(journey, fingerprint, recountId, trait, withOpenAfter(journey, scope, byValue, count(journey, scope, byValue, now, false)),
                     rows);
         }
         ActionQueries.Figures byDay = actions.count(journey.names(), scope.ranges(), true);
@@ -399,8 +516,8 @@ class KpiDays {
                 }
             }
             insert(c, "INSERT INTO kpi_days (journey, signup_day, trait, trait_value, milestone, users, reached, previous_reached, "
-                    + "reached_after_previous, reached_within_window, stalled, times, readable_times, open_after) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
+                    + "reached_after_previous, reached_within_window, stalled, times, readable_times, open_after, recount_id) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
             List<Object[]> actionRows = new ArrayList<>();
             byDay.forEach((day, action, rule, r) -> actionRows.add(new Object[] {fingerprint, day, action, rule, r.triggered(),
                     r.users(), r.heldOut(), r.suppressed(), r.delivered(), r.treatedUsers(), r.treatedConverted(),
@@ -417,20 +534,18 @@ class KpiDays {
      */
     Map<Key, Tally> count(Journey journey, Scope scope, Grouping grouping, Instant asOf, boolean timesOnly) {
         Map<Key, Tally> tallies = new LinkedHashMap<>();
-        if (!timesOnly) {
-            for (JourneyQueries.Group g : queries.figures(journey, scope, grouping, asOf)) {
-                Tally t = tallies.computeIfAbsent(g.key(), k -> new Tally(journey.size()));
-                t.cohort += g.cohort();
-                for (int i = 0; i < journey.size(); i++) {
-                    t.steps[i] = t.steps[i].plus(g.steps().get(i));
-                }
-            }
-            for (JourneyQueries.StallCount s : queries.stalls(journey, scope, grouping)) {
-                tallies.computeIfAbsent(s.key(), k -> new Tally(journey.size())).stalls[s.step()] += s.count();
+        JourneyQueries.Counted counted = queries.count(journey, scope, grouping, asOf, timesOnly);
+        for (JourneyQueries.Group g : counted.groups()) {
+            Tally t = tallies.computeIfAbsent(g.key(), k -> new Tally(journey.size()));
+            t.cohort += g.cohort();
+            for (int i = 0; i < journey.size(); i++) {
+                t.steps[i] = t.steps[i].plus(g.steps().get(i));
             }
         }
-        Set<Integer> all = new TreeSet<>(IntStream.range(0, journey.size()).boxed().toList());
-        for (JourneyQueries.TimeCount t : queries.histogram(journey, scope, grouping, all)) {
+        for (JourneyQueries.StallCount s : counted.stalls()) {
+            tallies.computeIfAbsent(s.key(), k -> new Tally(journey.size())).stalls[s.step()] += s.count();
+        }
+        for (JourneyQueries.TimeCount t : counted.times()) {
             Tally tally = tallies.computeIfAbsent(t.key(), k -> new Tally(journey.size()));
             tally.readable[t.step()][t.readable()] += t.count();
             tally.times[t.step()].merge(t.log(), t.count(), Long::sum);
@@ -445,16 +560,19 @@ class KpiDays {
         return tallies;
     }
 
-    private static void addRows(Journey journey, String fingerprint, String trait, Map<Key, Tally> tallies, List<Object[]> rows) {
+    private static void addRows(Journey journey, String fingerprint, long recountId, String trait, Map<Key, Tally> tallies,
+                                List<Object[]> rows) {
         tallies.forEach((key, t) -> {
             String value = WHOLE_DAY.equals(trait) ? null : key.v();
-            rows.add(new Object[] {fingerprint, key.g(), trait, value, USERS_ROW, t.cohort, 0L, 0L, 0L, 0L, 0L, null, null, null});
+            rows.add(new Object[] {fingerprint, key.g(), trait, value, USERS_ROW, t.cohort, 0L, 0L, 0L, 0L, 0L, null, null, null,
+                    recountId});
             for (Journey.Step s : journey.steps()) {
                 int i = s.index();
                 Counts c = t.steps[i];
                 rows.add(new Object[] {fingerprint, key.g(), trait, value, s.name(), t.cohort, c.reached(), c.previousReached(),
                         c.reachedAfterPrevious(), c.reachedWithinWindow(), t.stalls[i], TimeBuckets.encode(t.times[i]),
-                        writeReadable(t.readable[i]), t.openAfter[i].isEmpty() ? null : TimeBuckets.encode(t.openAfter[i])});
+                        writeReadable(t.readable[i]), t.openAfter[i].isEmpty() ? null : TimeBuckets.encode(t.openAfter[i]),
+                        recountId});
             }
         });
     }
@@ -474,34 +592,11 @@ class KpiDays {
         }
     }
 
-    /** The users of a stored {@code open_after} histogram who reached the {@code @after} milestone after {@code hour}. */
-    private static long openAfter(String text, long hour) {
-        SortedMap<Integer, Long> hours = new TreeMap<>();
-        TimeBuckets.addDecoded(text, hours);
-        long n = 0;
-        for (Map.Entry<Integer, Long> e : hours.entrySet()) {
-            if (e.getKey() > hour) {
-                n += e.getValue();
-            }
-        }
-        return n;
-    }
-
     private static String writeReadable(long[] counts) {
         StringBuilder text = new StringBuilder();
         for (long n : counts) {
             text.append(text.isEmpty() ? "" : ",").append(n);
         }
         return text.toString();
-    }
-
-    private static void readReadable(String text, long[] into) {
-        if (text == null || text.isEmpty()) {
-            return;
-        }
-        String[] parts = text.split(",");
-        for (int i = 0; i < parts.length && i < into.length; i++) {
-            into[i] += Long.parseLong(parts[i]);
-        }
     }
 }
