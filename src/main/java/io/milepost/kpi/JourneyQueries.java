@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -29,6 +30,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 class JourneyQueries {
     /** Scopes up to this long are pivoted user by user on PostgreSQL ({@link #pivot}): the edges of a range, a marked day or two. */
     static final Duration PER_USER_MAX = Duration.ofDays(3);
+
+    /** Numbers the statements run on H2, so that none is a text H2 has parsed before. */
+    private static final AtomicLong STATEMENTS = new AtomicLong();
 
     private final EntityManager em;
     private final TraitSql traitSql;
@@ -465,7 +469,11 @@ class JourneyQueries {
         }
 
         private void run(Connection c, RowReader reader) throws SQLException {
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            // H2 keeps each connection's parsed statements by their text, and a kept statement with a
+            // WITH clause can answer with the rows of the parameters it was first run with
+            // (h2database/h2database#4228): on H2 no two statements here have the same text
+            String text = postgres ? sql.toString() : sql + " /* " + STATEMENTS.incrementAndGet() + " */";
+            try (PreparedStatement ps = c.prepareStatement(text)) {
                 for (int i = 0; i < params.size(); i++) {
                     ps.setObject(i + 1, params.get(i));
                 }
