@@ -161,6 +161,22 @@ public class JourneyKpis {
         return span == null ? null : new Instant[] {KpiDays.start(span[0]), KpiDays.start(span[1] + 1)};
     }
 
+    /**
+     * A milestone's place in the journey, as the funnel counts it: the milestone before it
+     * ({@code previous}: its {@code @after}, else the one before it in {@code @order}; null for the
+     * first), the one its window opens at ({@code after}; null: signup) and its window ({@code within}; null: none).
+     */
+    public record Place(String previous, String after, java.time.Duration within) {
+    }
+
+    /** The place of a milestone of the catalog; a 400 naming the catalog for another name. */
+    public Place place(String milestone) {
+        Journey journey = days.journey();
+        Journey.Step step = journey.step(milestone).orElseThrow(() -> unknownMilestone(journey, milestone));
+        return new Place(step.previous() == null ? null : journey.steps().get(step.previous()).name(), step.milestone().after(),
+                step.within());
+    }
+
     /** The milestone names the catalog has, for checking a request's. */
     public List<String> milestoneNames() {
         return days.journey().names();

@@ -27,6 +27,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -53,8 +54,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class Segments {
     static final int MAX_LIMIT = 1000;
     static final int FETCH = 500;
-    static final Set<String> PARAMETERS = Set.of("milestone", "reached", "stalled", "signedUpFrom", "signedUpTo", "q",
-            "limit", "cursor", "format", "traits");
+    static final Set<String> PARAMETERS = Set.of("milestone", "reached", "state", "stalled", "signedUpFrom", "signedUpTo",
+            "q", "limit", "cursor", "format", "traits");
     static final String TRAIT = "trait.";
     static final List<String> CSV_COLUMNS = List.of("userId", "signedUpAt", "stage", "lastEventAt");
     private static final Pattern TRAIT_NAME = Pattern.compile("[A-Za-z0-9_$.-]{1,100}");
@@ -66,10 +67,12 @@ public class Segments {
     private final TraitSql traitSql;
     private final Counter exportedRows;
     private final JourneyKpis kpis;
+    private final Clock clock;
 
     public Segments(EntityManager em, DataSource dataSource, ObjectMapper mapper, RuleSet rules, MeterRegistry metrics,
-                    @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind, JourneyKpis kpis) {
+                    @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind, JourneyKpis kpis, Clock clock) {
         this.kpis = kpis;
+        this.clock = clock;
         this.em = em;
         this.dataSource = dataSource;
         this.mapper = mapper;
@@ -116,6 +119,24 @@ public class Segments {
                 errors.add(new FieldError(null, "reached", "needs milestone: ?milestone=first_value&reached=false"));
             }
             reached = !"false".equals(reachedText);
+        }
+        String stateText = single(query, "state");
+        Segment.State state = null;
+        if (stateText != null) {
+            for (Segment.State st : Segment.State.values()) {
+                if (st.parameter().equals(stateText)) {
+                    state = st;
+                }
+            }
+            if (state == null) {
+                errors.add(new FieldError(null, "state", "must be reached_within_window, in_progress or dropped_off"));
+            } else if (milestone == null) {
+                errors.add(new FieldError(null, "state", "needs milestone: ?milestone=first_value&state=" + state.parameter()));
+            } else if (reachedText != null) {
+                errors.add(new FieldError(null, "reached", "leave out reached with state: " + state.parameter()
+                        + " already says whether the milestone was reached"));
+            }
+            reached = state == Segment.State.REACHED_WITHIN_WINDOW;
         }
         Instant from = time(query, "signedUpFrom", errors);
         Instant to = time(query, "signedUpTo", errors);
@@ -180,7 +201,7 @@ public class Segments {
             throw new ApiException(400, "invalid_request", errors.stream().map(e -> e.field() + ": " + e.message())
                     .reduce((a, b) -> a + "; " + b).orElse(""), errors);
         }
-        Segment segment = new Segment(milestone, reached, stalled, from, to, traits, q);
+        Segment segment = new Segment(milestone, reached, state, clock.instant(), stalled, from, to, traits, q);
         return new Request(segment, csv, limit, after, columns);
     }
 
@@ -251,6 +272,13 @@ public class Segments {
         FunnelView.Step step = funnel.milestones().stream().filter(m -> m.milestone().equals(name)).findFirst().orElse(null);
         if (step == null) {
             return null;
+        }
+        if (s.state() != null) {
+            return switch (s.state()) {
+                case REACHED_WITHIN_WINDOW -> step.reachedWithinWindow();
+                case IN_PROGRESS -> step.inProgress();
+                case DROPPED_OFF -> step.droppedOff();
+            };
         }
         return s.stalled() != null ? step.stalled() : s.reached() ? step.reached() : step.notReached();
     }
@@ -335,7 +363,9 @@ public class Segments {
     private Where where(Segment s) {
         List<String> conditions = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
-        if (s.milestone() != null) {
+        if (s.milestone() != null && s.state() != null) {
+            state(s, conditions, parameters);
+        } else if (s.milestone() != null) {
             conditions.add((s.reached() ? "" : "NOT ")
                     + "EXISTS (SELECT 1 FROM milestones m WHERE m.user_id = u.id AND m.milestone = ?)");
             parameters.add(s.milestone());
@@ -363,6 +393,70 @@ public class Segments {
             parameters.add(s.idPrefix().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
         }
         return new Where(conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions), parameters);
+    }
+
+    /**
+     * The conditions of a milestone's {@link Segment.State}, as the funnel counts it: its window
+     * opens at signup or when its {@code @after} milestone was reached and closes {@code @within}
+     * later; a user in progress has it open at {@code asOf}, a user who dropped off reached the
+     * milestone before it in the journey and saw the window close without reaching this one.
+     */
+    private void state(Segment s, List<String> conditions, List<Object> parameters) {
+        JourneyKpis.Place place = kpis.place(s.milestone());
+        Long within = place.within() == null ? null : place.within().toSeconds();
+        Instant opened = within == null ? null : s.asOf().minusSeconds(within);
+        String after = place.after();
+        switch (s.state()) {
+            case REACHED_WITHIN_WINDOW -> {
+                if (within == null) {
+                    conditions.add(reached("m"));
+                    parameters.add(s.milestone());
+                } else if (after == null) {
+                    conditions.add("EXISTS (SELECT 1 FROM milestones m WHERE m.user_id = u.id AND m.milestone = ? "
+                            + "AND m.reached_at <= u.signed_up_at + INTERVAL '" + within + "' SECOND)");
+                    parameters.add(s.milestone());
+                } else {
+                    conditions.add("EXISTS (SELECT 1 FROM milestones m JOIN milestones a ON a.user_id = m.user_id "
+                            + "AND a.milestone = ? WHERE m.user_id = u.id AND m.milestone = ? "
+                            + "AND m.reached_at <= a.reached_at + INTERVAL '" + within + "' SECOND)");
+                    parameters.add(after);
+                    parameters.add(s.milestone());
+                }
+            }
+            case IN_PROGRESS, DROPPED_OFF -> {
+                boolean open = s.state() == Segment.State.IN_PROGRESS;
+                conditions.add("NOT " + reached("m"));
+                parameters.add(s.milestone());
+                if (within == null) {
+                    // no window: in progress once the milestone before it is reached; nobody drops off
+                    if (!open) {
+                        conditions.add("1 = 0");
+                    } else if (place.previous() != null) {
+                        conditions.add(reached("p"));
+                        parameters.add(place.previous());
+                    }
+                } else if (after == null) {
+                    conditions.add(open ? "u.signed_up_at > ?" : "u.signed_up_at <= ?");
+                    parameters.add(at(opened));
+                    if (!open && place.previous() != null) {
+                        conditions.add(reached("p"));
+                        parameters.add(place.previous());
+                    }
+                } else {
+                    // the window opens when the @after milestone (also the one before it) was reached
+                    conditions.add("EXISTS (SELECT 1 FROM milestones a WHERE a.user_id = u.id AND a.milestone = ? AND a.reached_at "
+                            + (open ? ">" : "<=") + " ?)");
+                    parameters.add(after);
+                    parameters.add(at(opened));
+                }
+            }
+            default -> throw new IllegalStateException(s.state().name());
+        }
+    }
+
+    /** The user has reached the milestone of the next parameter. */
+    private static String reached(String alias) {
+        return "EXISTS (SELECT 1 FROM milestones " + alias + " WHERE " + alias + ".user_id = u.id AND " + alias + ".milestone = ?)";
     }
 
     private Set<String> journey() {

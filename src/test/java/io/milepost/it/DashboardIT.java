@@ -239,8 +239,10 @@ class DashboardIT {
         String clicked = link.getText();
         link.click();
         shown("users");
-        assertTrue(browser.getCurrentUrl().contains("stalled=value_realization"), browser.getCurrentUrl());
+        assertTrue(browser.getCurrentUrl().contains("state=dropped_off"), browser.getCurrentUrl());
         assertEquals(clicked, text(By.id("segment-total")));
+        assertTrue(text(By.cssSelector("#page .lead")).contains("dropped off before (window closed) Value realization"),
+                text(By.cssSelector("#page .lead")));
         String users = text(By.id("users-table"));
         for (int i : new int[] {8, 16, 20}) {
             assertTrue(users.contains(NAMES[i] + "-" + run()), users);

@@ -156,6 +156,74 @@ class SegmentApiTest {
         }
     }
 
+    @Test
+    void shouldListTheUsersBehindEachFunnelFigureOfAMilestoneAsTheFunnelCountsThem() {
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        String p = "segs-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        List<String> items = new ArrayList<>();
+        // 1: first value within its week, 10 days ago; the export window (14 days from it) still open
+        identify(p + 1, now.minus(Duration.ofDays(10)).toString(), "\"plan\":\"pro\"");
+        for (int i = 0; i < 5; i++) {
+            items.add(track(p + 1, "search_performed", now.minus(Duration.ofDays(10)).plusSeconds(3600 + i).toString()));
+        }
+        items.add(track(p + 1, "list_created", now.minus(Duration.ofDays(10)).plusSeconds(3700).toString()));
+        // 2: interest after its 3 days; first value's week closed without it
+        identify(p + 2, now.minus(Duration.ofDays(10)).toString(), "\"plan\":\"pro\"");
+        items.add(track(p + 2, "search_performed", now.minus(Duration.ofDays(5)).toString()));
+        // 3: signed up yesterday, nothing yet
+        identify(p + 3, now.minus(Duration.ofDays(1)).toString(), "\"plan\":\"pro\"");
+        // 4: signed up 10 days ago, nothing since
+        identify(p + 4, now.minus(Duration.ofDays(10)).toString(), "\"plan\":\"pro\"");
+        // 5: first value 40 days ago, no export within the 14 days after it
+        identify(p + 5, now.minus(Duration.ofDays(40)).toString(), "\"plan\":\"pro\"");
+        for (int i = 0; i < 5; i++) {
+            items.add(track(p + 5, "search_performed", now.minus(Duration.ofDays(40)).plusSeconds(3600 + i).toString()));
+        }
+        items.add(track(p + 5, "list_created", now.minus(Duration.ofDays(40)).plusSeconds(3700).toString()));
+        writer().body(batch(items.toArray(String[]::new))).post("/v1/batch").then().statusCode(200);
+
+        String within = "reached_within_window";
+        assertEquals(List.of(p + 1, p + 5), idsOf(p, "milestone", "interest", "state", within));
+        assertEquals(List.of(p + 3), idsOf(p, "milestone", "interest", "state", "in_progress"));
+        assertEquals(List.of(p + 4), idsOf(p, "milestone", "interest", "state", "dropped_off"), "no milestone before it");
+        assertEquals(List.of(p + 1, p + 5), idsOf(p, "milestone", "first_value", "state", within));
+        assertEquals(List.of(p + 3), idsOf(p, "milestone", "first_value", "state", "in_progress"));
+        assertEquals(List.of(p + 2), idsOf(p, "milestone", "first_value", "state", "dropped_off"),
+                "4 never reached interest, the milestone before it: not a drop-off from it");
+        assertEquals(List.of(), idsOf(p, "milestone", "value_realization", "state", within));
+        assertEquals(List.of(p + 1), idsOf(p, "milestone", "value_realization", "state", "in_progress"), "its window counts from first value");
+        assertEquals(List.of(p + 5), idsOf(p, "milestone", "value_realization", "state", "dropped_off"));
+        assertEquals(List.of(), idsOf(p, "milestone", "value_growth", "state", "dropped_off"), "no window: nobody drops off");
+
+        // over everyone of a signup range: the segment's total is the funnel's figure, and lists that many users
+        String from = now.minus(Duration.ofDays(41)).toString();
+        String to = now.plusSeconds(1).toString();
+        JsonPath funnel = admin().queryParam("from", from).queryParam("to", to).get("/v1/kpis/funnel").then().statusCode(200)
+                .extract().jsonPath();
+        List<String> names = funnel.getList("milestones.milestone");
+        for (int k = 0; k < names.size(); k++) {
+            for (String[] figure : new String[][] {{within, "reachedWithinWindow"}, {"in_progress", "inProgress"},
+                    {"dropped_off", "droppedOff"}}) {
+                JsonPath page = admin().queryParam("milestone", names.get(k)).queryParam("state", figure[0])
+                        .queryParam("signedUpFrom", from).queryParam("signedUpTo", to).queryParam("limit", 1000)
+                        .get("/v1/users").then().statusCode(200).extract().jsonPath();
+                String what = names.get(k) + " " + figure[0];
+                assertEquals(funnel.getLong("milestones[" + k + "]." + figure[1]), page.getLong("total"), what + ": the funnel's figure");
+                assertEquals(page.getLong("total"), page.getList("users").size(), what + ": the users listed");
+            }
+        }
+    }
+
+    private List<String> idsOf(String prefix, String... query) {
+        String saved = this.prefix;
+        this.prefix = prefix;
+        try {
+            return ids(query);
+        } finally {
+            this.prefix = saved;
+        }
+    }
+
     private long total(String... query) {
         var request = admin().queryParam("limit", 1);
         for (int i = 0; i < query.length; i += 2) {
@@ -193,6 +261,11 @@ class SegmentApiTest {
         admin().queryParam("reached", "maybe").queryParam("milestone", "interest").get("/v1/users").then().statusCode(400)
                 .body("details.field", contains("reached"));
         admin().queryParam("reached", "true").get("/v1/users").then().statusCode(400).body("details.field", contains("reached"));
+        admin().queryParam("state", "in_progress").get("/v1/users").then().statusCode(400).body("details.field", contains("state"));
+        admin().queryParam("milestone", "interest").queryParam("state", "lost").get("/v1/users").then().statusCode(400)
+                .body("details.field", contains("state"));
+        admin().queryParam("milestone", "interest").queryParam("state", "in_progress").queryParam("reached", "false")
+                .get("/v1/users").then().statusCode(400).body("details.field", contains("reached"));
         admin().queryParam("signedUpFrom", "May").get("/v1/users").then().statusCode(400)
                 .body("details.field", contains("signedUpFrom"));
         admin().queryParam("signedUpFrom", "2024-05-02").queryParam("signedUpTo", "2024-05-01").get("/v1/users").then()

@@ -82,11 +82,12 @@ export async function render(main, ctx) {
       s.conversionFromPrevious === null || s.conversionFromPrevious === undefined ? '—'
         : el('span', { title: `${count(s.reachedAfterPrevious)} of ${count(s.previousReached)} who reached ${previous}` },
           percent(s.conversionFromPrevious)),
-      usersLink(ctx, s.droppedOff, dropOffSegment(s), dropOffSegment(s).milestone === s.milestone
-        ? `Users whose window for ${human(s.milestone)} closed without it`
-        : `Users who reached ${previous} and are stalled at ${human(s.milestone)} (the list also has any who reached it after the window)`),
-      count(s.inProgress),
-      count(s.reachedWithinWindow),
+      usersLink(ctx, s.droppedOff, { milestone: s.milestone, state: 'dropped_off' },
+        `Users who reached ${previous} and whose window for ${human(s.milestone)} closed without it`),
+      usersLink(ctx, s.inProgress, { milestone: s.milestone, state: 'in_progress' },
+        `Users whose window for ${human(s.milestone)} is still open`),
+      usersLink(ctx, s.reachedWithinWindow, { milestone: s.milestone, state: 'reached_within_window' },
+        `Users who reached ${human(s.milestone)} within its window`),
       usersLink(ctx, s.stalled, { stalled: s.milestone }, `Users stalled at ${human(s.milestone)}`),
       usersLink(ctx, s.notReached, { milestone: s.milestone, reached: 'false' }, `Users who have not reached ${human(s.milestone)}`),
       el('span', {}, duration(s.medianTimeToReach), el('div', { class: 'muted' }, duration(s.p90TimeToReach))),
@@ -120,19 +121,6 @@ export async function render(main, ctx) {
           })];
       }), { id: 'breakdown-table' }));
   }
-}
-
-/**
- * The Users page's segment for a drop-off: reached the previous milestone, not this one, window closed.
- * A segment names one milestone reached or not, and one stall. Where the window counts from the previous
- * milestone (or from signup for the first), a stall already implies the previous one: stalled and not
- * reached is exact. Otherwise "reached the previous one and stalled here" is the closest segment.
- */
-function dropOffSegment(s) {
-  if (!s.previous || s.previous === s.measuredFrom) {
-    return { milestone: s.milestone, reached: 'false', stalled: s.milestone };
-  }
-  return { milestone: s.previous, reached: 'true', stalled: s.milestone };
 }
 
 function measuredFrom(s) {

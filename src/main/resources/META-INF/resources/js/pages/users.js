@@ -1,4 +1,5 @@
-// Users: who are they? A segment (reached / not reached / stalled at a milestone, signup range, a trait),
+// Users: who are they? A segment (reached / not reached / within window / in progress / dropped off at a
+// milestone, stalled at one, signup range, a trait),
 // its size, its users page by page, a CSV export, and a search by user id.
 import { get, query, download } from '../api.js';
 import { el, human, count, time, day, table, empty } from '../format.js';
@@ -8,11 +9,19 @@ export const title = 'Users';
 
 const PAGE = 50;
 
+/** The funnel's figures a segment can select (the API's state=), as the sentence says them. */
+const STATES = {
+  reached_within_window: 'reached within its window',
+  in_progress: 'are in progress toward (window open)',
+  dropped_off: 'dropped off before (window closed)',
+};
+
 /** The API's query for the segment in the page's parameters. */
 function segment(ctx) {
   const p = ctx.params;
-  const q = { milestone: p.get('milestone'), reached: p.get('milestone') ? p.get('reached') : null, stalled: p.get('stalled'),
-    q: p.get('q') };
+  const state = p.get('milestone') ? p.get('state') : null;
+  const q = { milestone: p.get('milestone'), reached: p.get('milestone') && !state ? p.get('reached') : null, state,
+    stalled: p.get('stalled'), q: p.get('q') };
   if (!p.get('anytime')) {
     q.signedUpFrom = ctx.from;
     q.signedUpTo = ctx.to;
@@ -24,7 +33,10 @@ function segment(ctx) {
 function describe(ctx) {
   const p = ctx.params;
   const parts = [];
-  if (p.get('milestone')) parts.push(`${p.get('reached') === 'false' ? 'have not reached' : 'reached'} ${human(p.get('milestone'))}`);
+  if (p.get('milestone')) {
+    const how = STATES[p.get('state')] || (p.get('reached') === 'false' ? 'have not reached' : 'reached');
+    parts.push(`${how} ${human(p.get('milestone'))}`);
+  }
   if (p.get('stalled')) parts.push(`stalled at ${human(p.get('stalled'))}`);
   for (const [k, v] of p) if (k.startsWith('trait.') && v) parts.push(`${human(k.slice(6))} is "${v}"`);
   if (p.get('q')) parts.push(`id starts with "${p.get('q')}"`);
@@ -95,9 +107,11 @@ function builder(ctx, milestones) {
   const p = ctx.params;
   const options = (selected, none) => [el('option', { value: '' }, none),
     ...milestones.map((m) => el('option', { value: m.name, selected: m.name === selected }, human(m.name)))];
+  const how = p.get('state') || (p.get('reached') === 'false' ? 'false' : 'true');
   const reached = el('select', { id: 'seg-reached' },
-    el('option', { value: 'true', selected: p.get('reached') !== 'false' }, 'reached'),
-    el('option', { value: 'false', selected: p.get('reached') === 'false' }, 'have not reached'));
+    el('option', { value: 'true', selected: how === 'true' }, 'reached'),
+    el('option', { value: 'false', selected: how === 'false' }, 'have not reached'),
+    Object.entries(STATES).map(([value, label]) => el('option', { value, selected: how === value }, label)));
   const milestone = el('select', { id: 'seg-milestone' }, options(p.get('milestone'), 'any milestone'));
   const stalled = el('select', { id: 'seg-stalled' }, options(p.get('stalled'), 'anywhere or nowhere'));
   const traitEntry = [...p].find(([k]) => k.startsWith('trait.'));
@@ -112,7 +126,8 @@ function builder(ctx, milestones) {
     el('button', { type: 'submit' }, 'Show users'));
   f.addEventListener('submit', (e) => {
     e.preventDefault();
-    const changes = { milestone: milestone.value || null, reached: milestone.value ? reached.value : null,
+    const state = milestone.value && STATES[reached.value] ? reached.value : null;
+    const changes = { milestone: milestone.value || null, reached: milestone.value && !state ? reached.value : null, state,
       stalled: stalled.value || null, anytime: anytime.checked ? '1' : null, q: null };
     for (const [k] of p) if (k.startsWith('trait.')) changes[k] = null;
     if (traitName.value.trim()) changes['trait.' + traitName.value.trim()] = traitValue.value;
@@ -125,7 +140,7 @@ function builder(ctx, milestones) {
     e.preventDefault();
     const id = search.value.trim();
     if (!id) return;
-    ctx.update({ q: id, anytime: '1', milestone: null, reached: null, stalled: null });
+    ctx.update({ q: id, anytime: '1', milestone: null, reached: null, state: null, stalled: null });
   });
   return el('div', {}, s, f);
 }
