@@ -118,6 +118,7 @@ async function render() {
   main.dataset.hash = location.hash;
   main.dataset.ready = 'true';
   main.dataset.renderMs = String(ms);
+  main.dataset.readyAt = String(Math.round(performance.now()));
   $('status').textContent = `${module.title} shown in ${ms} ms`;
 }
 

@@ -43,7 +43,9 @@ import org.junit.jupiter.api.Test;
  *       plain SQL of the same figures (counts by milestone with joins, percentile_disc) on its own
  *       connection: the ratio service/SQL is the result.</li>
  * </ol>
- * The test asserts that the answers' counts equal the plain SQL's, not how fast they are.
+ * Then the dashboard's pages are opened in headless Chromium ({@link BrowserPages}; leave out with
+ * {@code -Dbench.kpi-no-browser=true}). The test asserts that the answers' counts equal the plain
+ * SQL's, not how fast they are.
  */
 @QuarkusTest
 @TestProfile(BenchProfile.class)
@@ -56,6 +58,8 @@ class KpiBenchmark {
     AgroalDataSource dataSource;
     @Inject
     KpiRecounts recounts;
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL base;
 
     @Test
     void kpiAnswersAtScale() throws Exception {
@@ -110,6 +114,9 @@ class KpiBenchmark {
         measure(report, "CSV export of " + exported + " users", "/v1/users?format=csv&signedUpFrom="
                 + csvFrom + "&signedUpTo=" + csvTo, () -> query("SELECT id, signed_up_at, stage, last_event_at FROM users "
                 + "WHERE signed_up_at >= ? AND signed_up_at < ? ORDER BY id", csvFrom, csvTo));
+        if (!Boolean.getBoolean("bench.kpi-no-browser")) {
+            dashboard(report, start, now);
+        }
         report.log("heap used at most (all pools): %d MB of %d MB", peakHeap() >> 20, Runtime.getRuntime().maxMemory() >> 20);
 
         // the answers agree with the plain SQL
@@ -123,6 +130,50 @@ class KpiBenchmark {
         report.write("bench-kpi-results");
         // a million users left in the tests' database would be found by the next test run
         BenchDatabase.clear(dataSource);
+    }
+
+    /**
+     * The dashboard's pages over the six months, opened in headless Chromium after one untimed
+     * opening each (p50 and the slowest of R): a weekly target on first value is set first, so the
+     * Journey and Targets pages draw one.
+     */
+    private void dashboard(BenchReport report, Instant start, Instant now) throws Exception {
+        given().header("Authorization", ADMIN).contentType("application/json")
+                .body("{\"name\":\"First value weekly\",\"milestone\":\"first_value\",\"share\":0.5,\"cohort\":\"week\","
+                        + "\"deadline\":\"" + now.plus(Duration.ofDays(90)).atZone(ZoneOffset.UTC).toLocalDate() + "\"}")
+                .post("/v1/targets").then().statusCode(201);
+        String someone;
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT MIN(user_id) FROM milestones WHERE milestone = 'value_realization'")) {
+            rs.next();
+            someone = rs.getString(1);
+        }
+        String range = "from=" + start.atZone(ZoneOffset.UTC).toLocalDate() + "&to=" + now.plus(Duration.ofDays(1)).atZone(ZoneOffset.UTC).toLocalDate();
+        String[][] pages = {
+            {"Journey", "journey", range},
+            {"Journey by plan", "journey", range + "&breakdown=plan"},
+            {"Cohorts by week", "cohorts", range + "&interval=week"},
+            {"Time to value", "time", range},
+            {"Targets", "targets", range},
+            {"Actions", "actions", range},
+            {"Users: dropped off at first value", "users", range + "&milestone=first_value&state=dropped_off"},
+            {"User", "user", range + "&id=" + someone},
+            {"Rules", "rules", range},
+            {"Webhooks", "webhooks", range},
+        };
+        report.log("");
+        report.log("dashboard pages in headless Chromium, signups of 182 days (%d users), R = %d:", users, repeats);
+        report.log("%-36s %14s %10s %16s %10s", "page", "drawn p50 ms", "max ms", "from click p50", "max ms");
+        try (BrowserPages browser = new BrowserPages(base, ADMIN)) {
+            for (String[] p : pages) {
+                browser.open(p[1], p[2], 1);
+                List<BrowserPages.Timing> t = browser.open(p[1], p[2], repeats);
+                List<Long> drawn = t.stream().map(BrowserPages.Timing::renderMs).sorted().toList();
+                List<Long> total = t.stream().map(BrowserPages.Timing::sinceNavigationMs).sorted().toList();
+                report.log("%-36s %14d %10d %16d %10d", p[0], drawn.get((drawn.size() - 1) / 2), drawn.get(drawn.size() - 1),
+                        total.get((total.size() - 1) / 2), total.get(total.size() - 1));
+            }
+        }
     }
 
     private interface SqlRun {
