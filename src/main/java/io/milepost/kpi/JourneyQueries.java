@@ -1,6 +1,7 @@
 package io.milepost.kpi;
 
 import io.milepost.store.Sql;
+import io.milepost.store.TraitSql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.math.BigDecimal;

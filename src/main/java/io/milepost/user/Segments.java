@@ -15,6 +15,7 @@ import io.milepost.engine.RuleSet;
 import io.milepost.kpi.FunnelView;
 import io.milepost.kpi.JourneyKpis;
 import io.milepost.store.Sql;
+import io.milepost.store.TraitSql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -41,7 +42,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Segments of users ({@code GET /v1/users}): validated from the query, counted, listed a page at a
@@ -70,14 +70,14 @@ public class Segments {
     private final Clock clock;
 
     public Segments(EntityManager em, DataSource dataSource, ObjectMapper mapper, RuleSet rules, MeterRegistry metrics,
-                    @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind, JourneyKpis kpis, Clock clock) {
+                    TraitSql traitSql, JourneyKpis kpis, Clock clock) {
         this.kpis = kpis;
         this.clock = clock;
         this.em = em;
         this.dataSource = dataSource;
         this.mapper = mapper;
         this.rules = rules;
-        this.traitSql = TraitSql.of(dbKind);
+        this.traitSql = traitSql;
         this.exportedRows = metrics.counter("milepost.segments.exported.rows");
     }
 
@@ -384,7 +384,7 @@ public class Segments {
         }
         for (Map.Entry<String, String> t : s.traits().entrySet()) {
             // the trait as JSON text: a string value quoted, a number or true/false bare
-            conditions.add(traitSql.valueText("u.traits", t.getKey()) + " IN (?, ?)");
+            conditions.add(traitSql.json("u.traits", t.getKey()) + " IN (?, ?)");
             parameters.add(Json.write(mapper, t.getValue()));
             parameters.add(t.getValue());
         }
