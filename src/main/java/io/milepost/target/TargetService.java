@@ -9,6 +9,8 @@ import io.milepost.common.JsonProblem;
 import io.milepost.engine.MilestoneDefinition;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleSet;
+import io.milepost.kpi.CohortsView;
+import io.milepost.kpi.JourneyKpis;
 import io.milepost.store.RowWriter;
 import io.milepost.store.Sql;
 import io.quarkus.scheduler.Scheduled;
@@ -26,6 +28,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,8 +53,10 @@ public class TargetService {
     private final Outbox outbox;
     private final RowWriter rows;
     private final Clock clock;
+    private final JourneyKpis kpis;
 
-    public TargetService(EntityManager em, RuleSet rules, Outbox outbox, RowWriter rows, Clock clock) {
+    public TargetService(EntityManager em, RuleSet rules, Outbox outbox, RowWriter rows, Clock clock, JourneyKpis kpis) {
+        this.kpis = kpis;
         this.em = em;
         this.rules = rules;
         this.outbox = outbox;
@@ -200,51 +205,65 @@ public class TargetService {
                 "week".equals(t.cohort) ? "weekly" : "monthly");
     }
 
-    /** The {@value #SHOWN} cohorts up to now (or up to the deadline day, once it has passed), oldest first. */
+    /**
+     * The {@value #SHOWN} cohorts up to now (or up to the deadline day, once it has passed), oldest
+     * first: from the journey KPIs' cohorts (the figures kept per signup day), so a target costs what
+     * the Cohorts page costs, whatever the number of users. A milestone no longer in the catalog has
+     * no KPI figures: its cohorts are counted from the records.
+     */
     List<TargetView.Cohort> cohorts(TargetEntity t, Instant now) {
         Instant deadlineEnd = t.deadline.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
         Instant anchor = now.isBefore(deadlineEnd) ? now : deadlineEnd.minusSeconds(1);
         LocalDate last = LocalDate.ofInstant(periodStart(LocalDate.ofInstant(anchor, ZoneOffset.UTC), t.cohort), ZoneOffset.UTC);
         MilestoneDefinition m = definition(t.milestone);
         Duration window = m == null ? null : chainWindow(m);
+        LocalDate firstDay = "week".equals(t.cohort) ? last.minusWeeks(SHOWN - 1) : last.minusMonths(SHOWN - 1);
+        LocalDate endDay = "week".equals(t.cohort) ? last.plusWeeks(1) : last.plusMonths(1);
+        Map<Instant, CohortsView.Cohort> kept = new HashMap<>();
+        if (m != null) {
+            kpis.cohorts(firstDay.atStartOfDay(ZoneOffset.UTC).toInstant(), endDay.atStartOfDay(ZoneOffset.UTC).toInstant(),
+                    t.cohort).cohorts().forEach(c -> kept.put(c.start(), c));
+        }
+        boolean withinWindow = t.withinWindow && m != null && m.within() != null;
         List<TargetView.Cohort> cohorts = new ArrayList<>();
         for (int i = SHOWN - 1; i >= 0; i--) {
             LocalDate startDay = "week".equals(t.cohort) ? last.minusWeeks(i) : last.minusMonths(i);
-            LocalDate endDay = "week".equals(t.cohort) ? startDay.plusWeeks(1) : startDay.plusMonths(1);
+            LocalDate periodEnd = "week".equals(t.cohort) ? startDay.plusWeeks(1) : startDay.plusMonths(1);
             Instant start = startDay.atStartOfDay(ZoneOffset.UTC).toInstant();
-            Instant end = endDay.atStartOfDay(ZoneOffset.UTC).toInstant();
+            Instant end = periodEnd.atStartOfDay(ZoneOffset.UTC).toInstant();
             boolean complete = !end.plus(window == null ? Duration.ZERO : window).isAfter(now);
-            cohorts.add(count(t, m, start, end, now, complete));
+            CohortsView.Cohort c = kept.get(start);
+            if (c == null) {
+                cohorts.add(count(t, start, end, now, complete));
+                continue;
+            }
+            CohortsView.Milestone figures = c.milestones().stream().filter(x -> x.milestone().equals(t.milestone)).findFirst()
+                    .orElseThrow();
+            long reached = withinWindow ? figures.reachedWithinWindow() : figures.reached();
+            cohorts.add(new TargetView.Cohort(start, end, c.size(), reached, share(reached, c.size()), complete));
         }
         return cohorts;
     }
 
+    private static Double share(long part, long whole) {
+        return whole == 0 ? null : Math.round(10_000.0 * part / whole) / 10_000.0;
+    }
+
     /**
      * Users who signed up in {@code [start, end)}, and how many of them reached the milestone by
-     * {@code now} (within its window, counted from signup or from the {@code @after} milestone, when
-     * the target says so).
+     * {@code now}, from the records: for a milestone the catalog no longer has (no window to check).
      */
-    private TargetView.Cohort count(TargetEntity t, MilestoneDefinition m, Instant start, Instant end, Instant now,
-                                    boolean complete) {
-        boolean window = t.withinWindow && m != null && m.within() != null;
-        boolean after = window && m.after() != null;
-        String windowCheck = !window ? "" : " AND m.reached_at <= " + (after ? "a.reached_at" : "u.signed_up_at")
-                + " + INTERVAL '" + m.within().toSeconds() + "' SECOND";
-        String sql = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.reached_at <= ?" + windowCheck + " THEN 1 ELSE 0 END), 0) "
+    private TargetView.Cohort count(TargetEntity t, Instant start, Instant end, Instant now, boolean complete) {
+        String sql = "SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.reached_at <= ? THEN 1 ELSE 0 END), 0) "
                 + "FROM users u LEFT JOIN milestones m ON m.user_id = u.id AND m.milestone = ? "
-                + (after ? "LEFT JOIN milestones a ON a.user_id = u.id AND a.milestone = ? " : "")
                 + "WHERE u.signed_up_at >= ? AND u.signed_up_at < ?";
         long[] counts = new long[2];
         Sql.run(em, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
-                int p = 1;
-                ps.setObject(p++, at(now));
-                ps.setString(p++, t.milestone);
-                if (after) {
-                    ps.setString(p++, m.after());
-                }
-                ps.setObject(p++, at(start));
-                ps.setObject(p, at(end));
+                ps.setObject(1, at(now));
+                ps.setString(2, t.milestone);
+                ps.setObject(3, at(start));
+                ps.setObject(4, at(end));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     counts[0] = rs.getLong(1);
@@ -252,8 +271,7 @@ public class TargetService {
                 }
             }
         });
-        Double share = counts[0] == 0 ? null : Math.round(10_000.0 * counts[1] / counts[0]) / 10_000.0;
-        return new TargetView.Cohort(start, end, counts[0], counts[1], share, complete);
+        return new TargetView.Cohort(start, end, counts[0], counts[1], share(counts[1], counts[0]), complete);
     }
 
     /** The time after a cohort's end by which every user's window has closed: the windows along the @after chain. */
