@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.support.LockWaits;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -125,7 +126,7 @@ class ReplayJobTest extends ReplayTestBase {
             Future<?> live = QuarkusTransaction.requiringNew().call(() -> {
                 assertEquals(ReplayRunner.Step.CONTINUE, runner.batch(id, "instance-a", 2));
                 Future<?> track = client.submit(() -> sendTrack(u, "search_performed", Instant.now().minusSeconds(5)));
-                Thread.sleep(700);
+                LockWaits.untilASessionWaits(db, Duration.ofSeconds(10));
                 assertFalse(track.isDone(), "the live request waits for the user's row");
                 return track;
             });

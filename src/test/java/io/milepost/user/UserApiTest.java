@@ -15,12 +15,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.milepost.store.RowWriter;
 import io.milepost.store.UserEntity;
+import io.milepost.support.LockWaits;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import io.restassured.path.json.JsonPath;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,6 +38,8 @@ import org.junit.jupiter.api.Test;
 class UserApiTest {
     @Inject
     EntityManager em;
+    @Inject
+    io.agroal.api.AgroalDataSource dataSource;
 
     @Inject
     RowWriter rows;
@@ -165,7 +169,7 @@ class UserApiTest {
             assertTrue(firstWritten.await(10, TimeUnit.SECONDS));
             Future<JsonPath> read = pool.submit(() -> admin().get("/v1/users/" + u).then().statusCode(200)
                     .extract().jsonPath());
-            Thread.sleep(500);
+            LockWaits.untilASessionWaits(dataSource, Duration.ofSeconds(10));
             assertFalse(read.isDone(), "the read waits for the transaction that is recording for the user");
             finish.countDown();
             sweep.get(10, TimeUnit.SECONDS);
