@@ -37,7 +37,7 @@ export async function render(main, ctx) {
       hour ? `${count(hour.delivered)} sent · ${count(hour.failed)} failed · ${count(hour.retrying)} retrying` : '—',
       h ? `${ms(h.latencyP50Ms)} / ${ms(h.latencyP99Ms)}` : '—',
       h ? `${count(h.waiting)}${h.oldestWaitingAt ? ' · oldest ' + relative(h.oldestWaitingAt) : ''}` : '—',
-      h && h.lastError ? el('span', { class: 'fails wrap' }, `${time(h.lastError.at)}: ${h.lastError.status ? h.lastError.status + ' ' : ''}${h.lastError.message || ''}`) : '—',
+      h && h.lastError ? el('span', { class: 'fails wrap' }, `${time(h.lastError.at)}: ${lastError(h.lastError)}`) : '—',
       toggle,
     ];
   }), { id: 'endpoints-table' }));
@@ -102,4 +102,11 @@ function attempts(d) {
     list.map((a, i) => [a.attempt ?? i + 1, time(a.at || a.startedAt), a.error ? el('span', { class: 'fails' },
       `${a.status || a.statusCode ? (a.status || a.statusCode) + ' ' : ''}${a.error}`) : String(a.status ?? a.statusCode ?? ''),
     ms(a.durationMs)]));
+}
+
+/** An endpoint's last error in words: the message, else the status (the message often says the status already). */
+function lastError(e) {
+  const status = e.status ? 'HTTP ' + e.status : '';
+  if (!e.message) return status;
+  return !status || e.message.includes(String(e.status)) ? e.message : status + ': ' + e.message;
 }
