@@ -3,8 +3,8 @@ package io.milepost.engine;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -39,9 +39,16 @@ public final class RuleCompiler {
     private static final Object LOCK = new Object();
 
     private final ClassLoader classLoader;
+    /** What a rule book's {@code loadedAt} is read from: the service's clock, or the system's for tools and tests. */
+    private final Clock clock;
 
     public RuleCompiler(ClassLoader classLoader) {
+        this(classLoader, Clock.systemUTC());
+    }
+
+    public RuleCompiler(ClassLoader classLoader, Clock clock) {
         this.classLoader = classLoader;
+        this.clock = clock;
     }
 
     /** The outcome of a compilation: a rule book, or the problems that prevented one; the files as compiled. */
@@ -150,7 +157,7 @@ public final class RuleCompiler {
         if (!problems.isEmpty()) {
             return new Result(null, problems);
         }
-        return new Result(new RuleBook(version(sorted), Instant.now(), List.copyOf(sorted.keySet()), rules, milestones, kieBase,
+        return new Result(new RuleBook(version(sorted), clock.instant(), List.copyOf(sorted.keySet()), rules, milestones, kieBase,
                 PropertyQuestions.of(sources.values().stream().map(RuleSource::compiled).toList())),
                 List.of(),
                 List.copyOf(sources.values()));

@@ -56,7 +56,7 @@ public class RuleSet {
 
     public RuleSet(MilepostConfig config, MeterRegistry metrics, Clock clock, RuleLoadHistory loads) {
         this.config = config;
-        this.compiler = new RuleCompiler(Thread.currentThread().getContextClassLoader());
+        this.compiler = new RuleCompiler(Thread.currentThread().getContextClassLoader(), clock);
         this.metrics = metrics;
         this.clock = clock;
         this.loads = loads;

@@ -1,5 +1,8 @@
 package io.milepost.webhook;
 
+import io.milepost.config.MilepostConfig;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
@@ -19,6 +22,16 @@ import java.util.regex.Pattern;
  * shared (CGNAT) and unique-local addresses are allowed; unspecified and multicast never are.
  */
 public final class AddressGuard {
+    /** The one guard of the service, as {@code milepost.webhooks.allow-private} says (registration and sending share it). */
+    @Singleton
+    static final class Producer {
+        @Produces
+        @Singleton
+        AddressGuard guard(MilepostConfig config) {
+            return new AddressGuard(config.webhooks().allowPrivate());
+        }
+    }
+
     /** A host made only of digits, dots and hex prefixes: an IPv4 literal in some form. */
     private static final Pattern NUMERIC_HOST = Pattern.compile("(?i)^(0x[0-9a-f]*|[0-9]+)(\\.(0x[0-9a-f]*|[0-9]*))*\\.?$");
     private static final Pattern CANONICAL_IPV4 =

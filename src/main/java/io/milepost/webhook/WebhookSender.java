@@ -39,10 +39,10 @@ public class WebhookSender {
     private final long timeoutMs;
     private final HttpClient client;
 
-    public WebhookSender(Vertx vertx, Clock clock, MilepostConfig config) {
+    public WebhookSender(Vertx vertx, Clock clock, MilepostConfig config, AddressGuard guard) {
         this.vertx = vertx;
         this.clock = clock;
-        this.guard = new AddressGuard(config.webhooks().allowPrivate());
+        this.guard = guard;
         this.timeoutMs = config.webhooks().timeout().toMillis();
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setName("milepost-webhooks")

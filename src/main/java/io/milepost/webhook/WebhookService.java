@@ -38,10 +38,10 @@ public class WebhookService {
     private final OutboxSignal signal;
 
     public WebhookService(EntityManager em, Clock clock, MilepostConfig config, EndpointSwitch endpointSwitch,
-                          EndpointHealth health, DeliveryQueue queue, OutboxSignal signal) {
+                          EndpointHealth health, DeliveryQueue queue, OutboxSignal signal, AddressGuard guard) {
         this.em = em;
         this.clock = clock;
-        this.guard = new AddressGuard(config.webhooks().allowPrivate());
+        this.guard = guard;
         this.rotationOverlap = config.webhooks().secretRotationOverlap();
         this.endpointSwitch = endpointSwitch;
         this.health = health;
