@@ -1,7 +1,6 @@
 package io.milepost.engine;
 
 import io.milepost.common.ApiException;
-import io.milepost.config.MilepostConfig;
 import io.milepost.engine.scenario.Scenario;
 import io.milepost.engine.scenario.ScenarioFiles;
 import io.milepost.engine.scenario.ScenarioResult;
@@ -33,13 +32,13 @@ public class DryRunResource {
     /** A rule that asks about an event none of which arrived in this many days gets a warning. */
     static final int EVENTS_LATELY_DAYS = 30;
 
-    public DryRunResource(RuleSet rules, MilepostConfig config, io.milepost.webhook.WebhookService webhooks,
+    public DryRunResource(RuleSet rules, JourneyEngine engine, io.milepost.webhook.WebhookService webhooks,
                           io.milepost.ingest.EventNames eventNames, java.time.Clock clock) {
         this.rules = rules;
         this.eventNames = eventNames;
         this.clock = clock;
         this.webhooks = webhooks;
-        this.engine = new JourneyEngine(config.rules());
+        this.engine = engine;
     }
 
     /** Draft files, checked alone or on top of the rules folder (the default). */

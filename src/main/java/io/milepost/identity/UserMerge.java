@@ -1,7 +1,6 @@
 package io.milepost.identity;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.milepost.config.MilepostConfig;
 import io.milepost.engine.EventHistory;
 import io.milepost.engine.FirstTouch;
 import io.milepost.engine.JourneyEngine;
@@ -47,13 +46,13 @@ public class UserMerge {
     private final MeterRegistry metrics;
 
     public UserMerge(EntityManager em, Aliases aliases, EventLog log, OutcomeRecorder recorder, RowWriter rows,
-                     MilepostConfig config, MeterRegistry metrics) {
+                     JourneyEngine engine, MeterRegistry metrics) {
         this.rows = rows;
         this.em = em;
         this.aliases = aliases;
         this.log = log;
         this.recorder = recorder;
-        this.engine = new JourneyEngine(config.rules());
+        this.engine = engine;
         this.metrics = metrics;
     }
 

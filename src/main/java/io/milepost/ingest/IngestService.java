@@ -52,7 +52,7 @@ public class IngestService {
     private final Counter duplicates;
 
     public IngestService(RowWriter rows, UserStateStore store, AccountStore accountStore, IdentityLinks links,
-                         OutcomeRecorder recorder, RuleSet rules, MilepostConfig config, Clock clock, MeterRegistry metrics,
+                         OutcomeRecorder recorder, RuleSet rules, MilepostConfig config, JourneyEngine engine, Clock clock, MeterRegistry metrics,
                          EventNames eventNames) {
         this.eventNames = eventNames;
         this.rows = rows;
@@ -61,7 +61,7 @@ public class IngestService {
         this.links = links;
         this.recorder = recorder;
         this.rules = rules;
-        this.engine = new JourneyEngine(config.rules());
+        this.engine = engine;
         this.clock = clock;
         this.ingested = metrics.counter("milepost.events.ingested");
         this.duplicates = metrics.counter("milepost.events.duplicates");

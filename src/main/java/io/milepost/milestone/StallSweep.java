@@ -55,12 +55,12 @@ public class StallSweep {
     private final ExecutorService pool;
 
     public StallSweep(UserStateStore store, RowWriter rows, OutcomeRecorder recorder, RuleSet rules,
-                      MilepostConfig config, Clock clock, MeterRegistry metrics) {
+                      MilepostConfig config, JourneyEngine engine, Clock clock, MeterRegistry metrics) {
         this.store = store;
         this.rows = rows;
         this.recorder = recorder;
         this.rules = rules;
-        this.engine = new JourneyEngine(config.rules());
+        this.engine = engine;
         this.clock = clock;
         this.workers = Math.max(1, config.scheduler().workers());
         this.pool = Executors.newFixedThreadPool(workers, r -> {

@@ -1,6 +1,5 @@
 package io.milepost.replay;
 
-import io.milepost.config.MilepostConfig;
 import io.milepost.engine.FirstTouch;
 import io.milepost.engine.EventHistory;
 import io.milepost.engine.JourneyEngine;
@@ -56,11 +55,11 @@ public class UserReplay {
     private final OutcomeRecorder recorder;
     private final JourneyEngine engine;
 
-    public UserReplay(EventLog log, UserStateStore store, OutcomeRecorder recorder, MilepostConfig config) {
+    public UserReplay(EventLog log, UserStateStore store, OutcomeRecorder recorder, JourneyEngine engine) {
         this.log = log;
         this.store = store;
         this.recorder = recorder;
-        this.engine = new JourneyEngine(config.rules());
+        this.engine = engine;
     }
 
     /**
