@@ -16,6 +16,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Clock;
 import java.time.DayOfWeek;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -166,7 +167,7 @@ public class JourneyKpis {
      * ({@code previous}: its {@code @after}, else the one before it in {@code @order}; null for the
      * first), the one its window opens at ({@code after}; null: signup) and its window ({@code within}; null: none).
      */
-    public record Place(String previous, String after, java.time.Duration within) {
+    public record Place(String previous, String after, Duration within) {
     }
 
     /** The place of a milestone of the catalog; a 400 naming the catalog for another name. */

@@ -28,11 +28,11 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -215,32 +215,27 @@ public class TargetService {
         Instant deadlineEnd = t.deadline.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
         Instant anchor = now.isBefore(deadlineEnd) ? now : deadlineEnd.minusSeconds(1);
         LocalDate last = LocalDate.ofInstant(periodStart(LocalDate.ofInstant(anchor, ZoneOffset.UTC), t.cohort), ZoneOffset.UTC);
-        MilestoneDefinition m = definition(t.milestone);
-        Duration window = m == null ? null : chainWindow(m);
-        LocalDate firstDay = "week".equals(t.cohort) ? last.minusWeeks(SHOWN - 1) : last.minusMonths(SHOWN - 1);
-        LocalDate endDay = "week".equals(t.cohort) ? last.plusWeeks(1) : last.plusMonths(1);
-        Map<Instant, CohortsView.Cohort> kept = new HashMap<>();
-        if (m != null) {
-            kpis.cohorts(firstDay.atStartOfDay(ZoneOffset.UTC).toInstant(), endDay.atStartOfDay(ZoneOffset.UTC).toInstant(),
-                    t.cohort).cohorts().forEach(c -> kept.put(c.start(), c));
+        List<Instant> bounds = new ArrayList<>();
+        for (int i = SHOWN - 1; i >= -1; i--) {
+            LocalDate day = "week".equals(t.cohort) ? last.minusWeeks(i) : last.minusMonths(i);
+            bounds.add(day.atStartOfDay(ZoneOffset.UTC).toInstant());
         }
-        boolean withinWindow = t.withinWindow && m != null && m.within() != null;
+        MilestoneDefinition m = definition(t.milestone);
+        Duration window = m == null ? Duration.ZERO : Objects.requireNonNullElse(chainWindow(m), Duration.ZERO);
         List<TargetView.Cohort> cohorts = new ArrayList<>();
-        for (int i = SHOWN - 1; i >= 0; i--) {
-            LocalDate startDay = "week".equals(t.cohort) ? last.minusWeeks(i) : last.minusMonths(i);
-            LocalDate periodEnd = "week".equals(t.cohort) ? startDay.plusWeeks(1) : startDay.plusMonths(1);
-            Instant start = startDay.atStartOfDay(ZoneOffset.UTC).toInstant();
-            Instant end = periodEnd.atStartOfDay(ZoneOffset.UTC).toInstant();
-            boolean complete = !end.plus(window == null ? Duration.ZERO : window).isAfter(now);
-            CohortsView.Cohort c = kept.get(start);
-            if (c == null) {
-                cohorts.add(count(t, start, end, now, complete));
-                continue;
+        if (m == null) {
+            for (int i = 0; i < SHOWN; i++) {
+                cohorts.add(count(t, bounds.get(i), bounds.get(i + 1), now, !bounds.get(i + 1).isAfter(now)));
             }
+            return cohorts;
+        }
+        boolean withinWindow = t.withinWindow && m.within() != null;
+        for (CohortsView.Cohort c : kpis.cohorts(bounds.get(0), bounds.get(SHOWN), t.cohort).cohorts()) {
             CohortsView.Milestone figures = c.milestones().stream().filter(x -> x.milestone().equals(t.milestone)).findFirst()
                     .orElseThrow();
             long reached = withinWindow ? figures.reachedWithinWindow() : figures.reached();
-            cohorts.add(new TargetView.Cohort(start, end, c.size(), reached, share(reached, c.size()), complete));
+            boolean complete = !c.end().plus(window).isAfter(now);
+            cohorts.add(new TargetView.Cohort(c.start(), c.end(), c.size(), reached, share(reached, c.size()), complete));
         }
         return cohorts;
     }
