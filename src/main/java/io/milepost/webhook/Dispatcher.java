@@ -57,7 +57,12 @@ import java.util.stream.Collectors;
 public class Dispatcher {
     static final int FANOUT_BATCH = 500;
     static final long LEASE_MARGIN_SECONDS = 30;
-    static final int WINDOW_PER_SLOT = 4;
+    /**
+     * Claimed deliveries per in-flight slot. A cycle moves at most an endpoint's window, and each
+     * cycle costs one commit (a file write on H2): a wide window keeps cycles few and large while
+     * the endpoint's attempts run; the lease grows with it.
+     */
+    static final int WINDOW_PER_SLOT = 8;
     static final String DELIVERED = "delivered";
     static final String RETRYING = "retrying";
     static final String FAILED = "failed";
@@ -199,9 +204,12 @@ public class Dispatcher {
             boolean full = false;
             if (fanOut) {
                 rooms.replaceAll((id, r) -> Math.min(r, left));
-                // with no room left, a batch of messages is still fanned out as due deliveries, so a
-                // full window never holds the outbox back
-                int batch = Math.min(FANOUT_BATCH, Math.max(left, 1));
+                // As many messages as the roomiest endpoint can claim at once: more would be written
+                // due, and every later cycle would claim those first and write its own fresh ones due
+                // again, so each message would pay a claim. With no room left, one message is still
+                // fanned out (as due deliveries), so a full window never holds the outbox back.
+                int roomiest = rooms.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+                int batch = Math.min(FANOUT_BATCH, Math.max(roomiest, 1));
                 FanOut fanned = fanOutIn(c, now, rooms, batch, endpoints);
                 claimed.addAll(fanned.claimed());
                 full = fanned.messages() == batch;
