@@ -10,7 +10,7 @@ import io.quarkus.runtime.annotations.QuarkusMain;
  * The property must be set before the HTTP server starts, so here (and in the tests' JVM by the pom).
  *
  * <p>{@code test-rules [folder]} runs a rules folder's scenarios and exits, without starting the
- * service ({@link io.milepost.engine.scenario.RulesTestCommand}).
+ * service ({@link io.milepost.rules.scenario.RulesTestCommand}).
  */
 @QuarkusMain
 public final class Main {
@@ -18,10 +18,10 @@ public final class Main {
 
 
     public static void main(String... args) {
-        if (args.length > 0 && io.milepost.engine.scenario.RulesTestCommand.NAME.equals(args[0])) {
+        if (args.length > 0 && io.milepost.rules.scenario.RulesTestCommand.NAME.equals(args[0])) {
             // test-rules [folder]: the folder's scenarios, without starting the service
             java.nio.file.Path folder = java.nio.file.Path.of(args.length > 1 ? args[1] : "rules");
-            System.exit(io.milepost.engine.scenario.RulesTestCommand.run(folder, System.out));
+            System.exit(io.milepost.rules.scenario.RulesTestCommand.run(folder, System.out));
         }
         System.setProperty(URI_VALIDATION, "true");
         Quarkus.run(args);

@@ -1,5 +1,6 @@
 package io.milepost.engine;
 
+import io.milepost.facts.Consequences;
 import io.milepost.facts.Milestone;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,9 +15,7 @@ import org.kie.api.runtime.KieSession;
  * Bound to the evaluating thread while the session fires; its results count only if the whole
  * evaluation succeeds.
  */
-public final class Evaluation {
-    private static final ThreadLocal<Evaluation> CURRENT = new ThreadLocal<>();
-
+public final class Evaluation implements Consequences {
     private final RuleBook book;
     private final UserState state;
     private final Instant now;
@@ -36,21 +35,12 @@ public final class Evaluation {
         this.session = session;
     }
 
-    /** The evaluation running on this thread. */
-    public static Evaluation current() {
-        Evaluation e = CURRENT.get();
-        if (e == null) {
-            throw new IllegalStateException("reach() and trigger() can only be called from a rule consequence");
-        }
-        return e;
-    }
-
     void bind() {
-        CURRENT.set(this);
+        Consequences.bind(this);
     }
 
     void unbind() {
-        CURRENT.remove();
+        Consequences.unbind();
     }
 
     void ruleFiring(String rule, List<Object> facts) {
@@ -63,6 +53,7 @@ public final class Evaluation {
         return currentRule;
     }
 
+    @Override
     public void reach(String milestone) {
         requireName("milestone", milestone);
         if (state.milestones().containsKey(milestone) || state.reachedLater(milestone)
@@ -73,6 +64,7 @@ public final class Evaluation {
         session.insert(new Milestone(milestone, now));
     }
 
+    @Override
     public void trigger(String action, Map<String, ?> payload) {
         requireName("action", action);
         RuleInfo rule = book.rule(currentRule).orElse(null);

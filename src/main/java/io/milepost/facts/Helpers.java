@@ -1,6 +1,5 @@
 package io.milepost.facts;
 
-import io.milepost.engine.Evaluation;
 import java.util.Map;
 
 /**
@@ -22,16 +21,16 @@ public final class Helpers {
      * inserted at once, so later rules can chain on it in the same evaluation.
      */
     public static void reach(String milestone) {
-        Evaluation.current().reach(milestone);
+        Consequences.current().reach(milestone);
     }
 
     /** Fires an action for the user: once per user, or again after the rule's {@code @repeat}. */
     public static void trigger(String action) {
-        Evaluation.current().trigger(action, Map.of());
+        Consequences.current().trigger(action, Map.of());
     }
 
     /** Fires an action with a payload that is delivered with it (values should be JSON-friendly). */
     public static void trigger(String action, Map<String, ?> payload) {
-        Evaluation.current().trigger(action, payload == null ? Map.of() : payload);
+        Consequences.current().trigger(action, payload == null ? Map.of() : payload);
     }
 }

@@ -3,7 +3,6 @@ package io.milepost.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.milepost.common.ErrorBody;
 import io.milepost.config.MilepostConfig;
-import io.milepost.ingest.IngestPaths;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;

@@ -29,8 +29,8 @@ public class RequestGuard {
     static final int ORDER = -10;
     /** How long the rest of a refused body is read and dropped before the connection closes. */
     static final long LINGER_MILLIS = 500;
-    static final Set<String> SINGLE_EVENT = io.milepost.ingest.IngestPaths.SINGLE;
-    static final Set<String> BATCH = io.milepost.ingest.IngestPaths.BATCH;
+    static final Set<String> SINGLE_EVENT = io.milepost.http.IngestPaths.SINGLE;
+    static final Set<String> BATCH = io.milepost.http.IngestPaths.BATCH;
 
     private final MilepostConfig.Ingest ingest;
     private final MilepostConfig.Http http;

@@ -2,7 +2,7 @@ package io.milepost.identity;
 
 import io.milepost.common.ApiException;
 import io.milepost.engine.RuleBook;
-import io.milepost.engine.RuleSet;
+import io.milepost.rules.RuleSet;
 import io.milepost.engine.Windows;
 import io.milepost.store.Conflicts;
 import io.milepost.store.RowWriter;

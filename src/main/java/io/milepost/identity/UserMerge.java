@@ -9,7 +9,7 @@ import io.milepost.engine.RuleBook;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
 import io.milepost.store.EventLog;
-import io.milepost.store.OutcomeRecorder;
+import io.milepost.milestone.OutcomeRecorder;
 import io.milepost.store.RowWriter;
 import io.milepost.store.Sql;
 import io.milepost.store.UserStateStore;

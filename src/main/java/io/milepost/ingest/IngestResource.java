@@ -1,6 +1,6 @@
 package io.milepost.ingest;
 
-import io.milepost.config.AccessFilter;
+import io.milepost.security.AccessFilter;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;

@@ -3,7 +3,7 @@ package io.milepost.kpi;
 import io.milepost.common.ApiException;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleInfo;
-import io.milepost.engine.RuleSet;
+import io.milepost.rules.RuleSet;
 import io.milepost.kpi.ActionQueries.Figures;
 import io.milepost.kpi.ActionQueries.Row;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -2,7 +2,7 @@ package io.milepost.kpi;
 
 import static io.milepost.store.Sql.at;
 
-import io.milepost.action.Outbox;
+import io.milepost.outbox.Outbox;
 import io.milepost.kpi.JourneyQueries.Range;
 import io.milepost.store.Sql;
 import io.milepost.webhook.Delivery;

@@ -2,7 +2,7 @@ package io.milepost.kpi;
 
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.RuleBook;
-import io.milepost.engine.RuleSet;
+import io.milepost.rules.RuleSet;
 import io.milepost.kpi.JourneyQueries.ByDay;
 import io.milepost.kpi.JourneyQueries.ByDayValue;
 import io.milepost.kpi.JourneyQueries.Counts;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.milepost.common.ApiException;
 import io.milepost.common.Json;
-import io.milepost.engine.RuleSet;
+import io.milepost.rules.RuleSet;
 import io.milepost.store.JobEntity;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -86,7 +86,7 @@ public class ReplayJobs {
         if (sample != null && sample < 1) {
             throw ApiException.badRequest("sample must be at least 1 (or left out for every user)");
         }
-        io.milepost.engine.RuleCompiler.Result compiled = rules.compileDraft(drafts.files(), drafts.alone());
+        io.milepost.rules.RuleCompiler.Result compiled = rules.compileDraft(drafts.files(), drafts.alone());
         if (!compiled.ok()) {
             throw new ApiException(422, "invalid_rules", "the draft rules were refused (details: file, line, column, message)",
                     compiled.problems());

@@ -2,10 +2,10 @@ package io.milepost.replay;
 
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.RuleBook;
-import io.milepost.engine.RuleSet;
+import io.milepost.rules.RuleSet;
 import io.milepost.store.EventLog;
 import io.milepost.store.JobEntity;
-import io.milepost.store.OutcomeRecorder.Sending;
+import io.milepost.milestone.OutcomeRecorder.Sending;
 import io.milepost.store.RowWriter;
 import io.milepost.store.UserStateStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -303,7 +303,7 @@ public class ReplayRunner {
         }
         RuleBook book = drafts.computeIfAbsent(job.id, id -> {
             ReplayJobs.Drafts d = jobs.drafts(job);
-            io.milepost.engine.RuleCompiler.Result r = rules.compileDraft(d.files(), d.alone());
+            io.milepost.rules.RuleCompiler.Result r = rules.compileDraft(d.files(), d.alone());
             return r.ok() ? r.book() : null;
         });
         if (book == null) {

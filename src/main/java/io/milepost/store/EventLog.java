@@ -37,13 +37,17 @@ public class EventLog {
         if (userIds.isEmpty()) {
             return byUser;
         }
-        for (Object[] e : em.createQuery("select e.userId, e.messageId, e.type, e.name, e.payload, e.occurredAt "
-                        + "from EventEntity e where e.userId in :ids order by e.userId, e.occurredAt, e.id", Object[].class)
+        for (Row e : em.createQuery("select e.userId, e.messageId, e.type, e.name, e.payload, e.occurredAt "
+                        + "from EventEntity e where e.userId in :ids order by e.userId, e.occurredAt, e.id", Row.class)
                 .setParameter("ids", userIds).getResultList()) {
-            byUser.computeIfAbsent((String) e[0], k -> new ArrayList<>()).add(new Stored((String) e[1],
-                    (String) e[2], (String) e[3], (String) e[4], (Instant) e[5]));
+            byUser.computeIfAbsent(e.userId(), k -> new ArrayList<>())
+                    .add(new Stored(e.messageId(), e.type(), e.name(), e.payload(), e.occurredAt()));
         }
         return byUser;
+    }
+
+    /** One stored event with its user, as the query selects it. */
+    record Row(String userId, String messageId, String type, String name, String payload, Instant occurredAt) {
     }
 
     /**

@@ -2,13 +2,13 @@ package io.milepost.target;
 
 import static io.milepost.store.Sql.at;
 
-import io.milepost.action.Outbox;
+import io.milepost.outbox.Outbox;
 import io.milepost.common.ApiException;
 import io.milepost.common.FieldError;
 import io.milepost.common.JsonProblem;
 import io.milepost.engine.MilestoneDefinition;
 import io.milepost.engine.RuleBook;
-import io.milepost.engine.RuleSet;
+import io.milepost.rules.RuleSet;
 import io.milepost.kpi.CohortsView;
 import io.milepost.kpi.JourneyKpis;
 import io.milepost.store.RowWriter;

@@ -11,7 +11,7 @@ import io.milepost.common.Json;
 import io.milepost.common.JsonProblem;
 import io.milepost.engine.MilestoneDefinition;
 import io.milepost.engine.RuleBook;
-import io.milepost.engine.RuleSet;
+import io.milepost.rules.RuleSet;
 import io.milepost.kpi.FunnelView;
 import io.milepost.kpi.JourneyKpis;
 import io.milepost.store.Sql;

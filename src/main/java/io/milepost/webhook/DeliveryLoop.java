@@ -1,6 +1,6 @@
 package io.milepost.webhook;
 
-import io.milepost.action.OutboxSignal;
+import io.milepost.outbox.OutboxSignal;
 import io.milepost.config.MilepostConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

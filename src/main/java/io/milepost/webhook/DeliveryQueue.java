@@ -89,6 +89,9 @@ public interface DeliveryQueue {
     /** The one place that writes {@code delivery_attempts}. */
     void logAttempts(Connection c, List<AttemptRow> attempts) throws SQLException;
 
+    /** A delivery's logged attempts, in order. */
+    List<AttemptRow> attempts(Connection c, long deliveryId) throws SQLException;
+
     /** Adds attempts to the per-minute statistics (rows sorted by key, so instances never deadlock on them). */
     void countAttempts(Connection c, List<StatRow> stats) throws SQLException;
 

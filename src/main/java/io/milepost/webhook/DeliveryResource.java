@@ -36,14 +36,17 @@ public class DeliveryResource {
     @Path("/{id}")
     @Operation(summary = "One delivery with every attempt")
     public DeliveryView.Detail get(@PathParam("id") String id) {
-        return webhooks.delivery(id(id));
+        long deliveryId = id(id);
+        return webhooks.delivery(deliveryId).orElseThrow(() -> ApiException.notFound("no delivery " + deliveryId));
     }
 
     @POST
     @Path("/{id}/retry")
     @Operation(summary = "Queue a failed or delivered delivery for one more attempt, with the same webhook-id")
     public Response retry(@PathParam("id") String id) {
-        return Response.accepted(webhooks.retry(id(id))).build();
+        long deliveryId = id(id);
+        return Response.accepted(webhooks.retry(deliveryId)
+                .orElseThrow(() -> ApiException.notFound("no delivery " + deliveryId))).build();
     }
 
     private static int number(String name, String value) {

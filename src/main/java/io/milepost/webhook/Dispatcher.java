@@ -113,7 +113,7 @@ public class Dispatcher {
     }
 
     /** Deliveries one endpoint may have claimed at once (queued, in flight or finished and not recorded). */
-    int endpointWindow() {
+    public int endpointWindow() {
         return WINDOW_PER_SLOT * endpointConcurrency;
     }
 
@@ -123,7 +123,7 @@ public class Dispatcher {
     }
 
     /** The clock's time as the databases keep it. */
-    Instant now() {
+    public Instant now() {
         return stored(clock.instant());
     }
 
@@ -179,7 +179,7 @@ public class Dispatcher {
     }
 
     /** What a cycle did: the attempts it claimed, whether the outbox may hold more, and the endpoints enabled now. */
-    record Cycle(List<WebhookSender.Attempt> claimed, boolean outboxFull, Set<String> enabledEndpoints) {
+    public record Cycle(List<WebhookSender.Attempt> claimed, boolean outboxFull, Set<String> enabledEndpoints) {
     }
 
     /**
@@ -188,7 +188,7 @@ public class Dispatcher {
      * instance's {@code room} allow, and (when the outbox has news) fans out fresh messages, claiming
      * their first attempts where there is still room.
      */
-    Cycle cycle(List<WebhookSender.Result> done, Map<String, Integer> outstanding, int room, boolean fanOut) {
+    public Cycle cycle(List<WebhookSender.Result> done, Map<String, Integer> outstanding, int room, boolean fanOut) {
         Instant now = now();
         List<RecordedOutcome> recorded = new ArrayList<>();
         Cycle cycle = QuarkusTransaction.requiringNew().call(() -> Jdbc.call(em, c -> {

@@ -1,7 +1,7 @@
 package io.milepost.webhook;
 
-import io.milepost.action.Outbox;
-import io.milepost.action.OutboxSignal;
+import io.milepost.outbox.Outbox;
+import io.milepost.outbox.OutboxSignal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.time.Instant;

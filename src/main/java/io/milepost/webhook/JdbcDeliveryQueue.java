@@ -2,7 +2,7 @@ package io.milepost.webhook;
 
 import static io.milepost.store.Sql.at;
 
-import io.milepost.action.Outbox;
+import io.milepost.outbox.Outbox;
 import io.milepost.store.Sql;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -139,6 +139,24 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
             }
             ps.executeBatch();
         }
+    }
+
+    @Override
+    public List<AttemptRow> attempts(Connection c, long deliveryId) throws SQLException {
+        List<AttemptRow> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT attempt, started_at, status_code, error, duration_ms "
+                + "FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt")) {
+            ps.setLong(1, deliveryId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int code = rs.getInt(3);
+                    Integer statusCode = rs.wasNull() ? null : code;
+                    rows.add(new AttemptRow(deliveryId, rs.getInt(1), Sql.instant(rs, 2), statusCode, rs.getString(4),
+                            rs.getInt(5)));
+                }
+            }
+        }
+        return rows;
     }
 
     @Override

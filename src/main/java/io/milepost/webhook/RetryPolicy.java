@@ -1,6 +1,6 @@
 package io.milepost.webhook;
 
-import io.milepost.engine.Durations;
+import io.milepost.common.Durations;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;

@@ -1,6 +1,6 @@
 package io.milepost.webhook;
 
-import io.milepost.action.Outbox;
+import io.milepost.outbox.Outbox;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;

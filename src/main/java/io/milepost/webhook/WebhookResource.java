@@ -1,5 +1,6 @@
 package io.milepost.webhook;
 
+import io.milepost.common.ApiException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -40,21 +41,23 @@ public class WebhookResource {
     @Path("/{id}")
     @Operation(summary = "One endpoint")
     public WebhookView get(@PathParam("id") String id) {
-        return webhooks.get(id);
+        return webhooks.get(id).orElseThrow(() -> notFound(id));
     }
 
     @PATCH
     @Path("/{id}")
     @Operation(summary = "Change an endpoint's url, filters or description, or enable or disable it")
     public WebhookView update(@PathParam("id") String id, WebhookService.EndpointRequest request) {
-        return webhooks.update(id, request);
+        return webhooks.update(id, request).orElseThrow(() -> notFound(id));
     }
 
     @DELETE
     @Path("/{id}")
     @Operation(summary = "Remove an endpoint and its deliveries")
     public Response delete(@PathParam("id") String id) {
-        webhooks.delete(id);
+        if (!webhooks.delete(id)) {
+            throw notFound(id);
+        }
         return Response.noContent().build();
     }
 
@@ -62,6 +65,10 @@ public class WebhookResource {
     @Path("/{id}/rotate-secret")
     @Operation(summary = "Give the endpoint a new secret; the old one keeps signing alongside for a while")
     public WebhookView.Rotated rotate(@PathParam("id") String id) {
-        return webhooks.rotate(id);
+        return webhooks.rotate(id).orElseThrow(() -> notFound(id));
+    }
+
+    private static ApiException notFound(String id) {
+        return ApiException.notFound("no webhook endpoint " + id);
     }
 }

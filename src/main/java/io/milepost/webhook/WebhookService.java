@@ -1,7 +1,7 @@
 package io.milepost.webhook;
 
-import io.milepost.action.Outbox;
-import io.milepost.action.OutboxSignal;
+import io.milepost.outbox.Outbox;
+import io.milepost.outbox.OutboxSignal;
 import io.milepost.common.ApiException;
 import io.milepost.common.FieldError;
 import io.milepost.config.MilepostConfig;
@@ -79,7 +79,7 @@ public class WebhookService {
     public java.util.function.Predicate<String> actionReceivers() {
         List<WebhookEndpoint.Filter> filters = em.createQuery("from WebhookEndpoint e where e.enabled = true", WebhookEndpoint.class)
                 .getResultStream().map(WebhookEndpoint::filter).toList();
-        return action -> filters.stream().anyMatch(f -> f.accepts(io.milepost.action.Outbox.ACTION_TRIGGERED, action));
+        return action -> filters.stream().anyMatch(f -> f.accepts(io.milepost.outbox.Outbox.ACTION_TRIGGERED, action));
     }
 
     public List<WebhookView> list() {
@@ -87,17 +87,19 @@ public class WebhookService {
                 .getResultList().stream().map(e -> WebhookView.of(e, health.of(e))).toList();
     }
 
-    public WebhookView get(String id) {
-        WebhookEndpoint e = find(id, false);
-        return WebhookView.of(e, health.of(e));
+    public Optional<WebhookView> get(String id) {
+        return find(id, false).map(e -> WebhookView.of(e, health.of(e)));
     }
 
     @Transactional
-    public WebhookView update(String id, EndpointRequest request) {
+    public Optional<WebhookView> update(String id, EndpointRequest request) {
         if (request == null) {
             throw ApiException.badRequest("a JSON object with the fields to change is required");
         }
-        WebhookEndpoint e = find(id, true);
+        WebhookEndpoint e = find(id, true).orElse(null);
+        if (e == null) {
+            return Optional.empty();
+        }
         apply(e, request);
         Instant now = clock.instant();
         e.updatedAt = now;
@@ -110,12 +112,15 @@ public class WebhookService {
             }
             em.refresh(e);
         }
-        return WebhookView.of(e, health.of(e));
+        return Optional.of(WebhookView.of(e, health.of(e)));
     }
 
+    /** Removes the endpoint and its deliveries; answers whether there was one. */
     @Transactional
-    public void delete(String id) {
-        em.remove(find(id, true));
+    public boolean delete(String id) {
+        Optional<WebhookEndpoint> e = find(id, true);
+        e.ifPresent(em::remove);
+        return e.isPresent();
     }
 
     /**
@@ -124,14 +129,17 @@ public class WebhookService {
      * can switch without dropping messages.
      */
     @Transactional
-    public WebhookView.Rotated rotate(String id) {
-        WebhookEndpoint e = find(id, true);
+    public Optional<WebhookView.Rotated> rotate(String id) {
+        WebhookEndpoint e = find(id, true).orElse(null);
+        if (e == null) {
+            return Optional.empty();
+        }
         Instant now = clock.instant();
         e.previousSecret = e.secret;
         e.previousSecretUntil = now.plus(rotationOverlap);
         e.secret = WebhookSignature.newSecret();
         e.updatedAt = now;
-        return new WebhookView.Rotated(e.id, e.secret, e.previousSecretUntil);
+        return Optional.of(new WebhookView.Rotated(e.id, e.secret, e.previousSecretUntil));
     }
 
     public DeliveryView.Page deliveries(String status, String endpointId, int limit, String cursor) {
@@ -171,10 +179,8 @@ public class WebhookService {
                 more ? Long.toString(shown.get(shown.size() - 1).id) : null);
     }
 
-    public DeliveryView.Detail delivery(long id) {
-        Delivery d = Optional.ofNullable(em.find(Delivery.class, id))
-                .orElseThrow(() -> ApiException.notFound("no delivery " + id));
-        return DeliveryView.Detail.of(d, attempts(d));
+    public Optional<DeliveryView.Detail> delivery(long id) {
+        return Optional.ofNullable(em.find(Delivery.class, id)).map(d -> DeliveryView.Detail.of(d, attempts(d)));
     }
 
     /**
@@ -182,10 +188,10 @@ public class WebhookService {
      * {@code webhook-id}, so receivers that already have it can tell.
      */
     @Transactional
-    public DeliveryView retry(long id) {
+    public Optional<DeliveryView> retry(long id) {
         Delivery d = em.find(Delivery.class, id, LockModeType.PESSIMISTIC_WRITE);
         if (d == null) {
-            throw ApiException.notFound("no delivery " + id);
+            return Optional.empty();
         }
         if (Delivery.PENDING.equals(d.status)) {
             throw new ApiException(409, "conflict", "delivery " + id + " is already queued");
@@ -209,7 +215,7 @@ public class WebhookService {
         d.deliveredAt = null;
         d.nextAttemptAt = clock.instant();
         signal.wake();
-        return DeliveryView.of(d, attempts(d));
+        return Optional.of(DeliveryView.of(d, attempts(d)));
     }
 
     /** Every attempt: the failed ones are logged in delivery_attempts, a successful last one is on the delivery's row. */
@@ -223,25 +229,14 @@ public class WebhookService {
     }
 
     private List<DeliveryView.AttemptView> loggedAttempts(long deliveryId) {
-        @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("SELECT attempt, started_at, status_code, error, duration_ms "
-                + "FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY attempt").setParameter(1, deliveryId)
-                .getResultList();
-        return rows.stream().map(r -> new DeliveryView.AttemptView(((Number) r[0]).intValue(), instant(r[1]),
-                r[2] == null ? null : ((Number) r[2]).intValue(), (String) r[3], ((Number) r[4]).intValue())).toList();
+        return Jdbc.call(em, c -> queue.attempts(c, deliveryId)).stream()
+                .map(a -> new DeliveryView.AttemptView(a.attempt(), a.startedAt(), a.statusCode(), a.error(), a.durationMs()))
+                .toList();
     }
 
-    private static Instant instant(Object value) {
-        return value instanceof java.time.OffsetDateTime o ? o.toInstant() : (Instant) value;
-    }
-
-    private WebhookEndpoint find(String id, boolean lock) {
-        WebhookEndpoint e = lock ? em.find(WebhookEndpoint.class, id, LockModeType.PESSIMISTIC_WRITE)
-                : em.find(WebhookEndpoint.class, id);
-        if (e == null) {
-            throw ApiException.notFound("no webhook endpoint " + id);
-        }
-        return e;
+    private Optional<WebhookEndpoint> find(String id, boolean lock) {
+        return Optional.ofNullable(lock ? em.find(WebhookEndpoint.class, id, LockModeType.PESSIMISTIC_WRITE)
+                : em.find(WebhookEndpoint.class, id));
     }
 
     private void apply(WebhookEndpoint e, EndpointRequest r) {

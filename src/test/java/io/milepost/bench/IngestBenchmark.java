@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.agroal.api.AgroalDataSource;
 import io.milepost.config.MilepostConfig;
-import io.milepost.engine.BareDrools;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
-import io.milepost.engine.RuleSet;
+import io.milepost.rules.RuleSet;
 import io.milepost.engine.UserState;
 import io.milepost.store.RowWriter;
 import io.milepost.store.Sql;

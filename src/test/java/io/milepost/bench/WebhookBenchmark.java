@@ -4,11 +4,10 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.agroal.api.AgroalDataSource;
-import io.milepost.action.OutboxSignal;
+import io.milepost.outbox.OutboxSignal;
 import io.milepost.config.MilepostConfig;
 import io.milepost.webhook.DeliveryLoop;
 import io.milepost.webhook.Dispatcher;
-import io.milepost.webhook.DispatcherProbe;
 import io.milepost.webhook.WebhookSender;
 import io.milepost.webhook.WebhookSignature;
 import io.quarkus.test.junit.QuarkusTest;

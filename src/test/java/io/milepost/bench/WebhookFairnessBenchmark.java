@@ -3,7 +3,7 @@ package io.milepost.bench;
 import static io.restassured.RestAssured.given;
 
 import io.agroal.api.AgroalDataSource;
-import io.milepost.action.OutboxSignal;
+import io.milepost.outbox.OutboxSignal;
 import io.milepost.config.MilepostConfig;
 import io.milepost.support.OutboxRows;
 import io.milepost.support.Receiver;

@@ -1,5 +1,6 @@
 package io.milepost.engine;
 
+import io.milepost.rules.RuleCompiler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,7 @@
 package io.milepost.engine;
 
+import io.milepost.rules.RuleProblem;
+import io.milepost.rules.RuleCompiler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,11 @@
 package io.milepost.engine;
 
+import io.milepost.rules.RuleCompiler;
+import io.milepost.rules.RulePolicyTest;
+import io.milepost.rules.RuleProblem;
+import io.milepost.engine.Outcomes;
+import io.milepost.engine.UserState;
+import io.milepost.engine.JourneyEngine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -95,6 +101,8 @@ class HostileRulesTest {
                         "System.out", TYPES),
                 refused("printing to System.err", consequence("java.lang.System.err.print(\"forged\");"), 7, 5,
                         "java.lang.System.err", TYPES),
+                refused("the engine's hook behind reach and trigger", consequence("Consequences.unbind();"), 7, 5,
+                        "Consequences", TYPES),
                 fails("a loop that never ends", consequence("while (true) { }"), "Hostile",
                         "abandoned after 500 ms (milepost.rules.max-evaluation-time) in rule \"Hostile\""),
                 fails("a bounded loop that runs for many seconds", consequence("""

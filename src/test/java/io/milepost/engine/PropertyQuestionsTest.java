@@ -1,10 +1,11 @@
 package io.milepost.engine;
 
+import io.milepost.rules.RuleCompiler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.milepost.engine.scenario.Scenario;
-import io.milepost.engine.scenario.Simulation;
+import io.milepost.rules.scenario.Scenario;
+import io.milepost.rules.scenario.Simulation;
 import io.milepost.support.Deadlines;
 import java.util.List;
 import java.util.Map;

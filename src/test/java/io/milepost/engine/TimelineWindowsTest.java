@@ -1,12 +1,13 @@
 package io.milepost.engine;
 
+import io.milepost.rules.RuleCompiler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.milepost.engine.scenario.Scenario;
+import io.milepost.rules.scenario.Scenario;
 import io.milepost.support.Deadlines;
-import io.milepost.engine.scenario.Simulation;
+import io.milepost.rules.scenario.Simulation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

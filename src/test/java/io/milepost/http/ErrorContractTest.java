@@ -98,7 +98,7 @@ class ErrorContractTest {
                 out.add(new Case(method, path, "text/plain", "{}", 415, null));
             }
             JsonNode props = resolve(doc, schema).get("properties");
-            if (props != null && !io.milepost.ingest.IngestPaths.ALL.contains(path)) {
+            if (props != null && !io.milepost.http.IngestPaths.ALL.contains(path)) {
                 // admin bodies are strict (Segment's calls carry fields Milepost does not read: ingestion is not)
                 out.add(new Case(method, path, "application/json", "{\"noSuchField\":1}", 400, "/noSuchField"));
             }

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
 import io.milepost.engine.MilestoneDefinition;
-import io.milepost.engine.RuleSet;
+import io.milepost.rules.RuleSet;
 import io.milepost.milestone.StallSweep;
 import io.milepost.replay.ReplayJobs;
 import io.milepost.replay.ReplayRunner;

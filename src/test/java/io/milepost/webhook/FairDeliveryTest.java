@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.agroal.api.AgroalDataSource;
-import io.milepost.action.OutboxSignal;
+import io.milepost.outbox.OutboxSignal;
 import io.milepost.support.OutboxRows;
 import io.milepost.support.Receiver;
 import io.quarkus.test.junit.QuarkusTest;

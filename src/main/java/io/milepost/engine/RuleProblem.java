@@ -1,5 +1,0 @@
-package io.milepost.engine;
-
-/** A problem in a rule file, with its position when known (line and column start at 1; 0 = unknown). */
-public record RuleProblem(String file, int line, int column, String message) {
-}
