@@ -102,7 +102,7 @@ class HostileRulesTest {
                 refused("printing to System.err", consequence("java.lang.System.err.print(\"forged\");"), 7, 5,
                         "java.lang.System.err", TYPES),
                 refused("the engine's hook behind reach and trigger", consequence("Consequences.unbind();"), 7, 5,
-                        "Consequences", TYPES),
+                        "Consequences.unbind", TYPES),
                 fails("a loop that never ends", consequence("while (true) { }"), "Hostile",
                         "abandoned after 500 ms (milepost.rules.max-evaluation-time) in rule \"Hostile\""),
                 fails("a bounded loop that runs for many seconds", consequence("""

@@ -5,7 +5,7 @@ import static io.milepost.support.Api.newUser;
 import static io.milepost.support.Api.sendTrack;
 import static io.milepost.support.Api.signup;
 import static io.milepost.support.Api.writer;
-import static io.milepost.common.Durations.withinOnePercentOf;
+import static io.milepost.support.DurationMatchers.withinOnePercentOf;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 

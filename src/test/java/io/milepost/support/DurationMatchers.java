@@ -1,4 +1,4 @@
-package io.milepost.common;
+package io.milepost.support;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -7,8 +7,8 @@ import org.hamcrest.Matcher;
 import org.hamcrest.TypeSafeMatcher;
 
 /** Matchers for ISO-8601 durations in JSON answers. */
-public final class Durations {
-    private Durations() {
+public final class DurationMatchers {
+    private DurationMatchers() {
     }
 
     /** A duration within 1% of {@code expected}: the promise the KPIs make for percentiles. */
