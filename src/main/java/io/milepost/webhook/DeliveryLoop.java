@@ -185,8 +185,10 @@ public class DeliveryLoop {
                 } else {
                     startQueued();
                 }
-                signal.await(!finished.isEmpty() ? Duration.ofMillis(RECORD_DELAY_MS)
-                        : outboxWaiting ? pollInterval : untilNextWork(now));
+                Duration wait = !finished.isEmpty() ? Duration.ofMillis(RECORD_DELAY_MS)
+                        : outboxWaiting ? pollInterval : untilNextWork(now);
+                // statistics counted but not written yet are written by a cycle soon, not after a long poll
+                signal.await(dispatcher.countsWaiting() && wait.compareTo(AttemptCounts.EVERY) > 0 ? AttemptCounts.EVERY : wait);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;

@@ -79,6 +79,7 @@ public class Dispatcher {
     private final int concurrency;
     private final int endpointConcurrency;
     private final IdBlocks deliveryIds = new IdBlocks("delivery_seq", 500);
+    private final AttemptCounts attemptCounts = new AttemptCounts();
     /** Which endpoint claims first: moves on every cycle, so no endpoint always comes last. */
     private final AtomicInteger turn = new AtomicInteger();
 
@@ -190,11 +191,12 @@ public class Dispatcher {
      */
     public Cycle cycle(List<WebhookSender.Result> done, Map<String, Integer> outstanding, int room, boolean fanOut) {
         Instant now = now();
-        List<RecordedOutcome> recorded = new ArrayList<>();
+        List<StatRow> earlier = attemptCounts.due(now, false);
+        List<Recorded> recorded = new ArrayList<>();
         Cycle cycle = QuarkusTransaction.requiringNew().call(() -> Jdbc.call(em, c -> {
             queue.begin(c);
             List<WebhookEndpoint> endpoints = queue.endpoints(c);
-            recorded.addAll(recordIn(c, done, now, endpoints));
+            recorded.add(recordIn(c, done, now, endpoints, earlier, false));
             Map<String, Integer> rooms = new LinkedHashMap<>();
             for (WebhookEndpoint e : endpoints) {
                 rooms.put(e.id, Math.max(0, endpointWindow() - outstanding.getOrDefault(e.id, 0)));
@@ -218,7 +220,9 @@ public class Dispatcher {
                     .collect(Collectors.toSet());
             return new Cycle(claimed, full, enabled);
         }));
-        count(recorded);
+        attemptCounts.written(earlier, now);
+        attemptCounts.add(recorded.get(0).counts());
+        count(recorded.get(0).outcomes());
         return cycle;
     }
 
@@ -228,10 +232,18 @@ public class Dispatcher {
             return;
         }
         Instant now = now();
-        count(QuarkusTransaction.requiringNew().call(() -> Jdbc.call(em, c -> {
+        List<StatRow> earlier = attemptCounts.due(now, true);
+        Recorded recorded = QuarkusTransaction.requiringNew().call(() -> Jdbc.call(em, c -> {
             queue.begin(c);
-            return recordIn(c, results, now, queue.endpoints(c));
-        })));
+            return recordIn(c, results, now, queue.endpoints(c), earlier, true);
+        }));
+        attemptCounts.written(earlier, now);
+        count(recorded.outcomes());
+    }
+
+    /** Whether attempt statistics wait to be written (a cycle within {@link AttemptCounts#EVERY} writes them). */
+    boolean countsWaiting() {
+        return !attemptCounts.isEmpty();
     }
 
     /** Hands claimed but unstarted attempts back, so any instance can make them at once. */
@@ -363,15 +375,25 @@ public class Dispatcher {
     private record RecordedOutcome(WebhookSender.Result result, Outcome outcome) {
     }
 
+    /** What a transaction recorded, and the statistics of its attempts it did not write yet. */
+    private record Recorded(List<RecordedOutcome> outcomes, List<StatRow> counts) {
+    }
+
     /**
      * Records outcomes: the delivery rows, the attempt log (failures; a success lives on the
-     * delivery's row), the per-minute statistics and each endpoint's failure record; then disables
-     * endpoints that answered 410 or have failed for too long.
+     * delivery's row), each endpoint's failure record and the per-minute statistics: the
+     * {@code earlier} ones (of endpoints still there), and these attempts' own if
+     * {@code writeCounts}, else they are answered, to be written later ({@link AttemptCounts}).
+     * Then disables endpoints that answered 410 or have failed for too long.
      */
-    private List<RecordedOutcome> recordIn(Connection c, List<WebhookSender.Result> results, Instant now,
-                                           List<WebhookEndpoint> endpoints) throws SQLException {
+    private Recorded recordIn(Connection c, List<WebhookSender.Result> results, Instant now,
+                              List<WebhookEndpoint> endpoints, List<StatRow> earlier, boolean writeCounts)
+            throws SQLException {
+        Set<String> present = endpoints.stream().map(e -> e.id).collect(Collectors.toSet());
+        List<StatRow> stillThere = earlier.stream().filter(r -> present.contains(r.endpointId())).toList();
         if (results.isEmpty()) {
-            return List.of();
+            queue.countAttempts(c, stillThere);
+            return new Recorded(List.of(), List.of());
         }
         List<Outcome> outcomes = new ArrayList<>(results.size());
         List<OutcomeRow> rows = new ArrayList<>(results.size());
@@ -391,7 +413,8 @@ public class Dispatcher {
                 made.add(new RecordedOutcome(results.get(i), outcomes.get(i)));
             }
         }
-        queue.countAttempts(c, statistics(made));
+        List<StatRow> counts = statistics(made);
+        queue.countAttempts(c, writeCounts ? AttemptCounts.merge(stillThere, counts) : stillThere);
         List<EndpointState> states = endpointStates(made, byId);
         queue.saveEndpointStates(c, states);
         Set<Long> written = queue.record(c, rows);
@@ -425,7 +448,7 @@ public class Dispatcher {
                         + s.failingSince() + " (milepost.webhooks.disable-after " + disableAfter + ")", now);
             }
         }
-        return recorded;
+        return new Recorded(recorded, writeCounts ? List.of() : counts);
     }
 
     private static OutcomeRow row(WebhookSender.Result r, Outcome o, Instant now) {

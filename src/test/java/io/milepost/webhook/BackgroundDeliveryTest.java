@@ -76,6 +76,12 @@ class BackgroundDeliveryTest {
             assertTrue(metrics.contains("milepost_webhook_deliveries_total{outcome=\"delivered\"} 1.0"), metrics);
             assertTrue(metrics.contains("milepost_webhook_deliveries_total{outcome=\"retried\"} 1.0"), metrics);
             assertTrue(metrics.contains("milepost_webhook_queue_depth 0.0"), metrics);
+            // the loop writes attempt statistics at most once a second, not only at its (1-minute) poll
+            waitFor(Duration.ofSeconds(10), () -> admin().get("/v1/webhooks/" + endpoint).then().extract().jsonPath()
+                    .getInt("health.lastHour.delivered") == 1);
+            JsonPath health = admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath();
+            assertEquals(1, health.getInt("health.lastHour.retrying"));
+            assertEquals(0.5, health.getDouble("health.successRate"), 1e-9);
             admin().delete("/v1/webhooks/" + endpoint).then().statusCode(204);
         }
     }
