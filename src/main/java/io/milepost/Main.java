@@ -16,7 +16,6 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 public final class Main {
     public static final String URI_VALIDATION = "vertx.disableURIValidation";
 
-
     public static void main(String... args) {
         if (args.length > 0 && io.milepost.rules.scenario.RulesTestCommand.NAME.equals(args[0])) {
             // test-rules [folder]: the folder's scenarios, without starting the service

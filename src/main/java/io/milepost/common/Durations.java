@@ -9,8 +9,7 @@ import java.util.regex.Pattern;
 public final class Durations {
     private static final Pattern SHORT = Pattern.compile("(\\d{1,9})\\s*([smhdw])");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     public static Duration parse(String text) {
         String s = text == null ? "" : text.trim();
@@ -26,15 +25,17 @@ public final class Durations {
             };
         }
         try {
-            Duration d = s.startsWith("P") && !s.contains("T") && !s.contains("W") && !s.contains("Y") && !s.contains("M")
-                    ? Duration.parse(s)
-                    : parseIso(s);
+            Duration d =
+                    s.startsWith("P") && !s.contains("T") && !s.contains("W") && !s.contains("Y") && !s.contains("M")
+                            ? Duration.parse(s)
+                            : parseIso(s);
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("duration must be positive: '" + text + "'");
             }
             return d;
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("not a duration: '" + text + "' (use 45s, 30m, 12h, 7d or ISO-8601 like P7D)");
+            throw new IllegalArgumentException(
+                    "not a duration: '" + text + "' (use 45s, 30m, 12h, 7d or ISO-8601 like P7D)");
         }
     }
 

@@ -24,7 +24,9 @@ public class ErrorMapper {
         if (e.status() == 401) {
             return Response.fromResponse(r).header("WWW-Authenticate", "Bearer").build();
         }
-        return e.status() == 503 ? Response.fromResponse(r).header("Retry-After", "1").build() : r;
+        return e.status() == 503
+                ? Response.fromResponse(r).header("Retry-After", "1").build()
+                : r;
     }
 
     @ServerExceptionMapper
@@ -90,7 +92,9 @@ public class ErrorMapper {
     }
 
     public static Response respond(int status, String code, String message, List<?> details) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(new ErrorBody(code, message, details)).build();
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(new ErrorBody(code, message, details))
+                .build();
     }
 }

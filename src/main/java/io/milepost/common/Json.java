@@ -8,11 +8,9 @@ import java.util.Map;
 
 /** JSON text in and out of the database's text columns. */
 public final class Json {
-    private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
-    };
+    private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
 
-    private Json() {
-    }
+    private Json() {}
 
     public static String write(ObjectMapper mapper, Object value) {
         try {

@@ -28,23 +28,29 @@ public final class JsonProblem {
     /** How Jackson's messages name the token it found: {@code (token `JsonToken.START_ARRAY`)}. */
     private static final Pattern TOKEN = Pattern.compile("token `JsonToken\\.([A-Z_]+)`");
 
-    private JsonProblem() {
-    }
+    private JsonProblem() {}
 
     public static ApiException of(JacksonException e) {
         if (e instanceof StreamConstraintsException) {
-            return new ApiException(400, "invalid_json", "the JSON is too deeply nested or too large: " + cut(e.getOriginalMessage()));
+            return new ApiException(
+                    400, "invalid_json", "the JSON is too deeply nested or too large: " + cut(e.getOriginalMessage()));
         }
         if (e instanceof DatabindException d && !(e instanceof com.fasterxml.jackson.core.JsonParseException)) {
             String pointer = pointer(d instanceof JsonMappingException m ? m.getPath() : List.of());
             String message = message(d);
-            return new ApiException(400, "invalid_json", (pointer.isEmpty() ? "the body" : pointer) + ": " + message,
+            return new ApiException(
+                    400,
+                    "invalid_json",
+                    (pointer.isEmpty() ? "the body" : pointer) + ": " + message,
                     List.of(new FieldError(null, pointer, message)));
         }
         JsonLocation at = e.getLocation();
         String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
         String text = cut(firstLine(e.getOriginalMessage()));
-        return new ApiException(400, "invalid_json", "the body is not valid JSON" + where + ": " + text,
+        return new ApiException(
+                400,
+                "invalid_json",
+                "the body is not valid JSON" + where + ": " + text,
                 List.of(new FieldError(null, "", "not valid JSON" + where)));
     }
 
@@ -55,8 +61,14 @@ public final class JsonProblem {
         if (e instanceof PropertyBindingException p) {
             Collection<Object> known = p.getKnownPropertyIds();
             return "unknown field \"" + cut(p.getPropertyName()) + "\""
-                    + (known == null || known.isEmpty() ? "" : "; the fields are " + known.stream().map(String::valueOf)
-                    .sorted().map(k -> "\"" + k + "\"").collect(java.util.stream.Collectors.joining(", ")));
+                    + (known == null || known.isEmpty()
+                            ? ""
+                            : "; the fields are "
+                                    + known.stream()
+                                            .map(String::valueOf)
+                                            .sorted()
+                                            .map(k -> "\"" + k + "\"")
+                                            .collect(java.util.stream.Collectors.joining(", ")));
         }
         if (e instanceof MismatchedInputException m) {
             if (m.getOriginalMessage() != null && m.getOriginalMessage().startsWith("Trailing token")) {
@@ -116,8 +128,12 @@ public final class JsonProblem {
         if (type == Boolean.class || type == boolean.class) {
             return "true or false";
         }
-        if (type == Integer.class || type == int.class || type == Long.class || type == long.class
-                || type == Short.class || type == short.class) {
+        if (type == Integer.class
+                || type == int.class
+                || type == Long.class
+                || type == long.class
+                || type == Short.class
+                || type == short.class) {
             return "a whole number";
         }
         if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
@@ -135,7 +151,9 @@ public final class JsonProblem {
         if (java.time.Duration.class == type) {
             return "an ISO-8601 duration string";
         }
-        if (Map.class.isAssignableFrom(type) || type.isRecord() || !type.getName().startsWith("java.")) {
+        if (Map.class.isAssignableFrom(type)
+                || type.isRecord()
+                || !type.getName().startsWith("java.")) {
             return "an object";
         }
         return "a value of type " + type.getSimpleName();

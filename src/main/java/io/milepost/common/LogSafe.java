@@ -6,8 +6,7 @@ package io.milepost.common;
  * at those levels with their types and stack traces only; the messages go to DEBUG.
  */
 public final class LogSafe {
-    private LogSafe() {
-    }
+    private LogSafe() {}
 
     /** A copy of {@code e} and its causes with the same types and stack traces and no messages. */
     public static Throwable redact(Throwable e) {

@@ -24,6 +24,7 @@ public final class Evaluation implements Consequences {
     private volatile String currentRule;
     /** The facts the firing rule matched. */
     private List<Object> currentFacts = List.of();
+
     final List<Outcomes.MilestoneReached> reached = new ArrayList<>();
     final List<Outcomes.ActionTriggered> triggered = new ArrayList<>();
     final List<String> fired = new ArrayList<>();
@@ -56,7 +57,8 @@ public final class Evaluation implements Consequences {
     @Override
     public void reach(String milestone) {
         requireName("milestone", milestone);
-        if (state.milestones().containsKey(milestone) || state.reachedLater(milestone)
+        if (state.milestones().containsKey(milestone)
+                || state.reachedLater(milestone)
                 || reached.stream().anyMatch(r -> r.milestone().equals(milestone))) {
             return;
         }
@@ -87,7 +89,13 @@ public final class Evaluation implements Consequences {
         }
         Map<String, Object> copy = new LinkedHashMap<>(payload);
         boolean heldOut = rule != null && rule.holdout() != null && Holdout.heldOut(state.id(), action, rule.holdout());
-        triggered.add(new Outcomes.ActionTriggered(action, previous + 1, now, currentRule, copy, heldOut,
+        triggered.add(new Outcomes.ActionTriggered(
+                action,
+                previous + 1,
+                now,
+                currentRule,
+                copy,
+                heldOut,
                 answersResolvedStall() ? Outcomes.STALL_RESOLVED : null));
     }
 
@@ -99,7 +107,8 @@ public final class Evaluation implements Consequences {
         for (Object fact : currentFacts) {
             if (fact instanceof io.milepost.facts.Stalled s) {
                 String m = s.getMilestone();
-                if (state.milestones().containsKey(m) || reached.stream().anyMatch(r -> r.milestone().equals(m))) {
+                if (state.milestones().containsKey(m)
+                        || reached.stream().anyMatch(r -> r.milestone().equals(m))) {
                     return true;
                 }
             }

@@ -2,8 +2,8 @@ package io.milepost.engine;
 
 import java.time.Duration;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
@@ -38,6 +38,7 @@ final class EvaluationWorkers {
     private final ScheduledExecutorService reaper;
     /** Abandoned evaluations, until their threads have ended. */
     private final Set<Task<?>> abandoned = ConcurrentHashMap.newKeySet();
+
     private final AtomicLong stopped = new AtomicLong();
 
     private EvaluationWorkers() {
@@ -62,8 +63,7 @@ final class EvaluationWorkers {
     }
 
     /** How an evaluation ended: its value, what it threw, or abandoned at the deadline. */
-    record Ending<T>(T value, Throwable thrown, boolean abandoned) {
-    }
+    record Ending<T>(T value, Throwable thrown, boolean abandoned) {}
 
     /**
      * Runs {@code work} and waits for it at most {@code limit}. Whatever it throws (errors such as
@@ -126,8 +126,10 @@ final class EvaluationWorkers {
                 stopped.incrementAndGet();
             } catch (UnsupportedOperationException e) {
                 // Java 20 and later: Thread.stop is gone; the thread runs until its code ends
-                LOG.warnf("an abandoned rule evaluation cannot be stopped on this Java version; thread %s keeps "
-                        + "running until its rule code ends", task.thread.getName());
+                LOG.warnf(
+                        "an abandoned rule evaluation cannot be stopped on this Java version; thread %s keeps "
+                                + "running until its rule code ends",
+                        task.thread.getName());
             }
         }
     }

@@ -28,8 +28,11 @@ public final class EventHistory {
         Instant[] times;
 
         public Day(int count, Instant firstAt, Instant lastAt) {
-            this(count, firstAt, lastAt, count == 1 ? new Instant[] {firstAt}
-                    : count == 2 ? new Instant[] {firstAt, lastAt} : null);
+            this(
+                    count,
+                    firstAt,
+                    lastAt,
+                    count == 1 ? new Instant[] {firstAt} : count == 2 ? new Instant[] {firstAt, lastAt} : null);
         }
 
         public Day(int count, Instant firstAt, Instant lastAt, Instant[] times) {
@@ -156,8 +159,13 @@ public final class EventHistory {
             Day theirs = e.getValue();
             Day mine = days.get(e.getKey());
             if (mine == null) {
-                days.put(e.getKey(), new Day(theirs.count, theirs.firstAt, theirs.lastAt,
-                        theirs.times == null ? null : theirs.times.clone()));
+                days.put(
+                        e.getKey(),
+                        new Day(
+                                theirs.count,
+                                theirs.firstAt,
+                                theirs.lastAt,
+                                theirs.times == null ? null : theirs.times.clone()));
             } else {
                 mine.absorb(theirs);
             }
@@ -192,8 +200,8 @@ public final class EventHistory {
 
     /** The {@code Activity} fact rules see for this history, for a user who signed up at {@code signup}, at {@code now}. */
     public io.milepost.facts.Activity fact(Instant signup, Instant now) {
-        return new io.milepost.facts.Activity(event, total, firstAt, lastAt, countsView(), this::countUntil, signup, now,
-                property -> Map.of());
+        return new io.milepost.facts.Activity(
+                event, total, firstAt, lastAt, countsView(), this::countUntil, signup, now, property -> Map.of());
     }
 
     public long total() {

@@ -16,8 +16,7 @@ public final class FirstTouch {
     public static final String REFERRER = "initial_referrer";
     public static final List<String> TRAITS = List.of(SOURCE, MEDIUM, CAMPAIGN, REFERRER);
 
-    private FirstTouch() {
-    }
+    private FirstTouch() {}
 
     /** True when the traits already hold a first touch (any of its traits). */
     public static boolean present(Map<String, Object> traits) {

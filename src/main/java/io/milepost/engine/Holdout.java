@@ -12,8 +12,7 @@ import java.security.NoSuchAlgorithmException;
  * while being in the control group of one action says nothing about another.
  */
 public final class Holdout {
-    private Holdout() {
-    }
+    private Holdout() {}
 
     /**
      * The share of a {@code @holdout} value: a percentage above 0 and below 100 ({@code "10%"},

@@ -1,5 +1,6 @@
 package io.milepost.engine;
 
+import io.milepost.common.LogSafe;
 import io.milepost.config.MilepostConfig;
 import io.milepost.facts.Account;
 import io.milepost.facts.Event;
@@ -10,11 +11,10 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.jboss.logging.Logger;
 import org.kie.api.event.rule.BeforeMatchFiredEvent;
 import org.kie.api.event.rule.DefaultAgendaEventListener;
 import org.kie.api.runtime.KieSession;
-import io.milepost.common.LogSafe;
-import org.jboss.logging.Logger;
 
 /**
  * Applies a user's inputs to their state and evaluates the rules after each one, in event-time
@@ -40,12 +40,19 @@ public final class JourneyEngine {
      * identify (with traits) or a group (an account id with the account's traits). {@code
      * firstTouch}: the {@link FirstTouch} traits the call's context gives, kept if the user has none yet.
      */
-    public record Input(String messageId, Kind kind, String name, Map<String, Object> data, Instant timestamp,
-                        Map<String, Object> firstTouch) {
+    public record Input(
+            String messageId,
+            Kind kind,
+            String name,
+            Map<String, Object> data,
+            Instant timestamp,
+            Map<String, Object> firstTouch) {
 
         /** What kind of call it was. */
         public enum Kind {
-            TRACK, IDENTIFY, GROUP
+            TRACK,
+            IDENTIFY,
+            GROUP
         }
 
         public static Input track(String messageId, String name, Map<String, Object> properties, Instant at) {
@@ -98,11 +105,13 @@ public final class JourneyEngine {
      */
     public Outcomes apply(RuleBook book, UserState state, List<Input> inputs) {
         Outcomes outcomes = new Outcomes();
-        List<Input> ordered = inputs.stream().sorted(Comparator.comparing(Input::timestamp)).toList();
+        List<Input> ordered =
+                inputs.stream().sorted(Comparator.comparing(Input::timestamp)).toList();
         boolean abandoned = false;
         for (Input in : ordered) {
             Instant now = state.lastEventAt() == null || in.timestamp().isAfter(state.lastEventAt())
-                    ? in.timestamp() : state.lastEventAt();
+                    ? in.timestamp()
+                    : state.lastEventAt();
             if (book != null && !abandoned) {
                 abandoned = !closeWindows(book, state, now, false, outcomes);
             }
@@ -123,7 +132,8 @@ public final class JourneyEngine {
                     recordProperties(book, state, in);
                 }
             }
-            if (state.signedUpAt() == null || !state.signupFromTrait() && in.timestamp().isBefore(state.signedUpAt())) {
+            if (state.signedUpAt() == null
+                    || !state.signupFromTrait() && in.timestamp().isBefore(state.signedUpAt())) {
                 state.signedUpAt(in.timestamp(), false);
             }
             if (in.isTrack()) {
@@ -148,7 +158,8 @@ public final class JourneyEngine {
         for (String property : book.propertiesOf(in.name())) {
             Object value = in.data().get(property);
             if (value instanceof String || value instanceof Number || value instanceof Boolean) {
-                state.history(UserState.propertyKey(in.name(), property, String.valueOf(value))).record(in.timestamp());
+                state.history(UserState.propertyKey(in.name(), property, String.valueOf(value)))
+                        .record(in.timestamp());
             }
         }
     }
@@ -183,7 +194,8 @@ public final class JourneyEngine {
             if (due == null || (inclusive ? due.isAfter(until) : !due.isBefore(until))) {
                 break;
             }
-            if (!closeWindows(book, state, due, true, outcomes) || !evaluate(book, state, due, null, List.of(), outcomes)) {
+            if (!closeWindows(book, state, due, true, outcomes)
+                    || !evaluate(book, state, due, null, List.of(), outcomes)) {
                 return outcomes;
             }
             cursor = due;
@@ -205,7 +217,8 @@ public final class JourneyEngine {
                 return true;
             }
             Instant at = state.lastEventAt() != null && state.lastEventAt().isAfter(next.closedAt())
-                    ? state.lastEventAt() : next.closedAt();
+                    ? state.lastEventAt()
+                    : next.closedAt();
             if (state.revealRecorded(at)) {
                 continue; // a record held back until now may have settled the window: look again
             }
@@ -231,49 +244,67 @@ public final class JourneyEngine {
      * {@link Throwable} of the rules (a {@code StackOverflowError} too) and an overrun are recorded
      * failures. Returns false when the evaluation was abandoned at its deadline.
      */
-    private boolean evaluate(RuleBook book, UserState state, Instant now, Event event, List<Stalled> newStalls,
-                             Outcomes outcomes) {
+    private boolean evaluate(
+            RuleBook book, UserState state, Instant now, Event event, List<Stalled> newStalls, Outcomes outcomes) {
         KieSession session = book.kieBase().newKieSession();
         Evaluation evaluation = new Evaluation(book, state, now, session);
         long deadline = System.nanoTime() + maxEvaluationTime.toNanos();
-        EvaluationWorkers.Ending<Integer> ending = EvaluationWorkers.SHARED.run(() -> {
-            try {
-                session.addEventListener(new DefaultAgendaEventListener() {
-                    @Override
-                    public void beforeMatchFired(BeforeMatchFiredEvent e) {
-                        // between firings: an overrun ends here by itself, without stopping the thread
-                        if (System.nanoTime() - deadline > 0) {
-                            throw new DeadlineExceeded();
-                        }
-                        evaluation.ruleFiring(e.getMatch().getRule().getName(), List.copyOf(e.getMatch().getObjects()));
+        EvaluationWorkers.Ending<Integer> ending = EvaluationWorkers.SHARED.run(
+                () -> {
+                    try {
+                        session.addEventListener(new DefaultAgendaEventListener() {
+                            @Override
+                            public void beforeMatchFired(BeforeMatchFiredEvent e) {
+                                // between firings: an overrun ends here by itself, without stopping the thread
+                                if (System.nanoTime() - deadline > 0) {
+                                    throw new DeadlineExceeded();
+                                }
+                                evaluation.ruleFiring(
+                                        e.getMatch().getRule().getName(),
+                                        List.copyOf(e.getMatch().getObjects()));
+                            }
+                        });
+                        insertFacts(session, state, now, event, newStalls);
+                        evaluation.bind();
+                        return session.fireAllRules(maxFirings);
+                    } finally {
+                        evaluation.unbind();
+                        session.dispose();
                     }
-                });
-                insertFacts(session, state, now, event, newStalls);
-                evaluation.bind();
-                return session.fireAllRules(maxFirings);
-            } finally {
-                evaluation.unbind();
-                session.dispose();
-            }
-        }, maxEvaluationTime);
+                },
+                maxEvaluationTime);
         Throwable thrown = ending.thrown();
         // a rule may fail alone, but a heap that ran out is the whole process's: end it (FatalErrors)
         io.milepost.http.FatalErrors.onThrowable(thrown);
         if (ending.abandoned() || causeOf(thrown) instanceof DeadlineExceeded) {
             String rule = evaluation.currentRule();
-            fail(state, now, rule, "abandoned after " + maxEvaluationTime.toMillis() + " ms (milepost.rules.max-evaluation-time) "
-                    + (rule == null ? "while matching the rules' conditions" : "in rule \"" + rule + "\""), outcomes);
+            fail(
+                    state,
+                    now,
+                    rule,
+                    "abandoned after " + maxEvaluationTime.toMillis() + " ms (milepost.rules.max-evaluation-time) "
+                            + (rule == null ? "while matching the rules' conditions" : "in rule \"" + rule + "\""),
+                    outcomes);
             return false;
         }
         if (thrown != null) {
             Throwable cause = causeOf(thrown);
-            fail(state, now, evaluation.currentRule(), cause.getClass().getSimpleName()
-                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), outcomes);
+            fail(
+                    state,
+                    now,
+                    evaluation.currentRule(),
+                    cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()),
+                    outcomes);
             return true;
         }
         if (ending.value() >= maxFirings) {
-            fail(state, now, evaluation.currentRule(), "stopped after " + maxFirings
-                    + " rule firings in one evaluation (do rules keep re-activating each other?)", outcomes);
+            fail(
+                    state,
+                    now,
+                    evaluation.currentRule(),
+                    "stopped after " + maxFirings
+                            + " rule firings in one evaluation (do rules keep re-activating each other?)",
+                    outcomes);
             return true;
         }
         outcomes.firedRules.addAll(evaluation.fired);
@@ -304,10 +335,12 @@ public final class JourneyEngine {
         // no user id at WARN (it would outlive the user's erasure); the timeline has the user
         LOG.warnf("rule evaluation failed in rule \"%s\": %s", rule, LogSafe.withoutUser(message, state.id()));
         LOG.debugf("rule evaluation failed for user %s in rule \"%s\"", state.id(), rule);
-        outcomes.failures.add(new Outcomes.Failure(now, rule, message.length() > 2000 ? message.substring(0, 2000) : message));
+        outcomes.failures.add(
+                new Outcomes.Failure(now, rule, message.length() > 2000 ? message.substring(0, 2000) : message));
     }
 
-    private static void insertFacts(KieSession session, UserState state, Instant now, Event event, List<Stalled> newStalls) {
+    private static void insertFacts(
+            KieSession session, UserState state, Instant now, Event event, List<Stalled> newStalls) {
         Instant signup = state.signedUpAt() == null ? now : state.signedUpAt();
         session.insert(new User(state.id(), signup, java.util.Collections.unmodifiableMap(state.traits()), now));
         for (EventHistory h : state.activity().values()) {

@@ -11,5 +11,4 @@ import java.util.List;
  * @param after  the milestone the window counts from, or null to count from signup
  * @param rules  the names of the rules that declare it
  */
-public record MilestoneDefinition(String name, int order, Duration within, String after, List<String> rules) {
-}
+public record MilestoneDefinition(String name, int order, Duration within, String after, List<String> rules) {}

@@ -9,8 +9,7 @@ import java.util.Map;
 public final class Outcomes {
 
     /** A milestone newly reached. */
-    public record MilestoneReached(String milestone, Instant at, String rule) {
-    }
+    public record MilestoneReached(String milestone, Instant at, String rule) {}
 
     /**
      * An action newly fired; {@code occurrence} is 1 the first time, more for {@code @repeat} rules.
@@ -19,25 +18,29 @@ public final class Outcomes {
      * although the rule fired ({@link #STALL_RESOLVED}), else null; whether it is still current is
      * decided when it is recorded.
      */
-    public record ActionTriggered(String action, int occurrence, Instant at, String rule, Map<String, Object> payload,
-                                  boolean heldOut, String suppressed) {
-    }
+    public record ActionTriggered(
+            String action,
+            int occurrence,
+            Instant at,
+            String rule,
+            Map<String, Object> payload,
+            boolean heldOut,
+            String suppressed) {}
 
     /** A window that closed without its milestone: the user stalled at it then. */
-    public record Stall(String milestone, Instant since) {
-    }
+    public record Stall(String milestone, Instant since) {}
 
     /** The rule answered a stall whose milestone the user had reached by the time it was evaluated. */
     public static final String STALL_RESOLVED = "stall_resolved";
 
     /** An evaluation that failed: a consequence threw, or the firing cap was hit. */
-    public record Failure(Instant at, String rule, String message) {
-    }
+    public record Failure(Instant at, String rule, String message) {}
 
     public final List<MilestoneReached> milestones = new ArrayList<>();
     public final List<ActionTriggered> actions = new ArrayList<>();
     /** Windows closed by the evaluations, in time order (each evaluated at its close with its {@code Stalled} fact). */
     public final List<Stall> stalls = new ArrayList<>();
+
     public final List<Failure> failures = new ArrayList<>();
     /** Names of the rules that fired, in order (for tests and dry runs). */
     public final List<String> firedRules = new ArrayList<>();

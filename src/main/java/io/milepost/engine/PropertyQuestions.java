@@ -21,11 +21,10 @@ public final class PropertyQuestions {
 
     private static final Pattern ACTIVITY = Pattern.compile("\\bActivity\\s*\\(");
     private static final Pattern EVENT = Pattern.compile("\\bevent\\s*==\\s*\"([^\"]*)\"");
-    private static final Pattern QUESTION = Pattern.compile(
-            "\\b(?:countWhere|distinct|sum)(?:InLast|Within)?\\s*\\(\\s*\"([^\"]*)\"");
+    private static final Pattern QUESTION =
+            Pattern.compile("\\b(?:countWhere|distinct|sum)(?:InLast|Within)?\\s*\\(\\s*\"([^\"]*)\"");
 
-    private PropertyQuestions() {
-    }
+    private PropertyQuestions() {}
 
     /** By event name (or {@link #ANY_EVENT}), the properties asked about in {@code texts}. */
     public static Map<String, Set<String>> of(Collection<String> texts) {

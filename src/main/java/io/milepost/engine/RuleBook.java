@@ -23,8 +23,13 @@ public final class RuleBook {
     private final Map<String, java.util.Set<String>> properties;
 
     /** @param version content hash of the rule files (first 12 hex digits of a SHA-256) */
-    public RuleBook(String version, Instant loadedAt, List<String> files, List<RuleInfo> rules,
-                    List<MilestoneDefinition> milestones, KieBase kieBase) {
+    public RuleBook(
+            String version,
+            Instant loadedAt,
+            List<String> files,
+            List<RuleInfo> rules,
+            List<MilestoneDefinition> milestones,
+            KieBase kieBase) {
         this(version, loadedAt, files, rules, milestones, kieBase, Map.of());
     }
 
@@ -32,8 +37,14 @@ public final class RuleBook {
      * @param properties the event properties the rules ask questions about ({@code countWhere},
      *                   {@code distinct}, {@code sum}), by event name ({@link PropertyQuestions#ANY_EVENT}: any)
      */
-    public RuleBook(String version, Instant loadedAt, List<String> files, List<RuleInfo> rules,
-                    List<MilestoneDefinition> milestones, KieBase kieBase, Map<String, java.util.Set<String>> properties) {
+    public RuleBook(
+            String version,
+            Instant loadedAt,
+            List<String> files,
+            List<RuleInfo> rules,
+            List<MilestoneDefinition> milestones,
+            KieBase kieBase,
+            Map<String, java.util.Set<String>> properties) {
         this.properties = Map.copyOf(properties);
         this.version = version;
         this.loadedAt = loadedAt;

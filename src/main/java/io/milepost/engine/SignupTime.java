@@ -8,8 +8,7 @@ import java.time.format.DateTimeParseException;
 
 /** Reads the {@code createdAt} trait the ways Segment sources send it: ISO-8601, a date, or epoch seconds/millis. */
 public final class SignupTime {
-    private SignupTime() {
-    }
+    private SignupTime() {}
 
     public static Instant fromTrait(Object value) {
         if (value instanceof Number n) {
@@ -21,7 +20,9 @@ public final class SignupTime {
                 return OffsetDateTime.parse(s.trim()).toInstant();
             } catch (DateTimeParseException e) {
                 try {
-                    return LocalDate.parse(s.trim()).atStartOfDay(ZoneOffset.UTC).toInstant();
+                    return LocalDate.parse(s.trim())
+                            .atStartOfDay(ZoneOffset.UTC)
+                            .toInstant();
                 } catch (DateTimeParseException ignored) {
                     return null;
                 }

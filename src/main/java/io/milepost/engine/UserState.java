@@ -14,12 +14,10 @@ import java.util.TreeMap;
 public final class UserState {
 
     /** A milestone the user reached. */
-    public record Reached(String milestone, Instant at, String rule) {
-    }
+    public record Reached(String milestone, Instant at, String rule) {}
 
     /** How often and when last an action fired for the user, and by which rule. */
-    public record ActionHistory(int occurrences, Instant lastAt, String rule) {
-    }
+    public record ActionHistory(int occurrences, Instant lastAt, String rule) {}
 
     private final String id;
     private final boolean stored;
@@ -31,6 +29,7 @@ public final class UserState {
     private final Map<String, EventHistory> activity = new TreeMap<>();
     /** Occurrences per (event, property, value), for the property questions the rules ask (see {@link #propertyKey}). */
     private final java.util.TreeMap<String, EventHistory> properties = new java.util.TreeMap<>();
+
     private final Map<String, Reached> milestones = new LinkedHashMap<>();
     private final Map<String, Instant> stalls = new LinkedHashMap<>();
     private final Map<String, ActionHistory> actions = new LinkedHashMap<>();
@@ -38,8 +37,13 @@ public final class UserState {
     private final Map<String, Reached> recordedMilestones = new LinkedHashMap<>();
     private final Map<String, Instant> recordedStalls = new LinkedHashMap<>();
 
-    public UserState(String id, boolean stored, Map<String, Object> traits, Instant signedUpAt, boolean signupFromTrait,
-                     Instant lastEventAt) {
+    public UserState(
+            String id,
+            boolean stored,
+            Map<String, Object> traits,
+            Instant signedUpAt,
+            boolean signupFromTrait,
+            Instant lastEventAt) {
         this.id = id;
         this.stored = stored;
         this.traits = new LinkedHashMap<>(traits);
@@ -155,7 +159,8 @@ public final class UserState {
     public Map<String, java.util.function.ToLongFunction<Instant>> byValue(String event, String property) {
         String prefix = event + '\u0000' + property + '\u0000';
         Map<String, java.util.function.ToLongFunction<Instant>> values = new LinkedHashMap<>();
-        for (Map.Entry<String, EventHistory> e : properties.subMap(prefix, prefix + '\uffff').entrySet()) {
+        for (Map.Entry<String, EventHistory> e :
+                properties.subMap(prefix, prefix + '\uffff').entrySet()) {
             values.put(e.getKey().substring(prefix.length()), e.getValue()::countUntil);
         }
         return values;
@@ -164,8 +169,16 @@ public final class UserState {
     /** The {@code Activity} fact of one of the user's event histories, as seen at {@code now}. */
     public io.milepost.facts.Activity activityFact(EventHistory h, Instant now) {
         Instant signup = signedUpAt == null ? now : signedUpAt;
-        return new io.milepost.facts.Activity(h.event(), h.total(), h.firstAt(), h.lastAt(), h.countsView(), h::countUntil,
-                signup, now, property -> byValue(h.event(), property));
+        return new io.milepost.facts.Activity(
+                h.event(),
+                h.total(),
+                h.firstAt(),
+                h.lastAt(),
+                h.countsView(),
+                h::countUntil,
+                signup,
+                now,
+                property -> byValue(h.event(), property));
     }
 
     public Map<String, Reached> milestones() {

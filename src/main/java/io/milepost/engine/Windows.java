@@ -6,12 +6,10 @@ import java.util.List;
 
 /** Milestone windows: when each closes for a user, and the next one still open. */
 public final class Windows {
-    private Windows() {
-    }
+    private Windows() {}
 
     /** A window that has closed without the milestone. */
-    public record Closed(String milestone, Instant closedAt) {
-    }
+    public record Closed(String milestone, Instant closedAt) {}
 
     /** When the milestone's window closes for this user, or null (no window, or its start not reached yet). */
     public static Instant closesAt(MilestoneDefinition m, UserState state) {
@@ -72,7 +70,9 @@ public final class Windows {
     public static Instant nextScheduled(RuleBook book, UserState state, Instant after) {
         Instant next = null;
         for (UserState.ActionHistory a : state.actions().values()) {
-            java.time.Duration every = a.rule() == null ? null : book.rule(a.rule()).map(RuleInfo::every).orElse(null);
+            java.time.Duration every = a.rule() == null
+                    ? null
+                    : book.rule(a.rule()).map(RuleInfo::every).orElse(null);
             if (every == null) {
                 continue;
             }
@@ -96,7 +96,8 @@ public final class Windows {
         Closed next = null;
         for (MilestoneDefinition m : book.milestones()) {
             Instant close = pendingClose(m, state);
-            if (close != null && (inclusive ? !close.isAfter(limit) : close.isBefore(limit))
+            if (close != null
+                    && (inclusive ? !close.isAfter(limit) : close.isBefore(limit))
                     && (next == null || close.isBefore(next.closedAt()))) {
                 next = new Closed(m.name(), close);
             }

@@ -39,9 +39,16 @@ public final class Activity {
      * @param byValue    for a property, each value it had with its occurrences up to a time (kept for
      *                   the properties the loaded rules ask about)
      */
-    public Activity(String event, long count, Instant firstAt, Instant lastAt, NavigableMap<LocalDate, Integer> perDay,
-                    ToLongFunction<Instant> countUntil, Instant signedUpAt, Instant now,
-                    Function<String, Map<String, ToLongFunction<Instant>>> byValue) {
+    public Activity(
+            String event,
+            long count,
+            Instant firstAt,
+            Instant lastAt,
+            NavigableMap<LocalDate, Integer> perDay,
+            ToLongFunction<Instant> countUntil,
+            Instant signedUpAt,
+            Instant now,
+            Function<String, Map<String, ToLongFunction<Instant>>> byValue) {
         this.event = event;
         this.count = count;
         this.firstAt = firstAt;
@@ -176,7 +183,9 @@ public final class Activity {
     }
 
     private Instant withinTo(int days) {
-        return days <= 0 ? signedUpAt.minusNanos(1).minus(DAY.multipliedBy(36500)) : signedUpAt.plus(DAY.multipliedBy(days));
+        return days <= 0
+                ? signedUpAt.minusNanos(1).minus(DAY.multipliedBy(36500))
+                : signedUpAt.plus(DAY.multipliedBy(days));
     }
 
     /** Occurrences after {@code from} (null: from the start) and at or before {@code to} (null: all). */
@@ -200,7 +209,8 @@ public final class Activity {
 
     private double sum(String property, Instant from, Instant to) {
         double total = 0;
-        for (Map.Entry<String, ToLongFunction<Instant>> value : byValue.apply(property).entrySet()) {
+        for (Map.Entry<String, ToLongFunction<Instant>> value :
+                byValue.apply(property).entrySet()) {
             double number;
             try {
                 number = Double.parseDouble(value.getKey());

@@ -35,7 +35,6 @@ public interface Consequences {
     final class Bound {
         private static final ThreadLocal<Consequences> CURRENT = new ThreadLocal<>();
 
-        private Bound() {
-        }
+        private Bound() {}
     }
 }

@@ -12,8 +12,7 @@ import java.util.Map;
  * </pre>
  */
 public final class Helpers {
-    private Helpers() {
-    }
+    private Helpers() {}
 
     /**
      * Records that the user reached a milestone, at the time of this evaluation. A milestone is

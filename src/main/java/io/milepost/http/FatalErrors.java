@@ -61,7 +61,8 @@ public class FatalErrors {
         return ErrorMapper.respond(500, "internal_error", "the request failed; see the service log", List.of());
     }
 
-    private record ExitOnOutOfMemory(Thread.UncaughtExceptionHandler previous) implements Thread.UncaughtExceptionHandler {
+    private record ExitOnOutOfMemory(Thread.UncaughtExceptionHandler previous)
+            implements Thread.UncaughtExceptionHandler {
         @Override
         public void uncaughtException(Thread t, Throwable e) {
             onThrowable(e);

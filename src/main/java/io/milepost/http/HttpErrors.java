@@ -40,11 +40,20 @@ public class HttpErrors {
             case 405 -> guard.refuse(ctx, 405, "method_not_allowed", "this method is not allowed here", false);
             case 413 -> guard.refuse(ctx, 413, "payload_too_large", "the body is too large", true);
             case 414 -> guard.refuse(ctx, 414, "uri_too_long", "the URL is too long", true);
-            case 415 -> guard.refuse(ctx, 415, "unsupported_media_type", "send JSON (Content-Type: application/json)", false);
-            case 400 -> guard.refuse(ctx, 400, "invalid_request", "the request cannot be read (check the path's % escapes)", false);
-            default -> guard.refuse(ctx, status, status >= 500 ? "internal_error" : "request_error",
-                    status >= 500 ? "the request failed; see the service log" : "the request was refused (HTTP " + status + ")",
-                    false);
+            case 415 ->
+                guard.refuse(ctx, 415, "unsupported_media_type", "send JSON (Content-Type: application/json)", false);
+            case 400 ->
+                guard.refuse(
+                        ctx, 400, "invalid_request", "the request cannot be read (check the path's % escapes)", false);
+            default ->
+                guard.refuse(
+                        ctx,
+                        status,
+                        status >= 500 ? "internal_error" : "request_error",
+                        status >= 500
+                                ? "the request failed; see the service log"
+                                : "the request was refused (HTTP " + status + ")",
+                        false);
         }
     }
 }

@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
 public class IngestCors {
     /** Before the request guard (-10), so a preflight is answered before any body or key is asked for. */
     static final int ORDER = -20;
+
     static final String ALLOWED_HEADERS = "Content-Type, Authorization";
 
     private final Set<String> origins;
@@ -34,7 +35,9 @@ public class IngestCors {
     public IngestCors(MilepostConfig config, ObjectMapper mapper) {
         List<String> configured = config.ingest().allowedOrigins().orElse(List.of());
         this.any = configured.stream().anyMatch(o -> o.trim().equals("*"));
-        this.origins = configured.stream().map(IngestCors::normalise).filter(o -> !o.isEmpty() && !o.equals("*"))
+        this.origins = configured.stream()
+                .map(IngestCors::normalise)
+                .filter(o -> !o.isEmpty() && !o.equals("*"))
                 .collect(Collectors.toUnmodifiableSet());
         this.mapper = mapper;
     }
@@ -65,13 +68,18 @@ public class IngestCors {
             if (preflight) {
                 String json;
                 try {
-                    json = mapper.writeValueAsString(new ErrorBody("forbidden", "this origin may not post events from a "
-                            + "browser; list it in milepost.ingest.allowed-origins", List.of()));
+                    json = mapper.writeValueAsString(new ErrorBody(
+                            "forbidden",
+                            "this origin may not post events from a "
+                                    + "browser; list it in milepost.ingest.allowed-origins",
+                            List.of()));
                 } catch (Exception e) {
                     json = "{\"error\":\"forbidden\",\"message\":\"origin not allowed\",\"details\":[]}";
                 }
-                response.setStatusCode(403).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                        .putHeader(HttpHeaders.VARY, "Origin").end(json);
+                response.setStatusCode(403)
+                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                        .putHeader(HttpHeaders.VARY, "Origin")
+                        .end(json);
                 return;
             }
             ctx.next();
@@ -82,7 +90,8 @@ public class IngestCors {
             response.setStatusCode(204)
                     .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, "POST, OPTIONS")
                     .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, ALLOWED_HEADERS)
-                    .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "86400").end();
+                    .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "86400")
+                    .end();
             return;
         }
         ctx.next();

@@ -10,15 +10,25 @@ import java.util.Set;
  */
 public final class IngestPaths {
     /** Paths that take one call. */
-    public static final Set<String> SINGLE = Set.of("/v1/track", "/v1/identify", "/v1/page", "/v1/screen", "/v1/group",
-            "/v1/alias", "/v1/t", "/v1/i", "/v1/p", "/v1/s", "/v1/g", "/v1/a");
+    public static final Set<String> SINGLE = Set.of(
+            "/v1/track",
+            "/v1/identify",
+            "/v1/page",
+            "/v1/screen",
+            "/v1/group",
+            "/v1/alias",
+            "/v1/t",
+            "/v1/i",
+            "/v1/p",
+            "/v1/s",
+            "/v1/g",
+            "/v1/a");
     /** Paths that take a batch. */
     public static final Set<String> BATCH = Set.of("/v1/batch", "/v1/import", "/v1/import/", "/v1/b");
     /** Every ingestion path. */
     public static final Set<String> ALL = union(SINGLE, BATCH);
 
-    private IngestPaths() {
-    }
+    private IngestPaths() {}
 
     private static Set<String> union(Set<String> a, Set<String> b) {
         Set<String> all = new HashSet<>(a);

@@ -3,7 +3,10 @@ package io.milepost.http;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.quarkus.arc.Arc;
+import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Produces;
+import jakarta.enterprise.inject.spi.Bean;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.Path;
 import java.lang.reflect.Method;
@@ -12,9 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import io.quarkus.arc.Arc;
-import jakarta.enterprise.inject.Any;
-import jakarta.enterprise.inject.spi.Bean;
 
 /**
  * HTTP metrics are labelled with the API's path templates ({@code /v1/users/{id}}), never with a
@@ -43,7 +43,8 @@ public class MetricLabels {
                     return id;
                 }
                 List<Tag> tags = id.getTags().stream()
-                        .map(t -> t.getKey().equals("uri") ? Tag.of("uri", UNKNOWN) : t).toList();
+                        .map(t -> t.getKey().equals("uri") ? Tag.of("uri", UNKNOWN) : t)
+                        .toList();
                 return id.replaceTags(tags);
             }
         };

@@ -29,6 +29,7 @@ public class RequestGuard {
     static final int ORDER = -10;
     /** How long the rest of a refused body is read and dropped before the connection closes. */
     static final long LINGER_MILLIS = 500;
+
     static final Set<String> SINGLE_EVENT = io.milepost.http.IngestPaths.SINGLE;
     static final Set<String> BATCH = io.milepost.http.IngestPaths.BATCH;
 
@@ -60,8 +61,13 @@ public class RequestGuard {
     void handle(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         if (request.uri().length() > http.maxUrlLength()) {
-            refuse(ctx, 414, "uri_too_long", "the URL is " + request.uri().length() + " characters; at most "
-                    + http.maxUrlLength() + " are accepted", true);
+            refuse(
+                    ctx,
+                    414,
+                    "uri_too_long",
+                    "the URL is " + request.uri().length() + " characters; at most " + http.maxUrlLength()
+                            + " are accepted",
+                    true);
             return;
         }
         String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -80,8 +86,12 @@ public class RequestGuard {
                 return;
             }
             if (announced > limit) {
-                refuse(ctx, 413, "payload_too_large", "the body is " + announced + " bytes; at most " + limit
-                        + " bytes are accepted here", true);
+                refuse(
+                        ctx,
+                        413,
+                        "payload_too_large",
+                        "the body is " + announced + " bytes; at most " + limit + " bytes are accepted here",
+                        true);
                 return;
             }
         }
@@ -114,8 +124,12 @@ public class RequestGuard {
                 }
                 if (body.length() + (long) chunk.length() > limit) {
                     finish();
-                    refuse(ctx, 413, "payload_too_large", "the body passed " + limit
-                            + " bytes, the most accepted here", true);
+                    refuse(
+                            ctx,
+                            413,
+                            "payload_too_large",
+                            "the body passed " + limit + " bytes, the most accepted here",
+                            true);
                     return;
                 }
                 body.appendBuffer(chunk);
@@ -131,8 +145,10 @@ public class RequestGuard {
             });
             request.exceptionHandler(e -> finish());
             armIdle();
-            totalTimer = vertx.setTimer(http.bodyTimeout().toMillis(), id -> timeOut(
-                    "the body took longer than " + http.bodyTimeout().toSeconds() + " s to arrive"));
+            totalTimer = vertx.setTimer(
+                    http.bodyTimeout().toMillis(),
+                    id -> timeOut(
+                            "the body took longer than " + http.bodyTimeout().toSeconds() + " s to arrive"));
             request.resume();
         }
 
@@ -140,8 +156,10 @@ public class RequestGuard {
             if (idleTimer >= 0) {
                 vertx.cancelTimer(idleTimer);
             }
-            idleTimer = vertx.setTimer(http.bodyStallTimeout().toMillis(), id -> timeOut(
-                    "no part of the body arrived for " + http.bodyStallTimeout().toSeconds() + " s"));
+            idleTimer = vertx.setTimer(
+                    http.bodyStallTimeout().toMillis(),
+                    id -> timeOut("no part of the body arrived for "
+                            + http.bodyStallTimeout().toSeconds() + " s"));
         }
 
         private void timeOut(String message) {
@@ -183,9 +201,9 @@ public class RequestGuard {
             // then lose this answer before reading it.
             HttpServerRequest request = ctx.request();
             response.putHeader(HttpHeaders.CONNECTION, "close");
-            response.endHandler(v -> ctx.vertx().setTimer(LINGER_MILLIS, id -> request.connection().close()));
-            request.handler(ignored -> {
-            });
+            response.endHandler(v -> ctx.vertx()
+                    .setTimer(LINGER_MILLIS, id -> request.connection().close()));
+            request.handler(ignored -> {});
             request.resume();
         }
         response.end(json);

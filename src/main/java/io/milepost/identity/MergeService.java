@@ -2,8 +2,8 @@ package io.milepost.identity;
 
 import io.milepost.common.ApiException;
 import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleSet;
 import io.milepost.engine.Windows;
+import io.milepost.rules.RuleSet;
 import io.milepost.store.Conflicts;
 import io.milepost.store.RowWriter;
 import io.milepost.store.UserStateStore;
@@ -32,7 +32,8 @@ public class MergeService {
     private final RuleSet rules;
     private final Clock clock;
 
-    public MergeService(UserStateStore store, Aliases aliases, UserMerge merge, RowWriter rows, RuleSet rules, Clock clock) {
+    public MergeService(
+            UserStateStore store, Aliases aliases, UserMerge merge, RowWriter rows, RuleSet rules, Clock clock) {
         this.store = store;
         this.aliases = aliases;
         this.merge = merge;
@@ -51,8 +52,12 @@ public class MergeService {
                     throw e;
                 }
                 if (attempt >= ATTEMPTS) {
-                    throw new ApiException(503, "busy", "too many concurrent writes for these users; nothing was "
-                            + "merged, send the request again", List.of());
+                    throw new ApiException(
+                            503,
+                            "busy",
+                            "too many concurrent writes for these users; nothing was "
+                                    + "merged, send the request again",
+                            List.of());
                 }
                 try {
                     Thread.sleep(ThreadLocalRandom.current().nextInt(5, 20 * attempt));
@@ -77,7 +82,10 @@ public class MergeService {
             throw ApiException.notFound("no user " + intoId);
         }
         if (!users.get(from).exists()) {
-            throw new ApiException(404, "not_found", "no user " + fromId + " (from)",
+            throw new ApiException(
+                    404,
+                    "not_found",
+                    "no user " + fromId + " (from)",
                     List.of(new io.milepost.common.FieldError(null, "from", "no such user")));
         }
         if (from.equals(into)) {

@@ -8,8 +8,8 @@ import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
-import io.milepost.store.EventLog;
 import io.milepost.milestone.OutcomeRecorder;
+import io.milepost.store.EventLog;
 import io.milepost.store.RowWriter;
 import io.milepost.store.Sql;
 import io.milepost.store.UserStateStore;
@@ -45,8 +45,14 @@ public class UserMerge {
     private final JourneyEngine engine;
     private final MeterRegistry metrics;
 
-    public UserMerge(EntityManager em, Aliases aliases, EventLog log, OutcomeRecorder recorder, RowWriter rows,
-                     JourneyEngine engine, MeterRegistry metrics) {
+    public UserMerge(
+            EntityManager em,
+            Aliases aliases,
+            EventLog log,
+            OutcomeRecorder recorder,
+            RowWriter rows,
+            JourneyEngine engine,
+            MeterRegistry metrics) {
         this.rows = rows;
         this.em = em;
         this.aliases = aliases;
@@ -93,10 +99,16 @@ public class UserMerge {
     }
 
     /** Which once-only records of each side a merge drops: the later of two. */
-    record Kept(List<String> milestonesDroppedFrom, List<String> milestonesDroppedInto, List<String> stallsDroppedFrom,
-                List<String> stallsDroppedInto, List<String> actionsDroppedFrom, List<String> actionsDroppedInto) {
+    record Kept(
+            List<String> milestonesDroppedFrom,
+            List<String> milestonesDroppedInto,
+            List<String> stallsDroppedFrom,
+            List<String> stallsDroppedInto,
+            List<String> actionsDroppedFrom,
+            List<String> actionsDroppedInto) {
 
-        static Kept decide(UserState f, UserState t, Map<String, Instant> actionsOfFrom, Map<String, Instant> actionsOfInto) {
+        static Kept decide(
+                UserState f, UserState t, Map<String, Instant> actionsOfFrom, Map<String, Instant> actionsOfInto) {
             List<String> mf = new ArrayList<>();
             List<String> mt = new ArrayList<>();
             for (UserState.Reached r : f.milestones().values()) {
@@ -125,8 +137,9 @@ public class UserMerge {
         }
     }
 
-    private static void firstActions(Connection c, String from, String into, Map<String, Instant> ofFrom,
-                                     Map<String, Instant> ofInto) throws SQLException {
+    private static void firstActions(
+            Connection c, String from, String into, Map<String, Instant> ofFrom, Map<String, Instant> ofInto)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT user_id, action, MIN(triggered_at) FROM actions "
                 + "WHERE user_id = ? OR user_id = ? GROUP BY user_id, action")) {
             ps.setString(1, from);
@@ -151,8 +164,12 @@ public class UserMerge {
         for (String table : List.of("milestones", "stalls", "actions", "evaluation_failures", "outbox", "deliveries")) {
             update(c, "UPDATE " + table + " SET user_id = ? WHERE user_id = ?", into, from);
         }
-        update(c, "DELETE FROM account_members WHERE user_id = ? AND account_id IN "
-                + "(SELECT account_id FROM account_members WHERE user_id = ?)", from, into);
+        update(
+                c,
+                "DELETE FROM account_members WHERE user_id = ? AND account_id IN "
+                        + "(SELECT account_id FROM account_members WHERE user_id = ?)",
+                from,
+                into);
         update(c, "UPDATE account_members SET user_id = ? WHERE user_id = ?", into, from);
         update(c, "DELETE FROM users WHERE id = ?", from);
     }
@@ -162,8 +179,8 @@ public class UserMerge {
         if (names.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE user_id = ? AND " + column
-                + " = ANY(?)")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("DELETE FROM " + table + " WHERE user_id = ? AND " + column + " = ANY(?)")) {
             ps.setString(1, userId);
             ps.setArray(2, Sql.strings(c, names));
             ps.executeUpdate();
@@ -187,17 +204,21 @@ public class UserMerge {
                 && (!FirstTouch.present(t.traits()) || firstSeen(f).isBefore(firstSeen(t)));
         if (fromTouchedFirst) { // ...but where they came from is where they came first
             FirstTouch.TRAITS.forEach(traits::remove);
-            FirstTouch.TRAITS.stream().filter(k -> f.traits().containsKey(k)).forEach(k -> traits.put(k, f.traits().get(k)));
+            FirstTouch.TRAITS.stream()
+                    .filter(k -> f.traits().containsKey(k))
+                    .forEach(k -> traits.put(k, f.traits().get(k)));
         }
         t.traits().clear();
         t.mergeTraits(traits);
         if (!t.signupFromTrait()) {
-            if (f.signupFromTrait() || t.signedUpAt() == null
+            if (f.signupFromTrait()
+                    || t.signedUpAt() == null
                     || f.signedUpAt() != null && f.signedUpAt().isBefore(t.signedUpAt())) {
                 t.signedUpAt(f.signedUpAt(), f.signupFromTrait());
             }
         }
-        if (f.lastEventAt() != null && (t.lastEventAt() == null || f.lastEventAt().isAfter(t.lastEventAt()))) {
+        if (f.lastEventAt() != null
+                && (t.lastEventAt() == null || f.lastEventAt().isAfter(t.lastEventAt()))) {
             t.lastEventAt(f.lastEventAt());
         }
         for (EventHistory h : f.histories().values()) {
@@ -245,9 +266,12 @@ public class UserMerge {
         rebuilt.holdBackRecorded(merged.milestones(), merged.stalls());
         rebuilt.actions().putAll(merged.actions());
         Map<String, Object> touch = new LinkedHashMap<>();
-        FirstTouch.TRAITS.stream().filter(k -> merged.traits().containsKey(k)).forEach(k -> touch.put(k, merged.traits().get(k)));
+        FirstTouch.TRAITS.stream()
+                .filter(k -> merged.traits().containsKey(k))
+                .forEach(k -> touch.put(k, merged.traits().get(k)));
         rebuilt.mergeTraits(touch);
-        Outcomes found = engine.apply(book, rebuilt, events.stream().map(log::input).toList());
+        Outcomes found =
+                engine.apply(book, rebuilt, events.stream().map(log::input).toList());
         for (Outcomes.MilestoneReached m : found.milestones) {
             merged.milestones().put(m.milestone(), new UserState.Reached(m.milestone(), m.at(), m.rule()));
         }

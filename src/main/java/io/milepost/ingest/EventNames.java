@@ -49,19 +49,21 @@ public class EventNames {
             return;
         }
         try {
-            QuarkusTransaction.requiringNew().run(() -> Sql.run(em, c -> {
-                try (PreparedStatement ps = c.prepareStatement("MERGE INTO event_names t USING (VALUES (CAST(? AS VARCHAR(200)), "
-                        + "CAST(? AS TIMESTAMP WITH TIME ZONE))) AS s(name, seen) ON t.name = s.name "
-                        + "WHEN MATCHED AND t.last_seen_at < s.seen THEN UPDATE SET last_seen_at = s.seen "
-                        + "WHEN NOT MATCHED THEN INSERT (name, last_seen_at) VALUES (s.name, s.seen)")) {
-                    for (String name : due.stream().sorted().toList()) {
-                        ps.setString(1, name);
-                        ps.setObject(2, Sql.at(now));
-                        ps.addBatch();
-                    }
-                    ps.executeBatch();
-                }
-            }));
+            QuarkusTransaction.requiringNew()
+                    .run(() -> Sql.run(em, c -> {
+                        try (PreparedStatement ps = c.prepareStatement(
+                                "MERGE INTO event_names t USING (VALUES (CAST(? AS VARCHAR(200)), "
+                                        + "CAST(? AS TIMESTAMP WITH TIME ZONE))) AS s(name, seen) ON t.name = s.name "
+                                        + "WHEN MATCHED AND t.last_seen_at < s.seen THEN UPDATE SET last_seen_at = s.seen "
+                                        + "WHEN NOT MATCHED THEN INSERT (name, last_seen_at) VALUES (s.name, s.seen)")) {
+                            for (String name : due.stream().sorted().toList()) {
+                                ps.setString(1, name);
+                                ps.setObject(2, Sql.at(now));
+                                ps.addBatch();
+                            }
+                            ps.executeBatch();
+                        }
+                    }));
             if (written.size() > MAX_REMEMBERED) {
                 written.clear();
             }
@@ -78,8 +80,11 @@ public class EventNames {
             return Set.of();
         }
         @SuppressWarnings("unchecked")
-        List<String> seen = em.createNativeQuery("SELECT name FROM event_names WHERE name IN (?1) AND last_seen_at >= ?2")
-                .setParameter(1, List.copyOf(names)).setParameter(2, since).getResultList();
+        List<String> seen = em.createNativeQuery(
+                        "SELECT name FROM event_names WHERE name IN (?1) AND last_seen_at >= ?2")
+                .setParameter(1, List.copyOf(names))
+                .setParameter(2, since)
+                .getResultList();
         Set<String> missing = new java.util.TreeSet<>(names);
         seen.forEach(missing::remove);
         return missing;

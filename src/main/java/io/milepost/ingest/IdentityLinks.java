@@ -114,8 +114,12 @@ public class IdentityLinks {
      * ids merged by this request, each with the user it was merged into: calls under them are that
      * user's.
      */
-    public Map<String, String> link(RuleBook book, List<IncomingMessage> calls, Map<String, UserStateStore.Loaded> users,
-                                    Resolved resolved, Instant now) {
+    public Map<String, String> link(
+            RuleBook book,
+            List<IncomingMessage> calls,
+            Map<String, UserStateStore.Loaded> users,
+            Resolved resolved,
+            Instant now) {
         Set<String> named = new HashSet<>();
         for (IncomingMessage m : calls) {
             if (m.userId() != null) {
@@ -140,14 +144,21 @@ public class IdentityLinks {
                 continue; // merged before
             }
             if (!from.equals(linked) || mergedNow.containsKey(from)) {
-                refuse("merged_elsewhere", "an id already merged into another user came with a different userId; "
-                        + "not merged again", linked, into);
+                refuse(
+                        "merged_elsewhere",
+                        "an id already merged into another user came with a different userId; " + "not merged again",
+                        linked,
+                        into);
                 continue;
             }
             UserStateStore.Loaded source = users.get(from);
             if (named.contains(from) || source.state().identified()) {
-                refuse("identified", "a call linked an identified user to another userId; identified users are "
-                        + "merged only with the admin key (POST /v1/users/{id}/merge)", linked, into);
+                refuse(
+                        "identified",
+                        "a call linked an identified user to another userId; identified users are "
+                                + "merged only with the admin key (POST /v1/users/{id}/merge)",
+                        linked,
+                        into);
                 continue;
             }
             merge.merge(book, source, users.get(into), m.type().wire(), now);

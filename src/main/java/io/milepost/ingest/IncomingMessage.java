@@ -15,12 +15,24 @@ import java.util.Map;
  * @param timestamp   when it happened, skew-corrected
  * @param firstTouch  the first-touch traits its {@code context} gives (campaign, referrer), often none
  */
-public record IncomingMessage(Type type, String messageId, String userId, String anonymousId, String event,
-                              Map<String, Object> data, String dataJson, Instant timestamp,
-                              Map<String, Object> firstTouch) {
+public record IncomingMessage(
+        Type type,
+        String messageId,
+        String userId,
+        String anonymousId,
+        String event,
+        Map<String, Object> data,
+        String dataJson,
+        Instant timestamp,
+        Map<String, Object> firstTouch) {
 
     public enum Type {
-        TRACK, IDENTIFY, PAGE, SCREEN, GROUP, ALIAS;
+        TRACK,
+        IDENTIFY,
+        PAGE,
+        SCREEN,
+        GROUP,
+        ALIAS;
 
         public String wire() {
             return name().toLowerCase();

@@ -34,7 +34,8 @@ public class IngestResource {
         this.access = access;
     }
 
-    private Ack ingest(byte[] body, String authorization, java.util.function.Function<byte[], MessageParser.Parsed> parse) {
+    private Ack ingest(
+            byte[] body, String authorization, java.util.function.Function<byte[], MessageParser.Parsed> parse) {
         access.checkBodyKey(authorization, body);
         return service.ingest(parse.apply(body));
     }

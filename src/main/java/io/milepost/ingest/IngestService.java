@@ -7,11 +7,11 @@ import io.milepost.config.MilepostConfig;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleSet;
 import io.milepost.engine.Windows;
+import io.milepost.milestone.OutcomeRecorder;
+import io.milepost.rules.RuleSet;
 import io.milepost.store.AccountStore;
 import io.milepost.store.Conflicts;
-import io.milepost.milestone.OutcomeRecorder;
 import io.milepost.store.RowWriter;
 import io.milepost.store.UserStateStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -51,9 +51,18 @@ public class IngestService {
     private final Counter ingested;
     private final Counter duplicates;
 
-    public IngestService(RowWriter rows, UserStateStore store, AccountStore accountStore, IdentityLinks links,
-                         OutcomeRecorder recorder, RuleSet rules, MilepostConfig config, JourneyEngine engine, Clock clock, MeterRegistry metrics,
-                         EventNames eventNames) {
+    public IngestService(
+            RowWriter rows,
+            UserStateStore store,
+            AccountStore accountStore,
+            IdentityLinks links,
+            OutcomeRecorder recorder,
+            RuleSet rules,
+            MilepostConfig config,
+            JourneyEngine engine,
+            Clock clock,
+            MeterRegistry metrics,
+            EventNames eventNames) {
         this.eventNames = eventNames;
         this.rows = rows;
         this.store = store;
@@ -74,8 +83,13 @@ public class IngestService {
         for (int attempt = 1; ; attempt++) {
             try {
                 Ack ack = QuarkusTransaction.requiringNew().call(() -> apply(parsed.messages()));
-                eventNames.seen(parsed.messages().stream().map(IncomingMessage::event).filter(java.util.Objects::nonNull)
-                        .distinct().toList(), clock.instant());
+                eventNames.seen(
+                        parsed.messages().stream()
+                                .map(IncomingMessage::event)
+                                .filter(java.util.Objects::nonNull)
+                                .distinct()
+                                .toList(),
+                        clock.instant());
                 ingested.increment(ack.accepted());
                 duplicates.increment(ack.duplicates());
                 return ack;
@@ -85,10 +99,16 @@ public class IngestService {
                 }
                 if (attempt >= ATTEMPTS) {
                     // the conflict's message names the key, often a user id: DEBUG only
-                    LOG.warnf("ingest gave up after %d conflicting attempts (%s)", attempt, e.getClass().getName());
+                    LOG.warnf(
+                            "ingest gave up after %d conflicting attempts (%s)",
+                            attempt, e.getClass().getName());
                     LOG.debugf("ingest gave up: %s", e.getMessage());
-                    throw new ApiException(503, "busy", "too many concurrent writes for the same users; nothing was "
-                            + "stored, send the request again", List.of());
+                    throw new ApiException(
+                            503,
+                            "busy",
+                            "too many concurrent writes for the same users; nothing was "
+                                    + "stored, send the request again",
+                            List.of());
                 }
                 // Another request created the same user, stored the same messageId or merged one of
                 // the ids first: run again, and this time see its rows.
@@ -103,7 +123,8 @@ public class IngestService {
         RuleBook book = rules.current();
         IdentityLinks.Resolved ids = links.resolve(messages);
         Map<String, UserStateStore.Loaded> users = store.lockAndLoad(ids.users(messages));
-        Set<String> known = store.storedMessageIds(messages.stream().map(IncomingMessage::messageId).distinct().toList());
+        Set<String> known = store.storedMessageIds(
+                messages.stream().map(IncomingMessage::messageId).distinct().toList());
         Set<String> seen = new HashSet<>();
         List<IncomingMessage> fresh = new ArrayList<>();
         for (IncomingMessage m : messages) {
@@ -122,7 +143,8 @@ public class IngestService {
         Map<String, List<IncomingMessage>> byUser = new TreeMap<>();
         for (IncomingMessage m : fresh) {
             String user = ids.target(m);
-            byUser.computeIfAbsent(merged.getOrDefault(user, user), k -> new ArrayList<>()).add(m);
+            byUser.computeIfAbsent(merged.getOrDefault(user, user), k -> new ArrayList<>())
+                    .add(m);
         }
         Accounts accounts = new Accounts(fresh, now);
         for (Map.Entry<String, List<IncomingMessage>> entry : byUser.entrySet()) {
@@ -167,10 +189,14 @@ public class IngestService {
 
         Accounts(List<IncomingMessage> calls, Instant now) {
             this.now = now;
-            List<IncomingMessage> groups = calls.stream().filter(m -> m.type() == IncomingMessage.Type.GROUP)
-                    .sorted(java.util.Comparator.comparing(IncomingMessage::timestamp)).toList();
-            this.traits = groups.isEmpty() ? Map.of()
-                    : accountStore.lockAndLoad(groups.stream().map(IncomingMessage::event).toList(), now);
+            List<IncomingMessage> groups = calls.stream()
+                    .filter(m -> m.type() == IncomingMessage.Type.GROUP)
+                    .sorted(java.util.Comparator.comparing(IncomingMessage::timestamp))
+                    .toList();
+            this.traits = groups.isEmpty()
+                    ? Map.of()
+                    : accountStore.lockAndLoad(
+                            groups.stream().map(IncomingMessage::event).toList(), now);
             for (IncomingMessage g : groups) {
                 Map<String, Object> merged = new LinkedHashMap<>(traits.get(g.event()));
                 merged.putAll(g.data());
@@ -184,7 +210,8 @@ public class IngestService {
         }
 
         void joined(String user, Set<String> memberOf, Set<String> before) {
-            List<String> added = memberOf.stream().filter(a -> !before.contains(a)).sorted().toList();
+            List<String> added =
+                    memberOf.stream().filter(a -> !before.contains(a)).sorted().toList();
             if (!added.isEmpty()) {
                 joined.put(user, added);
             }

@@ -19,8 +19,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -34,15 +34,26 @@ import java.util.UUID;
 @ApplicationScoped
 public class MessageParser {
     /** The batch item types, as Segment names them. */
-    static final Map<String, IncomingMessage.Type> TYPES = Map.of("track", IncomingMessage.Type.TRACK,
-            "identify", IncomingMessage.Type.IDENTIFY, "page", IncomingMessage.Type.PAGE,
-            "screen", IncomingMessage.Type.SCREEN, "group", IncomingMessage.Type.GROUP,
-            "alias", IncomingMessage.Type.ALIAS);
+    static final Map<String, IncomingMessage.Type> TYPES = Map.of(
+            "track",
+            IncomingMessage.Type.TRACK,
+            "identify",
+            IncomingMessage.Type.IDENTIFY,
+            "page",
+            IncomingMessage.Type.PAGE,
+            "screen",
+            IncomingMessage.Type.SCREEN,
+            "group",
+            IncomingMessage.Type.GROUP,
+            "alias",
+            IncomingMessage.Type.ALIAS);
     /** The events page and screen calls become. */
     public static final String PAGE_VIEWED = "page_viewed";
+
     public static final String SCREEN_VIEWED = "screen_viewed";
     /** Longest page or screen {@code name} / {@code category}, and first-touch value, kept. */
     static final int MAX_TEXT = 2000;
+
     static final int MAX_ID = 255;
     static final int MAX_EVENT = 200;
     static final int MAX_DEPTH = 32;
@@ -55,8 +66,11 @@ public class MessageParser {
 
     public MessageParser(ObjectMapper mapper, MilepostConfig config) {
         this.mapper = mapper.copy();
-        this.mapper.getFactory().setStreamReadConstraints(
-                StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
+        this.mapper
+                .getFactory()
+                .setStreamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_DEPTH)
+                        .build());
         // the batch is read item by item from one stream: trailing content is checked by hand
         this.mapper.disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.factory = this.mapper.getFactory();
@@ -65,8 +79,7 @@ public class MessageParser {
     }
 
     /** What a body held: the messages to ingest, and the write key in the body, if any. */
-    public record Parsed(List<IncomingMessage> messages, String writeKey) {
-    }
+    public record Parsed(List<IncomingMessage> messages, String writeKey) {}
 
     /** A single call's body (track, identify, page, screen, group or alias). */
     public Parsed single(byte[] body, IncomingMessage.Type type, Instant receivedAt) {
@@ -131,16 +144,25 @@ public class MessageParser {
         for (int i = 0; i < items.size(); i++) {
             JsonNode item = items.get(i);
             if (sizes.get(i) > limits.maxEventBytes()) {
-                throw new ApiException(413, "payload_too_large", "batch item " + i + " is " + sizes.get(i)
-                        + " bytes; an event may be at most " + limits.maxEventBytes() + " bytes",
+                throw new ApiException(
+                        413,
+                        "payload_too_large",
+                        "batch item " + i + " is " + sizes.get(i) + " bytes; an event may be at most "
+                                + limits.maxEventBytes() + " bytes",
                         List.of(new FieldError(i, "", "larger than " + limits.maxEventBytes() + " bytes")));
             }
-            IncomingMessage.Type type = item.isObject() && item.get("type") != null && item.get("type").isTextual()
-                    ? TYPES.get(item.get("type").asText()) : null;
+            IncomingMessage.Type type = item.isObject()
+                            && item.get("type") != null
+                            && item.get("type").isTextual()
+                    ? TYPES.get(item.get("type").asText())
+                    : null;
             if (type == null) {
-                errors.add(new FieldError(i, "type", item.isObject()
-                        ? "must be one of track, identify, page, screen, group, alias"
-                        : "each batch item must be a JSON object"));
+                errors.add(new FieldError(
+                        i,
+                        "type",
+                        item.isObject()
+                                ? "must be one of track, identify, page, screen, group, alias"
+                                : "each batch item must be a JSON object"));
                 continue;
             }
             IncomingMessage m = item(item, i, type, sentAt, receivedAt, errors);
@@ -154,8 +176,13 @@ public class MessageParser {
         return new Parsed(messages, writeKey);
     }
 
-    private IncomingMessage item(JsonNode node, Integer index, IncomingMessage.Type type, String batchSentAt,
-                                 Instant receivedAt, List<FieldError> errors) {
+    private IncomingMessage item(
+            JsonNode node,
+            Integer index,
+            IncomingMessage.Type type,
+            String batchSentAt,
+            Instant receivedAt,
+            List<FieldError> errors) {
         if (!node.isObject()) {
             errors.add(new FieldError(index, "", "must be a JSON object"));
             return null;
@@ -227,8 +254,16 @@ public class MessageParser {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        return new IncomingMessage(type, messageId != null ? messageId : UUID.randomUUID().toString(), userId,
-                anonymousId, event, map, json, timestamp, firstTouch(node, type == IncomingMessage.Type.PAGE ? data : null));
+        return new IncomingMessage(
+                type,
+                messageId != null ? messageId : UUID.randomUUID().toString(),
+                userId,
+                anonymousId,
+                event,
+                map,
+                json,
+                timestamp,
+                firstTouch(node, type == IncomingMessage.Type.PAGE ? data : null));
     }
 
     private static String eventName(JsonNode node, Integer index, List<FieldError> errors) {
@@ -297,8 +332,8 @@ public class MessageParser {
     }
 
     /** A string field of at most {@code max} characters that a database can store; null when absent or bad. */
-    private static String string(JsonNode node, String field, Integer index, List<FieldError> errors, int max,
-                                 boolean blankAllowed) {
+    private static String string(
+            JsonNode node, String field, Integer index, List<FieldError> errors, int max, boolean blankAllowed) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
             return null;
@@ -323,14 +358,16 @@ public class MessageParser {
         return s;
     }
 
-    private Instant time(JsonNode node, Integer index, String batchSentAt, Instant receivedAt, List<FieldError> errors) {
+    private Instant time(
+            JsonNode node, Integer index, String batchSentAt, Instant receivedAt, List<FieldError> errors) {
         Instant timestamp = instant(node, "timestamp", index, errors);
         Instant sentAt = instant(node, "sentAt", index, errors);
         if (sentAt == null && batchSentAt != null) {
             try {
                 sentAt = OffsetDateTime.parse(batchSentAt).toInstant();
             } catch (DateTimeParseException e) {
-                errors.add(new FieldError(index, "sentAt", "must be an ISO-8601 date-time with offset, e.g. 2026-01-05T09:00:00Z"));
+                errors.add(new FieldError(
+                        index, "sentAt", "must be an ISO-8601 date-time with offset, e.g. 2026-01-05T09:00:00Z"));
             }
         }
         if (timestamp == null) {
@@ -340,7 +377,8 @@ public class MessageParser {
         Instant corrected = sentAt == null ? timestamp : timestamp.plus(Duration.between(sentAt, receivedAt));
         String problem = outOfBounds(corrected, receivedAt);
         if (problem != null) {
-            errors.add(new FieldError(index, "timestamp", problem + " (after clock-skew correction: " + corrected + ")"));
+            errors.add(
+                    new FieldError(index, "timestamp", problem + " (after clock-skew correction: " + corrected + ")"));
         }
         // kept to the microsecond, as the databases store times: the event row, the activity counts
         // and the rules all see the same instant
@@ -370,7 +408,8 @@ public class MessageParser {
         try {
             return OffsetDateTime.parse(v.asText()).toInstant();
         } catch (DateTimeParseException e) {
-            errors.add(new FieldError(index, field, "must be an ISO-8601 date-time with offset, e.g. 2026-01-05T09:00:00Z"));
+            errors.add(new FieldError(
+                    index, field, "must be an ISO-8601 date-time with offset, e.g. 2026-01-05T09:00:00Z"));
             return null;
         }
     }
@@ -428,7 +467,8 @@ public class MessageParser {
     private JsonNode readTree(byte[] body) {
         try {
             JsonNode root = mapper.reader()
-                    .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(body);
+                    .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .readTree(body);
             if (root == null || root.isMissingNode()) {
                 throw ApiException.badRequest("the body is empty; send a JSON object");
             }
@@ -440,8 +480,10 @@ public class MessageParser {
 
     private static void requireSize(int size, int max, String what) {
         if (size > max) {
-            throw new ApiException(413, "payload_too_large", "the body is " + size + " bytes; " + what
-                    + " may be at most " + max + " bytes");
+            throw new ApiException(
+                    413,
+                    "payload_too_large",
+                    "the body is " + size + " bytes; " + what + " may be at most " + max + " bytes");
         }
     }
 
@@ -456,12 +498,18 @@ public class MessageParser {
     }
 
     private static ApiException invalid(List<FieldError> errors) {
-        return new ApiException(400, "invalid_event", errors.size() == 1
-                ? "invalid " + describe(errors.get(0))
-                : errors.size() + " invalid fields; nothing was stored", errors);
+        return new ApiException(
+                400,
+                "invalid_event",
+                errors.size() == 1
+                        ? "invalid " + describe(errors.get(0))
+                        : errors.size() + " invalid fields; nothing was stored",
+                errors);
     }
 
     private static String describe(FieldError e) {
-        return (e.index() == null ? "" : "item " + e.index() + " ") + (e.field().isEmpty() ? "" : e.field() + ": ") + e.message();
+        return (e.index() == null ? "" : "item " + e.index() + " ")
+                + (e.field().isEmpty() ? "" : e.field() + ": ")
+                + e.message();
     }
 }

@@ -24,8 +24,10 @@ public class ActionKpiResource {
     }
 
     @GET
-    @Operation(summary = "Per action, for users who signed up in [from, to): sent, delivered, held out, suppressed, "
-            + "and how many of the users who got it, and of its control group, then moved further in the journey")
+    @Operation(
+            summary =
+                    "Per action, for users who signed up in [from, to): sent, delivered, held out, suppressed, "
+                            + "and how many of the users who got it, and of its control group, then moved further in the journey")
     public ActionKpiView actions(@QueryParam("from") String from, @QueryParam("to") String to, @Context UriInfo uri) {
         KpiResource.onlyParameters(uri, "from", "to");
         return kpis.actions(KpiResource.start(from), KpiResource.end(to, clock));

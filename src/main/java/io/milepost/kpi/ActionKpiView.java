@@ -24,16 +24,23 @@ public record ActionKpiView(Instant from, Instant to, List<Item> actions) {
      * @param difference treated rate minus control rate; null without both
      * @param baseline   {@code holdout} when there is a control group to compare with, else {@code none}
      */
-    public record Item(String action, long triggered, long users, long delivered, long heldOut, long suppressed,
-                       Double holdout, Group treated, Group control, Double difference, ConfidenceInterval confidenceInterval,
-                       String baseline) {
-    }
+    public record Item(
+            String action,
+            long triggered,
+            long users,
+            long delivered,
+            long heldOut,
+            long suppressed,
+            Double holdout,
+            Group treated,
+            Group control,
+            Double difference,
+            ConfidenceInterval confidenceInterval,
+            String baseline) {}
 
     /** Users of one group, how many of them converted, and the rate (null for an empty group). */
-    public record Group(long users, long converted, Double rate) {
-    }
+    public record Group(long users, long converted, Double rate) {}
 
     /** The difference's confidence interval (Newcombe's hybrid score method). */
-    public record ConfidenceInterval(double level, double low, double high, String method) {
-    }
+    public record ConfidenceInterval(double level, double low, double high, String method) {}
 }

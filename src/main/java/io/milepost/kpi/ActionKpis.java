@@ -3,9 +3,9 @@ package io.milepost.kpi;
 import io.milepost.common.ApiException;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleInfo;
-import io.milepost.rules.RuleSet;
 import io.milepost.kpi.ActionQueries.Figures;
 import io.milepost.kpi.ActionQueries.Row;
+import io.milepost.rules.RuleSet;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
@@ -50,7 +50,9 @@ public class ActionKpis {
         Map<String, Double> holdouts = new TreeMap<>();
         figures.forEach((day, action, rule, row) -> {
             byAction.merge(action, row, Row::plus);
-            Double holdout = book == null || rule == null ? null : book.rule(rule).map(RuleInfo::holdout).orElse(null);
+            Double holdout = book == null || rule == null
+                    ? null
+                    : book.rule(rule).map(RuleInfo::holdout).orElse(null);
             if (holdout != null) {
                 holdouts.merge(action, holdout, Math::max);
             }
@@ -73,12 +75,23 @@ public class ActionKpis {
         ActionKpiView.ConfidenceInterval ci = null;
         if (k != null && t.rate() != null && k.rate() != null) {
             difference = round(t.rate() - k.rate());
-            Proportions.Interval i = Proportions.newcombeDifference(n.treatedConverted(), n.treatedUsers(),
-                    n.controlConverted(), n.controlUsers(), Proportions.Z95);
+            Proportions.Interval i = Proportions.newcombeDifference(
+                    n.treatedConverted(), n.treatedUsers(), n.controlConverted(), n.controlUsers(), Proportions.Z95);
             ci = new ActionKpiView.ConfidenceInterval(0.95, round(i.low()), round(i.high()), "newcombe-wilson");
         }
-        return new ActionKpiView.Item(action, n.triggered(), n.users(), n.delivered(), n.heldOut(), n.suppressed(), holdout,
-                t, k, difference, ci, baseline ? BASELINE_HOLDOUT : BASELINE_NONE);
+        return new ActionKpiView.Item(
+                action,
+                n.triggered(),
+                n.users(),
+                n.delivered(),
+                n.heldOut(),
+                n.suppressed(),
+                holdout,
+                t,
+                k,
+                difference,
+                ci,
+                baseline ? BASELINE_HOLDOUT : BASELINE_NONE);
     }
 
     private static ActionKpiView.Group group(long users, long converted) {

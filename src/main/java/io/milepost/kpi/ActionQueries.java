@@ -2,8 +2,8 @@ package io.milepost.kpi;
 
 import static io.milepost.store.Sql.at;
 
-import io.milepost.outbox.Outbox;
 import io.milepost.kpi.JourneyQueries.Range;
+import io.milepost.outbox.Outbox;
 import io.milepost.store.Sql;
 import io.milepost.webhook.Delivery;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,14 +35,29 @@ class ActionQueries {
     }
 
     /** The counts of one action (and rule) in one group of users. */
-    record Row(long triggered, long users, long heldOut, long suppressed, long delivered, long treatedUsers,
-               long treatedConverted, long controlUsers, long controlConverted) {
+    record Row(
+            long triggered,
+            long users,
+            long heldOut,
+            long suppressed,
+            long delivered,
+            long treatedUsers,
+            long treatedConverted,
+            long controlUsers,
+            long controlConverted) {
         static final Row ZERO = new Row(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
         Row plus(Row o) {
-            return new Row(triggered + o.triggered, users + o.users, heldOut + o.heldOut, suppressed + o.suppressed,
-                    delivered + o.delivered, treatedUsers + o.treatedUsers, treatedConverted + o.treatedConverted,
-                    controlUsers + o.controlUsers, controlConverted + o.controlConverted);
+            return new Row(
+                    triggered + o.triggered,
+                    users + o.users,
+                    heldOut + o.heldOut,
+                    suppressed + o.suppressed,
+                    delivered + o.delivered,
+                    treatedUsers + o.treatedUsers,
+                    treatedConverted + o.treatedConverted,
+                    controlUsers + o.controlUsers,
+                    controlConverted + o.controlConverted);
         }
     }
 
@@ -51,13 +66,14 @@ class ActionQueries {
         private final Map<Long, Map<String, Map<String, Row>>> rows = new TreeMap<>();
 
         void add(long day, String action, String rule, Row row) {
-            rows.computeIfAbsent(day, d -> new TreeMap<>()).computeIfAbsent(action, a -> new TreeMap<>())
+            rows.computeIfAbsent(day, d -> new TreeMap<>())
+                    .computeIfAbsent(action, a -> new TreeMap<>())
                     .merge(rule == null ? "" : rule, row, Row::plus);
         }
 
         void forEach(RowVisitor visitor) {
-            rows.forEach((day, byAction) -> byAction.forEach((action, byRule) -> byRule.forEach((rule, row) ->
-                    visitor.visit(day, action, rule.isEmpty() ? null : rule, row))));
+            rows.forEach((day, byAction) -> byAction.forEach((action, byRule) ->
+                    byRule.forEach((rule, row) -> visitor.visit(day, action, rule.isEmpty() ? null : rule, row))));
         }
     }
 
@@ -80,18 +96,45 @@ class ActionQueries {
                     + "SUM(CASE WHEN a.occurrence = 1 AND NOT a.suppressed AND NOT a.held_out THEN 1 ELSE 0 END), "
                     + "SUM(CASE WHEN a.occurrence = 1 AND NOT a.suppressed AND a.held_out THEN 1 ELSE 0 END), "
                     + "SUM(CASE WHEN a.suppressed THEN 1 ELSE 0 END) "
-                    + "FROM actions a JOIN users u ON u.id = a.user_id WHERE " + users + " GROUP BY " + day + ", a.action, a.rule_name";
-            query(c, counts, ranges, List.of(), rs -> figures.add(rs.getLong(1), rs.getString(2), rs.getString(3),
-                    new Row(rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), 0, 0, 0, 0, 0)));
+                    + "FROM actions a JOIN users u ON u.id = a.user_id WHERE " + users + " GROUP BY " + day
+                    + ", a.action, a.rule_name";
+            query(
+                    c,
+                    counts,
+                    ranges,
+                    List.of(),
+                    rs -> figures.add(
+                            rs.getLong(1),
+                            rs.getString(2),
+                            rs.getString(3),
+                            new Row(rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), 0, 0, 0, 0, 0)));
             // the rule of a delivered message is the action's first firing's: messages carry the action, not the rule
             String delivered = "SELECT " + day + ", o.subject, COUNT(*) FROM outbox o JOIN users u ON u.id = o.user_id "
-                    + "WHERE o.type = ? AND " + users + " AND EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = o.id "
+                    + "WHERE o.type = ? AND " + users
+                    + " AND EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = o.id "
                     + "AND d.status = ?) GROUP BY " + day + ", o.subject";
-            query(c, delivered, ranges, List.of(Delivery.DELIVERED), rs -> figures.add(rs.getLong(1), rs.getString(2), null,
-                    new Row(0, 0, 0, 0, rs.getLong(3), 0, 0, 0, 0)), Outbox.ACTION_TRIGGERED);
-            query(c, conversions(day, users, journey.size()), ranges, List.of(), rs -> figures.add(rs.getLong(1),
-                    rs.getString(2), null, rs.getBoolean(3) ? new Row(0, 0, 0, 0, 0, 0, 0, rs.getLong(4), rs.getLong(5))
-                            : new Row(0, 0, 0, 0, 0, rs.getLong(4), rs.getLong(5), 0, 0)), journey.toArray(), journey.toArray());
+            query(
+                    c,
+                    delivered,
+                    ranges,
+                    List.of(Delivery.DELIVERED),
+                    rs -> figures.add(
+                            rs.getLong(1), rs.getString(2), null, new Row(0, 0, 0, 0, rs.getLong(3), 0, 0, 0, 0)),
+                    Outbox.ACTION_TRIGGERED);
+            query(
+                    c,
+                    conversions(day, users, journey.size()),
+                    ranges,
+                    List.of(),
+                    rs -> figures.add(
+                            rs.getLong(1),
+                            rs.getString(2),
+                            null,
+                            rs.getBoolean(3)
+                                    ? new Row(0, 0, 0, 0, 0, 0, 0, rs.getLong(4), rs.getLong(5))
+                                    : new Row(0, 0, 0, 0, 0, rs.getLong(4), rs.getLong(5), 0, 0)),
+                    journey.toArray(),
+                    journey.toArray());
         });
         return figures;
     }
@@ -132,8 +175,9 @@ class ActionQueries {
      * Runs {@code sql}: parameters are {@code before} (each value, arrays spread), then the ranges,
      * then {@code after}.
      */
-    private static void query(Connection c, String sql, List<Range> ranges, List<Object> after, RowReader reader,
-                              Object... before) throws SQLException {
+    private static void query(
+            Connection c, String sql, List<Range> ranges, List<Object> after, RowReader reader, Object... before)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int p = 1;
             for (Object b : before) {

@@ -11,7 +11,8 @@ import java.util.List;
  *
  * @param breakdown the same funnel per value of a trait, or null when none was asked for
  */
-public record FunnelView(Instant from, Instant to, Instant asOf, long cohort, List<Step> milestones, Breakdown breakdown) {
+public record FunnelView(
+        Instant from, Instant to, Instant asOf, long cohort, List<Step> milestones, Breakdown breakdown) {
 
     /**
      * One milestone of the journey for the cohort.
@@ -28,20 +29,35 @@ public record FunnelView(Instant from, Instant to, Instant asOf, long cohort, Li
      * @param inProgress             not reached and its window is open (see the README)
      * @param notReached             cohort minus reached
      */
-    public record Step(String milestone, Integer order, Duration within, String after, String measuredFrom,
-                       String previous, long previousReached, long reached, Double share, long reachedAfterPrevious,
-                       Double conversionFromPrevious, long droppedOff, long reachedWithinWindow, long stalled,
-                       long inProgress, long notReached, Duration medianTimeToReach, Duration p90TimeToReach) {
-    }
+    public record Step(
+            String milestone,
+            Integer order,
+            Duration within,
+            String after,
+            String measuredFrom,
+            String previous,
+            long previousReached,
+            long reached,
+            Double share,
+            long reachedAfterPrevious,
+            Double conversionFromPrevious,
+            long droppedOff,
+            long reachedWithinWindow,
+            long stalled,
+            long inProgress,
+            long notReached,
+            Duration medianTimeToReach,
+            Duration p90TimeToReach) {}
 
     /** The funnel per value of {@code trait}: its most common values, the rest as "other", and the users without it. */
-    public record Breakdown(String trait, List<Group> groups) {
-    }
+    public record Breakdown(String trait, List<Group> groups) {}
 
     /**
      * @param value the trait's value as text; "other" (with {@code other} true) for the rest, null for users without it
      */
-    public record Group(String value, @JsonInclude(JsonInclude.Include.NON_NULL) Boolean other, long cohort,
-                        List<Step> milestones) {
-    }
+    public record Group(
+            String value,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean other,
+            long cohort,
+            List<Step> milestones) {}
 }

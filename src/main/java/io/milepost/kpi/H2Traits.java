@@ -11,8 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class H2Traits {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private H2Traits() {
-    }
+    private H2Traits() {}
 
     public static String text(String traits, String name) {
         if (traits == null || name == null) {

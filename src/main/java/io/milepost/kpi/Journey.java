@@ -75,11 +75,19 @@ record Journey(List<Step> steps) {
     String fingerprint() {
         StringBuilder text = new StringBuilder();
         for (Step s : steps) {
-            text.append(s.name()).append('\u0000').append(s.previous()).append('\u0000').append(s.after()).append('\u0000')
-                    .append(s.within() == null ? "" : s.within().toSeconds()).append('\n');
+            text.append(s.name())
+                    .append('\u0000')
+                    .append(s.previous())
+                    .append('\u0000')
+                    .append(s.after())
+                    .append('\u0000')
+                    .append(s.within() == null ? "" : s.within().toSeconds())
+                    .append('\n');
         }
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256")
+                            .digest(text.toString().getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

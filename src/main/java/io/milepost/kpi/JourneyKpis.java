@@ -40,6 +40,7 @@ import java.util.stream.LongStream;
 public class JourneyKpis {
     /** Most cohorts one answer gives (a year of days). */
     static final int MAX_COHORTS = 366;
+
     static final int MAX_TOP = 50;
 
     private final KpiDays days;
@@ -61,7 +62,8 @@ public class JourneyKpis {
         Journey journey = days.journey();
         Instant asOf = clock.instant();
         if (trait == null) {
-            Tally whole = tally(journey, from, to, asOf, null, false, false).getOrDefault(NONE, new Tally(journey.size()));
+            Tally whole =
+                    tally(journey, from, to, asOf, null, false, false).getOrDefault(NONE, new Tally(journey.size()));
             return new FunnelView(from, to, asOf, whole.cohort, steps(journey, whole), null);
         }
         List<FunnelView.Group> groups = new ArrayList<>();
@@ -70,13 +72,19 @@ public class JourneyKpis {
             // kept per value: the largest values, the rest as "other", and the users without it
             Map<Key, Tally> byValue = tally(journey, from, to, asOf, trait, false, false);
             byValue.values().forEach(whole::add);
-            List<Map.Entry<Key, Tally>> values = byValue.entrySet().stream().filter(e -> e.getKey().v() != null)
+            List<Map.Entry<Key, Tally>> values = byValue.entrySet().stream()
+                    .filter(e -> e.getKey().v() != null)
                     .sorted(Comparator.comparingLong((Map.Entry<Key, Tally> e) -> -e.getValue().cohort)
-                            .thenComparing(e -> e.getKey().v())).toList();
+                            .thenComparing(e -> e.getKey().v()))
+                    .toList();
             Tally other = new Tally(journey.size());
             for (int i = 0; i < values.size(); i++) {
                 if (i < top) {
-                    groups.add(group(journey, values.get(i).getKey().v(), null, values.get(i).getValue()));
+                    groups.add(group(
+                            journey,
+                            values.get(i).getKey().v(),
+                            null,
+                            values.get(i).getValue()));
                 } else {
                     other.add(values.get(i).getValue());
                 }
@@ -90,11 +98,17 @@ public class JourneyKpis {
             }
         } else {
             // any other trait: counted from the records, split by its largest values in the database
-            List<String> values = queries.topValues(trait, new Range(from, to), top).stream().map(ValueCount::value).toList();
+            List<String> values = queries.topValues(trait, new Range(from, to), top).stream()
+                    .map(ValueCount::value)
+                    .toList();
             Map<Key, Tally> byGroup = days.count(journey, Scope.of(from, to), new ByTrait(trait, values), asOf, false);
             byGroup.values().forEach(whole::add);
             for (int i = 0; i < values.size(); i++) {
-                groups.add(group(journey, values.get(i), null, byGroup.getOrDefault(new Key(i, null), new Tally(journey.size()))));
+                groups.add(group(
+                        journey,
+                        values.get(i),
+                        null,
+                        byGroup.getOrDefault(new Key(i, null), new Tally(journey.size()))));
             }
             Tally other = byGroup.get(new Key(ByTrait.OTHER, null));
             if (other != null) {
@@ -105,7 +119,8 @@ public class JourneyKpis {
                 groups.add(group(journey, null, null, missing));
             }
         }
-        return new FunnelView(from, to, asOf, whole.cohort, steps(journey, whole), new FunnelView.Breakdown(trait, groups));
+        return new FunnelView(
+                from, to, asOf, whole.cohort, steps(journey, whole), new FunnelView.Breakdown(trait, groups));
     }
 
     @Transactional
@@ -127,8 +142,14 @@ public class JourneyKpis {
             List<CohortsView.Milestone> milestones = new ArrayList<>();
             for (Journey.Step s : journey.steps()) {
                 Counts c = g.steps[s.index()];
-                milestones.add(new CohortsView.Milestone(s.name(), c.reached(), c.reachedWithinWindow(), c.inProgress(),
-                        g.stalls[s.index()], share(c.reached(), g.cohort), share(c.reachedWithinWindow(), g.cohort)));
+                milestones.add(new CohortsView.Milestone(
+                        s.name(),
+                        c.reached(),
+                        c.reachedWithinWindow(),
+                        c.inProgress(),
+                        g.stalls[s.index()],
+                        share(c.reached(), g.cohort),
+                        share(c.reachedWithinWindow(), g.cohort)));
             }
             cohorts.add(new CohortsView.Cohort(p.start(), p.end(), g.cohort, milestones));
         }
@@ -144,15 +165,21 @@ public class JourneyKpis {
         long[] readable = whole.readable[step.index()];
         SortedMap<Integer, Long> times = whole.times[step.index()];
         long reached = LongStream.of(readable).sum();
-        TimeToReachView.Percentiles percentiles = reached == 0 ? null : new TimeToReachView.Percentiles(
-                TimeBuckets.percentile(times, 25), TimeBuckets.percentile(times, 50), TimeBuckets.percentile(times, 75),
-                TimeBuckets.percentile(times, 90), TimeBuckets.percentile(times, 99));
+        TimeToReachView.Percentiles percentiles = reached == 0
+                ? null
+                : new TimeToReachView.Percentiles(
+                        TimeBuckets.percentile(times, 25),
+                        TimeBuckets.percentile(times, 50),
+                        TimeBuckets.percentile(times, 75),
+                        TimeBuckets.percentile(times, 90),
+                        TimeBuckets.percentile(times, 99));
         List<TimeToReachView.Bucket> buckets = new ArrayList<>();
         for (int i = 0; i < readable.length; i++) {
             TimeBuckets.Human h = TimeBuckets.HUMAN.get(i);
             buckets.add(new TimeToReachView.Bucket(h.from(), h.to(), h.label(), readable[i]));
         }
-        return new TimeToReachView(step.name(), step.measuredFrom(), from, to, reached, percentiles, TimeBuckets.METHOD, buckets);
+        return new TimeToReachView(
+                step.name(), step.measuredFrom(), from, to, reached, percentiles, TimeBuckets.METHOD, buckets);
     }
 
     /** The whole days that hold every user's signup, {@code [from, to)}, or null without users. */
@@ -167,14 +194,17 @@ public class JourneyKpis {
      * ({@code previous}: its {@code @after}, else the one before it in {@code @order}; null for the
      * first), the one its window opens at ({@code after}; null: signup) and its window ({@code within}; null: none).
      */
-    public record Place(String previous, String after, Duration within) {
-    }
+    public record Place(String previous, String after, Duration within) {}
 
     /** The place of a milestone of the catalog; a 400 naming the catalog for another name. */
     public Place place(String milestone) {
         Journey journey = days.journey();
         Journey.Step step = journey.step(milestone).orElseThrow(() -> unknownMilestone(journey, milestone));
-        return new Place(step.previous() == null ? null : journey.steps().get(step.previous()).name(), step.milestone().after(),
+        return new Place(
+                step.previous() == null
+                        ? null
+                        : journey.steps().get(step.previous()).name(),
+                step.milestone().after(),
                 step.within());
     }
 
@@ -184,9 +214,13 @@ public class JourneyKpis {
     }
 
     static ApiException unknownMilestone(Journey journey, String name) {
-        return new ApiException(400, "invalid_request", "unknown milestone '" + JsonProblem.cut(name) + "'; the catalog has "
-                + String.join(", ", journey.names()), List.of(new io.milepost.common.FieldError(null, "milestone",
-                "unknown milestone '" + JsonProblem.cut(name) + "'")));
+        return new ApiException(
+                400,
+                "invalid_request",
+                "unknown milestone '" + JsonProblem.cut(name) + "'; the catalog has "
+                        + String.join(", ", journey.names()),
+                List.of(new io.milepost.common.FieldError(
+                        null, "milestone", "unknown milestone '" + JsonProblem.cut(name) + "'")));
     }
 
     private static final Key NONE = new Key(0, null);
@@ -197,22 +231,29 @@ public class JourneyKpis {
      * records, and the time-dependent counts as of {@code asOf} (null: only the times to reach are
      * wanted, which do not change with time).
      */
-    private Map<Key, Tally> tally(Journey journey, Instant from, Instant to, Instant asOf, String trait, boolean byDay,
-                                  boolean timesOnly) {
+    private Map<Key, Tally> tally(
+            Journey journey, Instant from, Instant to, Instant asOf, String trait, boolean byDay, boolean timesOnly) {
         Grouping grouping = trait != null ? new ByValue(trait) : byDay ? new ByDay() : new None();
         KpiParts parts = KpiParts.of(days, journey, from, to);
         Instant now = asOf == null ? clock.instant() : asOf;
         Map<Key, Tally> tallies = new HashMap<>();
         days.readJourney(journey, parts.fingerprint(), trait, parts.recounts(), byDay, now, tallies);
         days.count(journey, new Scope(parts.uncounted()), grouping, now, timesOnly)
-                .forEach((k, t) -> tallies.computeIfAbsent(k, x -> new Tally(journey.size())).add(t));
+                .forEach((k, t) -> tallies.computeIfAbsent(k, x -> new Tally(journey.size()))
+                        .add(t));
         if (!timesOnly) {
             // kept figures say a window closed where it may still be open: those users are in progress
-            for (JourneyQueries.OpenCount o : queries.openWindows(journey, KpiDays.ranges(parts.kept()), grouping, now)) {
+            for (JourneyQueries.OpenCount o :
+                    queries.openWindows(journey, KpiDays.ranges(parts.kept()), grouping, now)) {
                 Tally t = tallies.computeIfAbsent(o.key(), k -> new Tally(journey.size()));
                 Counts c = t.steps[o.step()];
-                t.steps[o.step()] = new Counts(c.reached(), c.previousReached(), c.reachedAfterPrevious(),
-                        c.reachedWithinWindow(), c.inProgress() + o.open(), c.droppedOff() - o.openAfterPrevious());
+                t.steps[o.step()] = new Counts(
+                        c.reached(),
+                        c.previousReached(),
+                        c.reachedAfterPrevious(),
+                        c.reachedWithinWindow(),
+                        c.inProgress() + o.open(),
+                        c.droppedOff() - o.openAfterPrevious());
             }
         }
         return tallies;
@@ -228,12 +269,27 @@ public class JourneyKpis {
             Counts c = g.steps[s.index()];
             SortedMap<Integer, Long> times = g.times[s.index()];
             int order = s.milestone().order();
-            steps.add(new FunnelView.Step(s.name(), order == Integer.MAX_VALUE ? null : order, s.within(),
-                    s.milestone().after(), s.measuredFrom(), s.previous() == null ? null : journey.steps().get(s.previous()).name(),
-                    c.previousReached(), c.reached(), share(c.reached(), g.cohort), c.reachedAfterPrevious(),
-                    share(c.reachedAfterPrevious(), c.previousReached()), c.droppedOff(), c.reachedWithinWindow(),
-                    g.stalls[s.index()], c.inProgress(), g.cohort - c.reached(),
-                    TimeBuckets.percentile(times, 50), TimeBuckets.percentile(times, 90)));
+            steps.add(new FunnelView.Step(
+                    s.name(),
+                    order == Integer.MAX_VALUE ? null : order,
+                    s.within(),
+                    s.milestone().after(),
+                    s.measuredFrom(),
+                    s.previous() == null
+                            ? null
+                            : journey.steps().get(s.previous()).name(),
+                    c.previousReached(),
+                    c.reached(),
+                    share(c.reached(), g.cohort),
+                    c.reachedAfterPrevious(),
+                    share(c.reachedAfterPrevious(), c.previousReached()),
+                    c.droppedOff(),
+                    c.reachedWithinWindow(),
+                    g.stalls[s.index()],
+                    c.inProgress(),
+                    g.cohort - c.reached(),
+                    TimeBuckets.percentile(times, 50),
+                    TimeBuckets.percentile(times, 90)));
         }
         return steps;
     }
@@ -245,8 +301,12 @@ public class JourneyKpis {
             case "day" -> first;
             case "week" -> first.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
             case "month" -> first.withDayOfMonth(1);
-            default -> throw new ApiException(400, "invalid_request", "interval must be day, week or month, not '"
-                    + interval + "'", List.of(new io.milepost.common.FieldError(null, "interval", "day, week or month")));
+            default ->
+                throw new ApiException(
+                        400,
+                        "invalid_request",
+                        "interval must be day, week or month, not '" + interval + "'",
+                        List.of(new io.milepost.common.FieldError(null, "interval", "day, week or month")));
         };
         List<Period> periods = new ArrayList<>();
         for (LocalDate d = start; d.atStartOfDay(ZoneOffset.UTC).toInstant().isBefore(to); ) {
@@ -268,12 +328,14 @@ public class JourneyKpis {
     }
 
     /** A cohort's signup range. */
-    record Period(Instant start, Instant end) {
-    }
+    record Period(Instant start, Instant end) {}
 
     private static void requireRange(Instant from, Instant to) {
         if (!from.isBefore(to)) {
-            throw new ApiException(400, "invalid_request", "from must be before to",
+            throw new ApiException(
+                    400,
+                    "invalid_request",
+                    "from must be before to",
                     List.of(new io.milepost.common.FieldError(null, "from", "must be before to (" + to + ")")));
         }
     }

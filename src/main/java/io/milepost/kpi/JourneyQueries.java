@@ -39,15 +39,15 @@ class JourneyQueries {
     private final TraitSql traitSql;
     private final boolean postgres;
 
-    JourneyQueries(EntityManager em, TraitSql traitSql, @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind) {
+    JourneyQueries(
+            EntityManager em, TraitSql traitSql, @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind) {
         this.em = em;
         this.traitSql = traitSql;
         this.postgres = dbKind.toLowerCase().startsWith("postgres");
     }
 
     /** Signups in {@code [from, to)}. */
-    record Range(Instant from, Instant to) {
-    }
+    record Range(Instant from, Instant to) {}
 
     /** Which users are counted: those who signed up in one of the ranges. */
     record Scope(List<Range> ranges) {
@@ -61,16 +61,13 @@ class JourneyQueries {
     }
 
     /** How the users are split; each group has a number {@code g} and a text {@code v} ({@link Key}). */
-    sealed interface Grouping permits None, ByDay, ByTrait, ByValue, ByDayValue {
-    }
+    sealed interface Grouping permits None, ByDay, ByTrait, ByValue, ByDayValue {}
 
     /** Not at all: one group (0, null). */
-    record None() implements Grouping {
-    }
+    record None() implements Grouping {}
 
     /** By signup day: (epoch day, null). */
-    record ByDay() implements Grouping {
-    }
+    record ByDay() implements Grouping {}
 
     /** By a trait's given values: (index in {@code values}, null), {@link #OTHER} for any other, {@link #MISSING} without it. */
     record ByTrait(String trait, List<String> values) implements Grouping {
@@ -79,54 +76,59 @@ class JourneyQueries {
     }
 
     /** By a trait's value as it is: (0, value), value null without it. */
-    record ByValue(String trait) implements Grouping {
-    }
+    record ByValue(String trait) implements Grouping {}
 
     /** By signup day and a trait's value: (epoch day, value). */
-    record ByDayValue(String trait) implements Grouping {
-    }
+    record ByDayValue(String trait) implements Grouping {}
 
     /** A group's key. */
-    record Key(long g, String v) {
-    }
+    record Key(long g, String v) {}
 
     /** One milestone's counts in one group; see {@link FunnelView.Step} for what each means. */
-    record Counts(long reached, long previousReached, long reachedAfterPrevious, long reachedWithinWindow,
-                  long inProgress, long droppedOff) {
+    record Counts(
+            long reached,
+            long previousReached,
+            long reachedAfterPrevious,
+            long reachedWithinWindow,
+            long inProgress,
+            long droppedOff) {
         static final Counts ZERO = new Counts(0, 0, 0, 0, 0, 0);
 
         Counts plus(Counts o) {
-            return new Counts(reached + o.reached, previousReached + o.previousReached,
-                    reachedAfterPrevious + o.reachedAfterPrevious, reachedWithinWindow + o.reachedWithinWindow,
-                    inProgress + o.inProgress, droppedOff + o.droppedOff);
+            return new Counts(
+                    reached + o.reached,
+                    previousReached + o.previousReached,
+                    reachedAfterPrevious + o.reachedAfterPrevious,
+                    reachedWithinWindow + o.reachedWithinWindow,
+                    inProgress + o.inProgress,
+                    droppedOff + o.droppedOff);
         }
 
         Counts minus(Counts o) {
-            return new Counts(reached - o.reached, previousReached - o.previousReached,
-                    reachedAfterPrevious - o.reachedAfterPrevious, reachedWithinWindow - o.reachedWithinWindow,
-                    inProgress - o.inProgress, droppedOff - o.droppedOff);
+            return new Counts(
+                    reached - o.reached,
+                    previousReached - o.previousReached,
+                    reachedAfterPrevious - o.reachedAfterPrevious,
+                    reachedWithinWindow - o.reachedWithinWindow,
+                    inProgress - o.inProgress,
+                    droppedOff - o.droppedOff);
         }
     }
 
     /** One group: its key, its size and its counts per milestone (in the journey's order). */
-    record Group(Key key, long cohort, List<Counts> steps) {
-    }
+    record Group(Key key, long cohort, List<Counts> steps) {}
 
     /** A stall count of one group and milestone. */
-    record StallCount(Key key, int step, long count) {
-    }
+    record StallCount(Key key, int step, long count) {}
 
     /** How many of a group reached a milestone in a readable bucket ({@link TimeBuckets#HUMAN}) and a log-scale one. */
-    record TimeCount(Key key, int step, int readable, int log, long count) {
-    }
+    record TimeCount(Key key, int step, int readable, int log, long count) {}
 
     /** A trait value and how many of the users have it. */
-    record ValueCount(String value, long count) {
-    }
+    record ValueCount(String value, long count) {}
 
     /** What {@link #count} found: per group its figures, its stalls per milestone and its times to reach per bucket. */
-    record Counted(List<Group> groups, List<StallCount> stalls, List<TimeCount> times) {
-    }
+    record Counted(List<Group> groups, List<StallCount> stalls, List<TimeCount> times) {}
 
     /**
      * The figures of a scope's users per group, counted from the records in one statement that reads
@@ -148,8 +150,13 @@ class JourneyQueries {
         Statement st = new Statement();
         pivot(journey, scope, grouping, st);
         times(journey, st);
-        st.sql.append(" SELECT 1 AS r, g, v, k, h, l, COUNT(*) AS n").append(zeros).append(" FROM (SELECT g, v, k, ")
-                .append(TimeBuckets.humanSql("d")).append(" AS h, ").append(TimeBuckets.logSql("d"))
+        st.sql
+                .append(" SELECT 1 AS r, g, v, k, h, l, COUNT(*) AS n")
+                .append(zeros)
+                .append(" FROM (SELECT g, v, k, ")
+                .append(TimeBuckets.humanSql("d"))
+                .append(" AS h, ")
+                .append(TimeBuckets.logSql("d"))
                 .append(" AS l FROM x) b GROUP BY g, v, k, h, l");
         if (!timesOnly) {
             st.sql.append(" UNION ALL SELECT 0, g, v, -1, -1, -1, COUNT(*)");
@@ -161,7 +168,9 @@ class JourneyQueries {
                     st.sql.append(" WHEN ? THEN ").append(s.index());
                     st.params.add(s.name());
                 }
-                st.sql.append(" END, -1, -1, COUNT(*)").append(zeros)
+                st.sql
+                        .append(" END, -1, -1, COUNT(*)")
+                        .append(zeros)
                         .append(" FROM c JOIN stalls z ON z.user_id = c.id WHERE z.milestone IN (");
                 names(journey, st);
                 st.sql.append(") GROUP BY c.g, c.v, z.milestone");
@@ -174,12 +183,18 @@ class JourneyQueries {
                     List<Counts> steps = new ArrayList<>();
                     for (int i = 0; i < n; i++) {
                         int c = 8 + 6 * i;
-                        steps.add(new Counts(rs.getLong(c), rs.getLong(c + 1), rs.getLong(c + 2), rs.getLong(c + 3),
-                                rs.getLong(c + 4), rs.getLong(c + 5)));
+                        steps.add(new Counts(
+                                rs.getLong(c),
+                                rs.getLong(c + 1),
+                                rs.getLong(c + 2),
+                                rs.getLong(c + 3),
+                                rs.getLong(c + 4),
+                                rs.getLong(c + 5)));
                     }
                     counted.groups().add(new Group(key, rs.getLong(7), steps));
                 }
-                case 1 -> counted.times().add(new TimeCount(key, rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getLong(7)));
+                case 1 ->
+                    counted.times().add(new TimeCount(key, rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getLong(7)));
                 default -> counted.stalls().add(new StallCount(key, rs.getInt(4), rs.getLong(7)));
             }
         });
@@ -195,16 +210,32 @@ class JourneyQueries {
             String previous = s.previous() == null ? "1 = 1" : col(s.previous()) + " IS NOT NULL";
             String opens = s.after() == null ? "s" : col(s.after());
             String within = s.within() == null ? null : Long.toString(s.within().toSeconds());
-            st.sql.append(", ").append(count(reached))
-                    .append(", ").append(count(previous))
-                    .append(", ").append(count(reached + " AND " + previous))
-                    .append(", ").append(count(within == null ? reached
-                            : reached + " AND " + opens + " IS NOT NULL AND " + col(s.index()) + " - " + opens + " <= " + within))
+            st.sql
+                    .append(", ")
+                    .append(count(reached))
+                    .append(", ")
+                    .append(count(previous))
+                    .append(", ")
+                    .append(count(reached + " AND " + previous))
+                    .append(", ")
+                    .append(count(
+                            within == null
+                                    ? reached
+                                    : reached + " AND " + opens + " IS NOT NULL AND " + col(s.index()) + " - " + opens
+                                            + " <= " + within))
                     // without a window a user who reached the previous milestone stays on the way (nothing closes)
-                    .append(", ").append(count(within == null ? notReached + " AND " + previous
-                            : notReached + " AND " + opens + " IS NOT NULL AND " + opens + " + " + within + " > " + now))
-                    .append(", ").append(within == null ? "0" : count(notReached + " AND " + previous + " AND "
-                            + opens + " IS NOT NULL AND " + opens + " + " + within + " <= " + now));
+                    .append(", ")
+                    .append(count(
+                            within == null
+                                    ? notReached + " AND " + previous
+                                    : notReached + " AND " + opens + " IS NOT NULL AND " + opens + " + " + within
+                                            + " > " + now))
+                    .append(", ")
+                    .append(
+                            within == null
+                                    ? "0"
+                                    : count(notReached + " AND " + previous + " AND " + opens + " IS NOT NULL AND "
+                                            + opens + " + " + within + " <= " + now));
         }
     }
 
@@ -219,9 +250,19 @@ class JourneyQueries {
         for (Journey.Step s : journey.steps()) {
             String opens = s.after() == null ? "s" : col(s.after());
             String d = col(s.index()) + " - " + opens;
-            st.sql.append(union).append("SELECT g, v, ").append(s.index()).append(" AS k, CASE WHEN ").append(d)
-                    .append(" < 0 THEN 0 ELSE ").append(d).append(" END AS d FROM p WHERE ").append(col(s.index()))
-                    .append(" IS NOT NULL AND ").append(opens).append(" IS NOT NULL");
+            st.sql
+                    .append(union)
+                    .append("SELECT g, v, ")
+                    .append(s.index())
+                    .append(" AS k, CASE WHEN ")
+                    .append(d)
+                    .append(" < 0 THEN 0 ELSE ")
+                    .append(d)
+                    .append(" END AS d FROM p WHERE ")
+                    .append(col(s.index()))
+                    .append(" IS NOT NULL AND ")
+                    .append(opens)
+                    .append(" IS NOT NULL");
             union = " UNION ALL ";
         }
         if (union.isEmpty()) {
@@ -231,13 +272,14 @@ class JourneyQueries {
     }
 
     /** How many of a group reached a milestone's {@code @after} milestone in an hour (epoch hours), and not it. */
-    record HourCount(Key key, int step, int hour, long count) {
-    }
+    record HourCount(Key key, int step, int hour, long count) {}
 
     /** For each milestone with a window from its {@code @after} milestone: who reached that one and not this, by hour. */
     List<HourCount> openAfterHours(Journey journey, Scope scope, Grouping grouping) {
         List<HourCount> counts = new ArrayList<>();
-        List<Journey.Step> steps = journey.steps().stream().filter(s -> s.after() != null && s.within() != null).toList();
+        List<Journey.Step> steps = journey.steps().stream()
+                .filter(s -> s.after() != null && s.within() != null)
+                .toList();
         if (scope.isEmpty() || steps.isEmpty()) {
             return counts;
         }
@@ -246,9 +288,17 @@ class JourneyQueries {
         st.sql.append(", h AS (");
         for (int i = 0; i < steps.size(); i++) {
             Journey.Step s = steps.get(i);
-            st.sql.append(i == 0 ? "" : " UNION ALL ").append("SELECT g, v, ").append(s.index())
-                    .append(" AS k, CAST(FLOOR(").append(col(s.after())).append(" / 3600) AS INTEGER) AS hr FROM p WHERE ")
-                    .append(col(s.after())).append(" IS NOT NULL AND ").append(col(s.index())).append(" IS NULL");
+            st.sql
+                    .append(i == 0 ? "" : " UNION ALL ")
+                    .append("SELECT g, v, ")
+                    .append(s.index())
+                    .append(" AS k, CAST(FLOOR(")
+                    .append(col(s.after()))
+                    .append(" / 3600) AS INTEGER) AS hr FROM p WHERE ")
+                    .append(col(s.after()))
+                    .append(" IS NOT NULL AND ")
+                    .append(col(s.index()))
+                    .append(" IS NULL");
         }
         st.sql.append(") SELECT g, v, k, hr, COUNT(*) FROM h GROUP BY g, v, k, hr");
         st.query(rs -> counts.add(new HourCount(key(rs), rs.getInt(3), rs.getInt(4), rs.getLong(5))));
@@ -256,8 +306,7 @@ class JourneyQueries {
     }
 
     /** Users of one group whose window for a milestone is open now and who have not reached it. */
-    record OpenCount(Key key, int step, long open, long openAfterPrevious) {
-    }
+    record OpenCount(Key key, int step, long open, long openAfterPrevious) {}
 
     /**
      * For the users who signed up in {@code ranges}, per group and milestone with a window: how many
@@ -288,20 +337,24 @@ class JourneyQueries {
                 if (s.previous() == null) {
                     st.sql.append("1");
                 } else {
-                    st.sql.append("CASE WHEN EXISTS (SELECT 1 FROM milestones x WHERE x.user_id = u.id AND x.milestone = ?) "
-                            + "THEN 1 ELSE 0 END");
+                    st.sql.append(
+                            "CASE WHEN EXISTS (SELECT 1 FROM milestones x WHERE x.user_id = u.id AND x.milestone = ?) "
+                                    + "THEN 1 ELSE 0 END");
                     st.params.add(journey.steps().get(s.previous()).name());
                 }
                 st.sql.append(" AS b FROM users u WHERE u.signed_up_at > ? AND u.signed_up_at < ?");
                 st.params.add(Sql.at(opened));
-                st.params.add(Sql.at(Instant.ofEpochSecond((Math.floorDiv(opened.getEpochSecond(), 86_400L) + 1) * 86_400L)));
+                st.params.add(
+                        Sql.at(Instant.ofEpochSecond((Math.floorDiv(opened.getEpochSecond(), 86_400L) + 1) * 86_400L)));
             } else {
                 // the previous milestone is the @after one: every user counted here has reached it
-                st.sql.append("1 AS b FROM milestones r JOIN users u ON u.id = r.user_id WHERE r.milestone = ? AND r.reached_at > ? "
-                        + "AND r.reached_at < ?");
+                st.sql.append(
+                        "1 AS b FROM milestones r JOIN users u ON u.id = r.user_id WHERE r.milestone = ? AND r.reached_at > ? "
+                                + "AND r.reached_at < ?");
                 st.params.add(s.milestone().after());
                 st.params.add(Sql.at(opened));
-                st.params.add(Sql.at(Instant.ofEpochSecond((Math.floorDiv(opened.getEpochSecond(), 3600L) + 1) * 3600L)));
+                st.params.add(
+                        Sql.at(Instant.ofEpochSecond((Math.floorDiv(opened.getEpochSecond(), 3600L) + 1) * 3600L)));
             }
             st.sql.append(" AND (");
             for (int i = 0; i < ranges.size(); i++) {
@@ -324,7 +377,9 @@ class JourneyQueries {
     /** {@code g, v} of a user {@code u} for a grouping without fixed values (none, by day, by a trait's value). */
     private void groupColumns(Grouping grouping, Statement st) {
         boolean byDay = grouping instanceof ByDay || grouping instanceof ByDayValue;
-        st.sql.append(byDay ? "CAST(FLOOR(" + epoch("u.signed_up_at") + " / 86400) AS BIGINT)" : "CAST(0 AS BIGINT)").append(" AS g, ");
+        st.sql
+                .append(byDay ? "CAST(FLOOR(" + epoch("u.signed_up_at") + " / 86400) AS BIGINT)" : "CAST(0 AS BIGINT)")
+                .append(" AS g, ");
         String trait = grouping instanceof ByValue t ? t.trait() : grouping instanceof ByDayValue t ? t.trait() : null;
         if (grouping instanceof ByTrait) {
             throw new IllegalArgumentException("open windows are counted by day or trait value, not by listed values");
@@ -341,9 +396,13 @@ class JourneyQueries {
     /** The {@code limit} most common values of a trait among the users who signed up in the range (most first, then by value). */
     List<ValueCount> topValues(String trait, Range range, int limit) {
         Statement st = new Statement();
-        st.sql.append("SELECT v, COUNT(*) AS n FROM (SELECT ").append(traitSql.text("u.traits"))
+        st.sql
+                .append("SELECT v, COUNT(*) AS n FROM (SELECT ")
+                .append(traitSql.text("u.traits"))
                 .append(" AS v FROM users u WHERE u.signed_up_at >= ? AND u.signed_up_at < ?) t WHERE v IS NOT NULL ")
-                .append("GROUP BY v ORDER BY n DESC, v FETCH FIRST ").append(limit).append(" ROWS ONLY");
+                .append("GROUP BY v ORDER BY n DESC, v FETCH FIRST ")
+                .append(limit)
+                .append(" ROWS ONLY");
         st.params.add(trait);
         st.params.add(Sql.at(range.from()));
         st.params.add(Sql.at(range.to()));
@@ -371,11 +430,18 @@ class JourneyQueries {
             st.sql.append(" FROM c CROSS JOIN LATERAL (SELECT ");
         }
         for (Journey.Step s : journey.steps()) {
-            st.sql.append(perUser && s.index() == 0 ? "" : ", ").append("MAX(CASE WHEN m.milestone = ? THEN ")
-                    .append(epoch("m.reached_at")).append(" END) AS ").append(col(s.index()));
+            st.sql
+                    .append(perUser && s.index() == 0 ? "" : ", ")
+                    .append("MAX(CASE WHEN m.milestone = ? THEN ")
+                    .append(epoch("m.reached_at"))
+                    .append(" END) AS ")
+                    .append(col(s.index()));
             st.params.add(s.name());
         }
-        st.sql.append(perUser ? " FROM milestones m WHERE m.user_id = c.id" : " FROM c LEFT JOIN milestones m ON m.user_id = c.id");
+        st.sql.append(
+                perUser
+                        ? " FROM milestones m WHERE m.user_id = c.id"
+                        : " FROM c LEFT JOIN milestones m ON m.user_id = c.id");
         if (!journey.steps().isEmpty()) {
             st.sql.append(" AND m.milestone IN (");
             names(journey, st);
@@ -399,8 +465,9 @@ class JourneyQueries {
      */
     private void cohort(Scope scope, Grouping grouping, Statement st) {
         String day = "CAST(FLOOR(" + epoch("u.signed_up_at") + " / 86400) AS BIGINT)";
-        String trait = grouping instanceof ByTrait t ? t.trait() : grouping instanceof ByValue t ? t.trait()
-                : grouping instanceof ByDayValue t ? t.trait() : null;
+        String trait = grouping instanceof ByTrait t
+                ? t.trait()
+                : grouping instanceof ByValue t ? t.trait() : grouping instanceof ByDayValue t ? t.trait() : null;
         st.sql.append("c AS (SELECT id, ");
         if (grouping instanceof ByTrait t) {
             st.sql.append("CASE WHEN x IS NULL THEN ").append(ByTrait.MISSING);
@@ -412,7 +479,10 @@ class JourneyQueries {
         } else {
             boolean byDay = grouping instanceof ByDay || grouping instanceof ByDayValue;
             boolean byValue = grouping instanceof ByValue || grouping instanceof ByDayValue;
-            st.sql.append(byDay ? "d" : "CAST(0 AS BIGINT)").append(" AS g, ").append(byValue ? "x" : "CAST(NULL AS VARCHAR)")
+            st.sql
+                    .append(byDay ? "d" : "CAST(0 AS BIGINT)")
+                    .append(" AS g, ")
+                    .append(byValue ? "x" : "CAST(NULL AS VARCHAR)")
                     .append(" AS v");
         }
         st.sql.append(", s FROM (SELECT u.id, ").append(day).append(" AS d, ");
@@ -457,7 +527,9 @@ class JourneyQueries {
 
     /** An instant as an SQL number of epoch seconds (to the microsecond, as times are stored). */
     private static String seconds(Instant t) {
-        return BigDecimal.valueOf(t.getEpochSecond()).add(BigDecimal.valueOf(t.getNano(), 9)).toPlainString();
+        return BigDecimal.valueOf(t.getEpochSecond())
+                .add(BigDecimal.valueOf(t.getNano(), 9))
+                .toPlainString();
     }
 
     /** SQL text and its parameters, in order of appearance. */

@@ -26,25 +26,48 @@ class KeptRows {
     static final long MAX_BYTES = 48L << 20;
 
     /** One row of {@code kpi_days}, parsed; {@code milestone} is {@link KpiDays#USERS_ROW} for the users row. */
-    record Row(String traitValue, String milestone, long users, long reached, long previousReached,
-               long reachedAfterPrevious, long reachedWithinWindow, long stalled, int[] timeBuckets, long[] timeCounts,
-               long[] readable, int[] openHours, long[] openFrom) {
+    record Row(
+            String traitValue,
+            String milestone,
+            long users,
+            long reached,
+            long previousReached,
+            long reachedAfterPrevious,
+            long reachedWithinWindow,
+            long stalled,
+            int[] timeBuckets,
+            long[] timeCounts,
+            long[] readable,
+            int[] openHours,
+            long[] openFrom) {
 
         /** Of the users who reached the {@code @after} milestone and not this one, those who did after {@code hour}. */
         long openAfter(long hour) {
-            int i = Arrays.binarySearch(openHours, hour >= Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) Math.max(hour, Integer.MIN_VALUE));
+            int i = Arrays.binarySearch(
+                    openHours, hour >= Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) Math.max(hour, Integer.MIN_VALUE));
             int first = i >= 0 ? i + 1 : -i - 1;
             return first < openFrom.length ? openFrom[first] : 0;
         }
 
         long bytes() {
-            return 96L + 4L * (timeBuckets.length + openHours.length) + 8L * (timeCounts.length + readable.length + openFrom.length);
+            return 96L
+                    + 4L * (timeBuckets.length + openHours.length)
+                    + 8L * (timeCounts.length + readable.length + openFrom.length);
         }
 
         /** A row read from the table: histograms as stored ({@link TimeBuckets#encode}, readable counts comma-separated). */
-        static Row parse(String traitValue, String milestone, long users, long reached, long previousReached,
-                         long reachedAfterPrevious, long reachedWithinWindow, long stalled, String times, String readable,
-                         String openAfter) {
+        static Row parse(
+                String traitValue,
+                String milestone,
+                long users,
+                long reached,
+                long previousReached,
+                long reachedAfterPrevious,
+                long reachedWithinWindow,
+                long stalled,
+                String times,
+                String readable,
+                String openAfter) {
             int[][] t = new int[1][];
             long[][] c = new long[1][];
             split(times, t, c);
@@ -59,8 +82,20 @@ class KeptRows {
             for (int i = from.length - 2; i >= 0; i--) {
                 from[i] += from[i + 1];
             }
-            return new Row(traitValue, milestone, users, reached, previousReached, reachedAfterPrevious, reachedWithinWindow,
-                    stalled, t[0], c[0], readable(readable), hours, from);
+            return new Row(
+                    traitValue,
+                    milestone,
+                    users,
+                    reached,
+                    previousReached,
+                    reachedAfterPrevious,
+                    reachedWithinWindow,
+                    stalled,
+                    t[0],
+                    c[0],
+                    readable(readable),
+                    hours,
+                    from);
         }
 
         private static void split(String text, int[][] keys, long[][] counts) {
@@ -103,11 +138,9 @@ class KeptRows {
         }
     }
 
-    private record DayKey(String fingerprint, String trait, long day) {
-    }
+    private record DayKey(String fingerprint, String trait, long day) {}
 
-    private record Entry(long recountId, List<Row> rows, long bytes) {
-    }
+    private record Entry(long recountId, List<Row> rows, long bytes) {}
 
     private final Map<DayKey, Entry> entries = new LinkedHashMap<>(256, 0.75f, true);
     private long bytes;

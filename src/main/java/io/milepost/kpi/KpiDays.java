@@ -2,7 +2,6 @@ package io.milepost.kpi;
 
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleSet;
 import io.milepost.kpi.JourneyQueries.ByDay;
 import io.milepost.kpi.JourneyQueries.ByDayValue;
 import io.milepost.kpi.JourneyQueries.Counts;
@@ -10,6 +9,7 @@ import io.milepost.kpi.JourneyQueries.Grouping;
 import io.milepost.kpi.JourneyQueries.Key;
 import io.milepost.kpi.JourneyQueries.Range;
 import io.milepost.kpi.JourneyQueries.Scope;
+import io.milepost.rules.RuleSet;
 import io.milepost.store.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -65,14 +65,23 @@ class KpiDays {
     private final KeptRows kept;
     private final List<String> breakdownTraits;
 
-    KpiDays(EntityManager em, JourneyQueries queries, ActionQueries actions, RuleSet rules, KeptRows kept, MilepostConfig config) {
+    KpiDays(
+            EntityManager em,
+            JourneyQueries queries,
+            ActionQueries actions,
+            RuleSet rules,
+            KeptRows kept,
+            MilepostConfig config) {
         this.em = em;
         this.kept = kept;
         this.queries = queries;
         this.actions = actions;
         this.rules = rules;
-        this.breakdownTraits = config.kpis().breakdownTraits().stream().map(String::trim).filter(t -> !t.isEmpty())
-                .distinct().toList();
+        this.breakdownTraits = config.kpis().breakdownTraits().stream()
+                .map(String::trim)
+                .filter(t -> !t.isEmpty())
+                .distinct()
+                .toList();
     }
 
     /** The journey of the rules loaded now. */
@@ -168,7 +177,8 @@ class KpiDays {
         }
         StringBuilder sql = new StringBuilder("SELECT ");
         for (int i = 0; i < ranges.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append("(SELECT MIN(signed_up_at) FROM users WHERE signed_up_at >= ? AND signed_up_at < ?)");
+            sql.append(i == 0 ? "" : ", ")
+                    .append("(SELECT MIN(signed_up_at) FROM users WHERE signed_up_at >= ? AND signed_up_at < ?)");
         }
         Sql.run(em, c -> {
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
@@ -189,8 +199,15 @@ class KpiDays {
 
     /** The days of {@code [fromDay, toDay)} that have figures under {@code fingerprint}, marked or not. */
     private static Set<Long> counted(Connection c, String fingerprint, long fromDay, long toDay) throws SQLException {
-        return longs(c, "SELECT signup_day FROM kpi_days WHERE journey = ? AND trait = ? AND milestone = ? "
-                + "AND signup_day >= ? AND signup_day < ?", fingerprint, WHOLE_DAY, USERS_ROW, fromDay, toDay);
+        return longs(
+                c,
+                "SELECT signup_day FROM kpi_days WHERE journey = ? AND trait = ? AND milestone = ? "
+                        + "AND signup_day >= ? AND signup_day < ?",
+                fingerprint,
+                WHOLE_DAY,
+                USERS_ROW,
+                fromDay,
+                toDay);
     }
 
     /** The first column of a query's rows, as numbers in order. */
@@ -217,8 +234,14 @@ class KpiDays {
      * from signup closes in and in the hour a window from an {@code @after} milestone closes in, where
      * they are as if it had closed: {@link JourneyQueries#openWindows} counts those.
      */
-    void readJourney(Journey journey, String fingerprint, String trait, SortedMap<Long, Long> days, boolean byDay,
-                     Instant asOf, Map<Key, Tally> into) {
+    void readJourney(
+            Journey journey,
+            String fingerprint,
+            String trait,
+            SortedMap<Long, Long> days,
+            boolean byDay,
+            Instant asOf,
+            Map<Key, Tally> into) {
         if (days.isEmpty()) {
             return;
         }
@@ -250,16 +273,31 @@ class KpiDays {
                 }
                 Journey.Step s = steps.get(r.milestone());
                 int i = s.index();
-                Counts counts = new Counts(r.reached(), r.previousReached(), r.reachedAfterPrevious(), r.reachedWithinWindow(), 0, 0);
-                boolean open = s.after() == null && s.within() != null && start(day).isAfter(asOf.minus(s.within()));
+                Counts counts = new Counts(
+                        r.reached(), r.previousReached(), r.reachedAfterPrevious(), r.reachedWithinWindow(), 0, 0);
+                boolean open =
+                        s.after() == null && s.within() != null && start(day).isAfter(asOf.minus(s.within()));
                 // a window from signup open for the whole day: nobody has dropped off yet
-                counts = open ? new Counts(counts.reached(), counts.previousReached(), counts.reachedAfterPrevious(),
-                        counts.reachedWithinWindow(), r.users() - counts.reached(), 0) : Tally.settled(s, counts);
+                counts = open
+                        ? new Counts(
+                                counts.reached(),
+                                counts.previousReached(),
+                                counts.reachedAfterPrevious(),
+                                counts.reachedWithinWindow(),
+                                r.users() - counts.reached(),
+                                0)
+                        : Tally.settled(s, counts);
                 if (s.after() != null && s.within() != null) {
                     // a window from the @after milestone is open for who reached it after the hour it closes in
-                    long openAfter = r.openAfter(Math.floorDiv(asOf.minus(s.within()).getEpochSecond(), 3600L));
-                    counts = new Counts(counts.reached(), counts.previousReached(), counts.reachedAfterPrevious(),
-                            counts.reachedWithinWindow(), counts.inProgress() + openAfter, counts.droppedOff() - openAfter);
+                    long openAfter =
+                            r.openAfter(Math.floorDiv(asOf.minus(s.within()).getEpochSecond(), 3600L));
+                    counts = new Counts(
+                            counts.reached(),
+                            counts.previousReached(),
+                            counts.reachedAfterPrevious(),
+                            counts.reachedWithinWindow(),
+                            counts.inProgress() + openAfter,
+                            counts.droppedOff() - openAfter);
                 }
                 t.steps[i] = t.steps[i].plus(counts);
                 t.stalls[i] += r.stalled();
@@ -300,9 +338,10 @@ class KpiDays {
         Map<Long, Long> recounts = new HashMap<>();
         Set<Long> wanted = new TreeSet<>(days);
         Sql.run(em, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day, trait_value, milestone, users, reached, "
-                    + "previous_reached, reached_after_previous, reached_within_window, stalled, times, readable_times, "
-                    + "open_after, recount_id FROM kpi_days WHERE journey = ? AND trait = ? AND signup_day >= ? AND signup_day < ?")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT signup_day, trait_value, milestone, users, reached, "
+                            + "previous_reached, reached_after_previous, reached_within_window, stalled, times, readable_times, "
+                            + "open_after, recount_id FROM kpi_days WHERE journey = ? AND trait = ? AND signup_day >= ? AND signup_day < ?")) {
                 ps.setString(1, fingerprint);
                 ps.setString(2, trait);
                 ps.setLong(3, Collections.min(days));
@@ -313,9 +352,19 @@ class KpiDays {
                         if (!wanted.contains(day)) {
                             continue;
                         }
-                        rows.computeIfAbsent(day, d -> new ArrayList<>()).add(KeptRows.Row.parse(rs.getString(2), rs.getString(3),
-                                rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9),
-                                rs.getString(10), rs.getString(11), rs.getString(12)));
+                        rows.computeIfAbsent(day, d -> new ArrayList<>())
+                                .add(KeptRows.Row.parse(
+                                        rs.getString(2),
+                                        rs.getString(3),
+                                        rs.getLong(4),
+                                        rs.getLong(5),
+                                        rs.getLong(6),
+                                        rs.getLong(7),
+                                        rs.getLong(8),
+                                        rs.getLong(9),
+                                        rs.getString(10),
+                                        rs.getString(11),
+                                        rs.getString(12)));
                         long recount = rs.getLong(13);
                         if (rs.wasNull()) {
                             recounts.put(day, null);
@@ -343,18 +392,30 @@ class KpiDays {
         long fromDay = Collections.min(days);
         long toDay = Collections.max(days) + 1;
         Sql.run(em, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT signup_day, action, rule_name, triggered, users, held_out, "
-                    + "suppressed, delivered, treated_users, treated_converted, control_users, control_converted "
-                    + "FROM kpi_action_days WHERE journey = ? AND signup_day >= ? AND signup_day < ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT signup_day, action, rule_name, triggered, users, held_out, "
+                            + "suppressed, delivered, treated_users, treated_converted, control_users, control_converted "
+                            + "FROM kpi_action_days WHERE journey = ? AND signup_day >= ? AND signup_day < ?")) {
                 ps.setString(1, fingerprint);
                 ps.setLong(2, fromDay);
                 ps.setLong(3, toDay);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         if (days.contains(rs.getLong(1))) {
-                            into.add(0, rs.getString(2), rs.getString(3), new ActionQueries.Row(rs.getLong(4), rs.getLong(5),
-                                    rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10),
-                                    rs.getLong(11), rs.getLong(12)));
+                            into.add(
+                                    0,
+                                    rs.getString(2),
+                                    rs.getString(3),
+                                    new ActionQueries.Row(
+                                            rs.getLong(4),
+                                            rs.getLong(5),
+                                            rs.getLong(6),
+                                            rs.getLong(7),
+                                            rs.getLong(8),
+                                            rs.getLong(9),
+                                            rs.getLong(10),
+                                            rs.getLong(11),
+                                            rs.getLong(12)));
                         }
                     }
                 }
@@ -365,14 +426,13 @@ class KpiDays {
     // ---- recounting
 
     /** A marked day and the marks that name it. */
-    record Marks(List<Long> ids, Set<Long> days) {
-    }
+    record Marks(List<Long> ids, Set<Long> days) {}
 
     /** Locks the recount (one at a time across instances) for the rest of the caller's transaction. */
     void lock() {
         Sql.run(em, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT id FROM kpi_recount_lock WHERE id = 1 FOR UPDATE");
-                 ResultSet rs = ps.executeQuery()) {
+                    ResultSet rs = ps.executeQuery()) {
                 rs.next();
             }
         });
@@ -383,8 +443,9 @@ class KpiDays {
         List<Long> ids = new ArrayList<>();
         Set<Long> days = new TreeSet<>();
         Sql.run(em, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, signup_day FROM kpi_dirty_days ORDER BY id FETCH FIRST "
-                    + (maxDays * 50) + " ROWS ONLY")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT id, signup_day FROM kpi_dirty_days ORDER BY id FETCH FIRST "
+                            + (maxDays * 50) + " ROWS ONLY")) {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         long day = rs.getLong(2);
@@ -417,7 +478,7 @@ class KpiDays {
         boolean[] any = new boolean[1];
         Sql.run(em, c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT MIN(signed_up_at), MAX(signed_up_at) FROM users");
-                 ResultSet rs = ps.executeQuery()) {
+                    ResultSet rs = ps.executeQuery()) {
                 if (rs.next() && rs.getObject(1) != null) {
                     span[0] = day(Sql.instant(rs, 1));
                     span[1] = day(Sql.instant(rs, 2));
@@ -432,7 +493,8 @@ class KpiDays {
     List<Long> uncounted(String fingerprint, int max) {
         Set<Long> withUsers = new TreeSet<>();
         Sql.run(em, c -> {
-            withUsers.addAll(longs(c, "SELECT DISTINCT CAST(FLOOR(EXTRACT(EPOCH FROM signed_up_at) / 86400) AS BIGINT) FROM users"));
+            withUsers.addAll(longs(
+                    c, "SELECT DISTINCT CAST(FLOOR(EXTRACT(EPOCH FROM signed_up_at) / 86400) AS BIGINT) FROM users"));
             withUsers.removeAll(counted(c, fingerprint, Long.MIN_VALUE, Long.MAX_VALUE));
         });
         return withUsers.stream().limit(max).toList();
@@ -442,7 +504,8 @@ class KpiDays {
     Long nextSignupDay(long day) {
         Long[] next = new Long[1];
         Sql.run(em, c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT MIN(signed_up_at) FROM users WHERE signed_up_at >= ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT MIN(signed_up_at) FROM users WHERE signed_up_at >= ?")) {
                 ps.setObject(1, Sql.at(start(day)));
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next() && rs.getObject(1) != null) {
@@ -458,7 +521,8 @@ class KpiDays {
     void forget(long fromDay, long toDay) {
         Sql.run(em, c -> {
             for (String table : List.of("kpi_days", "kpi_action_days")) {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE signup_day >= ? AND signup_day < ?")) {
+                try (PreparedStatement ps =
+                        c.prepareStatement("DELETE FROM " + table + " WHERE signup_day >= ? AND signup_day < ?")) {
                     ps.setLong(1, fromDay);
                     ps.setLong(2, toDay);
                     ps.executeUpdate();
@@ -495,7 +559,8 @@ class KpiDays {
         long recountId = RECOUNT_IDS.nextLong();
         List<Object[]> rows = new ArrayList<>();
         // kept figures hold no time-dependent counts: Tally.settled derives them when they are read
-        Map<Key, Tally> whole = withOpenAfter(journey, scope, new ByDay(), count(journey, scope, new ByDay(), now, false));
+        Map<Key, Tally> whole =
+                withOpenAfter(journey, scope, new ByDay(), count(journey, scope, new ByDay(), now, false));
         for (long d : new TreeSet<>(days)) {
             // every day gets its users' row, also with no users: that says it was counted
             whole.computeIfAbsent(new Key(d, null), k -> new Tally(journey.size()));
@@ -503,7 +568,12 @@ class KpiDays {
         addRows(journey, fingerprint, recountId, WHOLE_DAY, whole, rows);
         for (String trait : breakdownTraits) {
             ByDayValue byValue = new ByDayValue(trait);
-            addRows(journey, fingerprint, recountId, trait, withOpenAfter(journey, scope, byValue, count(journey, scope, byValue, now, false)),
+            addRows(
+                    journey,
+                    fingerprint,
+                    recountId,
+                    trait,
+                    withOpenAfter(journey, scope, byValue, count(journey, scope, byValue, now, false)),
                     rows);
         }
         ActionQueries.Figures byDay = actions.count(journey.names(), scope.ranges(), true);
@@ -515,16 +585,34 @@ class KpiDays {
                     ps.executeUpdate();
                 }
             }
-            insert(c, "INSERT INTO kpi_days (journey, signup_day, trait, trait_value, milestone, users, reached, previous_reached, "
-                    + "reached_after_previous, reached_within_window, stalled, times, readable_times, open_after, recount_id) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
+            insert(
+                    c,
+                    "INSERT INTO kpi_days (journey, signup_day, trait, trait_value, milestone, users, reached, previous_reached, "
+                            + "reached_after_previous, reached_within_window, stalled, times, readable_times, open_after, recount_id) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows);
             List<Object[]> actionRows = new ArrayList<>();
-            byDay.forEach((day, action, rule, r) -> actionRows.add(new Object[] {fingerprint, day, action, rule, r.triggered(),
-                    r.users(), r.heldOut(), r.suppressed(), r.delivered(), r.treatedUsers(), r.treatedConverted(),
-                    r.controlUsers(), r.controlConverted()}));
-            insert(c, "INSERT INTO kpi_action_days (journey, signup_day, action, rule_name, triggered, users, held_out, suppressed, "
-                    + "delivered, treated_users, treated_converted, control_users, control_converted) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", actionRows);
+            byDay.forEach((day, action, rule, r) -> actionRows.add(new Object[] {
+                fingerprint,
+                day,
+                action,
+                rule,
+                r.triggered(),
+                r.users(),
+                r.heldOut(),
+                r.suppressed(),
+                r.delivered(),
+                r.treatedUsers(),
+                r.treatedConverted(),
+                r.controlUsers(),
+                r.controlConverted()
+            }));
+            insert(
+                    c,
+                    "INSERT INTO kpi_action_days (journey, signup_day, action, rule_name, triggered, users, held_out, suppressed, "
+                            + "delivered, treated_users, treated_converted, control_users, control_converted) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    actionRows);
         });
     }
 
@@ -555,24 +643,45 @@ class KpiDays {
 
     private Map<Key, Tally> withOpenAfter(Journey journey, Scope scope, Grouping grouping, Map<Key, Tally> tallies) {
         for (JourneyQueries.HourCount h : queries.openAfterHours(journey, scope, grouping)) {
-            tallies.computeIfAbsent(h.key(), k -> new Tally(journey.size())).openAfter[h.step()].merge(h.hour(), h.count(), Long::sum);
+            tallies.computeIfAbsent(h.key(), k -> new Tally(journey.size()))
+                    .openAfter[h.step()]
+                    .merge(h.hour(), h.count(), Long::sum);
         }
         return tallies;
     }
 
-    private static void addRows(Journey journey, String fingerprint, long recountId, String trait, Map<Key, Tally> tallies,
-                                List<Object[]> rows) {
+    private static void addRows(
+            Journey journey,
+            String fingerprint,
+            long recountId,
+            String trait,
+            Map<Key, Tally> tallies,
+            List<Object[]> rows) {
         tallies.forEach((key, t) -> {
             String value = WHOLE_DAY.equals(trait) ? null : key.v();
-            rows.add(new Object[] {fingerprint, key.g(), trait, value, USERS_ROW, t.cohort, 0L, 0L, 0L, 0L, 0L, null, null, null,
-                    recountId});
+            rows.add(new Object[] {
+                fingerprint, key.g(), trait, value, USERS_ROW, t.cohort, 0L, 0L, 0L, 0L, 0L, null, null, null, recountId
+            });
             for (Journey.Step s : journey.steps()) {
                 int i = s.index();
                 Counts c = t.steps[i];
-                rows.add(new Object[] {fingerprint, key.g(), trait, value, s.name(), t.cohort, c.reached(), c.previousReached(),
-                        c.reachedAfterPrevious(), c.reachedWithinWindow(), t.stalls[i], TimeBuckets.encode(t.times[i]),
-                        writeReadable(t.readable[i]), t.openAfter[i].isEmpty() ? null : TimeBuckets.encode(t.openAfter[i]),
-                        recountId});
+                rows.add(new Object[] {
+                    fingerprint,
+                    key.g(),
+                    trait,
+                    value,
+                    s.name(),
+                    t.cohort,
+                    c.reached(),
+                    c.previousReached(),
+                    c.reachedAfterPrevious(),
+                    c.reachedWithinWindow(),
+                    t.stalls[i],
+                    TimeBuckets.encode(t.times[i]),
+                    writeReadable(t.readable[i]),
+                    t.openAfter[i].isEmpty() ? null : TimeBuckets.encode(t.openAfter[i]),
+                    recountId
+                });
             }
         });
     }

@@ -66,7 +66,8 @@ record KpiParts(String fingerprint, SortedMap<Long, Long> recounts, List<Range> 
             return;
         }
         if (!ranges.isEmpty() && ranges.get(ranges.size() - 1).to().equals(from)) {
-            ranges.set(ranges.size() - 1, new Range(ranges.get(ranges.size() - 1).from(), to));
+            ranges.set(
+                    ranges.size() - 1, new Range(ranges.get(ranges.size() - 1).from(), to));
             return;
         }
         ranges.add(new Range(from, to));

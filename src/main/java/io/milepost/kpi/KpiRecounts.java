@@ -33,6 +33,7 @@ public class KpiRecounts {
     static final int MAX_FOLD_TRANSACTIONS = 50;
     /** Days the catch-up counts per run. */
     static final int CATCH_UP_DAYS = 70;
+
     private static final Logger LOG = Logger.getLogger(KpiRecounts.class);
 
     private final KpiDays days;
@@ -49,7 +50,9 @@ public class KpiRecounts {
         this.clock = clock;
     }
 
-    @Scheduled(identity = "milepost-kpi-recounts", every = "${milepost.kpis.fold-interval:5s}",
+    @Scheduled(
+            identity = "milepost-kpi-recounts",
+            every = "${milepost.kpis.fold-interval:5s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
         try {
@@ -207,11 +210,16 @@ public class KpiRecounts {
 
     private Optional<String> activeId() {
         return em.createQuery("select j.id from JobEntity j where j.active = :type", String.class)
-                .setParameter("type", JOB_TYPE).getResultStream().findFirst();
+                .setParameter("type", JOB_TYPE)
+                .getResultStream()
+                .findFirst();
     }
 
     private static ApiException alreadyActive(String id) {
-        return new ApiException(409, "rebuild_running", "a KPI rebuild is already queued or running: job " + id
-                + " (GET /v1/jobs/" + id + ")", List.of(Map.of("jobId", id)));
+        return new ApiException(
+                409,
+                "rebuild_running",
+                "a KPI rebuild is already queued or running: job " + id + " (GET /v1/jobs/" + id + ")",
+                List.of(Map.of("jobId", id)));
     }
 }

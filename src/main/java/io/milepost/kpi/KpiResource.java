@@ -41,20 +41,29 @@ public class KpiResource {
 
     @POST
     @Path("/rebuild")
-    @Operation(summary = "Recount the KPI figures kept per signup day from the records, as a background job "
-            + "(progress at GET /v1/jobs/{id}); 409 while one is queued or running")
+    @Operation(
+            summary = "Recount the KPI figures kept per signup day from the records, as a background job "
+                    + "(progress at GET /v1/jobs/{id}); 409 while one is queued or running")
     public Response rebuild(@Context UriInfo uri) {
         onlyParameters(uri);
         JobView job = recounts.startRebuild();
-        return Response.accepted(job).location(URI.create("/v1/jobs/" + job.id())).build();
+        return Response.accepted(job)
+                .location(URI.create("/v1/jobs/" + job.id()))
+                .build();
     }
 
     @GET
     @Path("/funnel")
-    @Operation(summary = "For users who signed up in [from, to): per milestone reached, conversion from the previous one, "
-            + "within window, stalled, in progress, dropped off, time to reach; optionally per value of a trait")
-    public FunnelView funnel(@Context UriInfo uri, @QueryParam("from") String from, @QueryParam("to") String to,
-                             @QueryParam("breakdown") String breakdown, @QueryParam("top") String top) {
+    @Operation(
+            summary =
+                    "For users who signed up in [from, to): per milestone reached, conversion from the previous one, "
+                            + "within window, stalled, in progress, dropped off, time to reach; optionally per value of a trait")
+    public FunnelView funnel(
+            @Context UriInfo uri,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to,
+            @QueryParam("breakdown") String breakdown,
+            @QueryParam("top") String top) {
         onlyParameters(uri, "from", "to", "breakdown", "top");
         if (breakdown != null && breakdown.isBlank()) {
             throw field("breakdown", "breakdown must name a trait");
@@ -64,20 +73,28 @@ public class KpiResource {
 
     @GET
     @Path("/cohorts")
-    @Operation(summary = "One row per signup cohort (day, week from Monday UTC, month) of [from, to): size and per "
-            + "milestone reached, within window, in progress, stalled, share")
-    public CohortsView cohorts(@Context UriInfo uri, @QueryParam("from") String from, @QueryParam("to") String to,
-                               @QueryParam("interval") String interval) {
+    @Operation(
+            summary = "One row per signup cohort (day, week from Monday UTC, month) of [from, to): size and per "
+                    + "milestone reached, within window, in progress, stalled, share")
+    public CohortsView cohorts(
+            @Context UriInfo uri,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to,
+            @QueryParam("interval") String interval) {
         onlyParameters(uri, "from", "to", "interval");
         return journey.cohorts(start(from), end(to, clock), interval == null ? "week" : interval);
     }
 
     @GET
     @Path("/time-to-reach")
-    @Operation(summary = "Time from signup (or the @after milestone) to a milestone for users who signed up in "
-            + "[from, to): histogram and percentiles")
-    public TimeToReachView timeToReach(@Context UriInfo uri, @QueryParam("milestone") String milestone,
-                                       @QueryParam("from") String from, @QueryParam("to") String to) {
+    @Operation(
+            summary = "Time from signup (or the @after milestone) to a milestone for users who signed up in "
+                    + "[from, to): histogram and percentiles")
+    public TimeToReachView timeToReach(
+            @Context UriInfo uri,
+            @QueryParam("milestone") String milestone,
+            @QueryParam("from") String from,
+            @QueryParam("to") String to) {
         onlyParameters(uri, "milestone", "from", "to");
         if (milestone == null || milestone.isBlank()) {
             throw field("milestone", "milestone is required");
@@ -88,11 +105,19 @@ public class KpiResource {
     /** Refuses query parameters this endpoint does not know, naming them (a typo must not pass silently). */
     static void onlyParameters(UriInfo uri, String... known) {
         Set<String> allowed = Set.of(known);
-        List<String> unknown = uri.getQueryParameters().keySet().stream().filter(k -> !allowed.contains(k)).sorted().toList();
+        List<String> unknown = uri.getQueryParameters().keySet().stream()
+                .filter(k -> !allowed.contains(k))
+                .sorted()
+                .toList();
         if (!unknown.isEmpty()) {
-            throw new ApiException(400, "invalid_request", "unknown query parameter" + (unknown.size() > 1 ? "s " : " ")
-                    + String.join(", ", unknown) + "; this endpoint takes " + String.join(", ", known),
-                    unknown.stream().map(k -> new FieldError(null, k, "unknown parameter")).toList());
+            throw new ApiException(
+                    400,
+                    "invalid_request",
+                    "unknown query parameter" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+                            + "; this endpoint takes " + String.join(", ", known),
+                    unknown.stream()
+                            .map(k -> new FieldError(null, k, "unknown parameter"))
+                            .toList());
         }
     }
 
@@ -121,10 +146,14 @@ public class KpiResource {
     /** An ISO-8601 instant, or a date (midnight UTC). */
     static Instant time(String name, String value) {
         try {
-            return value.length() == 10 ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
+            return value.length() == 10
+                    ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
                     : OffsetDateTime.parse(value).toInstant();
         } catch (DateTimeParseException e) {
-            throw new ApiException(400, "invalid_request", name + " must be a date (2026-01-31) or an ISO-8601 time with offset",
+            throw new ApiException(
+                    400,
+                    "invalid_request",
+                    name + " must be a date (2026-01-31) or an ISO-8601 time with offset",
                     List.of(new FieldError(null, name, "not a date or time")));
         }
     }

@@ -10,12 +10,10 @@ public final class Proportions {
     /** z for a two-sided 95% interval. */
     public static final double Z95 = 1.959963984540054;
 
-    private Proportions() {
-    }
+    private Proportions() {}
 
     /** An interval [low, high]. */
-    public record Interval(double low, double high) {
-    }
+    public record Interval(double low, double high) {}
 
     /** Wilson's score interval for {@code successes} of {@code n} (n > 0). */
     public static Interval wilson(long successes, long n, double z) {

@@ -57,7 +57,14 @@ final class Tally {
     static Counts settled(Journey.Step step, Counts c) {
         long waiting = c.previousReached() - c.reachedAfterPrevious();
         return step.within() == null
-                ? new Counts(c.reached(), c.previousReached(), c.reachedAfterPrevious(), c.reachedWithinWindow(), waiting, 0)
-                : new Counts(c.reached(), c.previousReached(), c.reachedAfterPrevious(), c.reachedWithinWindow(), 0, waiting);
+                ? new Counts(
+                        c.reached(), c.previousReached(), c.reachedAfterPrevious(), c.reachedWithinWindow(), waiting, 0)
+                : new Counts(
+                        c.reached(),
+                        c.previousReached(),
+                        c.reachedAfterPrevious(),
+                        c.reachedWithinWindow(),
+                        0,
+                        waiting);
     }
 }

@@ -14,8 +14,7 @@ import java.util.SortedMap;
  */
 final class TimeBuckets {
     /** A histogram bucket a person reads: {@code [from, to)}, {@code to} null for the last. */
-    record Human(Duration from, Duration to, String label) {
-    }
+    record Human(Duration from, Duration to, String label) {}
 
     static final List<Human> HUMAN = List.of(
             new Human(Duration.ZERO, Duration.ofMinutes(1), "under 1 minute"),
@@ -33,12 +32,12 @@ final class TimeBuckets {
     static final double RATIO = 1.02;
     /** Bucket 0 holds the times under this many seconds (reported as zero); bucket b >= 1 starts at FLOOR * RATIO^(b-1). */
     static final double FLOOR = 0.001;
+
     static final String METHOD = "nearest rank over log-scale buckets 2% wide, each reported as its geometric middle: "
             + "within 1% of the exact nearest-rank time (the p-th of n times is the ceil(p * n / 100)-th smallest)";
     static final int[] PERCENTS = {25, 50, 75, 90, 99};
 
-    private TimeBuckets() {
-    }
+    private TimeBuckets() {}
 
     /** The log-scale bucket of {@code seconds} (an SQL expression), as SQL. */
     static String logSql(String seconds) {
@@ -75,7 +74,8 @@ final class TimeBuckets {
     /** A log-scale histogram as stored: "bucket:count;..." in bucket order. */
     static String encode(SortedMap<Integer, Long> histogram) {
         StringBuilder text = new StringBuilder();
-        histogram.forEach((b, c) -> text.append(text.isEmpty() ? "" : ";").append(b).append(':').append(c));
+        histogram.forEach((b, c) ->
+                text.append(text.isEmpty() ? "" : ";").append(b).append(':').append(c));
         return text.toString();
     }
 
@@ -100,7 +100,12 @@ final class TimeBuckets {
     static String humanSql(String seconds) {
         StringBuilder sql = new StringBuilder("CASE");
         for (int i = 0; i < HUMAN.size() - 1; i++) {
-            sql.append(" WHEN ").append(seconds).append(" < ").append(HUMAN.get(i).to().toSeconds()).append(" THEN ").append(i);
+            sql.append(" WHEN ")
+                    .append(seconds)
+                    .append(" < ")
+                    .append(HUMAN.get(i).to().toSeconds())
+                    .append(" THEN ")
+                    .append(i);
         }
         return sql.append(" ELSE ").append(HUMAN.size() - 1).append(" END").toString();
     }

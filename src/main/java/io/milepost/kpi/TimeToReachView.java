@@ -12,13 +12,18 @@ import java.util.List;
  * @param percentiles      null when nobody reached it
  * @param percentileMethod how the percentiles are computed
  */
-public record TimeToReachView(String milestone, String measuredFrom, Instant from, Instant to, long reached,
-                              Percentiles percentiles, String percentileMethod, List<Bucket> buckets) {
+public record TimeToReachView(
+        String milestone,
+        String measuredFrom,
+        Instant from,
+        Instant to,
+        long reached,
+        Percentiles percentiles,
+        String percentileMethod,
+        List<Bucket> buckets) {
 
-    public record Percentiles(Duration p25, Duration p50, Duration p75, Duration p90, Duration p99) {
-    }
+    public record Percentiles(Duration p25, Duration p50, Duration p75, Duration p90, Duration p99) {}
 
     /** Users whose time was in {@code [from, to)}; {@code to} is null for the last bucket. */
-    public record Bucket(Duration from, Duration to, String label, long count) {
-    }
+    public record Bucket(Duration from, Duration to, String label, long count) {}
 }

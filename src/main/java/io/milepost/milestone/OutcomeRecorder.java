@@ -1,15 +1,15 @@
 package io.milepost.milestone;
 
-import io.milepost.store.RowWriter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.milepost.outbox.Outbox;
 import io.milepost.common.Json;
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
+import io.milepost.outbox.Outbox;
+import io.milepost.store.RowWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +44,8 @@ public class OutcomeRecorder {
     /** Why an action was not sent: its triggering fact was older than {@code milepost.actions.max-age}. */
     public static final String STALE = "stale";
 
-    public OutcomeRecorder(RowWriter rows, ObjectMapper mapper, Outbox outbox, MeterRegistry metrics, MilepostConfig config) {
+    public OutcomeRecorder(
+            RowWriter rows, ObjectMapper mapper, Outbox outbox, MeterRegistry metrics, MilepostConfig config) {
         this.maxAge = config.actions().maxAge();
         this.rows = rows;
         this.mapper = mapper;
@@ -64,8 +65,8 @@ public class OutcomeRecorder {
      * milepost.actions.max-age}, or that a silent replay fired, is recorded as suppressed, with the
      * reason, and sent nowhere.
      */
-    public String record(RuleBook book, UserState user, String previousStage, Outcomes outcomes, Instant now,
-                         Sending sending) {
+    public String record(
+            RuleBook book, UserState user, String previousStage, Outcomes outcomes, Instant now, Sending sending) {
         boolean live = sending == Sending.LIVE;
         String version = book == null ? "none" : book.version();
         String stage = book == null ? previousStage : Windows.stage(book, user);
@@ -77,33 +78,49 @@ public class OutcomeRecorder {
             if (live) {
                 outbox.milestoneStalled(user, stage, s.milestone(), s.since(), now);
             }
-            metrics.counter("milepost.stalls.recorded", "milestone", s.milestone()).increment();
+            metrics.counter("milepost.stalls.recorded", "milestone", s.milestone())
+                    .increment();
         }
         for (Outcomes.MilestoneReached m : outcomes.milestones) {
             rows.milestone(user.id(), m.milestone(), m.at(), m.rule(), version, now);
             if (live) {
                 outbox.milestoneReached(user, stage, m.milestone(), m.at(), now);
             }
-            metrics.counter("milepost.milestones.reached", "milestone", m.milestone()).increment();
+            metrics.counter("milepost.milestones.reached", "milestone", m.milestone())
+                    .increment();
         }
         for (Outcomes.ActionTriggered a : outcomes.actions) {
             String suppressed = suppression(a, now, sending);
-            rows.action(user.id(), a.action(), a.occurrence(), a.at(), a.rule(), payloadJson(a), suppressed, a.heldOut(),
-                    version, now);
+            rows.action(
+                    user.id(),
+                    a.action(),
+                    a.occurrence(),
+                    a.at(),
+                    a.rule(),
+                    payloadJson(a),
+                    suppressed,
+                    a.heldOut(),
+                    version,
+                    now);
             // a held-out user is the control group: the action is on record, and nothing is sent
             if (suppressed == null && !a.heldOut()) {
                 outbox.actionTriggered(user, stage, a.action(), a.payload(), a.at(), now);
             }
             if (suppressed != null) {
-                metrics.counter("milepost.actions.suppressed", "action", a.action(), "reason", suppressed).increment();
+                metrics.counter("milepost.actions.suppressed", "action", a.action(), "reason", suppressed)
+                        .increment();
             } else {
-                metrics.counter(a.heldOut() ? "milepost.actions.held_out" : "milepost.actions.triggered", "action",
-                        a.action()).increment();
+                metrics.counter(
+                                a.heldOut() ? "milepost.actions.held_out" : "milepost.actions.triggered",
+                                "action",
+                                a.action())
+                        .increment();
             }
         }
         for (Outcomes.Failure f : outcomes.failures) {
             rows.failure(user.id(), f.at(), f.rule(), f.message(), version, now);
-            metrics.counter("milepost.rule.failures", "rule", f.rule() == null ? "unknown" : f.rule()).increment();
+            metrics.counter("milepost.rule.failures", "rule", f.rule() == null ? "unknown" : f.rule())
+                    .increment();
         }
         return stage;
     }

@@ -2,30 +2,30 @@ package io.milepost.milestone;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.milepost.common.LogSafe;
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleSet;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
+import io.milepost.rules.RuleSet;
 import io.milepost.store.RowWriter;
 import io.milepost.store.UserStateStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import jakarta.annotation.PreDestroy;
-import java.util.Map;
-import io.milepost.common.LogSafe;
 import org.jboss.logging.Logger;
 
 /**
@@ -53,8 +53,15 @@ public class StallSweep {
     private final int workers;
     private final ExecutorService pool;
 
-    public StallSweep(UserStateStore store, RowWriter rows, OutcomeRecorder recorder, RuleSet rules,
-                      MilepostConfig config, JourneyEngine engine, Clock clock, MeterRegistry metrics) {
+    public StallSweep(
+            UserStateStore store,
+            RowWriter rows,
+            OutcomeRecorder recorder,
+            RuleSet rules,
+            MilepostConfig config,
+            JourneyEngine engine,
+            Clock clock,
+            MeterRegistry metrics) {
         this.store = store;
         this.rows = rows;
         this.recorder = recorder;
@@ -69,10 +76,13 @@ public class StallSweep {
         });
         this.latency = Timer.builder("milepost.stall.latency")
                 .description("time from a window's close to its stall being recorded")
-                .publishPercentiles(0.5, 0.9, 0.99).register(metrics);
+                .publishPercentiles(0.5, 0.9, 0.99)
+                .register(metrics);
     }
 
-    @Scheduled(identity = "milepost-stall-sweep", every = "${milepost.scheduler.interval:10s}",
+    @Scheduled(
+            identity = "milepost-stall-sweep",
+            every = "${milepost.scheduler.interval:10s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
         try {

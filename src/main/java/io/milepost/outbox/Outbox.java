@@ -40,8 +40,8 @@ public class Outbox {
     private final TransactionSynchronizationRegistry transactions;
     private final OutboxSignal signal;
 
-    public Outbox(RowWriter rows, ObjectMapper mapper, TransactionSynchronizationRegistry transactions,
-                  OutboxSignal signal) {
+    public Outbox(
+            RowWriter rows, ObjectMapper mapper, TransactionSynchronizationRegistry transactions, OutboxSignal signal) {
         this.rows = rows;
         this.mapper = mapper;
         this.transactions = transactions;
@@ -56,8 +56,8 @@ public class Outbox {
         write(MILESTONE_STALLED, user, stage, "milestone", milestone, Map.of("since", since.toString()), since, now);
     }
 
-    public void actionTriggered(UserState user, String stage, String action, Map<String, Object> payload, Instant at,
-                                Instant now) {
+    public void actionTriggered(
+            UserState user, String stage, String action, Map<String, Object> payload, Instant at, Instant now) {
         write(ACTION_TRIGGERED, user, stage, "action", action, payload, at, now);
     }
 
@@ -93,8 +93,15 @@ public class Outbox {
         wakeDispatcherAfterCommit();
     }
 
-    private void write(String type, UserState user, String stage, String subjectKey, String subject,
-                       Map<String, Object> payload, Instant occurredAt, Instant now) {
+    private void write(
+            String type,
+            UserState user,
+            String stage,
+            String subjectKey,
+            String subject,
+            Map<String, Object> payload,
+            Instant occurredAt,
+            Instant now) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("userId", user.id());
         data.put(subjectKey, subject);
@@ -121,8 +128,7 @@ public class Outbox {
         transactions.putResource(OutboxSignal.class, Boolean.TRUE);
         transactions.registerInterposedSynchronization(new Synchronization() {
             @Override
-            public void beforeCompletion() {
-            }
+            public void beforeCompletion() {}
 
             @Override
             public void afterCompletion(int status) {

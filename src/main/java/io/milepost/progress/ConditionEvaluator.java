@@ -1,11 +1,11 @@
 package io.milepost.progress;
 
-import io.milepost.rules.RuleTexts;
 import io.milepost.facts.Activity;
 import io.milepost.facts.Event;
 import io.milepost.facts.Milestone;
 import io.milepost.facts.Stalled;
 import io.milepost.facts.User;
+import io.milepost.rules.RuleTexts;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,7 +57,8 @@ final class ConditionEvaluator {
     /** The rule's top-level conditions, with their texts as written when {@code written} lines up with them. */
     List<ProgressView.Condition> conditions(RuleImpl rule, List<RuleTexts.ConditionText> written) {
         List<RuleConditionElement> elements = rule.getLhs().getChildren().stream()
-                .filter(e -> !(e instanceof Pattern p && isInitialFact(p))).toList();
+                .filter(e -> !(e instanceof Pattern p && isInitialFact(p)))
+                .toList();
         boolean aligned = written != null && written.size() == elements.size();
         List<ProgressView.Condition> result = new ArrayList<>();
         for (int i = 0; i < elements.size(); i++) {
@@ -69,7 +70,9 @@ final class ConditionEvaluator {
 
     private ProgressView.Condition condition(RuleConditionElement element, RuleTexts.ConditionText written) {
         String drl = written != null && written.drl() != null ? written.drl() : describe(element);
-        Texts t = new Texts(written != null && written.phrase() != null ? written.phrase() : drl, drl,
+        Texts t = new Texts(
+                written != null && written.phrase() != null ? written.phrase() : drl,
+                drl,
                 written == null ? null : written.line());
         if (element instanceof Pattern pattern) {
             return pattern(pattern, t);
@@ -83,54 +86,97 @@ final class ConditionEvaluator {
                 }
                 Match m = match(inner);
                 boolean any = m.matched != null;
-                return new ProgressView.Condition(t.text, t.drl, t.line, group.isNot() != any, true, null, kind,
-                        factName(inner), event(m.subject), milestone(m.subject), null, null, null, m.checks);
+                return new ProgressView.Condition(
+                        t.text,
+                        t.drl,
+                        t.line,
+                        group.isNot() != any,
+                        true,
+                        null,
+                        kind,
+                        factName(inner),
+                        event(m.subject),
+                        milestone(m.subject),
+                        null,
+                        null,
+                        null,
+                        m.checks);
             }
-            return unexplained(t, kind, null, "a '" + kind + "' over more than one pattern: Milepost does not split it "
-                    + "into parts it can check one by one");
+            return unexplained(
+                    t,
+                    kind,
+                    null,
+                    "a '" + kind + "' over more than one pattern: Milepost does not split it "
+                            + "into parts it can check one by one");
         }
         if (element instanceof GroupElement group && group.isOr()) {
-            return unexplained(t, "or", null, "alternatives ('or'): the rule holds through either one, and Milepost "
-                    + "does not explain alternatives condition by condition");
+            return unexplained(
+                    t,
+                    "or",
+                    null,
+                    "alternatives ('or'): the rule holds through either one, and Milepost "
+                            + "does not explain alternatives condition by condition");
         }
         if (element instanceof GroupElement group) {
-            return unexplained(t, group.getType().toString().toLowerCase(), null,
+            return unexplained(
+                    t,
+                    group.getType().toString().toLowerCase(),
+                    null,
                     "a nested group of conditions: Milepost explains top-level conditions only");
         }
         if (element instanceof EvalCondition) {
-            return unexplained(t, "eval", null, "an eval(...) is code run by the rule: Milepost does not run it on its own");
+            return unexplained(
+                    t, "eval", null, "an eval(...) is code run by the rule: Milepost does not run it on its own");
         }
         if (element instanceof Forall) {
             return unexplained(t, "forall", null, "a 'forall' relates several facts: Milepost does not explain it");
         }
-        return unexplained(t, element.getClass().getSimpleName().toLowerCase(), null,
-                "a kind of condition Milepost does not explain (" + element.getClass().getSimpleName() + ")");
+        return unexplained(
+                t,
+                element.getClass().getSimpleName().toLowerCase(),
+                null,
+                "a kind of condition Milepost does not explain ("
+                        + element.getClass().getSimpleName() + ")");
     }
 
     private ProgressView.Condition pattern(Pattern pattern, Texts t) {
         String fact = factName(pattern);
         String why = unexplainable(pattern);
         if (why != null) {
-            String kind = pattern.getSource() instanceof Accumulate ? "accumulate"
-                    : pattern.getSource() instanceof From ? "from"
-                    : pattern.getSource() instanceof Collect ? "collect" : "pattern";
+            String kind = pattern.getSource() instanceof Accumulate
+                    ? "accumulate"
+                    : pattern.getSource() instanceof From
+                            ? "from"
+                            : pattern.getSource() instanceof Collect ? "collect" : "pattern";
             return unexplained(t, kind, fact, why);
         }
         Match m = match(pattern);
         // the first ordering comparison with a number is the threshold: "search_performed: 4 of 5"
         ProgressView.Check threshold = m.checks.stream()
-                .filter(c -> c.current() instanceof Number && c.required() instanceof Number && isOrdering(c.operator()))
-                .findFirst().orElse(null);
-        return new ProgressView.Condition(t.text, t.drl, t.line, m.matched != null, true, null, "pattern", fact,
-                event(m.subject), milestone(m.subject),
+                .filter(c ->
+                        c.current() instanceof Number && c.required() instanceof Number && isOrdering(c.operator()))
+                .findFirst()
+                .orElse(null);
+        return new ProgressView.Condition(
+                t.text,
+                t.drl,
+                t.line,
+                m.matched != null,
+                true,
+                null,
+                "pattern",
+                fact,
+                event(m.subject),
+                milestone(m.subject),
                 threshold == null ? null : (Number) threshold.current(),
                 threshold == null ? null : (Number) threshold.required(),
-                threshold == null ? null : threshold.operator(), m.checks);
+                threshold == null ? null : threshold.operator(),
+                m.checks);
     }
 
     private static boolean isOrdering(String operator) {
-        return operator != null && (operator.equals(">=") || operator.equals(">") || operator.equals("<=")
-                || operator.equals("<"));
+        return operator != null
+                && (operator.equals(">=") || operator.equals(">") || operator.equals("<=") || operator.equals("<"));
     }
 
     /** Why a pattern cannot be checked on its own, or null when it can. */
@@ -150,11 +196,17 @@ final class ConditionEvaluator {
         }
         for (Constraint c : pattern.getConstraints()) {
             if (!(c instanceof MVELConstraint m)) {
-                return "a constraint of a kind Milepost does not evaluate on its own (" + c.getClass().getSimpleName() + ")";
+                return "a constraint of a kind Milepost does not evaluate on its own ("
+                        + c.getClass().getSimpleName() + ")";
             }
             if (m.getRequiredDeclarations().length > 0 || c.getType() != Constraint.ConstraintType.ALPHA) {
-                return "compares with " + String.join(", ", Arrays.stream(m.getRequiredDeclarations())
-                        .map(Declaration::getIdentifier).toList()) + ", bound by another condition: it holds only "
+                return "compares with "
+                        + String.join(
+                                ", ",
+                                Arrays.stream(m.getRequiredDeclarations())
+                                        .map(Declaration::getIdentifier)
+                                        .toList())
+                        + ", bound by another condition: it holds only "
                         + "together with that one, which Milepost does not explain";
             }
         }
@@ -164,10 +216,13 @@ final class ConditionEvaluator {
     /** The fact a pattern is about (the one passing its text equalities), and the one passing all, if any. */
     private Match match(Pattern pattern) {
         Class<?> type = ((ClassObjectType) pattern.getObjectType()).getClassType();
-        List<MVELConstraint> constraints = pattern.getConstraints().stream().map(c -> (MVELConstraint) c).toList();
-        List<MVELConstraint> keys = constraints.stream().filter(ConditionEvaluator::isKey).toList();
+        List<MVELConstraint> constraints =
+                pattern.getConstraints().stream().map(c -> (MVELConstraint) c).toList();
+        List<MVELConstraint> keys =
+                constraints.stream().filter(ConditionEvaluator::isKey).toList();
         List<Object> ofType = facts.stream().filter(type::isInstance).toList();
-        Object matched = ofType.stream().filter(f -> allow(constraints, f)).findFirst().orElse(null);
+        Object matched =
+                ofType.stream().filter(f -> allow(constraints, f)).findFirst().orElse(null);
         Object subject = matched;
         if (subject == null) {
             subject = ofType.stream().filter(f -> allow(keys, f)).findFirst().orElse(null);
@@ -188,8 +243,10 @@ final class ConditionEvaluator {
     private ProgressView.Check check(MVELConstraint c, Object subject) {
         ConstraintTypeOperator op = c.getConstraintType();
         String operator = op == null || op == ConstraintTypeOperator.UNKNOWN || op == ConstraintTypeOperator.RANGE
-                ? null : op.getOperator();
-        Object required = operator == null || c.getField() == null ? null : c.getField().getValue();
+                ? null
+                : op.getOperator();
+        Object required =
+                operator == null || c.getField() == null ? null : c.getField().getValue();
         if (subject == null) {
             return new ProgressView.Check(c.getExpression(), false, null, required, operator);
         }
@@ -216,15 +273,24 @@ final class ConditionEvaluator {
 
     /** An equality with a text literal ({@code event == "search_performed"}): names which fact the pattern is about. */
     private static boolean isKey(MVELConstraint c) {
-        return c.getConstraintType() == ConstraintTypeOperator.EQUAL && c.getField() != null
+        return c.getConstraintType() == ConstraintTypeOperator.EQUAL
+                && c.getField() != null
                 && c.getField().getValue() instanceof String;
     }
 
     /** The Activity of an event the user never sent: no occurrences, so every count is 0. */
     private Object emptyActivity(List<MVELConstraint> keys) {
         for (MVELConstraint key : keys) {
-            Activity empty = new Activity((String) key.getField().getValue(), 0, null, null, new TreeMap<>(),
-                    at -> 0, signup, now, property -> java.util.Map.of());
+            Activity empty = new Activity(
+                    (String) key.getField().getValue(),
+                    0,
+                    null,
+                    null,
+                    new TreeMap<>(),
+                    at -> 0,
+                    signup,
+                    now,
+                    property -> java.util.Map.of());
             if (allow(keys, empty)) {
                 return empty;
             }
@@ -241,39 +307,44 @@ final class ConditionEvaluator {
     }
 
     private static ProgressView.Condition unexplained(Texts t, String kind, String fact, String reason) {
-        return new ProgressView.Condition(t.text, t.drl, t.line, null, false, reason, kind, fact, null, null, null, null,
-                null, List.of());
+        return new ProgressView.Condition(
+                t.text, t.drl, t.line, null, false, reason, kind, fact, null, null, null, null, null, List.of());
     }
 
     private static boolean isInitialFact(Pattern p) {
-        return p.getObjectType() instanceof ClassObjectType t && t.getClassType() != null
+        return p.getObjectType() instanceof ClassObjectType t
+                && t.getClassType() != null
                 && t.getClassType().getSimpleName().equals("InitialFactImpl");
     }
 
     private static String factName(Pattern p) {
         return p.getObjectType() instanceof ClassObjectType t && t.getClassType() != null
-                ? t.getClassType().getSimpleName() : String.valueOf(p.getObjectType());
+                ? t.getClassType().getSimpleName()
+                : String.valueOf(p.getObjectType());
     }
 
     /** The condition rebuilt from the compiled rule, when the text as written is not at hand. */
     private static String describe(RuleConditionElement element) {
         if (element instanceof Pattern p) {
-            String constraints = String.join(", ", p.getConstraints().stream()
-                    .map(c -> c instanceof MVELConstraint m ? m.getExpression() : c.toString()).toList());
-            String binding = p.getDeclaration() == null ? "" : p.getDeclaration().getIdentifier() + " : ";
+            String constraints = String.join(
+                    ", ",
+                    p.getConstraints().stream()
+                            .map(c -> c instanceof MVELConstraint m ? m.getExpression() : c.toString())
+                            .toList());
+            String binding =
+                    p.getDeclaration() == null ? "" : p.getDeclaration().getIdentifier() + " : ";
             return binding + factName(p) + "( " + constraints + " )" + (p.getSource() != null ? " from ..." : "");
         }
         if (element instanceof GroupElement g) {
-            String inner = String.join(g.isOr() ? " or " : ", ", g.getChildren().stream()
-                    .map(ConditionEvaluator::describe).toList());
+            String inner = String.join(
+                    g.isOr() ? " or " : ", ",
+                    g.getChildren().stream().map(ConditionEvaluator::describe).toList());
             return g.isOr() ? "( " + inner + " )" : g.getType().toString().toLowerCase() + " " + inner;
         }
         return element.getClass().getSimpleName();
     }
 
-    private record Texts(String text, String drl, Integer line) {
-    }
+    private record Texts(String text, String drl, Integer line) {}
 
-    private record Match(Object matched, Object subject, List<ProgressView.Check> checks) {
-    }
+    private record Match(Object matched, Object subject, List<ProgressView.Check> checks) {}
 }

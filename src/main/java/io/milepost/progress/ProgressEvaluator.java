@@ -4,13 +4,13 @@ import io.milepost.engine.EventHistory;
 import io.milepost.engine.MilestoneDefinition;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.RuleInfo;
-import io.milepost.rules.RuleTexts;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
 import io.milepost.facts.Account;
 import io.milepost.facts.Milestone;
 import io.milepost.facts.Stalled;
 import io.milepost.facts.User;
+import io.milepost.rules.RuleTexts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,8 +48,8 @@ public final class ProgressEvaluator {
         // A session only lends its compiled-expression context to the constraints; nothing is inserted.
         KieSession session = book.kieBase().newKieSession();
         try {
-            ConditionEvaluator conditions = new ConditionEvaluator((ValueResolver) session, facts,
-                    state.signedUpAt() == null ? now : state.signedUpAt(), now);
+            ConditionEvaluator conditions = new ConditionEvaluator(
+                    (ValueResolver) session, facts, state.signedUpAt() == null ? now : state.signedUpAt(), now);
             for (MilestoneDefinition m : book.milestones()) {
                 milestones.add(milestone(book, texts, compiled, conditions, m, state, now));
             }
@@ -59,16 +59,21 @@ public final class ProgressEvaluator {
         return new ProgressView(state.id(), now, Windows.stage(book, state), book.version(), milestones);
     }
 
-    private ProgressView.MilestoneProgress milestone(RuleBook book, RuleTexts texts, Map<String, RuleImpl> compiled,
-                                                     ConditionEvaluator conditions, MilestoneDefinition m,
-                                                     UserState state, Instant now) {
+    private ProgressView.MilestoneProgress milestone(
+            RuleBook book,
+            RuleTexts texts,
+            Map<String, RuleImpl> compiled,
+            ConditionEvaluator conditions,
+            MilestoneDefinition m,
+            UserState state,
+            Instant now) {
         UserState.Reached reached = state.milestones().get(m.name());
         Integer order = m.order() == Integer.MAX_VALUE ? null : m.order();
         ProgressView.Window window = window(m, state, now);
         Instant stalledSince = state.stalls().get(m.name());
         if (reached != null) {
-            return new ProgressView.MilestoneProgress(m.name(), order, true, reached.at(), reached.rule(), stalledSince,
-                    window, List.of());
+            return new ProgressView.MilestoneProgress(
+                    m.name(), order, true, reached.at(), reached.rule(), stalledSince, window, List.of());
         }
         List<ProgressView.RuleProgress> rules = new ArrayList<>();
         for (String name : m.rules()) {
@@ -106,8 +111,13 @@ public final class ProgressEvaluator {
         }
         Instant opensAt = closesAt.minus(m.within());
         boolean open = now.isBefore(closesAt);
-        return new ProgressView.Window(open ? "open" : "closed", opensAt, closesAt,
-                open ? Duration.between(now, closesAt) : null, m.within(), m.after());
+        return new ProgressView.Window(
+                open ? "open" : "closed",
+                opensAt,
+                closesAt,
+                open ? Duration.between(now, closesAt) : null,
+                m.within(),
+                m.after());
     }
 
     /**

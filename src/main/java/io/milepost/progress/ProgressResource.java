@@ -26,14 +26,22 @@ public class ProgressResource {
 
     @GET
     @Path("/{id}/progress")
-    @Operation(summary = "A user's progress toward each milestone: its window, and which conditions of its rules "
-            + "hold, with the user's values against the thresholds")
+    @Operation(
+            summary = "A user's progress toward each milestone: its window, and which conditions of its rules "
+                    + "hold, with the user's values against the thresholds")
     public ProgressView get(@PathParam("id") String id, @Context UriInfo uri) {
-        List<FieldError> unknown = uri.getQueryParameters().keySet().stream().sorted()
-                .map(p -> new FieldError(null, p, "unknown query parameter")).toList();
+        List<FieldError> unknown = uri.getQueryParameters().keySet().stream()
+                .sorted()
+                .map(p -> new FieldError(null, p, "unknown query parameter"))
+                .toList();
         if (!unknown.isEmpty()) {
-            throw new ApiException(400, "invalid_request", "unknown query parameter "
-                    + String.join(", ", unknown.stream().map(FieldError::field).toList()) + "; this endpoint takes none",
+            throw new ApiException(
+                    400,
+                    "invalid_request",
+                    "unknown query parameter "
+                            + String.join(
+                                    ", ",
+                                    unknown.stream().map(FieldError::field).toList()) + "; this endpoint takes none",
                     unknown);
         }
         return progress.of(id).orElseThrow(() -> ApiException.notFound("no user " + id));

@@ -10,8 +10,8 @@ import java.util.List;
  *
  * @param rulesVersion the rule set the conditions were read from
  */
-public record ProgressView(String userId, Instant asOf, String stage, String rulesVersion,
-                           List<MilestoneProgress> milestones) {
+public record ProgressView(
+        String userId, Instant asOf, String stage, String rulesVersion, List<MilestoneProgress> milestones) {
 
     /**
      * One milestone. For a reached one, {@code rules} is empty: what made it happen is on record
@@ -20,9 +20,15 @@ public record ProgressView(String userId, Instant asOf, String stage, String rul
      * @param order        its place in the journey, null when its rules give none
      * @param stalledSince when its window closed unreached, null when it did not
      */
-    public record MilestoneProgress(String milestone, Integer order, boolean reached, Instant reachedAt,
-                                    String reachedBy, Instant stalledSince, Window window, List<RuleProgress> rules) {
-    }
+    public record MilestoneProgress(
+            String milestone,
+            Integer order,
+            boolean reached,
+            Instant reachedAt,
+            String reachedBy,
+            Instant stalledSince,
+            Window window,
+            List<RuleProgress> rules) {}
 
     /**
      * The milestone's window for this user.
@@ -31,9 +37,8 @@ public record ProgressView(String userId, Instant asOf, String stage, String rul
      *                 milestone is not reached yet) or {@code none} (no {@code @within})
      * @param closesIn time left while open, else null
      */
-    public record Window(String state, Instant opensAt, Instant closesAt, Duration closesIn, Duration within,
-                         String after) {
-    }
+    public record Window(
+            String state, Instant opensAt, Instant closesAt, Duration closesIn, Duration within, String after) {}
 
     /**
      * One rule that defines the milestone.
@@ -41,8 +46,7 @@ public record ProgressView(String userId, Instant asOf, String stage, String rul
      * @param holds true when every condition holds, false when one does not, null when the ones
      *              Milepost can explain hold and others cannot be explained
      */
-    public record RuleProgress(String rule, String file, Boolean holds, List<Condition> conditions) {
-    }
+    public record RuleProgress(String rule, String file, Boolean holds, List<Condition> conditions) {}
 
     /**
      * One top-level condition of a rule.
@@ -61,10 +65,21 @@ public record ProgressView(String userId, Instant asOf, String stage, String rul
      * @param operator  how they compare ({@code >=}, {@code >}, ...)
      * @param checks    each constraint of the condition on its own
      */
-    public record Condition(String text, String drl, Integer line, Boolean holds, boolean explained, String reason,
-                            String kind, String fact, String event, String milestone, Number current, Number required,
-                            String operator, List<Check> checks) {
-    }
+    public record Condition(
+            String text,
+            String drl,
+            Integer line,
+            Boolean holds,
+            boolean explained,
+            String reason,
+            String kind,
+            String fact,
+            String event,
+            String milestone,
+            Number current,
+            Number required,
+            String operator,
+            List<Check> checks) {}
 
     /**
      * One constraint of a condition, e.g. {@code count >= 5} or {@code trait("plan") == "team"}.
@@ -72,6 +87,5 @@ public record ProgressView(String userId, Instant asOf, String stage, String rul
      * @param current  the user's value of its left side (a count, a trait's value)
      * @param required the value it is compared with
      */
-    public record Check(String text, Boolean holds, Object current, Object required, String operator) {
-    }
+    public record Check(String text, Boolean holds, Object current, Object required, String operator) {}
 }

@@ -3,10 +3,10 @@ package io.milepost.progress;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.milepost.common.Json;
 import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleLoadHistory;
-import io.milepost.rules.RuleSet;
 import io.milepost.engine.UserState;
 import io.milepost.identity.Aliases;
+import io.milepost.rules.RuleLoadHistory;
+import io.milepost.rules.RuleSet;
 import io.milepost.store.AccountStore;
 import io.milepost.store.MilestoneEntity;
 import io.milepost.store.StallEntity;
@@ -31,8 +31,14 @@ public class UserProgress {
     private final AccountStore accounts;
     private final ProgressEvaluator evaluator = new ProgressEvaluator();
 
-    public UserProgress(EntityManager em, ObjectMapper mapper, RuleSet rules, RuleLoadHistory loads, Clock clock,
-                        Aliases aliases, AccountStore accounts) {
+    public UserProgress(
+            EntityManager em,
+            ObjectMapper mapper,
+            RuleSet rules,
+            RuleLoadHistory loads,
+            Clock clock,
+            Aliases aliases,
+            AccountStore accounts) {
         this.em = em;
         this.aliases = aliases;
         this.accounts = accounts;
@@ -54,18 +60,21 @@ public class UserProgress {
         if (u == null) {
             return Optional.empty();
         }
-        UserState state = new UserState(u.id, true, Json.readMap(mapper, u.traits), u.signedUpAt, u.signupFromTrait,
-                u.lastEventAt);
+        UserState state = new UserState(
+                u.id, true, Json.readMap(mapper, u.traits), u.signedUpAt, u.signupFromTrait, u.lastEventAt);
         UserStateStore.activity(u).forEach((name, h) -> state.history(name).absorb(h));
         state.accounts().putAll(accounts.of(id));
         em.createQuery("from MilestoneEntity m where m.userId = :id", MilestoneEntity.class)
-                .setParameter("id", id).getResultStream()
-                .forEach(m -> state.milestones().put(m.milestone, new UserState.Reached(m.milestone, m.reachedAt, m.ruleName)));
+                .setParameter("id", id)
+                .getResultStream()
+                .forEach(m -> state.milestones()
+                        .put(m.milestone, new UserState.Reached(m.milestone, m.reachedAt, m.ruleName)));
         em.createQuery("from StallEntity s where s.userId = :id", StallEntity.class)
-                .setParameter("id", id).getResultStream()
+                .setParameter("id", id)
+                .getResultStream()
                 .forEach(s -> state.stalls().put(s.milestone, s.since));
         RuleBook book = rules.current();
-        return Optional.of(evaluator.evaluate(book, book == null ? null : loads.textsOf(book.version()), state,
-                clock.instant()));
+        return Optional.of(
+                evaluator.evaluate(book, book == null ? null : loads.textsOf(book.version()), state, clock.instant()));
     }
 }

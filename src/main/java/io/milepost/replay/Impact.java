@@ -19,10 +19,15 @@ import java.util.TreeMap;
 public record Impact(long users, Map<String, MilestoneChange> milestones, Map<String, ActionChange> actions) {
 
     /** One milestone: users who reach it now (on record), under the drafts, newly, no longer; stalled under the drafts. */
-    public record MilestoneChange(long reachedNow, long wouldReach, long newlyReached, long noLongerReached, long wouldStall) {
+    public record MilestoneChange(
+            long reachedNow, long wouldReach, long newlyReached, long noLongerReached, long wouldStall) {
         MilestoneChange plus(MilestoneChange o) {
-            return new MilestoneChange(reachedNow + o.reachedNow, wouldReach + o.wouldReach, newlyReached + o.newlyReached,
-                    noLongerReached + o.noLongerReached, wouldStall + o.wouldStall);
+            return new MilestoneChange(
+                    reachedNow + o.reachedNow,
+                    wouldReach + o.wouldReach,
+                    newlyReached + o.newlyReached,
+                    noLongerReached + o.noLongerReached,
+                    wouldStall + o.wouldStall);
         }
     }
 
@@ -43,7 +48,8 @@ public record Impact(long users, Map<String, MilestoneChange> milestones, Map<St
     }
 
     /** One user's change: {@code stored} as on record, rebuilt from {@code inputs} (their events in time order) under {@code drafts}. */
-    static Impact of(JourneyEngine engine, RuleBook drafts, UserState stored, List<JourneyEngine.Input> inputs, Instant now) {
+    static Impact of(
+            JourneyEngine engine, RuleBook drafts, UserState stored, List<JourneyEngine.Input> inputs, Instant now) {
         UserState rebuilt = UserReplay.startOver(stored);
         for (Outcomes o : List.of(engine.apply(drafts, rebuilt, inputs), engine.advanceTo(drafts, rebuilt, now))) {
             if (!o.failures.isEmpty()) {
@@ -51,14 +57,21 @@ public record Impact(long users, Map<String, MilestoneChange> milestones, Map<St
             }
         }
         Map<String, MilestoneChange> milestones = new TreeMap<>();
-        java.util.Set<String> names = new java.util.TreeSet<>(stored.milestones().keySet());
+        java.util.Set<String> names =
+                new java.util.TreeSet<>(stored.milestones().keySet());
         drafts.milestones().forEach(m -> names.add(m.name()));
         names.addAll(rebuilt.milestones().keySet());
         for (String m : names) {
             boolean now0 = stored.milestones().containsKey(m);
             boolean then = rebuilt.milestones().containsKey(m);
-            milestones.put(m, new MilestoneChange(now0 ? 1 : 0, then ? 1 : 0, then && !now0 ? 1 : 0, now0 && !then ? 1 : 0,
-                    rebuilt.stalls().containsKey(m) ? 1 : 0));
+            milestones.put(
+                    m,
+                    new MilestoneChange(
+                            now0 ? 1 : 0,
+                            then ? 1 : 0,
+                            then && !now0 ? 1 : 0,
+                            now0 && !then ? 1 : 0,
+                            rebuilt.stalls().containsKey(m) ? 1 : 0));
         }
         Map<String, ActionChange> actions = new TreeMap<>();
         for (String a : rebuilt.actions().keySet()) {

@@ -17,9 +17,23 @@ import java.util.List;
  * @param message        why the job failed, or null
  * @param impact         what an impact preview found in the users gone through so far; null for other jobs
  */
-public record JobView(String id, String type, String status, boolean fireActions, String rulesVersion, long total,
-                      long done, String unit, Double usersPerSecond, Counts counts, List<JobError> errors, String message,
-                      Instant createdAt, Instant startedAt, Instant finishedAt, Impact impact) {
+public record JobView(
+        String id,
+        String type,
+        String status,
+        boolean fireActions,
+        String rulesVersion,
+        long total,
+        long done,
+        String unit,
+        Double usersPerSecond,
+        Counts counts,
+        List<JobError> errors,
+        String message,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt,
+        Impact impact) {
 
     /**
      * What the job recorded.
@@ -31,11 +45,14 @@ public record JobView(String id, String type, String status, boolean fireActions
      * @param stallsRecorded    windows the new rules closed, recorded as stalls at their close times
      * @param failures          users whose replay failed and who were left as they were
      */
-    public record Counts(long usersProcessed, long milestonesAdded, long actionsFired, long actionsSuppressed,
-                         long stallsRecorded, long failures) {
-    }
+    public record Counts(
+            long usersProcessed,
+            long milestonesAdded,
+            long actionsFired,
+            long actionsSuppressed,
+            long stallsRecorded,
+            long failures) {}
 
     /** A user whose replay failed. */
-    public record JobError(String userId, String message) {
-    }
+    public record JobError(String userId, String message) {}
 }

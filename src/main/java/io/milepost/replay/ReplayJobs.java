@@ -28,15 +28,16 @@ public class ReplayJobs {
     static final String TYPE = "replay";
     /** A preview of draft rules over the stored users: writes nothing but its own row. */
     static final String IMPACT = "impact";
+
     static final String QUEUED = "queued";
     static final String RUNNING = "running";
     static final String SUCCEEDED = "succeeded";
     static final String FAILED = "failed";
     /** Failed users listed on a job; {@code counts.failures} counts them all. */
     static final int MAX_ERRORS = 100;
+
     static final int MAX_LIMIT = 100;
-    private static final TypeReference<List<JobView.JobError>> ERRORS = new TypeReference<>() {
-    };
+    private static final TypeReference<List<JobView.JobError>> ERRORS = new TypeReference<>() {};
 
     private final EntityManager em;
     private final ObjectMapper mapper;
@@ -56,7 +57,8 @@ public class ReplayJobs {
      */
     public JobView create(boolean fireActions) {
         if (rules.current() == null) {
-            throw new ApiException(409, "no_rules", "no rules are loaded, so there is nothing to replay under; see GET /v1/rules");
+            throw new ApiException(
+                    409, "no_rules", "no rules are loaded, so there is nothing to replay under; see GET /v1/rules");
         }
         Optional<String> active = QuarkusTransaction.requiringNew().call(() -> activeId(TYPE));
         if (active.isPresent()) {
@@ -75,8 +77,7 @@ public class ReplayJobs {
     }
 
     /** Draft files an impact preview runs under. */
-    public record Drafts(Map<String, String> files, boolean alone) {
-    }
+    public record Drafts(Map<String, String> files, boolean alone) {}
 
     /**
      * Queues an impact preview of {@code drafts} (which must compile: 422 with their problems) over
@@ -88,7 +89,10 @@ public class ReplayJobs {
         }
         io.milepost.rules.RuleCompiler.Result compiled = rules.compileDraft(drafts.files(), drafts.alone());
         if (!compiled.ok()) {
-            throw new ApiException(422, "invalid_rules", "the draft rules were refused (details: file, line, column, message)",
+            throw new ApiException(
+                    422,
+                    "invalid_rules",
+                    "the draft rules were refused (details: file, line, column, message)",
                     compiled.problems());
         }
         Optional<String> active = QuarkusTransaction.requiringNew().call(() -> activeId(IMPACT));
@@ -152,13 +156,23 @@ public class ReplayJobs {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw ApiException.badRequest("limit must be between 1 and " + MAX_LIMIT);
         }
-        return em.createQuery("from JobEntity j order by j.createdAt desc, j.id", JobEntity.class).setMaxResults(limit)
-                .getResultStream().map(this::view).toList();
+        return em.createQuery("from JobEntity j order by j.createdAt desc, j.id", JobEntity.class)
+                .setMaxResults(limit)
+                .getResultStream()
+                .map(this::view)
+                .toList();
     }
 
     /** Records a batch on the job (locked by the caller): cursor, counts, errors, and a renewed lease. */
-    void advance(JobEntity job, String lastUserId, int users, UserReplay.Tally tally, List<JobView.JobError> errors,
-                 String rulesVersion, Instant leaseUntil, long busyMillis) {
+    void advance(
+            JobEntity job,
+            String lastUserId,
+            int users,
+            UserReplay.Tally tally,
+            List<JobView.JobError> errors,
+            String rulesVersion,
+            Instant leaseUntil,
+            long busyMillis) {
         job.lastUserId = lastUserId;
         job.doneUsers += users;
         job.milestonesAdded += tally.milestones();
@@ -188,7 +202,9 @@ public class ReplayJobs {
 
     private Optional<String> activeId(String type) {
         return em.createQuery("select j.id from JobEntity j where j.active = :type", String.class)
-                .setParameter("type", type).getResultStream().findFirst();
+                .setParameter("type", type)
+                .getResultStream()
+                .findFirst();
     }
 
     private JobView insert(boolean fireActions) {
@@ -205,7 +221,8 @@ public class ReplayJobs {
         job.status = QUEUED;
         job.active = type;
         job.fireActions = fireActions;
-        job.totalUsers = em.createQuery("select count(u) from UserEntity u", Long.class).getSingleResult();
+        job.totalUsers =
+                em.createQuery("select count(u) from UserEntity u", Long.class).getSingleResult();
         job.errors = "[]";
         job.createdAt = clock.instant();
         return job;
@@ -213,8 +230,11 @@ public class ReplayJobs {
 
     private static ApiException alreadyActive(String type, String id) {
         String what = IMPACT.equals(type) ? "an impact preview" : "a replay";
-        return new ApiException(409, IMPACT.equals(type) ? "impact_running" : "replay_running", what
-                + " is already queued or running: job " + id + " (GET /v1/jobs/" + id + ")", List.of(Map.of("jobId", id)));
+        return new ApiException(
+                409,
+                IMPACT.equals(type) ? "impact_running" : "replay_running",
+                what + " is already queued or running: job " + id + " (GET /v1/jobs/" + id + ")",
+                List.of(Map.of("jobId", id)));
     }
 
     private List<JobView.JobError> errors(JobEntity job) {
@@ -230,9 +250,30 @@ public class ReplayJobs {
         boolean replay = TYPE.equals(job.type);
         boolean users = replay || IMPACT.equals(job.type);
         Double rate = users && job.busyMillis > 0 ? Math.round(job.doneUsers * 10_000.0 / job.busyMillis) / 10.0 : null;
-        return new JobView(job.id, job.type, job.status, job.fireActions, job.rulesVersion, job.totalUsers, job.doneUsers,
-                users ? "users" : "days", rate, replay ? new JobView.Counts(job.doneUsers, job.milestonesAdded,
-                job.actionsFired, job.actionsSuppressed, job.stallsRecorded, job.failures) : null, errors(job), job.message,
-                job.createdAt, job.startedAt, job.finishedAt, impact(job));
+        return new JobView(
+                job.id,
+                job.type,
+                job.status,
+                job.fireActions,
+                job.rulesVersion,
+                job.totalUsers,
+                job.doneUsers,
+                users ? "users" : "days",
+                rate,
+                replay
+                        ? new JobView.Counts(
+                                job.doneUsers,
+                                job.milestonesAdded,
+                                job.actionsFired,
+                                job.actionsSuppressed,
+                                job.stallsRecorded,
+                                job.failures)
+                        : null,
+                errors(job),
+                job.message,
+                job.createdAt,
+                job.startedAt,
+                job.finishedAt,
+                impact(job));
     }
 }

@@ -32,32 +32,39 @@ public class ReplayResource {
 
     @POST
     @Path("/replay")
-    @Operation(summary = "Re-evaluate every user under the current rules, as a background job (202); "
-            + "{\"fireActions\": true} also sends the actions it fires. 409 while a replay is queued or running")
+    @Operation(
+            summary =
+                    "Re-evaluate every user under the current rules, as a background job (202); "
+                            + "{\"fireActions\": true} also sends the actions it fires. 409 while a replay is queued or running")
     public Response replay(ReplayRequest request) {
         boolean fireActions = request != null && Boolean.TRUE.equals(request.fireActions());
         JobView job = jobs.create(fireActions);
         runner.startInBackground();
-        return Response.accepted(job).location(URI.create("/v1/jobs/" + job.id())).build();
+        return Response.accepted(job)
+                .location(URI.create("/v1/jobs/" + job.id()))
+                .build();
     }
 
     /** Draft rule files to preview over the stored users; {@code sample}: at most that many users (in id order). */
-    public record ImpactRequest(java.util.Map<String, String> files, Boolean alone, Long sample) {
-    }
+    public record ImpactRequest(java.util.Map<String, String> files, Boolean alone, Long sample) {}
 
     @POST
     @Path("/rules/impact")
     @Tag(name = "Rules")
-    @Operation(summary = "What saving draft rules would change for the stored users (newly / no longer reached, stalls, "
-            + "actions), as a background job (202); nothing is written or sent. 409 while a preview is queued or running")
+    @Operation(
+            summary =
+                    "What saving draft rules would change for the stored users (newly / no longer reached, stalls, "
+                            + "actions), as a background job (202); nothing is written or sent. 409 while a preview is queued or running")
     public Response impact(ImpactRequest request) {
         if (request == null || request.files() == null || request.files().isEmpty()) {
             throw ApiException.badRequest("send {\"files\": {\"name.drl\": \"rule text\", ...}, \"sample\": 10000}");
         }
-        JobView job = jobs.createImpact(new ReplayJobs.Drafts(request.files(), Boolean.TRUE.equals(request.alone())),
-                request.sample());
+        JobView job = jobs.createImpact(
+                new ReplayJobs.Drafts(request.files(), Boolean.TRUE.equals(request.alone())), request.sample());
         runner.startInBackground();
-        return Response.accepted(job).location(URI.create("/v1/jobs/" + job.id())).build();
+        return Response.accepted(job)
+                .location(URI.create("/v1/jobs/" + job.id()))
+                .build();
     }
 
     @GET

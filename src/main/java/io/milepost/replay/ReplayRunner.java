@@ -1,11 +1,12 @@
 package io.milepost.replay;
 
+import io.milepost.common.LogSafe;
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.RuleBook;
+import io.milepost.milestone.OutcomeRecorder.Sending;
 import io.milepost.rules.RuleSet;
 import io.milepost.store.EventLog;
 import io.milepost.store.JobEntity;
-import io.milepost.milestone.OutcomeRecorder.Sending;
 import io.milepost.store.RowWriter;
 import io.milepost.store.UserStateStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -28,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
-import io.milepost.common.LogSafe;
 import org.jboss.logging.Logger;
 
 /**
@@ -88,6 +88,7 @@ public class ReplayRunner {
             + UUID.randomUUID().toString().substring(0, 8);
     /** One thread of this instance drives jobs at a time; the others wait or skip. */
     private final ReentrantLock driving = new ReentrantLock();
+
     private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "milepost-replay");
         t.setDaemon(true);
@@ -96,10 +97,19 @@ public class ReplayRunner {
     private volatile boolean stopping;
     /** Impact previews' compiled drafts, by job id, while this instance drives them. */
     private final Map<String, RuleBook> drafts = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final io.milepost.engine.JourneyEngine engine;
 
-    public ReplayRunner(EntityManager em, ReplayJobs jobs, UserReplay replay, UserStateStore store, RowWriter rows,
-                        EventLog log, RuleSet rules, Clock clock, MilepostConfig config) {
+    public ReplayRunner(
+            EntityManager em,
+            ReplayJobs jobs,
+            UserReplay replay,
+            UserStateStore store,
+            RowWriter rows,
+            EventLog log,
+            RuleSet rules,
+            Clock clock,
+            MilepostConfig config) {
         this.em = em;
         this.rows = rows;
         this.jobs = jobs;
@@ -114,7 +124,9 @@ public class ReplayRunner {
     }
 
     /** Picks up jobs left by instances that stopped (and queued ones), if this instance is not busy with one. */
-    @Scheduled(identity = "milepost-replay", every = "${milepost.scheduler.interval:10s}",
+    @Scheduled(
+            identity = "milepost-replay",
+            every = "${milepost.scheduler.interval:10s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
         if (!driving.tryLock()) {
@@ -135,7 +147,9 @@ public class ReplayRunner {
             try {
                 runAvailable();
             } catch (RuntimeException e) {
-                LOG.error("replay runner failed; unfinished jobs are resumed when their lease runs out", LogSafe.redact(e));
+                LOG.error(
+                        "replay runner failed; unfinished jobs are resumed when their lease runs out",
+                        LogSafe.redact(e));
             }
         });
     }
@@ -177,15 +191,21 @@ public class ReplayRunner {
         return inTransaction(() -> {
             Instant now = clock.instant();
             @SuppressWarnings("unchecked")
-            List<String> free = em.createNativeQuery("SELECT id FROM jobs WHERE type IN (?2, ?3) AND status IN ('queued', 'running') "
-                            + "AND (lease_until IS NULL OR lease_until < ?1) FETCH FIRST 1 ROWS ONLY FOR UPDATE SKIP LOCKED")
-                    .setParameter(1, now).setParameter(2, ReplayJobs.TYPE).setParameter(3, ReplayJobs.IMPACT).getResultList();
+            List<String> free = em.createNativeQuery(
+                            "SELECT id FROM jobs WHERE type IN (?2, ?3) AND status IN ('queued', 'running') "
+                                    + "AND (lease_until IS NULL OR lease_until < ?1) FETCH FIRST 1 ROWS ONLY FOR UPDATE SKIP LOCKED")
+                    .setParameter(1, now)
+                    .setParameter(2, ReplayJobs.TYPE)
+                    .setParameter(3, ReplayJobs.IMPACT)
+                    .getResultList();
             if (free.isEmpty()) {
                 return Optional.empty();
             }
             JobEntity job = em.find(JobEntity.class, free.get(0));
             if (ReplayJobs.RUNNING.equals(job.status)) {
-                LOG.infof("replay job %s: resuming after user %s (lease of %s ran out)", job.id, job.lastUserId, job.owner);
+                LOG.infof(
+                        "replay job %s: resuming after user %s (lease of %s ran out)",
+                        job.id, job.lastUserId, job.owner);
             }
             job.status = ReplayJobs.RUNNING;
             job.owner = owner;
@@ -211,7 +231,11 @@ public class ReplayRunner {
             inTransaction(() -> {
                 JobEntity job = lockOwned(jobId, owner);
                 if (job != null) {
-                    jobs.end(job, ReplayJobs.FAILED, clock.instant(), e.getClass().getSimpleName() + ": " + e.getMessage());
+                    jobs.end(
+                            job,
+                            ReplayJobs.FAILED,
+                            clock.instant(),
+                            e.getClass().getSimpleName() + ": " + e.getMessage());
                 }
                 return null;
             });
@@ -223,7 +247,9 @@ public class ReplayRunner {
         try {
             return inTransaction(() -> batch(jobId, owner, batchSize));
         } catch (RuntimeException e) {
-            LOG.warnf("replay job %s: a batch failed (%s); going through its users one at a time", jobId, e.getClass().getName());
+            LOG.warnf(
+                    "replay job %s: a batch failed (%s); going through its users one at a time",
+                    jobId, e.getClass().getName());
             LOG.debugf("replay job %s: the batch failed: %s", jobId, e.getMessage());
         }
         for (int i = 0; i < batchSize; i++) {
@@ -259,8 +285,9 @@ public class ReplayRunner {
         List<String> ids = nextUsers(job, size);
         if (ids.isEmpty()) {
             jobs.end(job, ReplayJobs.SUCCEEDED, now, null);
-            LOG.infof("replay job %s succeeded: %d users, %d milestones added, %d failures", job.id, job.doneUsers,
-                    job.milestonesAdded, job.failures);
+            LOG.infof(
+                    "replay job %s succeeded: %d users, %d milestones added, %d failures",
+                    job.id, job.doneUsers, job.milestonesAdded, job.failures);
             return Step.ENDED;
         }
         Map<String, UserStateStore.Loaded> users = store.lockAndLoad(ids);
@@ -276,13 +303,22 @@ public class ReplayRunner {
             try {
                 tally = tally.plus(replay.replay(book, user, events.getOrDefault(id, List.of()), sending, now));
             } catch (RuntimeException e) {
-                LOG.warnf("replay job %s: a user failed (%s; the job's errors name them)", job.id, e.getClass().getName());
+                LOG.warnf(
+                        "replay job %s: a user failed (%s; the job's errors name them)",
+                        job.id, e.getClass().getName());
                 LOG.debugf("replay job %s: user %s failed: %s", job.id, id, e.getMessage());
                 errors.add(new JobView.JobError(id, message(e)));
             }
         }
         rows.flush(); // the batch's writes count in its time
-        jobs.advance(job, ids.get(ids.size() - 1), ids.size(), tally, errors, book.version(), clock.instant().plus(lease),
+        jobs.advance(
+                job,
+                ids.get(ids.size() - 1),
+                ids.size(),
+                tally,
+                errors,
+                book.version(),
+                clock.instant().plus(lease),
                 (System.nanoTime() - started) / 1_000_000);
         return Step.CONTINUE;
     }
@@ -308,7 +344,11 @@ public class ReplayRunner {
         });
         if (book == null) {
             drafts.remove(job.id);
-            jobs.end(job, ReplayJobs.FAILED, now, "the draft rules no longer compile with the rules folder as it is now");
+            jobs.end(
+                    job,
+                    ReplayJobs.FAILED,
+                    now,
+                    "the draft rules no longer compile with the rules folder as it is now");
             return Step.ENDED;
         }
         Map<String, UserStateStore.Loaded> users = store.lockAndLoad(ids);
@@ -321,15 +361,28 @@ public class ReplayRunner {
                 continue;
             }
             try {
-                found = found.plus(Impact.of(engine, book, user.state(),
-                        events.getOrDefault(id, List.of()).stream().map(log::input).toList(), now));
+                found = found.plus(Impact.of(
+                        engine,
+                        book,
+                        user.state(),
+                        events.getOrDefault(id, List.of()).stream()
+                                .map(log::input)
+                                .toList(),
+                        now));
             } catch (RuntimeException e) {
                 errors.add(new JobView.JobError(id, e instanceof Impact.Failed ? e.getMessage() : message(e)));
             }
         }
         jobs.addImpact(job, found);
-        jobs.advance(job, ids.get(ids.size() - 1), ids.size(), UserReplay.Tally.NONE, errors, job.rulesVersion,
-                clock.instant().plus(lease), (System.nanoTime() - started) / 1_000_000);
+        jobs.advance(
+                job,
+                ids.get(ids.size() - 1),
+                ids.size(),
+                UserReplay.Tally.NONE,
+                errors,
+                job.rulesVersion,
+                clock.instant().plus(lease),
+                (System.nanoTime() - started) / 1_000_000);
         return Step.CONTINUE;
     }
 
@@ -345,8 +398,15 @@ public class ReplayRunner {
         }
         LOG.warnf(LogSafe.redact(cause), "replay job %s: a user failed (the job's errors name them)", job.id);
         LOG.debugf(cause, "replay job %s: user %s failed", job.id, next.get(0));
-        jobs.advance(job, next.get(0), 1, UserReplay.Tally.NONE, List.of(new JobView.JobError(next.get(0), message(cause))),
-                job.rulesVersion, clock.instant().plus(lease), 0);
+        jobs.advance(
+                job,
+                next.get(0),
+                1,
+                UserReplay.Tally.NONE,
+                List.of(new JobView.JobError(next.get(0), message(cause))),
+                job.rulesVersion,
+                clock.instant().plus(lease),
+                0);
         return Step.CONTINUE;
     }
 
@@ -372,11 +432,14 @@ public class ReplayRunner {
     private List<String> nextUsers(JobEntity job, int size) {
         return em.createQuery("select u.id from UserEntity u where u.id > :after order by u.id", String.class)
                 .setParameter("after", job.lastUserId == null ? "" : job.lastUserId)
-                .setMaxResults(size).getResultList();
+                .setMaxResults(size)
+                .getResultList();
     }
 
     private static String message(RuntimeException e) {
-        String m = e instanceof UserReplay.RuleFailure ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        String m = e instanceof UserReplay.RuleFailure
+                ? e.getMessage()
+                : e.getClass().getSimpleName() + ": " + e.getMessage();
         return m.length() > 1000 ? m.substring(0, 1000) : m;
     }
 

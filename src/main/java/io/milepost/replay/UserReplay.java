@@ -1,15 +1,15 @@
 package io.milepost.replay;
 
-import io.milepost.engine.FirstTouch;
 import io.milepost.engine.EventHistory;
+import io.milepost.engine.FirstTouch;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
-import io.milepost.store.EventLog;
 import io.milepost.milestone.OutcomeRecorder;
 import io.milepost.milestone.OutcomeRecorder.Sending;
+import io.milepost.store.EventLog;
 import io.milepost.store.UserStateStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -38,8 +38,11 @@ public class UserReplay {
         static final Tally NONE = new Tally(0, 0, 0, 0);
 
         Tally plus(Tally o) {
-            return new Tally(milestones + o.milestones, actionsFired + o.actionsFired,
-                    actionsSuppressed + o.actionsSuppressed, stalls + o.stalls);
+            return new Tally(
+                    milestones + o.milestones,
+                    actionsFired + o.actionsFired,
+                    actionsSuppressed + o.actionsSuppressed,
+                    stalls + o.stalls);
         }
     }
 
@@ -67,13 +70,15 @@ public class UserReplay {
      *
      * @throws RuleFailure when a rule fails for the user; nothing is recorded then
      */
-    Tally replay(RuleBook book, UserStateStore.Loaded user, List<EventLog.Stored> events, Sending sending, Instant now) {
+    Tally replay(
+            RuleBook book, UserStateStore.Loaded user, List<EventLog.Stored> events, Sending sending, Instant now) {
         UserState stored = user.state();
         UserState rebuilt = startOver(stored);
         rebuilt.holdBackRecorded(stored.milestones(), stored.stalls());
         // every action on record counts from the start: "once per user" holds across the replay
         rebuilt.actions().putAll(stored.actions());
-        Outcomes found = engine.apply(book, rebuilt, events.stream().map(log::input).toList());
+        Outcomes found =
+                engine.apply(book, rebuilt, events.stream().map(log::input).toList());
         requireNoFailure(found);
         // A user already due keeps their appointment with the stall sweep, which closes their windows
         // live, as it would have without the replay. Otherwise every window the new rules closed since the
@@ -103,9 +108,13 @@ public class UserReplay {
         }
 
         long sent = java.util.stream.Stream.concat(found.actions.stream(), later.actions.stream())
-                .filter(a -> recorder.suppression(a, now, sending) == null).count();
+                .filter(a -> recorder.suppression(a, now, sending) == null)
+                .count();
         long actions = found.actions.size() + later.actions.size();
-        return new Tally(found.milestones.size() + later.milestones.size(), sent, actions - sent,
+        return new Tally(
+                found.milestones.size() + later.milestones.size(),
+                sent,
+                actions - sent,
                 found.stalls.size() + later.stalls.size());
     }
 
@@ -122,7 +131,9 @@ public class UserReplay {
     static UserState startOver(UserState stored) {
         UserState fresh = UserState.fresh(stored.id());
         Map<String, Object> touch = new LinkedHashMap<>();
-        FirstTouch.TRAITS.stream().filter(stored.traits()::containsKey).forEach(k -> touch.put(k, stored.traits().get(k)));
+        FirstTouch.TRAITS.stream()
+                .filter(stored.traits()::containsKey)
+                .forEach(k -> touch.put(k, stored.traits().get(k)));
         fresh.mergeTraits(touch);
         return fresh;
     }

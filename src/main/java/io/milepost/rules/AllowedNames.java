@@ -29,35 +29,122 @@ final class AllowedNames {
      * Members that read stack traces (they name the service's classes) or print them (forged lines
      * in the service's log). {@code System.out} and {@code System.err} are refused with {@code System}.
      */
-    private static final Set<String> OUTPUT_MEMBERS = Set.of("getStackTrace", "setStackTrace", "printStackTrace",
-            "fillInStackTrace", "getAllStackTraces", "currentThread", "dumpStack");
+    private static final Set<String> OUTPUT_MEMBERS = Set.of(
+            "getStackTrace",
+            "setStackTrace",
+            "printStackTrace",
+            "fillInStackTrace",
+            "getAllStackTraces",
+            "currentThread",
+            "dumpStack");
 
     /** The fact model and its helpers. */
-    static final List<Class<?>> FACTS = List.of(User.class, Account.class, Activity.class, Event.class, Milestone.class, Stalled.class,
-            Helpers.class);
+    static final List<Class<?>> FACTS = List.of(
+            User.class, Account.class, Activity.class, Event.class, Milestone.class, Stalled.class, Helpers.class);
 
-    private static final Set<String> JAVA_LANG = Set.of("Object", "String", "CharSequence", "StringBuilder", "Math",
-            "StrictMath", "Number", "Integer", "Long", "Double", "Float", "Short", "Byte", "Boolean", "Character",
-            "Comparable", "Iterable", "Exception", "RuntimeException", "IllegalArgumentException",
-            "IllegalStateException", "UnsupportedOperationException", "ArithmeticException", "NumberFormatException");
-    private static final Set<String> JAVA_UTIL = Set.of("Collection", "List", "ArrayList", "LinkedList", "Map", "HashMap",
-            "LinkedHashMap", "TreeMap", "SortedMap", "NavigableMap", "Set", "HashSet", "LinkedHashSet", "TreeSet",
-            "SortedSet", "NavigableSet", "Queue", "Deque", "ArrayDeque", "PriorityQueue", "Iterator", "ListIterator",
-            "Collections", "Arrays", "Comparator", "Objects", "Optional", "OptionalInt", "OptionalLong",
-            "OptionalDouble", "StringJoiner");
+    private static final Set<String> JAVA_LANG = Set.of(
+            "Object",
+            "String",
+            "CharSequence",
+            "StringBuilder",
+            "Math",
+            "StrictMath",
+            "Number",
+            "Integer",
+            "Long",
+            "Double",
+            "Float",
+            "Short",
+            "Byte",
+            "Boolean",
+            "Character",
+            "Comparable",
+            "Iterable",
+            "Exception",
+            "RuntimeException",
+            "IllegalArgumentException",
+            "IllegalStateException",
+            "UnsupportedOperationException",
+            "ArithmeticException",
+            "NumberFormatException");
+    private static final Set<String> JAVA_UTIL = Set.of(
+            "Collection",
+            "List",
+            "ArrayList",
+            "LinkedList",
+            "Map",
+            "HashMap",
+            "LinkedHashMap",
+            "TreeMap",
+            "SortedMap",
+            "NavigableMap",
+            "Set",
+            "HashSet",
+            "LinkedHashSet",
+            "TreeSet",
+            "SortedSet",
+            "NavigableSet",
+            "Queue",
+            "Deque",
+            "ArrayDeque",
+            "PriorityQueue",
+            "Iterator",
+            "ListIterator",
+            "Collections",
+            "Arrays",
+            "Comparator",
+            "Objects",
+            "Optional",
+            "OptionalInt",
+            "OptionalLong",
+            "OptionalDouble",
+            "StringJoiner");
     /** Every public class of {@code java.time} (the rules see them all without an import). */
-    private static final Set<String> JAVA_TIME = Set.of("Clock", "DateTimeException", "DayOfWeek", "Duration", "Instant",
-            "InstantSource", "LocalDate", "LocalDateTime", "LocalTime", "Month", "MonthDay", "OffsetDateTime",
-            "OffsetTime", "Period", "Year", "YearMonth", "ZonedDateTime", "ZoneId", "ZoneOffset");
+    private static final Set<String> JAVA_TIME = Set.of(
+            "Clock",
+            "DateTimeException",
+            "DayOfWeek",
+            "Duration",
+            "Instant",
+            "InstantSource",
+            "LocalDate",
+            "LocalDateTime",
+            "LocalTime",
+            "Month",
+            "MonthDay",
+            "OffsetDateTime",
+            "OffsetTime",
+            "Period",
+            "Year",
+            "YearMonth",
+            "ZonedDateTime",
+            "ZoneId",
+            "ZoneOffset");
     /** Packages whose every class is allowed. */
-    private static final Set<String> TIME_PACKAGES = Set.of("java.time", "java.time.temporal", "java.time.format",
-            "java.time.chrono");
+    private static final Set<String> TIME_PACKAGES =
+            Set.of("java.time", "java.time.temporal", "java.time.format", "java.time.chrono");
     /** Packages a wildcard import may name. */
-    private static final Set<String> WILDCARD_PACKAGES = Set.of("java.lang", "java.util", "java.time",
-            "java.time.temporal", "java.time.format", "java.time.chrono", "io.milepost.facts");
+    private static final Set<String> WILDCARD_PACKAGES = Set.of(
+            "java.lang",
+            "java.util",
+            "java.time",
+            "java.time.temporal",
+            "java.time.format",
+            "java.time.chrono",
+            "io.milepost.facts");
     /** Packages the rules' own package may not be (or be under). */
-    private static final List<String> RESERVED_PACKAGES = List.of("java", "javax", "jdk", "sun", "com.sun", "jakarta",
-            "io.milepost", "io.quarkus", "org.drools", "org.kie", "org.mvel2");
+    private static final List<String> RESERVED_PACKAGES = List.of(
+            "java",
+            "javax",
+            "jdk",
+            "sun",
+            "com.sun",
+            "jakarta",
+            "io.milepost",
+            "io.quarkus",
+            "org.drools",
+            "org.kie",
+            "org.mvel2");
 
     /**
      * Names of the rule engine's own context in a consequence: {@code entryPoints} and
@@ -67,29 +154,96 @@ final class AllowedNames {
 
     /** Methods and (MVEL) properties that reach classes, class loaders, threads, processes or the engine. */
     private static final Set<String> DENIED_MEMBERS = Set.of(
-            "class", "getClass", "classLoader", "getClassLoader", "contextClassLoader", "getContextClassLoader",
-            "setContextClassLoader", "systemClassLoader", "getSystemClassLoader", "getPlatformClassLoader",
-            "forName", "loadClass", "defineClass", "newInstance", "invoke", "invokeExact", "invokeWithArguments",
-            "lookup", "setAccessible", "trySetAccessible",
-            "getMethod", "getMethods", "methods", "getDeclaredMethod", "getDeclaredMethods", "declaredMethods",
-            "getField", "getFields", "fields", "getDeclaredField", "getDeclaredFields", "declaredFields",
-            "getConstructor", "getConstructors", "constructors", "getDeclaredConstructor", "getDeclaredConstructors",
-            "declaredConstructors", "getRecordComponents", "recordComponents", "getDeclaringClass", "declaringClass",
-            "getEnclosingClass", "enclosingClass", "getSuperclass", "superclass", "getInterfaces", "interfaces",
-            "getModule", "module", "getProtectionDomain", "protectionDomain", "getResource", "getResources",
+            "class",
+            "getClass",
+            "classLoader",
+            "getClassLoader",
+            "contextClassLoader",
+            "getContextClassLoader",
+            "setContextClassLoader",
+            "systemClassLoader",
+            "getSystemClassLoader",
+            "getPlatformClassLoader",
+            "forName",
+            "loadClass",
+            "defineClass",
+            "newInstance",
+            "invoke",
+            "invokeExact",
+            "invokeWithArguments",
+            "lookup",
+            "setAccessible",
+            "trySetAccessible",
+            "getMethod",
+            "getMethods",
+            "methods",
+            "getDeclaredMethod",
+            "getDeclaredMethods",
+            "declaredMethods",
+            "getField",
+            "getFields",
+            "fields",
+            "getDeclaredField",
+            "getDeclaredFields",
+            "declaredFields",
+            "getConstructor",
+            "getConstructors",
+            "constructors",
+            "getDeclaredConstructor",
+            "getDeclaredConstructors",
+            "declaredConstructors",
+            "getRecordComponents",
+            "recordComponents",
+            "getDeclaringClass",
+            "declaringClass",
+            "getEnclosingClass",
+            "enclosingClass",
+            "getSuperclass",
+            "superclass",
+            "getInterfaces",
+            "interfaces",
+            "getModule",
+            "module",
+            "getProtectionDomain",
+            "protectionDomain",
+            "getResource",
+            "getResources",
             "getResourceAsStream",
-            "getRuntime", "runtime", "exec", "exit", "halt", "loadLibrary", "getInteger", "getLong", "getBoolean",
-            "wait", "notify", "notifyAll",
-            "getKieRuntime", "kieRuntime", "getKnowledgeRuntime", "knowledgeRuntime", "getWorkingMemory",
-            "workingMemory", "getKieBase", "kieBase", "getKieSession", "kieSession", "getEntryPoint", "getChannels",
-            "channels", "entryPoints", "getEntryPoints", "exitPoints", "getExitPoints",
+            "getRuntime",
+            "runtime",
+            "exec",
+            "exit",
+            "halt",
+            "loadLibrary",
+            "getInteger",
+            "getLong",
+            "getBoolean",
+            "wait",
+            "notify",
+            "notifyAll",
+            "getKieRuntime",
+            "kieRuntime",
+            "getKnowledgeRuntime",
+            "knowledgeRuntime",
+            "getWorkingMemory",
+            "workingMemory",
+            "getKieBase",
+            "kieBase",
+            "getKieSession",
+            "kieSession",
+            "getEntryPoint",
+            "getChannels",
+            "channels",
+            "entryPoints",
+            "getEntryPoints",
+            "exitPoints",
+            "getExitPoints",
             // the Class of a primitive (Integer.TYPE) is a Class like any other
             "TYPE");
 
     private static final Set<String> QUALIFIED = qualified();
 
-    private AllowedNames() {
-    }
+    private AllowedNames() {}
 
     private static Set<String> qualified() {
         Set<String> names = new HashSet<>();
@@ -101,7 +255,9 @@ final class AllowedNames {
 
     /** Whether a simple type name is one every rule file may use without an import. */
     static boolean isImplicitType(String simpleName) {
-        return JAVA_LANG.contains(simpleName) || JAVA_UTIL.contains(simpleName) || JAVA_TIME.contains(simpleName)
+        return JAVA_LANG.contains(simpleName)
+                || JAVA_UTIL.contains(simpleName)
+                || JAVA_TIME.contains(simpleName)
                 || FACTS.stream().anyMatch(c -> c.getSimpleName().equals(simpleName));
     }
 

@@ -21,17 +21,18 @@ final class CodeScanner {
     }
 
     /** Something the scanner refuses to read past (a unicode escape or a text block). */
-    record Unreadable(String what, int offset) {
-    }
+    record Unreadable(String what, int offset) {}
 
     /** What a text contains. */
-    record Result(List<Chain> chains, List<Unreadable> unreadable) {
+    record Result(List<Chain> chains, List<Unreadable> unreadable) {}
+
+    private enum Kind {
+        NAME,
+        MEMBER,
+        OTHER
     }
 
-    private enum Kind { NAME, MEMBER, OTHER }
-
-    private record Token(Kind kind, String text, int offset) {
-    }
+    private record Token(Kind kind, String text, int offset) {}
 
     private final String text;
     private final int end;
@@ -137,8 +138,10 @@ final class CodeScanner {
     }
 
     private void number() {
-        while (pos < end && (Character.isLetterOrDigit(text.charAt(pos)) || text.charAt(pos) == '_'
-                || text.charAt(pos) == '.' && pos + 1 < end && Character.isDigit(text.charAt(pos + 1)))) {
+        while (pos < end
+                && (Character.isLetterOrDigit(text.charAt(pos))
+                        || text.charAt(pos) == '_'
+                        || text.charAt(pos) == '.' && pos + 1 < end && Character.isDigit(text.charAt(pos + 1)))) {
             pos++;
         }
     }
@@ -153,7 +156,8 @@ final class CodeScanner {
                 List<String> parts = new ArrayList<>(List.of(t.text()));
                 List<Integer> offsets = new ArrayList<>(List.of(t.offset()));
                 int j = i + 1;
-                while (j + 1 < tokens.size() && tokens.get(j).kind() == Kind.MEMBER
+                while (j + 1 < tokens.size()
+                        && tokens.get(j).kind() == Kind.MEMBER
                         && tokens.get(j + 1).kind() == Kind.NAME) {
                     parts.add(tokens.get(j + 1).text());
                     offsets.add(tokens.get(j + 1).offset());

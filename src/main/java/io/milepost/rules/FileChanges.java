@@ -19,7 +19,8 @@ public record FileChanges(List<String> added, List<String> changed, List<String>
         Map<String, String> hashes = new TreeMap<>();
         try {
             for (Map.Entry<String, String> f : files.entrySet()) {
-                byte[] digest = MessageDigest.getInstance("SHA-256").digest(f.getValue().getBytes(StandardCharsets.UTF_8));
+                byte[] digest =
+                        MessageDigest.getInstance("SHA-256").digest(f.getValue().getBytes(StandardCharsets.UTF_8));
                 hashes.put(f.getKey(), HexFormat.of().formatHex(digest));
             }
         } catch (NoSuchAlgorithmException e) {
@@ -31,9 +32,17 @@ public record FileChanges(List<String> added, List<String> changed, List<String>
     /** The changes from one set of content hashes to the next. */
     static FileChanges between(Map<String, String> before, Map<String, String> after) {
         return new FileChanges(
-                after.keySet().stream().filter(f -> !before.containsKey(f)).sorted().toList(),
-                after.keySet().stream().filter(f -> before.containsKey(f) && !before.get(f).equals(after.get(f)))
-                        .sorted().toList(),
-                before.keySet().stream().filter(f -> !after.containsKey(f)).sorted().toList());
+                after.keySet().stream()
+                        .filter(f -> !before.containsKey(f))
+                        .sorted()
+                        .toList(),
+                after.keySet().stream()
+                        .filter(f -> before.containsKey(f) && !before.get(f).equals(after.get(f)))
+                        .sorted()
+                        .toList(),
+                before.keySet().stream()
+                        .filter(f -> !after.containsKey(f))
+                        .sorted()
+                        .toList());
     }
 }

@@ -45,19 +45,20 @@ public final class Phrases {
      * {@code @every}, ...; a header line no phrase matches is taken as DRL).
      */
     public enum Section {
-        CONDITION, CONSEQUENCE, METADATA
+        CONDITION,
+        CONSEQUENCE,
+        METADATA
     }
 
     /** One phrase: what an author writes ({@code text}, with placeholders) and the DRL it stands for. */
-    public record Phrase(Section section, String text, String code, String file, int line) {
-    }
+    public record Phrase(Section section, String text, String code, String file, int line) {}
 
-    private record Compiled(Phrase phrase, Pattern pattern, List<String> names, String shape) {
-    }
+    private record Compiled(Phrase phrase, Pattern pattern, List<String> names, String shape) {}
 
     private static final Pattern ENTRY = Pattern.compile("^\\[([^\\]]*)\\]\\s*(?:\\[[^\\]]*\\])?(.*)$");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{(\\w+)(?::([^}]*))?\\}");
-    private static final Set<String> NUMBERS = Set.of("n", "days", "weeks", "hours", "minutes", "count", "amount", "percent");
+    private static final Set<String> NUMBERS =
+            Set.of("n", "days", "weeks", "hours", "minutes", "count", "amount", "percent");
     private static final Set<String> UNITS = Set.of("times", "days", "weeks", "hours", "minutes", "months");
     private static final String QUOTED = "\"[^\"]*\"";
     private static final String VALUES = QUOTED + "(?:\\s*(?:,|\\bor\\b)\\s*" + QUOTED + ")*";
@@ -71,8 +72,7 @@ public final class Phrases {
 
     private final List<Compiled> phrases = new ArrayList<>();
 
-    private Phrases() {
-    }
+    private Phrases() {}
 
     /** The text of the built-in phrase file. */
     public static String builtInText() {
@@ -101,7 +101,9 @@ public final class Phrases {
         if (!files.containsKey(BUILT_IN)) {
             book.read(BUILT_IN, builtInText(), problems);
         }
-        files.entrySet().stream().filter(f -> f.getKey().endsWith(".dsl")).sorted(Map.Entry.comparingByKey())
+        files.entrySet().stream()
+                .filter(f -> f.getKey().endsWith(".dsl"))
+                .sorted(Map.Entry.comparingByKey())
                 .forEach(f -> book.read(f.getKey(), f.getValue(), problems));
         return book;
     }
@@ -120,26 +122,36 @@ public final class Phrases {
             }
             Matcher entry = ENTRY.matcher(line);
             if (!entry.matches()) {
-                problems.add(new RuleProblem(file, i + 1, 1, "a phrase line has the form "
-                        + "[condition][]The user did \"{event}\"=Activity( event == \"{event}\" )"));
+                problems.add(new RuleProblem(
+                        file,
+                        i + 1,
+                        1,
+                        "a phrase line has the form "
+                                + "[condition][]The user did \"{event}\"=Activity( event == \"{event}\" )"));
                 continue;
             }
             String scope = entry.group(1).strip().toLowerCase(Locale.ROOT);
             String rest = entry.group(2);
             int eq = unescapedEquals(rest);
             if (eq < 0) {
-                problems.add(new RuleProblem(file, i + 1, 1, "a phrase needs \"=\" and the rule code it stands for after it"));
+                problems.add(new RuleProblem(
+                        file, i + 1, 1, "a phrase needs \"=\" and the rule code it stands for after it"));
                 continue;
             }
             String key = rest.substring(0, eq).strip().replace("\\=", "=");
             String code = rest.substring(eq + 1).strip();
             if (key.isEmpty() || code.isEmpty()) {
-                problems.add(new RuleProblem(file, i + 1, 1, "a phrase needs words before \"=\" and rule code after it"));
+                problems.add(
+                        new RuleProblem(file, i + 1, 1, "a phrase needs words before \"=\" and rule code after it"));
                 continue;
             }
             if (key.startsWith("-")) {
-                problems.add(new RuleProblem(file, i + 1, 1, "phrases starting with \"-\" (adding to the line above) are not "
-                        + "supported: write each condition as a whole phrase"));
+                problems.add(new RuleProblem(
+                        file,
+                        i + 1,
+                        1,
+                        "phrases starting with \"-\" (adding to the line above) are not "
+                                + "supported: write each condition as a whole phrase"));
                 continue;
             }
             List<Section> sections = switch (scope) {
@@ -150,8 +162,13 @@ public final class Phrases {
                 default -> null;
             };
             if (sections == null) {
-                problems.add(new RuleProblem(file, i + 1, 2, "[" + entry.group(1).strip() + "] is not a place for a phrase: "
-                        + "use [condition] (after \"when\"), [consequence] (after \"then\") or [metadata] (before \"when\")"));
+                problems.add(
+                        new RuleProblem(
+                                file,
+                                i + 1,
+                                2,
+                                "[" + entry.group(1).strip() + "] is not a place for a phrase: "
+                                        + "use [condition] (after \"when\"), [consequence] (after \"then\") or [metadata] (before \"when\")"));
                 continue;
             }
             for (Section section : sections) {
@@ -180,8 +197,10 @@ public final class Phrases {
             literal(key.substring(from, m.start()), regex, shape);
             String name = m.group(1);
             names.add(name);
-            boolean quoted = m.start() > 0 && key.charAt(m.start() - 1) == '"'
-                    && m.end() < key.length() && key.charAt(m.end()) == '"';
+            boolean quoted = m.start() > 0
+                    && key.charAt(m.start() - 1) == '"'
+                    && m.end() < key.length()
+                    && key.charAt(m.end()) == '"';
             String group;
             if (m.group(2) != null) {
                 group = m.group(2);
@@ -202,8 +221,11 @@ public final class Phrases {
         }
         literal(key.substring(from), regex, shape);
         regex.append("\\s*[.;]?$");
-        return new Compiled(phrase, Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE),
-                List.copyOf(names), shape.toString().toLowerCase(Locale.ROOT));
+        return new Compiled(
+                phrase,
+                Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE),
+                List.copyOf(names),
+                shape.toString().toLowerCase(Locale.ROOT));
     }
 
     /** Literal words of a phrase: any spacing between them, "time" for "times" and the like. */
@@ -216,7 +238,8 @@ public final class Phrases {
                 if (!word.isEmpty()) {
                     String w = word.toString();
                     if (UNITS.contains(w.toLowerCase(Locale.ROOT))) {
-                        regex.append(Pattern.quote(w.substring(0, w.length() - 1))).append("s?");
+                        regex.append(Pattern.quote(w.substring(0, w.length() - 1)))
+                                .append("s?");
                     } else {
                         regex.append(Pattern.quote(w));
                     }
@@ -271,8 +294,11 @@ public final class Phrases {
                 inRule = !line.equals("end");
                 continue;
             }
-            if (line.isEmpty() || line.startsWith("//") || line.startsWith("#")
-                    || line.startsWith("/*") || line.startsWith("*")) {
+            if (line.isEmpty()
+                    || line.startsWith("//")
+                    || line.startsWith("#")
+                    || line.startsWith("/*")
+                    || line.startsWith("*")) {
                 continue;
             }
             if (line.startsWith(">")) {
@@ -284,9 +310,13 @@ public final class Phrases {
             Matcher orLine = OR_LINE.matcher(phrase);
             if (orLine.matches()) {
                 if (section != Section.CONDITION || lastCondition < 0) {
-                    problems.add(new RuleProblem(file, i + 1, indent.length() + 1, section == Section.CONDITION
-                            ? "\"or\" joins a condition to the one above it, and there is none above"
-                            : "\"or\" joins conditions; after \"then\", write one action per line"));
+                    problems.add(new RuleProblem(
+                            file,
+                            i + 1,
+                            indent.length() + 1,
+                            section == Section.CONDITION
+                                    ? "\"or\" joins a condition to the one above it, and there is none above"
+                                    : "\"or\" joins conditions; after \"then\", write one action per line"));
                     continue;
                 }
                 or = true;
@@ -319,7 +349,10 @@ public final class Phrases {
 
     /** Typographic quotes and apostrophes (as word processors write them) as plain ones. */
     private static String normalise(String line) {
-        return line.replace('\u201C', '"').replace('\u201D', '"').replace('\u2018', '\'').replace('\u2019', '\'');
+        return line.replace('\u201C', '"')
+                .replace('\u201D', '"')
+                .replace('\u2018', '\'')
+                .replace('\u2019', '\'');
     }
 
     /** Brackets the conditions from {@code start} to {@code end} joined by "or" lines. */
@@ -345,10 +378,12 @@ public final class Phrases {
                 for (int g = 0; g < c.names().size(); g++) {
                     String name = c.names().get(g);
                     String value = m.group(g + 1).strip();
-                    code = code.replace("{" + name + "}", switch (name) {
-                        case "values", "entries" -> quotedList(value);
-                        default -> value;
-                    });
+                    code = code.replace(
+                            "{" + name + "}",
+                            switch (name) {
+                                case "values", "entries" -> quotedList(value);
+                                default -> value;
+                            });
                 }
                 return code;
             }
@@ -368,10 +403,14 @@ public final class Phrases {
 
     private String unmatched(Section section, String line) {
         String shape = shapeOf(line);
-        List<Compiled> candidates = phrases.stream().filter(c -> c.phrase().section() == section).toList();
+        List<Compiled> candidates =
+                phrases.stream().filter(c -> c.phrase().section() == section).toList();
         List<String> closest = candidates.stream()
                 .sorted(Comparator.comparingInt((Compiled c) -> distance(shape, c.shape())))
-                .limit(3).map(c -> c.phrase().text()).distinct().toList();
+                .limit(3)
+                .map(c -> c.phrase().text())
+                .distinct()
+                .toList();
         String where = section == Section.CONDITION ? "condition" : "action";
         return "no " + where + " phrase matches \"" + cut(line) + "\"; the closest phrases are: "
                 + String.join(" | ", closest)
@@ -380,7 +419,11 @@ public final class Phrases {
 
     /** A line reduced to its wording: quoted values become "x", numbers 9, lower case. */
     private static String shapeOf(String line) {
-        return QUOTED_TEXT.matcher(line).replaceAll("\"x\"").replaceAll("\\d+", "9").toLowerCase(Locale.ROOT);
+        return QUOTED_TEXT
+                .matcher(line)
+                .replaceAll("\"x\"")
+                .replaceAll("\\d+", "9")
+                .toLowerCase(Locale.ROOT);
     }
 
     /** Levenshtein distance of two short texts (each cut at 200 characters). */

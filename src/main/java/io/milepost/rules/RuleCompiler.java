@@ -4,8 +4,8 @@ import io.milepost.common.Durations;
 import io.milepost.engine.Holdout;
 import io.milepost.engine.MilestoneDefinition;
 import io.milepost.engine.PropertyQuestions;
-import io.milepost.engine.RuleInfo;
 import io.milepost.engine.RuleBook;
+import io.milepost.engine.RuleInfo;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -92,7 +92,8 @@ public final class RuleCompiler {
             KieFileSystem kfs = ks.newKieFileSystem();
             kfs.generateAndWritePomXML(releaseId);
             for (RuleSource source : sources.values()) {
-                kfs.write(ks.getResources().newByteArrayResource(source.compiled().getBytes(StandardCharsets.UTF_8))
+                kfs.write(ks.getResources()
+                        .newByteArrayResource(source.compiled().getBytes(StandardCharsets.UTF_8))
                         .setSourcePath(RESOURCE_DIR + source.file())
                         .setResourceType(ResourceType.DRL));
             }
@@ -122,7 +123,8 @@ public final class RuleCompiler {
                 try {
                     repeat = meta.containsKey("repeat") ? Durations.parse(text(meta.get("repeat"))) : null;
                 } catch (IllegalArgumentException e) {
-                    problems.add(new RuleProblem(file, 0, 0, "rule \"" + rule.getName() + "\": @repeat " + e.getMessage()));
+                    problems.add(
+                            new RuleProblem(file, 0, 0, "rule \"" + rule.getName() + "\": @repeat " + e.getMessage()));
                 }
                 Duration every = null;
                 if (meta.containsKey("every")) {
@@ -131,12 +133,17 @@ public final class RuleCompiler {
                             throw new IllegalArgumentException("belongs on an action rule, not on a milestone rule");
                         }
                         if (repeat != null) {
-                            throw new IllegalArgumentException("and @repeat cannot both be on one rule: @every sends on a "
-                                    + "schedule, @repeat at most that often when the user is next looked at");
+                            throw new IllegalArgumentException(
+                                    "and @repeat cannot both be on one rule: @every sends on a "
+                                            + "schedule, @repeat at most that often when the user is next looked at");
                         }
                         every = Durations.parse(text(meta.get("every")));
                     } catch (IllegalArgumentException e) {
-                        problems.add(metadataProblem(sources.get(file), file, rule.getName(), "every",
+                        problems.add(metadataProblem(
+                                sources.get(file),
+                                file,
+                                rule.getName(),
+                                "every",
                                 "rule \"" + rule.getName() + "\": @every " + e.getMessage()));
                     }
                 }
@@ -148,13 +155,19 @@ public final class RuleCompiler {
                         }
                         holdout = Holdout.parse(text(meta.get("holdout")));
                     } catch (IllegalArgumentException e) {
-                        problems.add(metadataProblem(sources.get(file), file, rule.getName(), "holdout",
+                        problems.add(metadataProblem(
+                                sources.get(file),
+                                file,
+                                rule.getName(),
+                                "holdout",
                                 "rule \"" + rule.getName() + "\": @holdout " + e.getMessage()));
                     }
                 }
                 rules.add(new RuleInfo(rule.getName(), file, milestone, repeat, every, holdout));
                 if (milestone != null) {
-                    byMilestone.computeIfAbsent(milestone, k -> new ArrayList<>()).add(rule);
+                    byMilestone
+                            .computeIfAbsent(milestone, k -> new ArrayList<>())
+                            .add(rule);
                 }
             }
         }
@@ -163,8 +176,17 @@ public final class RuleCompiler {
         if (!problems.isEmpty()) {
             return new Result(null, problems);
         }
-        return new Result(new RuleBook(version(sorted), clock.instant(), List.copyOf(sorted.keySet()), rules, milestones, kieBase,
-                PropertyQuestions.of(sources.values().stream().map(RuleSource::compiled).toList())),
+        return new Result(
+                new RuleBook(
+                        version(sorted),
+                        clock.instant(),
+                        List.copyOf(sorted.keySet()),
+                        rules,
+                        milestones,
+                        kieBase,
+                        PropertyQuestions.of(sources.values().stream()
+                                .map(RuleSource::compiled)
+                                .toList())),
                 List.of(),
                 List.copyOf(sources.values()));
     }
@@ -189,7 +211,11 @@ public final class RuleCompiler {
                     if (o != null && order != null && !o.equals(order)
                             || w != null && within != null && !w.equals(within)
                             || a != null && after != null && !a.equals(after)) {
-                        problems.add(new RuleProblem(file, 0, 0, where + ": @order/@within/@after disagree with another rule of the same milestone"));
+                        problems.add(new RuleProblem(
+                                file,
+                                0,
+                                0,
+                                where + ": @order/@within/@after disagree with another rule of the same milestone"));
                     }
                     order = o != null ? o : order;
                     within = w != null ? w : within;
@@ -201,15 +227,22 @@ public final class RuleCompiler {
                 }
             }
             if (after != null && within == null) {
-                problems.add(new RuleProblem(fileOf(entry.getValue().get(0)), 0, 0,
+                problems.add(new RuleProblem(
+                        fileOf(entry.getValue().get(0)),
+                        0,
+                        0,
                         "milestone " + name + ": @after needs @within (the window to count from that milestone)"));
             }
             ruleNames.sort(null);
-            result.add(new MilestoneDefinition(name, order == null ? Integer.MAX_VALUE : order, within, after, ruleNames));
+            result.add(
+                    new MilestoneDefinition(name, order == null ? Integer.MAX_VALUE : order, within, after, ruleNames));
         }
         for (MilestoneDefinition m : result) {
             if (m.after() != null && result.stream().noneMatch(o -> o.name().equals(m.after()))) {
-                problems.add(new RuleProblem(fileOf(byMilestone.get(m.name()).get(0)), 0, 0,
+                problems.add(new RuleProblem(
+                        fileOf(byMilestone.get(m.name()).get(0)),
+                        0,
+                        0,
                         "milestone " + m.name() + ": @after(\"" + m.after() + "\") names no milestone"));
             }
         }
@@ -238,10 +271,12 @@ public final class RuleCompiler {
      * A problem with a rule's {@code @key} metadata, placed at the annotation in the author's file
      * (Drools keeps no line for metadata): the first {@code @key} after the rule's declaration.
      */
-    private static RuleProblem metadataProblem(RuleSource source, String file, String rule, String key, String message) {
+    private static RuleProblem metadataProblem(
+            RuleSource source, String file, String rule, String key, String message) {
         if (source != null) {
-            Matcher declaration = Pattern.compile("\\brule\\s+(\"" + Pattern.quote(rule) + "\"|'" + Pattern.quote(rule) + "'|"
-                    + Pattern.quote(rule) + "\\s)").matcher(source.compiled());
+            Matcher declaration = Pattern.compile("\\brule\\s+(\"" + Pattern.quote(rule) + "\"|'" + Pattern.quote(rule)
+                            + "'|" + Pattern.quote(rule) + "\\s)")
+                    .matcher(source.compiled());
             if (declaration.find()) {
                 Matcher annotation = Pattern.compile("@" + key + "\\b").matcher(source.compiled());
                 if (annotation.find(declaration.end())) {
@@ -253,7 +288,9 @@ public final class RuleCompiler {
     }
 
     private static String fileOf(Rule rule) {
-        if (rule instanceof RuleImpl impl && impl.getResource() != null && impl.getResource().getSourcePath() != null) {
+        if (rule instanceof RuleImpl impl
+                && impl.getResource() != null
+                && impl.getResource().getSourcePath() != null) {
             return relative(impl.getResource().getSourcePath());
         }
         return "?";
@@ -278,16 +315,24 @@ public final class RuleCompiler {
         line = Math.max(0, line - shift);
         // Drools' parser sometimes appends its own stack trace: keep the first line.
         int cut = text.indexOf(" Exception: ");
-        text = (cut > 0 ? text.substring(0, cut) : text).lines().findFirst().orElse("").trim();
+        text = (cut > 0 ? text.substring(0, cut) : text)
+                .lines()
+                .findFirst()
+                .orElse("")
+                .trim();
         if (shift > 0) {
-            text = Pattern.compile("Line (\\d+):").matcher(text)
+            text = Pattern.compile("Line (\\d+):")
+                    .matcher(text)
                     .replaceAll(r -> "Line " + Math.max(0, Integer.parseInt(r.group(1)) - shift) + ":");
         }
         return new RuleProblem(file, line, Math.max(column, 0), text);
     }
 
     private static String milestoneOf(Map<String, Object> meta) {
-        return text(meta.containsKey(RuleSource.MILESTONE_KEY) ? meta.get(RuleSource.MILESTONE_KEY) : meta.get("milestone"));
+        return text(
+                meta.containsKey(RuleSource.MILESTONE_KEY)
+                        ? meta.get(RuleSource.MILESTONE_KEY)
+                        : meta.get("milestone"));
     }
 
     static String text(Object value) {

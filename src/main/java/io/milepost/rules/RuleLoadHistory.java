@@ -26,7 +26,9 @@ public class RuleLoadHistory {
 
     /** What started a load attempt. */
     public enum Trigger {
-        STARTUP("startup"), FILE_CHANGE("file_change"), RELOAD("reload");
+        STARTUP("startup"),
+        FILE_CHANGE("file_change"),
+        RELOAD("reload");
 
         private final String label;
 
@@ -49,10 +51,17 @@ public class RuleLoadHistory {
      * @param milestones    how many milestones they define, null when refused
      * @param activeVersion the version in force after the attempt (the previous one when refused)
      */
-    public record Entry(String version, Instant at, String outcome, String trigger, List<String> files,
-                        Integer rules, Integer milestones, List<RuleProblem> errors, String activeVersion,
-                        FileChanges filesChanged) {
-    }
+    public record Entry(
+            String version,
+            Instant at,
+            String outcome,
+            String trigger,
+            List<String> files,
+            Integer rules,
+            Integer milestones,
+            List<RuleProblem> errors,
+            String activeVersion,
+            FileChanges filesChanged) {}
 
     private final Deque<Entry> entries = new ArrayDeque<>();
     private String loadedVersion;
@@ -60,13 +69,26 @@ public class RuleLoadHistory {
     private RuleTexts texts;
 
     /** Records an attempt; {@code book} is what it loaded, null when it was refused. */
-    synchronized Entry record(Trigger trigger, Instant at, Map<String, String> files, RuleBook book,
-                              List<RuleProblem> errors, String activeVersion, FileChanges changes) {
+    synchronized Entry record(
+            Trigger trigger,
+            Instant at,
+            Map<String, String> files,
+            RuleBook book,
+            List<RuleProblem> errors,
+            String activeVersion,
+            FileChanges changes) {
         Map<String, String> read = files == null ? Map.of() : new TreeMap<>(files);
-        Entry entry = new Entry(files == null ? null : RuleCompiler.version(read), at,
-                book != null ? "loaded" : "refused", trigger.label(), List.copyOf(read.keySet()),
-                book == null ? null : book.rules().size(), book == null ? null : book.milestones().size(),
-                List.copyOf(errors), activeVersion, changes);
+        Entry entry = new Entry(
+                files == null ? null : RuleCompiler.version(read),
+                at,
+                book != null ? "loaded" : "refused",
+                trigger.label(),
+                List.copyOf(read.keySet()),
+                book == null ? null : book.rules().size(),
+                book == null ? null : book.milestones().size(),
+                List.copyOf(errors),
+                activeVersion,
+                changes);
         entries.addFirst(entry);
         while (entries.size() > KEPT) {
             entries.removeLast();

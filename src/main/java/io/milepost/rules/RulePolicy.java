@@ -75,7 +75,8 @@ public final class RulePolicy {
         Declared declared = declared(parsed.values());
         List<RuleProblem> problems = new ArrayList<>();
         parsed.forEach((source, pkg) -> new FileCheck(source, pkg, declared, problems).run());
-        problems.sort(Comparator.comparing(RuleProblem::file).thenComparingInt(RuleProblem::line)
+        problems.sort(Comparator.comparing(RuleProblem::file)
+                .thenComparingInt(RuleProblem::line)
                 .thenComparingInt(RuleProblem::column));
         return problems;
     }
@@ -107,10 +108,15 @@ public final class RulePolicy {
                 }
             }
             List<String> others = new ArrayList<>();
-            pkg.getWindowDeclarations().stream().map(WindowDeclarationDescr::getName).forEach(others::add);
+            pkg.getWindowDeclarations().stream()
+                    .map(WindowDeclarationDescr::getName)
+                    .forEach(others::add);
             pkg.getFunctions().stream().map(FunctionDescr::getName).forEach(others::add);
             // an enum's constants stand alone in a switch's case labels, so they are names of the package too
-            pkg.getEnumDeclarations().forEach(e -> e.getLiterals().stream().map(EnumLiteralDescr::getName).forEach(others::add));
+            pkg.getEnumDeclarations()
+                    .forEach(e -> e.getLiterals().stream()
+                            .map(EnumLiteralDescr::getName)
+                            .forEach(others::add));
             pkg.getGlobals().stream().map(GlobalDescr::getIdentifier).forEach(others::add);
             others.stream().filter(n -> isNewName(name, n)).forEach(names::add);
         }
@@ -126,7 +132,9 @@ public final class RulePolicy {
         if (name == null || AllowedNames.isEngine(name)) {
             return false;
         }
-        return !classExists("java.lang." + name) && !classExists("java.util." + name) && !classExists("java.time." + name)
+        return !classExists("java.lang." + name)
+                && !classExists("java.util." + name)
+                && !classExists("java.time." + name)
                 && (pkg.isEmpty() || !classExists(pkg + "." + name));
     }
 
@@ -176,8 +184,11 @@ public final class RulePolicy {
             }
             for (AccumulateImportDescr i : pkg.getAccumulateImports()) {
                 declaration(i, "import");
-                refuse(i.getStartCharacter(), "accumulate " + i.getTarget(), "only Drools' built-in accumulate functions "
-                        + "(sum, count, min, max, average, collectList, collectSet) may be used");
+                refuse(
+                        i.getStartCharacter(),
+                        "accumulate " + i.getTarget(),
+                        "only Drools' built-in accumulate functions "
+                                + "(sum, count, min, max, average, collectList, collectSet) may be used");
             }
             for (GlobalDescr g : pkg.getGlobals()) {
                 declaration(g, "global");
@@ -194,7 +205,9 @@ public final class RulePolicy {
                 nameAfter(rule.getStartCharacter());
             }
             for (EnumDeclarationDescr e : pkg.getEnumDeclarations()) {
-                e.getLiterals().stream().map(EnumLiteralDescr::getStartCharacter).forEach(notReferences::add);
+                e.getLiterals().stream()
+                        .map(EnumLiteralDescr::getStartCharacter)
+                        .forEach(notReferences::add);
             }
             scan();
         }
@@ -261,14 +274,17 @@ public final class RulePolicy {
         private void dialect(AttributeDescr attribute) {
             String value = RuleCompiler.text(attribute.getValue());
             if (DIALECT.equals(attribute.getName()) && !"java".equals(value)) {
-                problems.add(source.problemAt(Math.max(0, attribute.getStartCharacter()), "dialect \"" + value
-                        + "\" is not allowed in rules: consequences are checked as Java, the default dialect"));
+                problems.add(source.problemAt(
+                        Math.max(0, attribute.getStartCharacter()),
+                        "dialect \"" + value
+                                + "\" is not allowed in rules: consequences are checked as Java, the default dialect"));
             }
         }
 
         private void typeReferences(String type, int offset) {
             for (CodeScanner.Chain chain : CodeScanner.scan(type).chains()) {
-                List<Integer> offsets = chain.offsets().stream().map(o -> o + offset).toList();
+                List<Integer> offsets =
+                        chain.offsets().stream().map(o -> o + offset).toList();
                 reference(new CodeScanner.Chain(chain.parts(), offsets, chain.member()));
             }
         }
@@ -277,8 +293,8 @@ public final class RulePolicy {
             CodeScanner.Result result = CodeScanner.scan(text);
             for (CodeScanner.Unreadable u : result.unreadable()) {
                 if (u.what().startsWith("\"")) {
-                    problems.add(source.problemAt(u.offset(),
-                            "text blocks (\"\"\") are not allowed in rules: write \"...\" strings"));
+                    problems.add(source.problemAt(
+                            u.offset(), "text blocks (\"\"\") are not allowed in rules: write \"...\" strings"));
                 } else {
                     refuse(u.offset(), u.what(), "a unicode escape can disguise a name; write the character itself");
                 }
@@ -288,8 +304,10 @@ public final class RulePolicy {
             if (!chains.isEmpty() && chains.get(0).parts().equals(List.of("package")) && chains.size() > 1) {
                 CodeScanner.Chain name = chains.get(1);
                 if (AllowedNames.isReservedPackage(String.join(".", name.parts()))) {
-                    problems.add(source.problemAt(name.offset(), "package \"" + String.join(".", name.parts())
-                            + "\" is not allowed in rules: it belongs to Java, Drools or Milepost"));
+                    problems.add(source.problemAt(
+                            name.offset(),
+                            "package \"" + String.join(".", name.parts())
+                                    + "\" is not allowed in rules: it belongs to Java, Drools or Milepost"));
                 }
                 first = 2;
             }
@@ -348,7 +366,10 @@ public final class RulePolicy {
             }
             for (int i = type + 1; i < parts.size(); i++) {
                 if (AllowedNames.isDeniedMember(parts.get(i))) {
-                    refuse(i < offsets.size() ? offsets.get(i) : offset, parts.get(i), AllowedNames.deniedReason(parts.get(i)));
+                    refuse(
+                            i < offsets.size() ? offsets.get(i) : offset,
+                            parts.get(i),
+                            AllowedNames.deniedReason(parts.get(i)));
                     return false;
                 }
             }
@@ -405,8 +426,11 @@ public final class RulePolicy {
             if (!packageName.isEmpty() && classExists(packageName + "." + name)) {
                 return false;
             }
-            return AllowedNames.isImplicitType(name) || wildcards.stream().anyMatch(scope -> classExists(scope + "." + name)
-                    && AllowedNames.isAllowedType(scope + "." + name) && !classExists("java.lang." + name));
+            return AllowedNames.isImplicitType(name)
+                    || wildcards.stream()
+                            .anyMatch(scope -> classExists(scope + "." + name)
+                                    && AllowedNames.isAllowedType(scope + "." + name)
+                                    && !classExists("java.lang." + name));
         }
 
         private boolean allowsQualified(String name) {

@@ -1,9 +1,9 @@
 package io.milepost.rules;
 
-import io.milepost.engine.RuleBook;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.milepost.config.MilepostConfig;
+import io.milepost.engine.RuleBook;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,8 +39,7 @@ public class RuleSet {
      * One load attempt, for {@code GET /v1/rules}: when, the version it loaded (null when it did
      * not), its problems, and which files it saw added, changed or removed since the attempt before.
      */
-    public record Load(Instant at, String version, boolean ok, List<RuleProblem> problems, FileChanges filesChanged) {
-    }
+    public record Load(Instant at, String version, boolean ok, List<RuleProblem> problems, FileChanges filesChanged) {}
 
     private final MilepostConfig config;
     private final RuleCompiler compiler;
@@ -70,12 +69,15 @@ public class RuleSet {
     void onStart(@Observes StartupEvent event) {
         reload(RuleLoadHistory.Trigger.STARTUP);
         if (current.get() == null) {
-            LOG.errorf("no working rules loaded from %s: events are stored but not evaluated until the rules compile",
+            LOG.errorf(
+                    "no working rules loaded from %s: events are stored but not evaluated until the rules compile",
                     dir().toAbsolutePath());
         }
     }
 
-    @Scheduled(identity = "milepost-rules-watch", every = "${milepost.rules.watch-interval:2s}",
+    @Scheduled(
+            identity = "milepost-rules-watch",
+            every = "${milepost.rules.watch-interval:2s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void watch() {
         reloadIfChanged();
@@ -125,22 +127,35 @@ public class RuleSet {
         try {
             files = readFiles();
         } catch (UncheckedIOException e) {
-            return record(trigger, null, null, List.of(new RuleProblem(dir().toString(), 0, 0,
-                    "cannot read rules folder: " + e.getMessage())), FileChanges.NONE);
+            return record(
+                    trigger,
+                    null,
+                    null,
+                    List.of(new RuleProblem(dir().toString(), 0, 0, "cannot read rules folder: " + e.getMessage())),
+                    FileChanges.NONE);
         }
         lastSeen = files;
         Map<String, String> hashes = FileChanges.hashes(files);
         FileChanges changes = FileChanges.between(lastHashes, hashes);
         lastHashes = hashes;
         if (files.isEmpty()) {
-            return record(trigger, files, null, List.of(new RuleProblem(dir().toString(), 0, 0,
-                    "no rule files (*.drl, *.dslr) in the rules folder")), changes);
+            return record(
+                    trigger,
+                    files,
+                    null,
+                    List.of(new RuleProblem(
+                            dir().toString(), 0, 0, "no rule files (*.drl, *.dslr) in the rules folder")),
+                    changes);
         }
         RuleCompiler.Result result = compiler.compile(files);
         if (result.ok()) {
             current.set(result.book());
-            LOG.infof("rules %s loaded: %d files, %d rules, %d milestones", result.book().version(),
-                    result.book().files().size(), result.book().rules().size(), result.book().milestones().size());
+            LOG.infof(
+                    "rules %s loaded: %d files, %d rules, %d milestones",
+                    result.book().version(),
+                    result.book().files().size(),
+                    result.book().rules().size(),
+                    result.book().milestones().size());
             return record(trigger, files, result.book(), List.of(), changes);
         }
         for (RuleProblem p : result.problems()) {
@@ -149,11 +164,16 @@ public class RuleSet {
         return record(trigger, files, null, result.problems(), changes);
     }
 
-    private Load record(RuleLoadHistory.Trigger trigger, Map<String, String> files, RuleBook book,
-                        List<RuleProblem> found, FileChanges changes) {
+    private Load record(
+            RuleLoadHistory.Trigger trigger,
+            Map<String, String> files,
+            RuleBook book,
+            List<RuleProblem> found,
+            FileChanges changes) {
         String version = book == null ? null : book.version();
         problems = List.copyOf(found);
-        metrics.counter("milepost.rules.loads", "outcome", version != null ? "loaded" : "refused").increment();
+        metrics.counter("milepost.rules.loads", "outcome", version != null ? "loaded" : "refused")
+                .increment();
         Instant at = clock.instant();
         RuleBook inForce = current.get();
         loads.record(trigger, at, files, book, problems, inForce == null ? null : inForce.version(), changes);
@@ -184,9 +204,16 @@ public class RuleSet {
         List<RuleProblem> names = new java.util.ArrayList<>();
         for (Map.Entry<String, String> d : drafts.entrySet()) {
             String name = d.getKey();
-            if (name == null || !RuleCompiler.isRuleFile(name) || name.startsWith("/") || name.contains("..")
-                    || name.contains("\\") || d.getValue() == null) {
-                names.add(new RuleProblem(String.valueOf(name), 0, 0,
+            if (name == null
+                    || !RuleCompiler.isRuleFile(name)
+                    || name.startsWith("/")
+                    || name.contains("..")
+                    || name.contains("\\")
+                    || d.getValue() == null) {
+                names.add(new RuleProblem(
+                        String.valueOf(name),
+                        0,
+                        0,
                         "a file needs a relative name ending in .drl, .dslr or .dsl, and text"));
             } else {
                 files.put(name, d.getValue());

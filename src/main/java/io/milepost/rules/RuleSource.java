@@ -25,7 +25,8 @@ public final class RuleSource {
     /** The metadata key {@code @milestone} is compiled under (see {@link #of}). */
     static final String MILESTONE_KEY = "milestone_";
 
-    private static final Pattern PACKAGE_LINE = Pattern.compile("^[ \\t]*package\\s+[\\w.]+\\s*;?[ \\t]*", Pattern.MULTILINE);
+    private static final Pattern PACKAGE_LINE =
+            Pattern.compile("^[ \\t]*package\\s+[\\w.]+\\s*;?[ \\t]*", Pattern.MULTILINE);
     private static final Pattern MILESTONE_META = Pattern.compile("@milestone\\s*\\(");
 
     private final String file;

@@ -28,8 +28,7 @@ public final class RuleTexts {
      * @param drl    the DRL text of the condition (for a DSL phrase, what the DSL made of it)
      * @param phrase the author's DSL phrase, or null when the line is DRL
      */
-    public record ConditionText(int line, String drl, String phrase) {
-    }
+    public record ConditionText(int line, String drl, String phrase) {}
 
     private static final RuleTexts NONE = new RuleTexts(Map.of());
 
@@ -73,12 +72,18 @@ public final class RuleTexts {
                 List<ConditionText> conditions = new ArrayList<>();
                 for (BaseDescr d : rule.getLhs().getDescrs()) {
                     int line = d.getLine();
-                    String text = d.getStartCharacter() >= 0 && d.getEndCharacter() > d.getStartCharacter()
-                            && d.getEndCharacter() <= drl.length()
-                            ? drl.substring(d.getStartCharacter(), d.getEndCharacter()).strip() : null;
+                    String text = d.getStartCharacter() >= 0
+                                    && d.getEndCharacter() > d.getStartCharacter()
+                                    && d.getEndCharacter() <= drl.length()
+                            ? drl.substring(d.getStartCharacter(), d.getEndCharacter())
+                                    .strip()
+                            : null;
                     String phrase = null;
                     // a DSLR line starting with ">" is DRL the author wrote as it is: no phrase
-                    if (dslr && line >= 1 && line <= authoredLines.length && line <= drlLines.length
+                    if (dslr
+                            && line >= 1
+                            && line <= authoredLines.length
+                            && line <= drlLines.length
                             && !authoredLines[line - 1].equals(drlLines[line - 1])
                             && !authoredLines[line - 1].strip().startsWith(">")) {
                         phrase = authoredLines[line - 1].strip();

@@ -23,7 +23,8 @@ public final class RuleWarnings {
     private static final Pattern MILESTONE_ASKED = Pattern.compile(
             "\\bMilestone\\s*\\(\\s*name\\s*==\\s*\"([^\"]*)\"|\\bStalled\\s*\\(\\s*milestone\\s*==\\s*\"([^\"]*)\"|\\breach\\s*\\(\\s*\"([^\"]*)\"");
     private static final Pattern INSERT = Pattern.compile("\\b(insert|insertLogical)\\s*\\(");
-    private static final Pattern WITHIN_COUNT = Pattern.compile("\\b(?:countWithin|countWhereWithin|distinctWithin|sumWithin)\\s*\\(([^)]*?)(\\d+)\\s*\\)");
+    private static final Pattern WITHIN_COUNT =
+            Pattern.compile("\\b(?:countWithin|countWhereWithin|distinctWithin|sumWithin)\\s*\\(([^)]*?)(\\d+)\\s*\\)");
     private static final Pattern TRIGGER = Pattern.compile("\\btrigger\\s*\\(\\s*\"([^\"]*)\"");
     private static final Pattern RULE = Pattern.compile("\\brule\\s+\"([^\"]*)\"");
     private static final Pattern EVENT_ASKED = Pattern.compile(
@@ -47,16 +48,17 @@ public final class RuleWarnings {
         for (RuleSource source : sources) {
             eventsAsked(source).forEach((name, at) -> {
                 if (notReceived.contains(name)) {
-                    warnings.add(source.problemAt(at[0], "no \"" + name + "\" event has arrived in the last " + days
-                            + " days: check the name against what your product sends"));
+                    warnings.add(source.problemAt(
+                            at[0],
+                            "no \"" + name + "\" event has arrived in the last " + days
+                                    + " days: check the name against what your product sends"));
                 }
             });
         }
         return warnings;
     }
 
-    private RuleWarnings() {
-    }
+    private RuleWarnings() {}
 
     /**
      * @param sources          the rule files as compiled
@@ -64,7 +66,8 @@ public final class RuleWarnings {
      * @param actionIsReceived whether some enabled webhook endpoint receives an action of this name
      *                         (null: not checked)
      */
-    public static List<RuleProblem> of(Collection<RuleSource> sources, RuleBook book, Predicate<String> actionIsReceived) {
+    public static List<RuleProblem> of(
+            Collection<RuleSource> sources, RuleBook book, Predicate<String> actionIsReceived) {
         Set<String> catalog = new java.util.HashSet<>();
         book.milestones().forEach(m -> catalog.add(m.name()));
         Map<String, Duration> windows = new LinkedHashMap<>();
@@ -79,18 +82,26 @@ public final class RuleWarnings {
             String text = source.compiled();
             Matcher asked = MILESTONE_ASKED.matcher(text);
             while (asked.find()) {
-                String name = asked.group(1) != null ? asked.group(1) : asked.group(2) != null ? asked.group(2) : asked.group(3);
+                String name = asked.group(1) != null
+                        ? asked.group(1)
+                        : asked.group(2) != null ? asked.group(2) : asked.group(3);
                 if (!catalog.contains(name)) {
-                    warnings.add(source.problemAt(asked.start(), asked.group(3) != null
-                            ? "milestone \"" + name + "\" is recorded here but no rule declares it with @milestone: it has no "
-                            + "place in the journey, no window and no KPIs"
-                            : "milestone \"" + name + "\" is not reached by any rule: this condition can never hold"));
+                    warnings.add(source.problemAt(
+                            asked.start(),
+                            asked.group(3) != null
+                                    ? "milestone \"" + name
+                                            + "\" is recorded here but no rule declares it with @milestone: it has no "
+                                            + "place in the journey, no window and no KPIs"
+                                    : "milestone \"" + name
+                                            + "\" is not reached by any rule: this condition can never hold"));
                 }
             }
             Matcher insert = INSERT.matcher(text);
             while (insert.find()) {
-                warnings.add(source.problemAt(insert.start(), "a fact inserted by a rule lasts for this evaluation only: "
-                        + "at the user's next event it is gone. To remember something, record a milestone"));
+                warnings.add(source.problemAt(
+                        insert.start(),
+                        "a fact inserted by a rule lasts for this evaluation only: "
+                                + "at the user's next event it is gone. To remember something, record a milestone"));
             }
             Matcher rule = RULE.matcher(text);
             List<int[]> ruleStarts = new ArrayList<>();
@@ -102,13 +113,18 @@ public final class RuleWarnings {
             Matcher within = WITHIN_COUNT.matcher(text);
             while (within.find()) {
                 String ruleName = enclosing(ruleStarts, ruleNames, within.start());
-                String milestone = ruleName == null ? null : book.rule(ruleName).map(RuleInfo::milestone).orElse(null);
+                String milestone = ruleName == null
+                        ? null
+                        : book.rule(ruleName).map(RuleInfo::milestone).orElse(null);
                 Duration window = milestone == null ? null : windows.get(milestone);
                 long days = Long.parseLong(within.group(2));
                 if (window != null && !window.equals(Duration.ofDays(days))) {
-                    warnings.add(source.problemAt(within.start(), "this counts " + days + " days from signup, but milestone \""
-                            + milestone + "\" has a window of " + human(window) + " (@within): a user may reach it after "
-                            + "the window or not before it closes"));
+                    warnings.add(source.problemAt(
+                            within.start(),
+                            "this counts " + days + " days from signup, but milestone \""
+                                    + milestone + "\" has a window of " + human(window)
+                                    + " (@within): a user may reach it after "
+                                    + "the window or not before it closes"));
                 }
             }
             if (actionIsReceived != null) {
@@ -116,8 +132,10 @@ public final class RuleWarnings {
                 while (trigger.find()) {
                     String action = trigger.group(1);
                     if (!actionIsReceived.test(action) && warnedActions.add(action)) {
-                        warnings.add(source.problemAt(trigger.start(), "no enabled webhook endpoint receives action \""
-                                + action + "\": it will be recorded and counted, and sent nowhere"));
+                        warnings.add(source.problemAt(
+                                trigger.start(),
+                                "no enabled webhook endpoint receives action \"" + action
+                                        + "\": it will be recorded and counted, and sent nowhere"));
                     }
                 }
             }

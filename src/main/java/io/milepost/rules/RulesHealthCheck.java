@@ -29,8 +29,11 @@ public class RulesHealthCheck implements HealthCheck {
         }
         if (!rules.problems().isEmpty()) {
             r.withData("errors", rules.problems().size())
-                    .withData("firstError", rules.problems().get(0).file() + ":" + rules.problems().get(0).line() + " "
-                            + rules.problems().get(0).message());
+                    .withData(
+                            "firstError",
+                            rules.problems().get(0).file() + ":"
+                                    + rules.problems().get(0).line() + " "
+                                    + rules.problems().get(0).message());
         }
         return r.build();
     }

@@ -1,7 +1,7 @@
 package io.milepost.security;
 
-import io.milepost.config.MilepostConfig;
 import io.milepost.common.ErrorMapper;
+import io.milepost.config.MilepostConfig;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -34,16 +34,25 @@ public class AccessFilter {
 
     public AccessFilter(MilepostConfig config, @ConfigProperty(name = "quarkus.http.host") String host) {
         this.writeKeys = config.auth().writeKeys().orElse(List.of()).stream()
-                .map(String::trim).filter(k -> !k.isEmpty()).map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-        this.adminKey = config.auth().adminKey().map(String::trim).filter(k -> !k.isEmpty())
-                .map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
+                .map(String::trim)
+                .filter(k -> !k.isEmpty())
+                .map(k -> k.getBytes(StandardCharsets.UTF_8))
+                .toList();
+        this.adminKey = config.auth()
+                .adminKey()
+                .map(String::trim)
+                .filter(k -> !k.isEmpty())
+                .map(k -> k.getBytes(StandardCharsets.UTF_8))
+                .orElse(null);
         this.host = host;
     }
 
     void warnIfOpen(@Observes StartupEvent event) {
         if (open()) {
-            LOG.warnf("no milepost.auth.admin-key or milepost.auth.write-keys configured: the API needs no key, "
-                    + "so it listens on %s only. Set keys to serve other hosts.", host);
+            LOG.warnf(
+                    "no milepost.auth.admin-key or milepost.auth.write-keys configured: the API needs no key, "
+                            + "so it listens on %s only. Set keys to serve other hosts.",
+                    host);
         } else if (adminKey == null) {
             LOG.warn("no milepost.auth.admin-key configured: only ingestion is reachable");
         }
@@ -77,7 +86,8 @@ public class AccessFilter {
             return null;
         }
         if (writer) {
-            return ErrorMapper.respond(403, "forbidden", "a write key may only send events; this needs the admin key", List.of());
+            return ErrorMapper.respond(
+                    403, "forbidden", "a write key may only send events; this needs the admin key", List.of());
         }
         return unauthorized("the key is not valid");
     }
@@ -95,7 +105,9 @@ public class AccessFilter {
         String writeKey = BodyKey.find(body);
         byte[] key = writeKey == null || writeKey.isBlank() ? null : writeKey.getBytes(StandardCharsets.UTF_8);
         if (key == null) {
-            throw new io.milepost.common.ApiException(401, "unauthorized",
+            throw new io.milepost.common.ApiException(
+                    401,
+                    "unauthorized",
                     "send a key: Authorization: Bearer <key>, HTTP Basic with the key as user name, or writeKey in the body");
         }
         boolean ok = adminKey != null && MessageDigest.isEqual(key, adminKey)
@@ -107,7 +119,9 @@ public class AccessFilter {
 
     private static Response unauthorized(String message) {
         Response r = ErrorMapper.respond(401, "unauthorized", message, List.of());
-        return Response.fromResponse(r).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
+        return Response.fromResponse(r)
+                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+                .build();
     }
 
     private static boolean isBasic(String header) {
@@ -125,7 +139,8 @@ public class AccessFilter {
         }
         if (h.regionMatches(true, 0, "Basic ", 0, 6)) {
             try {
-                String decoded = new String(Base64.getDecoder().decode(h.substring(6).trim()), StandardCharsets.UTF_8);
+                String decoded =
+                        new String(Base64.getDecoder().decode(h.substring(6).trim()), StandardCharsets.UTF_8);
                 int colon = decoded.indexOf(':');
                 String user = colon >= 0 ? decoded.substring(0, colon) : decoded;
                 return user.isEmpty() ? null : user.getBytes(StandardCharsets.UTF_8);

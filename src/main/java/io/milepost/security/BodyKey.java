@@ -12,10 +12,11 @@ import java.io.IOException;
  */
 final class BodyKey {
     private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build()).build();
+            .streamReadConstraints(
+                    StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .build();
 
-    private BodyKey() {
-    }
+    private BodyKey() {}
 
     /** The body's top-level {@code writeKey} string, or null when it has none or is not a JSON object. */
     static String find(byte[] body) {

@@ -27,7 +27,8 @@ public class LoopbackUnlessKeysInterceptor implements ConfigSourceInterceptor {
     }
 
     private static boolean hasKeys(ConfigSourceInterceptorContext context) {
-        return present(context.proceed("milepost.auth.admin-key")) || present(context.proceed("milepost.auth.write-keys"));
+        return present(context.proceed("milepost.auth.admin-key"))
+                || present(context.proceed("milepost.auth.write-keys"));
     }
 
     private static boolean present(ConfigValue v) {

@@ -21,7 +21,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class AccountStore {
-    public static final String LOCK_ACCOUNTS = "SELECT id, traits FROM accounts WHERE id = ANY(?) ORDER BY id FOR UPDATE";
+    public static final String LOCK_ACCOUNTS =
+            "SELECT id, traits FROM accounts WHERE id = ANY(?) ORDER BY id FOR UPDATE";
     static final String UPDATE_ACCOUNT = "UPDATE accounts SET traits = ?, updated_at = ? WHERE id = ?";
     static final String ADD_MEMBER = "INSERT INTO account_members (user_id, account_id, joined_at) VALUES (?, ?, ?)";
 
@@ -29,8 +30,8 @@ public class AccountStore {
     private final ObjectMapper mapper;
     private final boolean postgres;
 
-    public AccountStore(EntityManager em, ObjectMapper mapper,
-                        @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind) {
+    public AccountStore(
+            EntityManager em, ObjectMapper mapper, @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind) {
         this.em = em;
         this.mapper = mapper;
         this.postgres = dbKind.toLowerCase().startsWith("postgres");
@@ -49,7 +50,8 @@ public class AccountStore {
         }
         Sql.run(em, c -> {
             lock(c, sorted, traits);
-            List<String> missing = sorted.stream().filter(id -> !traits.containsKey(id)).toList();
+            List<String> missing =
+                    sorted.stream().filter(id -> !traits.containsKey(id)).toList();
             if (missing.isEmpty()) {
                 return;
             }
@@ -81,7 +83,8 @@ public class AccountStore {
     }
 
     /** Writes the accounts' traits, and the memberships that are new (user id → account ids). */
-    public void save(Map<String, Map<String, Object>> accounts, Map<String, Collection<String>> newMembers, Instant now) {
+    public void save(
+            Map<String, Map<String, Object>> accounts, Map<String, Collection<String>> newMembers, Instant now) {
         if (accounts.isEmpty() && newMembers.isEmpty()) {
             return;
         }

@@ -15,14 +15,19 @@ import java.time.Instant;
 public class ActionEntity extends UserRecord {
     @Column(nullable = false)
     public String action;
+
     @Column(nullable = false)
     public int occurrence;
+
     @Column(name = "triggered_at", nullable = false)
     public Instant triggeredAt;
+
     @Column(name = "rule_name", nullable = false)
     public String ruleName;
+
     @Column(nullable = false)
     public String payload;
+
     @Column(nullable = false)
     public boolean suppressed;
     /** {@code silent_replay}, {@code stale} or {@code stall_resolved}; null when it was not suppressed. */

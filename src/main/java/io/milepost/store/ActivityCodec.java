@@ -33,8 +33,7 @@ final class ActivityCodec {
     private static final JsonFactory JSON = new JsonFactory();
     private static final long MICROS_PER_DAY = 86_400_000_000L;
 
-    private ActivityCodec() {
-    }
+    private ActivityCodec() {}
 
     static String write(Map<String, EventHistory> activity) {
         StringWriter out = new StringWriter(64 + activity.size() * 96);
@@ -102,14 +101,16 @@ final class ActivityCodec {
                     expect(p.nextToken(), JsonToken.VALUE_NUMBER_INT);
                     long last = p.getLongValue();
                     if (count < 1 || first < 0 || last < first || last >= MICROS_PER_DAY) {
-                        throw new IOException("day " + epochDay + " has count " + count + ", times " + first + ".." + last);
+                        throw new IOException(
+                                "day " + epochDay + " has count " + count + ", times " + first + ".." + last);
                     }
                     long dayStart = epochDay * MICROS_PER_DAY;
                     List<Instant> middle = new ArrayList<>();
                     while (p.nextToken() == JsonToken.VALUE_NUMBER_INT) {
                         long t = p.getLongValue();
                         if (t < first || t > last) {
-                            throw new IOException("day " + epochDay + " has a time " + t + " outside " + first + ".." + last);
+                            throw new IOException(
+                                    "day " + epochDay + " has a time " + t + " outside " + first + ".." + last);
                         }
                         middle.add(instant(dayStart + t));
                     }
@@ -125,7 +126,8 @@ final class ActivityCodec {
                             times[i + 1] = middle.get(i);
                         }
                     } else if (!middle.isEmpty()) {
-                        throw new IOException("day " + epochDay + " has count " + count + " but " + middle.size() + " times between");
+                        throw new IOException(
+                                "day " + epochDay + " has count " + count + " but " + middle.size() + " times between");
                     }
                     h.load(LocalDate.ofEpochDay(epochDay), count, firstAt, lastAt, times);
                 }

@@ -4,8 +4,7 @@ import java.sql.SQLException;
 
 /** Failures of a transaction that another transaction caused, and that are worth another try. */
 public final class Conflicts {
-    private Conflicts() {
-    }
+    private Conflicts() {}
 
     /**
      * A transaction that finds the ids it read moved by a concurrent merge throws this; it counts as
@@ -26,12 +25,16 @@ public final class Conflicts {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
                 // 90131: H2's "concurrent update" (a row this transaction waited for was changed or deleted)
-                if (state.equals("23505") || state.startsWith("40") || state.equals("HYT00") || state.equals("55P03")
+                if (state.equals("23505")
+                        || state.startsWith("40")
+                        || state.equals("HYT00")
+                        || state.equals("55P03")
                         || state.equals("90131")) {
                     return true;
                 }
             }
-            if (t instanceof jakarta.persistence.PessimisticLockException || t instanceof jakarta.persistence.LockTimeoutException
+            if (t instanceof jakarta.persistence.PessimisticLockException
+                    || t instanceof jakarta.persistence.LockTimeoutException
                     || t instanceof org.hibernate.exception.LockAcquisitionException) {
                 return true;
             }

@@ -20,8 +20,7 @@ public class EventLog {
      * One stored call, its properties or traits still JSON text. {@code type}: track, identify, page,
      * screen, group or alias; {@code name}: the event name, a group's account id or an alias's previous id.
      */
-    public record Stored(String messageId, String type, String name, String payload, Instant at) {
-    }
+    public record Stored(String messageId, String type, String name, String payload, Instant at) {}
 
     private final EntityManager em;
     private final ObjectMapper mapper;
@@ -37,9 +36,12 @@ public class EventLog {
         if (userIds.isEmpty()) {
             return byUser;
         }
-        for (Row e : em.createQuery("select e.userId, e.messageId, e.type, e.name, e.payload, e.occurredAt "
-                        + "from EventEntity e where e.userId in :ids order by e.userId, e.occurredAt, e.id", Row.class)
-                .setParameter("ids", userIds).getResultList()) {
+        for (Row e : em.createQuery(
+                        "select e.userId, e.messageId, e.type, e.name, e.payload, e.occurredAt "
+                                + "from EventEntity e where e.userId in :ids order by e.userId, e.occurredAt, e.id",
+                        Row.class)
+                .setParameter("ids", userIds)
+                .getResultList()) {
             byUser.computeIfAbsent(e.userId(), k -> new ArrayList<>())
                     .add(new Stored(e.messageId(), e.type(), e.name(), e.payload(), e.occurredAt()));
         }
@@ -47,8 +49,7 @@ public class EventLog {
     }
 
     /** One stored event with its user, as the query selects it. */
-    record Row(String userId, String messageId, String type, String name, String payload, Instant occurredAt) {
-    }
+    record Row(String userId, String messageId, String type, String name, String payload, Instant occurredAt) {}
 
     /**
      * The call as the engine took it: a track (page and screen views are tracks) with its properties,

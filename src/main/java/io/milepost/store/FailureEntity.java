@@ -11,8 +11,10 @@ import java.time.Instant;
 public class FailureEntity extends UserRecord {
     @Column(name = "occurred_at", nullable = false)
     public Instant occurredAt;
+
     @Column(name = "rule_name")
     public String ruleName;
+
     @Column(nullable = false)
     public String message;
 }

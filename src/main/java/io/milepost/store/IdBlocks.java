@@ -25,9 +25,11 @@ public final class IdBlocks {
     public synchronized long next(Connection connection) throws SQLException {
         if (next >= end) {
             String product = connection.getMetaData().getDatabaseProductName();
-            String sql = product.startsWith("PostgreSQL") ? "SELECT nextval('" + sequence + "')"
+            String sql = product.startsWith("PostgreSQL")
+                    ? "SELECT nextval('" + sequence + "')"
                     : "SELECT NEXT VALUE FOR " + sequence;
-            try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            try (Statement s = connection.createStatement();
+                    ResultSet rs = s.executeQuery(sql)) {
                 rs.next();
                 next = rs.getLong(1);
                 end = next + size;

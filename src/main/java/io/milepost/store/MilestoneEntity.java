@@ -11,8 +11,10 @@ import java.time.Instant;
 public class MilestoneEntity extends UserRecord {
     @Column(nullable = false)
     public String milestone;
+
     @Column(name = "reached_at", nullable = false)
     public Instant reachedAt;
+
     @Column(name = "rule_name", nullable = false)
     public String ruleName;
 }

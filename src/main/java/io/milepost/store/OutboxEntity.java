@@ -16,16 +16,22 @@ public class OutboxEntity {
     @Id
     /** From {@code outbox_seq}, in blocks: rows are written by {@link RowWriter}, and read through this entity. */
     public Long id;
+
     @Column(nullable = false)
     public String type;
+
     @Column(name = "user_id", nullable = false)
     public String userId;
+
     @Column(nullable = false)
     public String subject;
+
     @Column(nullable = false)
     public String body;
+
     @Column(name = "occurred_at", nullable = false)
     public Instant occurredAt;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
     /** When the message was fanned out to the webhook endpoints of the moment. */

@@ -37,20 +37,24 @@ public class RowWriter {
     public static final String UPDATE_USER = "UPDATE users SET traits = ?, activity = ?, signed_up_at = ?, "
             + "signup_from_trait = ?, last_event_at = ?, stage = ?, next_check_at = ?, updated_at = ? WHERE id = ?";
     public static final String IDENTIFIED = "UPDATE users SET identified = TRUE WHERE id = ?";
-    public static final String UPDATE_STAGE = "UPDATE users SET stage = ?, next_check_at = ?, updated_at = ? WHERE id = ?";
+    public static final String UPDATE_STAGE =
+            "UPDATE users SET stage = ?, next_check_at = ?, updated_at = ? WHERE id = ?";
     public static final String EVENT = "INSERT INTO events (id, message_id, user_id, type, name, payload, occurred_at, "
             + "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     public static final String MILESTONE = "INSERT INTO milestones (id, user_id, milestone, reached_at, rule_name, "
             + "rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
     public static final String STALL = "INSERT INTO stalls (id, user_id, milestone, since, rules_version, recorded_at) "
             + "VALUES (?, ?, ?, ?, ?, ?)";
-    public static final String ACTION = "INSERT INTO actions (id, user_id, action, occurrence, triggered_at, rule_name, "
-            + "payload, suppressed, rules_version, recorded_at, held_out, suppressed_reason) "
-            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    public static final String FAILURE = "INSERT INTO evaluation_failures (id, user_id, occurred_at, rule_name, message, "
-            + "rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
-    public static final String OUTBOX = "INSERT INTO outbox (id, type, user_id, subject, body, occurred_at, created_at, "
-            + "webhook_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    public static final String ACTION =
+            "INSERT INTO actions (id, user_id, action, occurrence, triggered_at, rule_name, "
+                    + "payload, suppressed, rules_version, recorded_at, held_out, suppressed_reason) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    public static final String FAILURE =
+            "INSERT INTO evaluation_failures (id, user_id, occurred_at, rule_name, message, "
+                    + "rules_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    public static final String OUTBOX =
+            "INSERT INTO outbox (id, type, user_id, subject, body, occurred_at, created_at, "
+                    + "webhook_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     public static final String KPI_DAY = "INSERT INTO kpi_dirty_days (signup_day) VALUES (?)";
 
     private final EntityManager em;
@@ -65,13 +69,29 @@ public class RowWriter {
     }
 
     /** A user row's new content after an evaluation of events. */
-    public record UserRow(String id, String traits, String activity, Instant signedUpAt, boolean signupFromTrait,
-                          Instant lastEventAt, String stage, Instant nextCheckAt, Instant updatedAt) {
-    }
+    public record UserRow(
+            String id,
+            String traits,
+            String activity,
+            Instant signedUpAt,
+            boolean signupFromTrait,
+            Instant lastEventAt,
+            String stage,
+            Instant nextCheckAt,
+            Instant updatedAt) {}
 
     public void user(UserRow u) {
-        pending().users.add(new Object[] {u.traits(), u.activity(), at(u.signedUpAt()), u.signupFromTrait(),
-                at(u.lastEventAt()), u.stage(), at(u.nextCheckAt()), at(u.updatedAt()), u.id()});
+        pending().users.add(new Object[] {
+            u.traits(),
+            u.activity(),
+            at(u.signedUpAt()),
+            u.signupFromTrait(),
+            at(u.lastEventAt()),
+            u.stage(),
+            at(u.nextCheckAt()),
+            at(u.updatedAt()),
+            u.id()
+        });
     }
 
     /** Only the stage and the next check (the sweep and replays change nothing else on the row). */
@@ -84,12 +104,20 @@ public class RowWriter {
         pending().identified.add(new Object[] {userId});
     }
 
-    public void event(String messageId, String userId, String type, String name, String payload, Instant occurredAt,
-                      Instant receivedAt) {
-        pending().events.add(new Object[] {null, messageId, userId, type, name, payload, at(occurredAt), at(receivedAt)});
+    public void event(
+            String messageId,
+            String userId,
+            String type,
+            String name,
+            String payload,
+            Instant occurredAt,
+            Instant receivedAt) {
+        pending().events.add(new Object[] {null, messageId, userId, type, name, payload, at(occurredAt), at(receivedAt)
+        });
     }
 
-    public void milestone(String userId, String milestone, Instant reachedAt, String rule, String version, Instant now) {
+    public void milestone(
+            String userId, String milestone, Instant reachedAt, String rule, String version, Instant now) {
         pending().milestones.add(new Object[] {null, userId, milestone, at(reachedAt), rule, version, at(now)});
     }
 
@@ -102,18 +130,45 @@ public class RowWriter {
      * {@code stale}, {@code stall_resolved}), or null; {@code heldOut}: the user is in the rule's
      * {@code @holdout} control group (not sent either).
      */
-    public void action(String userId, String action, int occurrence, Instant triggeredAt, String rule, String payload,
-                       String suppressed, boolean heldOut, String version, Instant now) {
-        pending().actions.add(new Object[] {null, userId, action, occurrence, at(triggeredAt), rule, payload,
-                suppressed != null, version, at(now), heldOut, suppressed});
+    public void action(
+            String userId,
+            String action,
+            int occurrence,
+            Instant triggeredAt,
+            String rule,
+            String payload,
+            String suppressed,
+            boolean heldOut,
+            String version,
+            Instant now) {
+        pending().actions.add(new Object[] {
+            null,
+            userId,
+            action,
+            occurrence,
+            at(triggeredAt),
+            rule,
+            payload,
+            suppressed != null,
+            version,
+            at(now),
+            heldOut,
+            suppressed
+        });
     }
 
     public void failure(String userId, Instant occurredAt, String rule, String message, String version, Instant now) {
         pending().failures.add(new Object[] {null, userId, at(occurredAt), rule, message, version, at(now)});
     }
 
-    public void outbox(String type, String userId, String subject, String body, Instant occurredAt, Instant now,
-                       String webhookId) {
+    public void outbox(
+            String type,
+            String userId,
+            String subject,
+            String body,
+            Instant occurredAt,
+            Instant now,
+            String webhookId) {
         pending().outbox.add(new Object[] {null, type, userId, subject, body, at(occurredAt), at(now), webhookId});
     }
 
@@ -177,13 +232,11 @@ public class RowWriter {
                 }
 
                 @Override
-                public void afterCompletion(int status) {
-                }
+                public void afterCompletion(int status) {}
             });
         }
         return p;
     }
-
 
     /** The rows one transaction has collected, by table. */
     private static final class Pending {
@@ -199,8 +252,16 @@ public class RowWriter {
         final Set<Long> kpiDays = new TreeSet<>();
 
         boolean isEmpty() {
-            return users.isEmpty() && stages.isEmpty() && identified.isEmpty() && events.isEmpty() && milestones.isEmpty()
-                    && stalls.isEmpty() && actions.isEmpty() && failures.isEmpty() && outbox.isEmpty() && kpiDays.isEmpty();
+            return users.isEmpty()
+                    && stages.isEmpty()
+                    && identified.isEmpty()
+                    && events.isEmpty()
+                    && milestones.isEmpty()
+                    && stalls.isEmpty()
+                    && actions.isEmpty()
+                    && failures.isEmpty()
+                    && outbox.isEmpty()
+                    && kpiDays.isEmpty();
         }
 
         void clear() {

@@ -16,8 +16,7 @@ import org.hibernate.jdbc.Work;
 
 /** What the plain-JDBC paths share: times as UTC offsets, id arrays, work on the transaction's connection. */
 public final class Sql {
-    private Sql() {
-    }
+    private Sql() {}
 
     /** Runs {@code work} on the connection of the current transaction. */
     public static void run(EntityManager em, Work work) {

@@ -11,6 +11,7 @@ import java.time.Instant;
 public class StallEntity extends UserRecord {
     @Column(nullable = false)
     public String milestone;
+
     @Column(nullable = false)
     public Instant since;
 }

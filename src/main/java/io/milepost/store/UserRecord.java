@@ -11,11 +11,13 @@ public abstract class UserRecord {
     @Id
     /** From {@code record_seq}, in blocks: rows are written by {@link RowWriter}, and read through this entity. */
     public Long id;
+
     @Column(name = "user_id", nullable = false)
     public String userId;
+
     @Column(name = "rules_version", nullable = false)
     public String rulesVersion;
+
     @Column(name = "recorded_at", nullable = false)
     public Instant recordedAt;
-
 }

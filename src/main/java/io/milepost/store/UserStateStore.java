@@ -6,7 +6,6 @@ import io.milepost.engine.EventHistory;
 import io.milepost.engine.UserState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Loads users' state for evaluation with their rows locked, and writes it back through the
@@ -70,21 +70,23 @@ public class UserStateStore {
      * The columns of a user row that evaluations read besides the state, and the signup time and
      * traits as stored (to tell whether the KPI figures of the user's signup day change).
      */
-    record Row(String stage, Instant nextCheckAt, Instant updatedAt, Instant signedUpAt, String traits) {
-    }
+    record Row(String stage, Instant nextCheckAt, Instant updatedAt, Instant signedUpAt, String traits) {}
 
     // The statements of the load path; public so that the benchmarks run exactly these.
     /** The user-row columns every load reads, in this order. */
     public static final String USER_COLUMNS = "id, traits, activity, signed_up_at, signup_from_trait, last_event_at, "
             + "stage, next_check_at, updated_at, identified";
-    public static final String LOCK_USERS = "SELECT " + USER_COLUMNS + " FROM users WHERE id = ANY(?) ORDER BY id FOR UPDATE";
+
+    public static final String LOCK_USERS =
+            "SELECT " + USER_COLUMNS + " FROM users WHERE id = ANY(?) ORDER BY id FOR UPDATE";
     public static final String CLAIM_DUE_USERS = "SELECT " + USER_COLUMNS + " FROM users "
             + "WHERE next_check_at >= ? AND next_check_at <= ? FETCH FIRST ? ROWS ONLY FOR UPDATE SKIP LOCKED";
-    public static final String MILESTONES_OF = "SELECT user_id, milestone, reached_at, rule_name FROM milestones "
-            + "WHERE user_id = ANY(?)";
+    public static final String MILESTONES_OF =
+            "SELECT user_id, milestone, reached_at, rule_name FROM milestones " + "WHERE user_id = ANY(?)";
     public static final String STALLS_OF = "SELECT user_id, milestone, since FROM stalls WHERE user_id = ANY(?)";
-    public static final String ACTIONS_OF = "SELECT user_id, action, MAX(occurrence), MAX(triggered_at), MAX(rule_name) "
-            + "FROM actions WHERE user_id = ANY(?) GROUP BY user_id, action";
+    public static final String ACTIONS_OF =
+            "SELECT user_id, action, MAX(occurrence), MAX(triggered_at), MAX(rule_name) "
+                    + "FROM actions WHERE user_id = ANY(?) GROUP BY user_id, action";
     public static final String ACCOUNTS_OF = "SELECT m.user_id, a.id, a.traits FROM account_members m "
             + "JOIN accounts a ON a.id = m.account_id WHERE m.user_id = ANY(?)";
     public static final String KNOWN_MESSAGES = "SELECT message_id FROM events WHERE message_id = ANY(?)";
@@ -98,6 +100,7 @@ public class UserStateStore {
 
     /** Signup time of a row created in the current transaction and not saved yet. */
     static final Instant PLACEHOLDER_SIGNUP = Instant.parse("9999-12-31T00:00:00Z");
+
     private static final int CREATE_CHUNK = 100;
 
     private final EntityManager em;
@@ -105,8 +108,11 @@ public class UserStateStore {
     private final RowWriter writer;
     private final boolean postgres;
 
-    public UserStateStore(EntityManager em, ObjectMapper mapper, RowWriter writer,
-                          @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind) {
+    public UserStateStore(
+            EntityManager em,
+            ObjectMapper mapper,
+            RowWriter writer,
+            @ConfigProperty(name = "quarkus.datasource.db-kind") String dbKind) {
         this.em = em;
         this.mapper = mapper;
         this.writer = writer;
@@ -168,7 +174,8 @@ public class UserStateStore {
             while (rs.next()) {
                 String id = rs.getString(1);
                 Instant signedUpAt = Sql.instant(rs, 4);
-                Row row = new Row(rs.getString(7), Sql.instant(rs, 8), Sql.instant(rs, 9), Sql.instant(rs, 4), rs.getString(2));
+                Row row = new Row(
+                        rs.getString(7), Sql.instant(rs, 8), Sql.instant(rs, 9), Sql.instant(rs, 4), rs.getString(2));
                 if (PLACEHOLDER_SIGNUP.equals(signedUpAt)) {
                     // created in this transaction a moment ago: nothing recorded yet
                     UserState fresh = UserState.fresh(id);
@@ -176,8 +183,13 @@ public class UserStateStore {
                     loaded.put(id, new Loaded(row, fresh));
                     continue;
                 }
-                UserState state = new UserState(id, true, Json.readMap(mapper, rs.getString(2)), signedUpAt,
-                        rs.getBoolean(5), Sql.instant(rs, 6));
+                UserState state = new UserState(
+                        id,
+                        true,
+                        Json.readMap(mapper, rs.getString(2)),
+                        signedUpAt,
+                        rs.getBoolean(5),
+                        Sql.instant(rs, 6));
                 state.identified(rs.getBoolean(10));
                 ActivityCodec.read(rs.getString(3), state::history);
                 loaded.put(id, new Loaded(row, state));
@@ -199,7 +211,8 @@ public class UserStateStore {
      * created as users only ever seen under an {@code anonymousId} (not identified).
      */
     public void create(Map<String, Loaded> users, Collection<String> ids, Set<String> anonymous, Instant now) {
-        List<String> missing = ids.stream().filter(id -> users.get(id).row == null).sorted().toList();
+        List<String> missing =
+                ids.stream().filter(id -> users.get(id).row == null).sorted().toList();
         if (missing.isEmpty()) {
             return;
         }
@@ -237,8 +250,10 @@ public class UserStateStore {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String milestone = rs.getString(2);
-                    loaded.get(rs.getString(1)).state.milestones().put(milestone,
-                            new UserState.Reached(milestone, Sql.instant(rs, 3), rs.getString(4)));
+                    loaded.get(rs.getString(1))
+                            .state
+                            .milestones()
+                            .put(milestone, new UserState.Reached(milestone, Sql.instant(rs, 3), rs.getString(4)));
                 }
             }
         }
@@ -254,8 +269,12 @@ public class UserStateStore {
             ps.setArray(1, idArray);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    loaded.get(rs.getString(1)).state.actions().put(rs.getString(2),
-                            new UserState.ActionHistory(rs.getInt(3), Sql.instant(rs, 4), rs.getString(5)));
+                    loaded.get(rs.getString(1))
+                            .state
+                            .actions()
+                            .put(
+                                    rs.getString(2),
+                                    new UserState.ActionHistory(rs.getInt(3), Sql.instant(rs, 4), rs.getString(5)));
                 }
             }
         }
@@ -263,7 +282,10 @@ public class UserStateStore {
             ps.setArray(1, idArray);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    loaded.get(rs.getString(1)).state.accounts().put(rs.getString(2), Json.readMap(mapper, rs.getString(3)));
+                    loaded.get(rs.getString(1))
+                            .state
+                            .accounts()
+                            .put(rs.getString(2), Json.readMap(mapper, rs.getString(3)));
                 }
             }
         }
@@ -320,7 +342,15 @@ public class UserStateStore {
             }
             writer.kpiDay(s.signedUpAt());
         }
-        writer.user(new RowWriter.UserRow(s.id(), traits, ActivityCodec.write(s.histories()),
-                s.signedUpAt(), s.signupFromTrait(), s.lastEventAt(), stage, nextCheckAt, now));
+        writer.user(new RowWriter.UserRow(
+                s.id(),
+                traits,
+                ActivityCodec.write(s.histories()),
+                s.signedUpAt(),
+                s.signupFromTrait(),
+                s.lastEventAt(),
+                stage,
+                nextCheckAt,
+                now));
     }
 }

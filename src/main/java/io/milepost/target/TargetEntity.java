@@ -13,28 +13,40 @@ import java.time.LocalDate;
 public class TargetEntity {
     @Id
     public String id;
+
     @Column(nullable = false)
     public String name;
+
     @Column(nullable = false)
     public String milestone;
+
     @Column(nullable = false)
     public double share;
+
     @Column(name = "within_window", nullable = false)
     public boolean withinWindow;
+
     @Column(nullable = false)
     public String cohort;
+
     @Column(nullable = false)
     public LocalDate deadline;
+
     @Column(nullable = false)
     public String status;
+
     @Column(name = "status_since", nullable = false)
     public Instant statusSince;
+
     @Column(nullable = false)
     public String explanation;
+
     @Column(name = "evaluated_at", nullable = false)
     public Instant evaluatedAt;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
+
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 }

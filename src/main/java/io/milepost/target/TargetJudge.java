@@ -28,11 +28,9 @@ final class TargetJudge {
     static final String AT_RISK = "at_risk";
     static final String MISSED = "missed";
 
-    private TargetJudge() {
-    }
+    private TargetJudge() {}
 
-    record Verdict(String status, String explanation, TargetView.Cohort current, TargetView.Projection projection) {
-    }
+    record Verdict(String status, String explanation, TargetView.Cohort current, TargetView.Projection projection) {}
 
     /**
      * @param cohorts            oldest first, all starting before the end of the deadline day
@@ -40,36 +38,60 @@ final class TargetJudge {
      * @param deadlineCohortStart the start of the cohort that contains the deadline day
      * @param period             "weekly" or "monthly", for the explanation
      */
-    static Verdict judge(double target, List<TargetView.Cohort> cohorts, Instant deadlineEnd, Instant deadlineCohortStart,
-                         Instant now, String period) {
-        List<TargetView.Cohort> complete = cohorts.stream().filter(c -> c.complete() && c.size() > 0).toList();
-        TargetView.Cohort current = complete.isEmpty() ? (cohorts.isEmpty() ? null : cohorts.get(cohorts.size() - 1))
+    static Verdict judge(
+            double target,
+            List<TargetView.Cohort> cohorts,
+            Instant deadlineEnd,
+            Instant deadlineCohortStart,
+            Instant now,
+            String period) {
+        List<TargetView.Cohort> complete =
+                cohorts.stream().filter(c -> c.complete() && c.size() > 0).toList();
+        TargetView.Cohort current = complete.isEmpty()
+                ? (cohorts.isEmpty() ? null : cohorts.get(cohorts.size() - 1))
                 : complete.get(complete.size() - 1);
         List<TargetView.Cohort> recent = complete.subList(Math.max(0, complete.size() - TREND), complete.size());
         TargetView.Projection projection = project(recent, deadlineCohortStart);
         String goal = percent(target);
         if (complete.isEmpty()) {
-            return new Verdict(now.isBefore(deadlineEnd) ? ON_TRACK : MISSED, "no complete " + period
-                    + " cohort with users yet" + (now.isBefore(deadlineEnd) ? ": nothing says it is off track (target "
-                    + goal + ")" : " by the deadline (target " + goal + ")"), current, projection);
+            return new Verdict(
+                    now.isBefore(deadlineEnd) ? ON_TRACK : MISSED,
+                    "no complete " + period
+                            + " cohort with users yet"
+                            + (now.isBefore(deadlineEnd)
+                                    ? ": nothing says it is off track (target " + goal + ")"
+                                    : " by the deadline (target " + goal + ")"),
+                    current,
+                    projection);
         }
-        String shares = "the last " + (recent.size() == 1 ? "complete " + period + " cohort" : recent.size() + " complete "
-                + period + " cohorts") + " reached " + recent.stream().map(c -> percent(c.share())).collect(Collectors.joining(", "))
+        String shares = "the last "
+                + (recent.size() == 1
+                        ? "complete " + period + " cohort"
+                        : recent.size() + " complete " + period + " cohorts")
+                + " reached " + recent.stream().map(c -> percent(c.share())).collect(Collectors.joining(", "))
                 + " (target " + goal + ")";
         if (current.share() >= target) {
             return new Verdict(MET, shares + ": the latest cohort meets the target", current, projection);
         }
         if (!now.isBefore(deadlineEnd)) {
-            return new Verdict(MISSED, shares + ": the deadline has passed and the latest complete cohort is below the target",
-                    current, projection);
+            return new Verdict(
+                    MISSED,
+                    shares + ": the deadline has passed and the latest complete cohort is below the target",
+                    current,
+                    projection);
         }
         if (projection == null) {
-            return new Verdict(AT_RISK, shares + ": below the target, and too few complete cohorts for a trend", current, null);
+            return new Verdict(
+                    AT_RISK, shares + ": below the target, and too few complete cohorts for a trend", current, null);
         }
         boolean onTrack = projection.share() >= target;
-        return new Verdict(onTrack ? ON_TRACK : AT_RISK, shares + "; their trend projects " + percent(projection.share())
-                + " for the cohort of " + projection.at().toString().substring(0, 10)
-                + (onTrack ? ", which meets the target" : ", below the target"), current, projection);
+        return new Verdict(
+                onTrack ? ON_TRACK : AT_RISK,
+                shares + "; their trend projects " + percent(projection.share())
+                        + " for the cohort of " + projection.at().toString().substring(0, 10)
+                        + (onTrack ? ", which meets the target" : ", below the target"),
+                current,
+                projection);
     }
 
     /** The least-squares line through (start, share) of the cohorts, read at {@code at}; null with fewer than two. */
@@ -94,6 +116,7 @@ final class TargetJudge {
 
     static String percent(double share) {
         double p = share * 100;
-        return (p == Math.rint(p) ? String.format(Locale.ROOT, "%.0f", p) : String.format(Locale.ROOT, "%.1f", p)) + "%";
+        return (p == Math.rint(p) ? String.format(Locale.ROOT, "%.0f", p) : String.format(Locale.ROOT, "%.1f", p))
+                + "%";
     }
 }

@@ -8,6 +8,5 @@ package io.milepost.target;
  * @param cohort   {@code week} (signups from Monday 00:00 UTC) or {@code month} (from the 1st)
  * @param deadline a date ({@code 2027-03-31}): the goal holds for the cohorts that sign up by the end of it
  */
-public record TargetRequest(String name, String milestone, Double share, Boolean withinWindow, String cohort,
-                            String deadline) {
-}
+public record TargetRequest(
+        String name, String milestone, Double share, Boolean withinWindow, String cohort, String deadline) {}

@@ -27,13 +27,17 @@ public class TargetResource {
     }
 
     @POST
-    @Operation(summary = "Set a SMART target: a share of each weekly or monthly signup cohort reaching a milestone by a date")
+    @Operation(
+            summary =
+                    "Set a SMART target: a share of each weekly or monthly signup cohort reaching a milestone by a date")
     public Response create(TargetRequest request) {
         if (request == null) {
             throw ApiException.badRequest("send a target: {name, milestone, share, withinWindow?, cohort?, deadline}");
         }
         TargetView created = targets.create(request);
-        return Response.created(URI.create("/v1/targets/" + created.id())).entity(created).build();
+        return Response.created(URI.create("/v1/targets/" + created.id()))
+                .entity(created)
+                .build();
     }
 
     @GET

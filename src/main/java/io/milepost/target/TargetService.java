@@ -2,15 +2,15 @@ package io.milepost.target;
 
 import static io.milepost.store.Sql.at;
 
-import io.milepost.outbox.Outbox;
 import io.milepost.common.ApiException;
 import io.milepost.common.FieldError;
 import io.milepost.common.JsonProblem;
 import io.milepost.engine.MilestoneDefinition;
 import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleSet;
 import io.milepost.kpi.CohortsView;
 import io.milepost.kpi.JourneyKpis;
+import io.milepost.outbox.Outbox;
+import io.milepost.rules.RuleSet;
 import io.milepost.store.RowWriter;
 import io.milepost.store.Sql;
 import io.quarkus.scheduler.Scheduled;
@@ -55,7 +55,8 @@ public class TargetService {
     private final Clock clock;
     private final JourneyKpis kpis;
 
-    public TargetService(EntityManager em, RuleSet rules, Outbox outbox, RowWriter rows, Clock clock, JourneyKpis kpis) {
+    public TargetService(
+            EntityManager em, RuleSet rules, Outbox outbox, RowWriter rows, Clock clock, JourneyKpis kpis) {
         this.kpis = kpis;
         this.em = em;
         this.rules = rules;
@@ -64,7 +65,9 @@ public class TargetService {
         this.clock = clock;
     }
 
-    @Scheduled(identity = "milepost-targets", every = "${milepost.targets.interval:60s}",
+    @Scheduled(
+            identity = "milepost-targets",
+            every = "${milepost.targets.interval:60s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
         evaluate(clock.instant());
@@ -74,7 +77,8 @@ public class TargetService {
     @Transactional
     public int evaluate(Instant now) {
         @SuppressWarnings("unchecked")
-        List<String> ids = em.createNativeQuery("SELECT id FROM targets ORDER BY id FOR UPDATE SKIP LOCKED").getResultList();
+        List<String> ids = em.createNativeQuery("SELECT id FROM targets ORDER BY id FOR UPDATE SKIP LOCKED")
+                .getResultList();
         int changed = 0;
         for (String id : ids) {
             if (judge(em.find(TargetEntity.class, id), now)) {
@@ -149,8 +153,12 @@ public class TargetService {
     @Transactional
     public List<TargetView> list() {
         Instant now = clock.instant();
-        return em.createQuery("from TargetEntity t order by t.createdAt, t.id", TargetEntity.class).getResultList().stream()
-                .map(t -> view(t, now)).toList();
+        return em
+                .createQuery("from TargetEntity t order by t.createdAt, t.id", TargetEntity.class)
+                .getResultList()
+                .stream()
+                .map(t -> view(t, now))
+                .toList();
     }
 
     /** Re-judges one (locked) target; announces a changed status. Returns whether it changed. */
@@ -191,8 +199,22 @@ public class TargetService {
     private TargetView view(TargetEntity t, Instant now) {
         List<TargetView.Cohort> cohorts = cohorts(t, now);
         TargetJudge.Verdict v = verdict(t, cohorts, now);
-        return new TargetView(t.id, t.name, t.milestone, t.share, t.withinWindow, t.cohort, t.deadline, t.createdAt, t.status,
-                t.statusSince, t.explanation, t.evaluatedAt, v.current(), v.projection(), cohorts);
+        return new TargetView(
+                t.id,
+                t.name,
+                t.milestone,
+                t.share,
+                t.withinWindow,
+                t.cohort,
+                t.deadline,
+                t.createdAt,
+                t.status,
+                t.statusSince,
+                t.explanation,
+                t.evaluatedAt,
+                v.current(),
+                v.projection(),
+                cohorts);
     }
 
     private TargetJudge.Verdict verdict(TargetEntity t, Instant now) {
@@ -200,8 +222,14 @@ public class TargetService {
     }
 
     private static TargetJudge.Verdict verdict(TargetEntity t, List<TargetView.Cohort> cohorts, Instant now) {
-        Instant deadlineEnd = t.deadline.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        return TargetJudge.judge(t.share, cohorts, deadlineEnd, periodStart(t.deadline, t.cohort), now,
+        Instant deadlineEnd =
+                t.deadline.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        return TargetJudge.judge(
+                t.share,
+                cohorts,
+                deadlineEnd,
+                periodStart(t.deadline, t.cohort),
+                now,
                 "week".equals(t.cohort) ? "weekly" : "monthly");
     }
 
@@ -212,9 +240,11 @@ public class TargetService {
      * no KPI figures: its cohorts are counted from the records.
      */
     List<TargetView.Cohort> cohorts(TargetEntity t, Instant now) {
-        Instant deadlineEnd = t.deadline.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        Instant deadlineEnd =
+                t.deadline.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
         Instant anchor = now.isBefore(deadlineEnd) ? now : deadlineEnd.minusSeconds(1);
-        LocalDate last = LocalDate.ofInstant(periodStart(LocalDate.ofInstant(anchor, ZoneOffset.UTC), t.cohort), ZoneOffset.UTC);
+        LocalDate last =
+                LocalDate.ofInstant(periodStart(LocalDate.ofInstant(anchor, ZoneOffset.UTC), t.cohort), ZoneOffset.UTC);
         List<Instant> bounds = new ArrayList<>();
         for (int i = SHOWN - 1; i >= -1; i--) {
             LocalDate day = "week".equals(t.cohort) ? last.minusWeeks(i) : last.minusMonths(i);
@@ -225,17 +255,26 @@ public class TargetService {
         List<TargetView.Cohort> cohorts = new ArrayList<>();
         if (m == null) {
             for (int i = 0; i < SHOWN; i++) {
-                cohorts.add(count(t, bounds.get(i), bounds.get(i + 1), now, !bounds.get(i + 1).isAfter(now)));
+                cohorts.add(count(
+                        t,
+                        bounds.get(i),
+                        bounds.get(i + 1),
+                        now,
+                        !bounds.get(i + 1).isAfter(now)));
             }
             return cohorts;
         }
         boolean withinWindow = t.withinWindow && m.within() != null;
-        for (CohortsView.Cohort c : kpis.cohorts(bounds.get(0), bounds.get(SHOWN), t.cohort).cohorts()) {
-            CohortsView.Milestone figures = c.milestones().stream().filter(x -> x.milestone().equals(t.milestone)).findFirst()
+        for (CohortsView.Cohort c :
+                kpis.cohorts(bounds.get(0), bounds.get(SHOWN), t.cohort).cohorts()) {
+            CohortsView.Milestone figures = c.milestones().stream()
+                    .filter(x -> x.milestone().equals(t.milestone))
+                    .findFirst()
                     .orElseThrow();
             long reached = withinWindow ? figures.reachedWithinWindow() : figures.reached();
             boolean complete = !c.end().plus(window).isAfter(now);
-            cohorts.add(new TargetView.Cohort(c.start(), c.end(), c.size(), reached, share(reached, c.size()), complete));
+            cohorts.add(
+                    new TargetView.Cohort(c.start(), c.end(), c.size(), reached, share(reached, c.size()), complete));
         }
         return cohorts;
     }
@@ -282,11 +321,17 @@ public class TargetService {
 
     private MilestoneDefinition definition(String name) {
         RuleBook book = rules.current();
-        return book == null ? null : book.milestones().stream().filter(d -> d.name().equals(name)).findFirst().orElse(null);
+        return book == null
+                ? null
+                : book.milestones().stream()
+                        .filter(d -> d.name().equals(name))
+                        .findFirst()
+                        .orElse(null);
     }
 
     static Instant periodStart(LocalDate day, String cohort) {
-        LocalDate start = "week".equals(cohort) ? day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY))
+        LocalDate start = "week".equals(cohort)
+                ? day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY))
                 : day.withDayOfMonth(1);
         return start.atStartOfDay(ZoneOffset.UTC).toInstant();
     }
@@ -302,8 +347,15 @@ public class TargetService {
         if (r.milestone() != null) {
             if (definition(r.milestone()) == null) {
                 RuleBook book = rules.current();
-                errors.add(new FieldError(null, "milestone", "unknown milestone '" + JsonProblem.cut(r.milestone()) + "'; known: "
-                        + (book == null ? List.of() : book.milestones().stream().map(MilestoneDefinition::name).toList())));
+                errors.add(new FieldError(
+                        null,
+                        "milestone",
+                        "unknown milestone '" + JsonProblem.cut(r.milestone()) + "'; known: "
+                                + (book == null
+                                        ? List.of()
+                                        : book.milestones().stream()
+                                                .map(MilestoneDefinition::name)
+                                                .toList())));
             }
             t.milestone = r.milestone();
         }
@@ -343,8 +395,14 @@ public class TargetService {
 
     private static void refuse(List<FieldError> errors) {
         if (!errors.isEmpty()) {
-            throw new ApiException(400, "invalid_request", errors.stream().map(e -> e.field() + " " + e.message())
-                    .reduce((a, b) -> a + "; " + b).orElse(""), errors);
+            throw new ApiException(
+                    400,
+                    "invalid_request",
+                    errors.stream()
+                            .map(e -> e.field() + " " + e.message())
+                            .reduce((a, b) -> a + "; " + b)
+                            .orElse(""),
+                    errors);
         }
     }
 }

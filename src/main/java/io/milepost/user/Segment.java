@@ -15,8 +15,16 @@ import java.util.Map;
  * @param traits      trait name to the value it must have (as text)
  * @param idPrefix    {@code q}: the user id starts with this
  */
-public record Segment(String milestone, boolean reached, State state, Instant asOf, String stalled, Instant signedUpFrom,
-                      Instant signedUpTo, Map<String, String> traits, String idPrefix) {
+public record Segment(
+        String milestone,
+        boolean reached,
+        State state,
+        Instant asOf,
+        String stalled,
+        Instant signedUpFrom,
+        Instant signedUpTo,
+        Map<String, String> traits,
+        String idPrefix) {
 
     /**
      * Where a milestone's users stand, as the journey funnel counts them: the users behind its
@@ -37,10 +45,9 @@ public record Segment(String milestone, boolean reached, State state, Instant as
     }
 
     /** One user of a segment, as a JSON page lists it. */
-    public record Member(String userId, Instant signedUpAt, String stage, Instant lastEventAt, Map<String, Object> traits) {
-    }
+    public record Member(
+            String userId, Instant signedUpAt, String stage, Instant lastEventAt, Map<String, Object> traits) {}
 
     /** A page of a segment: its total size, these users, and the cursor of the next page (null at the end). */
-    public record Page(long total, List<Member> users, String nextCursor) {
-    }
+    public record Page(long total, List<Member> users, String nextCursor) {}
 }

@@ -11,9 +11,9 @@ import io.milepost.common.Json;
 import io.milepost.common.JsonProblem;
 import io.milepost.engine.MilestoneDefinition;
 import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleSet;
 import io.milepost.kpi.FunnelView;
 import io.milepost.kpi.JourneyKpis;
+import io.milepost.rules.RuleSet;
 import io.milepost.store.Sql;
 import io.milepost.store.TraitSql;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -54,8 +54,18 @@ import javax.sql.DataSource;
 public class Segments {
     static final int MAX_LIMIT = 1000;
     static final int FETCH = 500;
-    static final Set<String> PARAMETERS = Set.of("milestone", "reached", "state", "stalled", "signedUpFrom", "signedUpTo",
-            "q", "limit", "cursor", "format", "traits");
+    static final Set<String> PARAMETERS = Set.of(
+            "milestone",
+            "reached",
+            "state",
+            "stalled",
+            "signedUpFrom",
+            "signedUpTo",
+            "q",
+            "limit",
+            "cursor",
+            "format",
+            "traits");
     static final String TRAIT = "trait.";
     static final List<String> CSV_COLUMNS = List.of("userId", "signedUpAt", "stage", "lastEventAt");
     private static final Pattern TRAIT_NAME = Pattern.compile("[A-Za-z0-9_$.-]{1,100}");
@@ -69,8 +79,15 @@ public class Segments {
     private final JourneyKpis kpis;
     private final Clock clock;
 
-    public Segments(EntityManager em, DataSource dataSource, ObjectMapper mapper, RuleSet rules, MeterRegistry metrics,
-                    TraitSql traitSql, JourneyKpis kpis, Clock clock) {
+    public Segments(
+            EntityManager em,
+            DataSource dataSource,
+            ObjectMapper mapper,
+            RuleSet rules,
+            MeterRegistry metrics,
+            TraitSql traitSql,
+            JourneyKpis kpis,
+            Clock clock) {
         this.kpis = kpis;
         this.clock = clock;
         this.em = em;
@@ -82,8 +99,7 @@ public class Segments {
     }
 
     /** What a request asks for: the segment, and how to answer. */
-    public record Request(Segment segment, boolean csv, int limit, String cursor, List<String> traitColumns) {
-    }
+    public record Request(Segment segment, boolean csv, int limit, String cursor, List<String> traitColumns) {}
 
     /**
      * Reads and checks the query: unknown parameters, unknown milestones, bad values are a 400 that
@@ -104,11 +120,13 @@ public class Segments {
         Set<String> journey = journey();
         String milestone = single(query, "milestone");
         if (milestone != null && !journey.contains(milestone)) {
-            errors.add(new FieldError(null, "milestone", "unknown milestone '" + JsonProblem.cut(milestone) + "'; known: " + journey));
+            errors.add(new FieldError(
+                    null, "milestone", "unknown milestone '" + JsonProblem.cut(milestone) + "'; known: " + journey));
         }
         String stalled = single(query, "stalled");
         if (stalled != null && !journey.contains(stalled)) {
-            errors.add(new FieldError(null, "stalled", "unknown milestone '" + JsonProblem.cut(stalled) + "'; known: " + journey));
+            errors.add(new FieldError(
+                    null, "stalled", "unknown milestone '" + JsonProblem.cut(stalled) + "'; known: " + journey));
         }
         String reachedText = single(query, "reached");
         boolean reached = true;
@@ -131,10 +149,14 @@ public class Segments {
             if (state == null) {
                 errors.add(new FieldError(null, "state", "must be reached_within_window, in_progress or dropped_off"));
             } else if (milestone == null) {
-                errors.add(new FieldError(null, "state", "needs milestone: ?milestone=first_value&state=" + state.parameter()));
+                errors.add(new FieldError(
+                        null, "state", "needs milestone: ?milestone=first_value&state=" + state.parameter()));
             } else if (reachedText != null) {
-                errors.add(new FieldError(null, "reached", "leave out reached with state: " + state.parameter()
-                        + " already says whether the milestone was reached"));
+                errors.add(new FieldError(
+                        null,
+                        "reached",
+                        "leave out reached with state: " + state.parameter()
+                                + " already says whether the milestone was reached"));
             }
             reached = state == Segment.State.REACHED_WITHIN_WINDOW;
         }
@@ -148,7 +170,8 @@ public class Segments {
             if (p.getKey().startsWith(TRAIT)) {
                 String name = p.getKey().substring(TRAIT.length());
                 if (!TRAIT_NAME.matcher(name).matches()) {
-                    errors.add(new FieldError(null, p.getKey(), "a trait name is 1 to 100 letters, digits, _ - . or $"));
+                    errors.add(
+                            new FieldError(null, p.getKey(), "a trait name is 1 to 100 letters, digits, _ - . or $"));
                 } else {
                     traits.put(name, p.getValue().isEmpty() ? "" : p.getValue().get(0));
                 }
@@ -181,7 +204,9 @@ public class Segments {
             }
         }
         if (csv && (limitText != null || cursor != null)) {
-            errors.add(new FieldError(null, limitText != null ? "limit" : "cursor",
+            errors.add(new FieldError(
+                    null,
+                    limitText != null ? "limit" : "cursor",
                     "a CSV export is the whole segment; leave out limit and cursor"));
         }
         List<String> columns = new ArrayList<>();
@@ -198,8 +223,14 @@ public class Segments {
         }
         String q = single(query, "q");
         if (!errors.isEmpty()) {
-            throw new ApiException(400, "invalid_request", errors.stream().map(e -> e.field() + ": " + e.message())
-                    .reduce((a, b) -> a + "; " + b).orElse(""), errors);
+            throw new ApiException(
+                    400,
+                    "invalid_request",
+                    errors.stream()
+                            .map(e -> e.field() + ": " + e.message())
+                            .reduce((a, b) -> a + "; " + b)
+                            .orElse(""),
+                    errors);
         }
         Segment segment = new Segment(milestone, reached, state, clock.instant(), stalled, from, to, traits, q);
         return new Request(segment, csv, limit, after, columns);
@@ -225,14 +256,20 @@ public class Segments {
                 }
             }
             String after = request.cursor() == null ? "" : request.cursor();
-            try (PreparedStatement ps = c.prepareStatement("SELECT u.id, u.signed_up_at, u.stage, u.last_event_at, u.traits "
-                    + "FROM users u" + where.sql() + (where.sql().isEmpty() ? " WHERE" : " AND") + " u.id > ? ORDER BY u.id "
-                    + "FETCH FIRST " + (request.limit() + 1) + " ROWS ONLY")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT u.id, u.signed_up_at, u.stage, u.last_event_at, u.traits "
+                            + "FROM users u" + where.sql() + (where.sql().isEmpty() ? " WHERE" : " AND")
+                            + " u.id > ? ORDER BY u.id "
+                            + "FETCH FIRST " + (request.limit() + 1) + " ROWS ONLY")) {
                 int next = where.bind(ps, 1);
                 ps.setString(next, after);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        members.add(new Segment.Member(rs.getString(1), Sql.instant(rs, 2), rs.getString(3), Sql.instant(rs, 4),
+                        members.add(new Segment.Member(
+                                rs.getString(1),
+                                Sql.instant(rs, 2),
+                                rs.getString(3),
+                                Sql.instant(rs, 4),
                                 Json.readMap(mapper, rs.getString(5))));
                     }
                 }
@@ -240,8 +277,11 @@ public class Segments {
         });
         boolean more = members.size() > request.limit();
         List<Segment.Member> shown = more ? members.subList(0, request.limit()) : members;
-        String nextCursor = more ? Base64.getUrlEncoder().withoutPadding().encodeToString(
-                shown.get(shown.size() - 1).userId().getBytes(StandardCharsets.UTF_8)) : null;
+        String nextCursor = more
+                ? Base64.getUrlEncoder()
+                        .withoutPadding()
+                        .encodeToString(shown.get(shown.size() - 1).userId().getBytes(StandardCharsets.UTF_8))
+                : null;
         return new Segment.Page(total.get(), List.copyOf(shown), nextCursor);
     }
 
@@ -251,7 +291,8 @@ public class Segments {
      * every user. Null for any other segment.
      */
     private Long totalFromKpis(Segment s) {
-        boolean traitsOrId = !s.traits().isEmpty() || s.idPrefix() != null && !s.idPrefix().isEmpty();
+        boolean traitsOrId =
+                !s.traits().isEmpty() || s.idPrefix() != null && !s.idPrefix().isEmpty();
         if (traitsOrId || s.milestone() != null && s.stalled() != null) {
             return null;
         }
@@ -269,7 +310,10 @@ public class Segments {
         if (name == null) {
             return funnel.cohort();
         }
-        FunnelView.Step step = funnel.milestones().stream().filter(m -> m.milestone().equals(name)).findFirst().orElse(null);
+        FunnelView.Step step = funnel.milestones().stream()
+                .filter(m -> m.milestone().equals(name))
+                .findFirst()
+                .orElse(null);
         if (step == null) {
             return null;
         }
@@ -299,8 +343,11 @@ public class Segments {
             // PostgreSQL's driver fetches through a cursor only inside a transaction
             c.setAutoCommit(false);
             c.setReadOnly(true);
-            try (PreparedStatement ps = c.prepareStatement("SELECT u.id, u.signed_up_at, u.stage, u.last_event_at, u.traits "
-                    + "FROM users u" + where.sql() + " ORDER BY u.id", ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT u.id, u.signed_up_at, u.stage, u.last_event_at, u.traits " + "FROM users u" + where.sql()
+                            + " ORDER BY u.id",
+                    ResultSet.TYPE_FORWARD_ONLY,
+                    ResultSet.CONCUR_READ_ONLY)) {
                 ps.setFetchSize(FETCH);
                 where.bind(ps, 1);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -390,7 +437,8 @@ public class Segments {
         }
         if (s.idPrefix() != null && !s.idPrefix().isEmpty()) {
             conditions.add("u.id LIKE ? ESCAPE '\\'");
-            parameters.add(s.idPrefix().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+            parameters.add(
+                    s.idPrefix().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
         }
         return new Where(conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions), parameters);
     }
@@ -444,8 +492,9 @@ public class Segments {
                     }
                 } else {
                     // the window opens when the @after milestone (also the one before it) was reached
-                    conditions.add("EXISTS (SELECT 1 FROM milestones a WHERE a.user_id = u.id AND a.milestone = ? AND a.reached_at "
-                            + (open ? ">" : "<=") + " ?)");
+                    conditions.add(
+                            "EXISTS (SELECT 1 FROM milestones a WHERE a.user_id = u.id AND a.milestone = ? AND a.reached_at "
+                                    + (open ? ">" : "<=") + " ?)");
                     parameters.add(after);
                     parameters.add(at(opened));
                 }
@@ -456,7 +505,8 @@ public class Segments {
 
     /** The user has reached the milestone of the next parameter. */
     private static String reached(String alias) {
-        return "EXISTS (SELECT 1 FROM milestones " + alias + " WHERE " + alias + ".user_id = u.id AND " + alias + ".milestone = ?)";
+        return "EXISTS (SELECT 1 FROM milestones " + alias + " WHERE " + alias + ".user_id = u.id AND " + alias
+                + ".milestone = ?)";
     }
 
     private Set<String> journey() {
@@ -483,7 +533,8 @@ public class Segments {
             return null;
         }
         try {
-            return value.length() == 10 ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
+            return value.length() == 10
+                    ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
                     : OffsetDateTime.parse(value).toInstant();
         } catch (DateTimeParseException e) {
             errors.add(new FieldError(null, name, "must be a date (2026-01-31) or an ISO-8601 time with offset"));

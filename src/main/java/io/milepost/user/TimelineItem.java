@@ -12,10 +12,9 @@ import java.util.Map;
  * rule failure's text, or says that an action was recorded by a replay and not sent.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record TimelineItem(Instant at, String type, String name, Map<String, Object> data, String rule,
-                           String message, String messageId) {
+public record TimelineItem(
+        Instant at, String type, String name, Map<String, Object> data, String rule, String message, String messageId) {
 
     /** A page of the timeline, oldest first. */
-    public record Page(List<TimelineItem> items, String nextCursor) {
-    }
+    public record Page(List<TimelineItem> items, String nextCursor) {}
 }

@@ -5,9 +5,9 @@ import io.milepost.common.FieldError;
 import io.milepost.identity.MergeService;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.POST;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -37,22 +37,28 @@ public class UserResource {
     }
 
     /** The body of {@code POST /v1/users/{id}/merge}. */
-    public record MergeRequest(String from) {
-    }
+    public record MergeRequest(String from) {}
 
     @POST
     @Path("/{id}/merge")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Merge another user (identified or not) into this one: events, activity, traits (this "
-            + "user's win), milestones and stalls (the earlier wins), actions (once per user); the other id then "
-            + "stands for this user. Merging an id already merged changes nothing")
+    @Operation(
+            summary = "Merge another user (identified or not) into this one: events, activity, traits (this "
+                    + "user's win), milestones and stalls (the earlier wins), actions (once per user); the other id then "
+                    + "stands for this user. Merging an id already merged changes nothing")
     public UserView merge(@PathParam("id") String id, MergeRequest request) {
         if (request == null || request.from() == null || request.from().isBlank()) {
-            throw new ApiException(400, "invalid_request", "send {\"from\": \"<the id of the user to merge into this one>\"}",
+            throw new ApiException(
+                    400,
+                    "invalid_request",
+                    "send {\"from\": \"<the id of the user to merge into this one>\"}",
                     List.of(new FieldError(null, "from", "is required")));
         }
         if (request.from().length() > 255) {
-            throw new ApiException(400, "invalid_request", "from must be at most 255 characters",
+            throw new ApiException(
+                    400,
+                    "invalid_request",
+                    "from must be at most 255 characters",
                     List.of(new FieldError(null, "from", "must be 1 to 255 characters")));
         }
         String survivor = merges.merge(id, request.from());
@@ -61,19 +67,23 @@ public class UserResource {
 
     @GET
     @Produces({MediaType.APPLICATION_JSON, "text/csv"})
-    @Operation(summary = "A segment: users who reached, did not reach or stalled at a milestone, signed up in a range, "
-            + "with given traits or an id prefix; its total, a page by id, or (format=csv) all of it as CSV")
+    @Operation(
+            summary = "A segment: users who reached, did not reach or stalled at a milestone, signed up in a range, "
+                    + "with given traits or an id prefix; its total, a page by id, or (format=csv) all of it as CSV")
     public Response list(@Context UriInfo uri, @Context HttpHeaders headers) {
         List<MediaType> accepted = headers.getAcceptableMediaTypes();
-        boolean csvOnly = !accepted.isEmpty() && "text".equals(accepted.get(0).getType())
+        boolean csvOnly = !accepted.isEmpty()
+                && "text".equals(accepted.get(0).getType())
                 && "csv".equals(accepted.get(0).getSubtype());
         Segments.Request request = segments.parse(uri.getQueryParameters(), csvOnly);
         if (!request.csv()) {
-            return Response.ok(segments.page(request), MediaType.APPLICATION_JSON_TYPE).build();
+            return Response.ok(segments.page(request), MediaType.APPLICATION_JSON_TYPE)
+                    .build();
         }
         StreamingOutput body = out -> segments.export(request, out);
         return Response.ok(body, "text/csv; charset=UTF-8")
-                .header("Content-Disposition", "attachment; filename=\"users.csv\"").build();
+                .header("Content-Disposition", "attachment; filename=\"users.csv\"")
+                .build();
     }
 
     @GET
@@ -86,8 +96,10 @@ public class UserResource {
     @GET
     @Path("/{id}/timeline")
     @Operation(summary = "A user's events, milestones, stalls, actions and rule failures in time order")
-    public TimelineItem.Page timeline(@PathParam("id") String id, @QueryParam("limit") @DefaultValue("100") String limit,
-                                      @QueryParam("cursor") String cursor) {
+    public TimelineItem.Page timeline(
+            @PathParam("id") String id,
+            @QueryParam("limit") @DefaultValue("100") String limit,
+            @QueryParam("cursor") String cursor) {
         return users.timeline(id, integer("limit", limit), blankToNull(cursor))
                 .orElseThrow(() -> ApiException.notFound("no user " + id));
     }

@@ -34,8 +34,10 @@ public class UserService {
     static final int MAX_LIMIT = 1000;
     static final java.util.Map<String, String> SUPPRESSED = java.util.Map.of(
             "silent_replay", "suppressed: recorded by a replay without fireActions, not sent",
-            "stale", "suppressed: what triggered it was older than milepost.actions.max-age when it was recorded, not sent",
-            "stall_resolved", "suppressed: it answered a stall the user had already left by reaching the milestone, not sent");
+            "stale",
+                    "suppressed: what triggered it was older than milepost.actions.max-age when it was recorded, not sent",
+            "stall_resolved",
+                    "suppressed: it answered a stall the user had already left by reaching the milestone, not sent");
     static final String HELD_OUT = "held out: in the control group of the rule's @holdout, not sent";
 
     private final EntityManager em;
@@ -67,12 +69,16 @@ public class UserService {
         }
         List<UserView.MilestoneItem> milestones = em.createQuery(
                         "from MilestoneEntity m where m.userId = :id order by m.reachedAt, m.id", MilestoneEntity.class)
-                .setParameter("id", id).getResultStream()
-                .map(m -> new UserView.MilestoneItem(m.milestone, m.reachedAt, m.ruleName)).toList();
+                .setParameter("id", id)
+                .getResultStream()
+                .map(m -> new UserView.MilestoneItem(m.milestone, m.reachedAt, m.ruleName))
+                .toList();
         List<UserView.StallItem> stalls = em.createQuery(
                         "from StallEntity s where s.userId = :id order by s.since, s.id", StallEntity.class)
-                .setParameter("id", id).getResultStream()
-                .map(s -> new UserView.StallItem(s.milestone, s.since)).toList();
+                .setParameter("id", id)
+                .getResultStream()
+                .map(s -> new UserView.StallItem(s.milestone, s.since))
+                .toList();
         Map<String, UserView.ActivityItem> activity = new LinkedHashMap<>();
         UserStateStore.activity(u).forEach((event, h) -> {
             if (!io.milepost.engine.UserState.isPropertyKey(event)) {
@@ -81,13 +87,34 @@ public class UserService {
         });
         List<UserView.ActionItem> actions = em.createQuery(
                         "from ActionEntity a where a.userId = :id order by a.triggeredAt, a.id", ActionEntity.class)
-                .setParameter("id", id).getResultStream()
-                .map(a -> new UserView.ActionItem(a.action, a.triggeredAt, a.occurrence, a.ruleName, a.suppressed,
-                        a.suppressed ? reason(a) : null, a.heldOut)).toList();
+                .setParameter("id", id)
+                .getResultStream()
+                .map(a -> new UserView.ActionItem(
+                        a.action,
+                        a.triggeredAt,
+                        a.occurrence,
+                        a.ruleName,
+                        a.suppressed,
+                        a.suppressed ? reason(a) : null,
+                        a.heldOut))
+                .toList();
         List<UserView.AccountItem> memberOf = accounts.of(id).entrySet().stream()
-                .map(a -> new UserView.AccountItem(a.getKey(), a.getValue())).toList();
-        return Optional.of(new UserView(u.id, u.signedUpAt, Json.readMap(mapper, u.traits), u.stage, milestones, stalls,
-                activity, actions, u.lastEventAt, u.nextCheckAt, u.identified, aliases.of(id), memberOf));
+                .map(a -> new UserView.AccountItem(a.getKey(), a.getValue()))
+                .toList();
+        return Optional.of(new UserView(
+                u.id,
+                u.signedUpAt,
+                Json.readMap(mapper, u.traits),
+                u.stage,
+                milestones,
+                stalls,
+                activity,
+                actions,
+                u.lastEventAt,
+                u.nextCheckAt,
+                u.identified,
+                aliases.of(id),
+                memberOf));
     }
 
     /**
@@ -103,25 +130,80 @@ public class UserService {
         }
         Key after = cursor == null ? new Key(Instant.EPOCH, -1, -1) : Key.parse(decode(cursor));
         List<Entry> entries = new ArrayList<>();
-        entries.addAll(page(id, after, limit, 0, "EventEntity", "occurredAt", EventEntity.class,
-                e -> new Entry(new Key(e.occurredAt, 0, e.id), new TimelineItem(e.occurredAt, e.type, e.name,
-                        Json.readMap(mapper, e.payload), null, null, e.messageId))));
-        entries.addAll(page(id, after, limit, 1, "MilestoneEntity", "reachedAt", MilestoneEntity.class,
-                m -> new Entry(new Key(m.reachedAt, 1, m.id), new TimelineItem(m.reachedAt, "milestone", m.milestone,
-                        null, m.ruleName, null, null))));
-        entries.addAll(page(id, after, limit, 2, "StallEntity", "since", StallEntity.class,
-                s -> new Entry(new Key(s.since, 2, s.id), new TimelineItem(s.since, "stalled", s.milestone,
-                        null, null, null, null))));
-        entries.addAll(page(id, after, limit, 3, "ActionEntity", "triggeredAt", ActionEntity.class,
-                a -> new Entry(new Key(a.triggeredAt, 3, a.id), new TimelineItem(a.triggeredAt, "action", a.action,
-                        Json.readMap(mapper, a.payload), a.ruleName, a.suppressed ? SUPPRESSED.get(reason(a)) : a.heldOut ? HELD_OUT : null, null))));
-        entries.addAll(page(id, after, limit, 4, "FailureEntity", "occurredAt", FailureEntity.class,
-                f -> new Entry(new Key(f.occurredAt, 4, f.id), new TimelineItem(f.occurredAt, "rule_failure", null,
-                        null, f.ruleName, f.message, null))));
+        entries.addAll(page(
+                id,
+                after,
+                limit,
+                0,
+                "EventEntity",
+                "occurredAt",
+                EventEntity.class,
+                e -> new Entry(
+                        new Key(e.occurredAt, 0, e.id),
+                        new TimelineItem(
+                                e.occurredAt,
+                                e.type,
+                                e.name,
+                                Json.readMap(mapper, e.payload),
+                                null,
+                                null,
+                                e.messageId))));
+        entries.addAll(page(
+                id,
+                after,
+                limit,
+                1,
+                "MilestoneEntity",
+                "reachedAt",
+                MilestoneEntity.class,
+                m -> new Entry(
+                        new Key(m.reachedAt, 1, m.id),
+                        new TimelineItem(m.reachedAt, "milestone", m.milestone, null, m.ruleName, null, null))));
+        entries.addAll(page(
+                id,
+                after,
+                limit,
+                2,
+                "StallEntity",
+                "since",
+                StallEntity.class,
+                s -> new Entry(
+                        new Key(s.since, 2, s.id),
+                        new TimelineItem(s.since, "stalled", s.milestone, null, null, null, null))));
+        entries.addAll(page(
+                id,
+                after,
+                limit,
+                3,
+                "ActionEntity",
+                "triggeredAt",
+                ActionEntity.class,
+                a -> new Entry(
+                        new Key(a.triggeredAt, 3, a.id),
+                        new TimelineItem(
+                                a.triggeredAt,
+                                "action",
+                                a.action,
+                                Json.readMap(mapper, a.payload),
+                                a.ruleName,
+                                a.suppressed ? SUPPRESSED.get(reason(a)) : a.heldOut ? HELD_OUT : null,
+                                null))));
+        entries.addAll(page(
+                id,
+                after,
+                limit,
+                4,
+                "FailureEntity",
+                "occurredAt",
+                FailureEntity.class,
+                f -> new Entry(
+                        new Key(f.occurredAt, 4, f.id),
+                        new TimelineItem(f.occurredAt, "rule_failure", null, null, f.ruleName, f.message, null))));
         entries.sort(Comparator.comparing(Entry::key));
         boolean more = entries.size() > limit;
         List<Entry> shown = entries.subList(0, Math.min(limit, entries.size()));
-        return Optional.of(new TimelineItem.Page(shown.stream().map(Entry::item).toList(),
+        return Optional.of(new TimelineItem.Page(
+                shown.stream().map(Entry::item).toList(),
                 more ? encode(shown.get(shown.size() - 1).key().toString()) : null));
     }
 
@@ -137,12 +219,16 @@ public class UserService {
         if (u == null) {
             return false;
         }
-        for (String entity : List.of("EventEntity", "MilestoneEntity", "StallEntity", "ActionEntity", "FailureEntity",
-                "OutboxEntity")) {
-            em.createQuery("delete from " + entity + " x where x.userId = :id").setParameter("id", id).executeUpdate();
+        for (String entity : List.of(
+                "EventEntity", "MilestoneEntity", "StallEntity", "ActionEntity", "FailureEntity", "OutboxEntity")) {
+            em.createQuery("delete from " + entity + " x where x.userId = :id")
+                    .setParameter("id", id)
+                    .executeUpdate();
         }
         for (String table : List.of("account_members", "user_aliases")) {
-            em.createNativeQuery("DELETE FROM " + table + " WHERE user_id = ?1").setParameter(1, id).executeUpdate();
+            em.createNativeQuery("DELETE FROM " + table + " WHERE user_id = ?1")
+                    .setParameter(1, id)
+                    .executeUpdate();
         }
         em.remove(u);
         rows.kpiDay(u.signedUpAt);
@@ -155,14 +241,27 @@ public class UserService {
         return a.suppressedReason == null ? "silent_replay" : a.suppressedReason;
     }
 
-    private <T> List<Entry> page(String userId, Key after, int limit, int rank, String entity, String timeField,
-                                 Class<T> type, Function<T, Entry> toEntry) {
+    private <T> List<Entry> page(
+            String userId,
+            Key after,
+            int limit,
+            int rank,
+            String entity,
+            String timeField,
+            Class<T> type,
+            Function<T, Entry> toEntry) {
         String t = "x." + timeField;
         String jpql = "from " + entity + " x where x.userId = :user and (" + t + " > :at or (" + t + " = :at and ("
                 + ":rank < " + rank + " or (:rank = " + rank + " and x.id > :id)))) order by " + t + ", x.id";
-        return em.createQuery(jpql, type).setParameter("user", userId).setParameter("at", after.at())
-                .setParameter("rank", after.rank()).setParameter("id", after.id())
-                .setMaxResults(limit + 1).getResultStream().map(toEntry).toList();
+        return em.createQuery(jpql, type)
+                .setParameter("user", userId)
+                .setParameter("at", after.at())
+                .setParameter("rank", after.rank())
+                .setParameter("id", after.id())
+                .setMaxResults(limit + 1)
+                .getResultStream()
+                .map(toEntry)
+                .toList();
     }
 
     private static void requireLimit(int limit) {
@@ -171,8 +270,7 @@ public class UserService {
         }
     }
 
-    private record Entry(Key key, TimelineItem item) {
-    }
+    private record Entry(Key key, TimelineItem item) {}
 
     /** Position in the merged timeline: time, then source, then row id. */
     private record Key(Instant at, int rank, long id) implements Comparable<Key> {
@@ -192,7 +290,10 @@ public class UserService {
 
         @Override
         public int compareTo(Key o) {
-            return Comparator.comparing(Key::at).thenComparingInt(Key::rank).thenComparingLong(Key::id).compare(this, o);
+            return Comparator.comparing(Key::at)
+                    .thenComparingInt(Key::rank)
+                    .thenComparingLong(Key::id)
+                    .compare(this, o);
         }
     }
 

@@ -9,23 +9,29 @@ import java.util.Map;
  * {@code userId} (false: only ever seen under an {@code anonymousId}); {@code mergedIds}: the ids
  * merged into this user (their calls reach it); {@code accounts}: the accounts it belongs to.
  */
-public record UserView(String userId, Instant signedUpAt, Map<String, Object> traits, String stage,
-                       List<MilestoneItem> milestones, List<StallItem> stalled, Map<String, ActivityItem> activity,
-                       List<ActionItem> actions, Instant lastEventAt, Instant nextCheckAt, boolean identified,
-                       List<String> mergedIds, List<AccountItem> accounts) {
+public record UserView(
+        String userId,
+        Instant signedUpAt,
+        Map<String, Object> traits,
+        String stage,
+        List<MilestoneItem> milestones,
+        List<StallItem> stalled,
+        Map<String, ActivityItem> activity,
+        List<ActionItem> actions,
+        Instant lastEventAt,
+        Instant nextCheckAt,
+        boolean identified,
+        List<String> mergedIds,
+        List<AccountItem> accounts) {
 
     /** An account the user belongs to (Segment {@code group}), with its traits. */
-    public record AccountItem(String id, Map<String, Object> traits) {
-    }
+    public record AccountItem(String id, Map<String, Object> traits) {}
 
-    public record MilestoneItem(String name, Instant reachedAt, String rule) {
-    }
+    public record MilestoneItem(String name, Instant reachedAt, String rule) {}
 
-    public record StallItem(String milestone, Instant since) {
-    }
+    public record StallItem(String milestone, Instant since) {}
 
-    public record ActivityItem(long count, Instant firstAt, Instant lastAt) {
-    }
+    public record ActivityItem(long count, Instant firstAt, Instant lastAt) {}
 
     /**
      * {@code suppressed}: recorded and never sent, for the reason {@code suppressedReason} says
@@ -33,7 +39,12 @@ public record UserView(String userId, Instant signedUpAt, Map<String, Object> tr
      * older than {@code milepost.actions.max-age}; {@code stall_resolved}: it answered a stall the user
      * had left); {@code heldOut}: the user is in the control group of the rule's {@code @holdout}, never sent.
      */
-    public record ActionItem(String action, Instant triggeredAt, int occurrence, String rule, boolean suppressed,
-                             String suppressedReason, boolean heldOut) {
-    }
+    public record ActionItem(
+            String action,
+            Instant triggeredAt,
+            int occurrence,
+            String rule,
+            boolean suppressed,
+            String suppressedReason,
+            boolean heldOut) {}
 }

@@ -33,7 +33,9 @@ public final class AddressGuard {
     }
 
     /** A host made only of digits, dots and hex prefixes: an IPv4 literal in some form. */
-    private static final Pattern NUMERIC_HOST = Pattern.compile("(?i)^(0x[0-9a-f]*|[0-9]+)(\\.(0x[0-9a-f]*|[0-9]*))*\\.?$");
+    private static final Pattern NUMERIC_HOST =
+            Pattern.compile("(?i)^(0x[0-9a-f]*|[0-9]+)(\\.(0x[0-9a-f]*|[0-9]*))*\\.?$");
+
     private static final Pattern CANONICAL_IPV4 =
             Pattern.compile("^(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}$");
 
@@ -44,8 +46,7 @@ public final class AddressGuard {
     }
 
     /** Where an attempt goes: the URL's parts and the checked address to connect to. */
-    public record Target(URI uri, boolean tls, String host, int port, String pathAndQuery, InetAddress address) {
-    }
+    public record Target(URI uri, boolean tls, String host, int port, String pathAndQuery, InetAddress address) {}
 
     /** A URL Milepost will not send to, and why. */
     public static final class Refused extends Exception {
@@ -83,8 +84,10 @@ public final class AddressGuard {
             if (named.isEmpty()) {
                 throw new Refused("url has no host");
             }
-            throw new Refused(NUMERIC_HOST.matcher(named).matches() ? nonCanonical(named)
-                    : "url host " + named + " is not a valid host name");
+            throw new Refused(
+                    NUMERIC_HOST.matcher(named).matches()
+                            ? nonCanonical(named)
+                            : "url host " + named + " is not a valid host name");
         }
         if (uri.getRawFragment() != null) {
             throw new Refused("url must not have a #fragment");
@@ -92,7 +95,9 @@ public final class AddressGuard {
         if (uri.getPort() == 0 || uri.getPort() > 65535) {
             throw new Refused("url has an invalid port");
         }
-        if (!host.startsWith("[") && NUMERIC_HOST.matcher(host).matches() && !CANONICAL_IPV4.matcher(host).matches()) {
+        if (!host.startsWith("[")
+                && NUMERIC_HOST.matcher(host).matches()
+                && !CANONICAL_IPV4.matcher(host).matches()) {
             throw new Refused(nonCanonical(host));
         }
         return uri;
@@ -217,7 +222,10 @@ public final class AddressGuard {
     static byte[] embeddedIpv4(byte[] b) {
         boolean mapped = isZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
         boolean compatible = isZero(b, 0, 12) && !isZero(b, 12, 15);
-        boolean nat64 = (b[0] & 0xff) == 0 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b
+        boolean nat64 = (b[0] & 0xff) == 0
+                && (b[1] & 0xff) == 0x64
+                && (b[2] & 0xff) == 0xff
+                && (b[3] & 0xff) == 0x9b
                 && isZero(b, 4, 12);
         if (mapped || compatible || nat64) {
             return new byte[] {b[12], b[13], b[14], b[15]};
@@ -236,5 +244,4 @@ public final class AddressGuard {
         }
         return true;
     }
-
 }

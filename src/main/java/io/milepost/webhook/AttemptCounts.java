@@ -18,7 +18,9 @@ import java.util.TreeMap;
 final class AttemptCounts {
     static final Duration EVERY = Duration.ofSeconds(1);
     private static final Comparator<StatRow> KEY_ORDER = Comparator.comparing(StatRow::endpointId)
-            .thenComparing(StatRow::minute).thenComparing(StatRow::outcome).thenComparingInt(StatRow::latencyBucket);
+            .thenComparing(StatRow::minute)
+            .thenComparing(StatRow::outcome)
+            .thenComparingInt(StatRow::latencyBucket);
 
     private final Map<StatRow, Integer> pending = new TreeMap<>(KEY_ORDER);
     private Instant lastWrite = Instant.MIN;
@@ -37,7 +39,9 @@ final class AttemptCounts {
         if (pending.isEmpty() || (!force && now.isBefore(lastWrite.plus(EVERY)))) {
             return List.of();
         }
-        return pending.entrySet().stream().map(e -> withAttempts(e.getKey(), e.getValue())).toList();
+        return pending.entrySet().stream()
+                .map(e -> withAttempts(e.getKey(), e.getValue()))
+                .toList();
     }
 
     /** These rows were committed: they are no longer pending. */
@@ -54,7 +58,9 @@ final class AttemptCounts {
         Map<StatRow, Integer> sum = new TreeMap<>(KEY_ORDER);
         a.forEach(r -> sum.merge(key(r), r.attempts(), Integer::sum));
         b.forEach(r -> sum.merge(key(r), r.attempts(), Integer::sum));
-        return sum.entrySet().stream().map(e -> withAttempts(e.getKey(), e.getValue())).toList();
+        return sum.entrySet().stream()
+                .map(e -> withAttempts(e.getKey(), e.getValue()))
+                .toList();
     }
 
     private static StatRow key(StatRow r) {

@@ -24,6 +24,9 @@ public class DeliveryHealthCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         DeliveryLoop.Health h = loop.health(MAX_FAILURES);
-        return HealthCheckResponse.named("webhook delivery").status(h.up()).withData("state", h.detail()).build();
+        return HealthCheckResponse.named("webhook delivery")
+                .status(h.up())
+                .withData("state", h.detail())
+                .build();
     }
 }

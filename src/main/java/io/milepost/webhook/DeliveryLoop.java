@@ -1,7 +1,7 @@
 package io.milepost.webhook;
 
-import io.milepost.outbox.OutboxSignal;
 import io.milepost.config.MilepostConfig;
+import io.milepost.outbox.OutboxSignal;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -62,11 +62,17 @@ public class DeliveryLoop {
     private volatile Thread thread;
     /** Failed cycles in a row, and the last one's error. */
     private volatile int failures;
+
     private volatile String lastError;
 
-    public DeliveryLoop(Dispatcher dispatcher, WebhookSender sender, OutboxSignal signal, DeliveryMetrics metrics,
-                        Clock clock, MilepostConfig config,
-                        @ConfigProperty(name = "quarkus.scheduler.enabled", defaultValue = "true") boolean background) {
+    public DeliveryLoop(
+            Dispatcher dispatcher,
+            WebhookSender sender,
+            OutboxSignal signal,
+            DeliveryMetrics metrics,
+            Clock clock,
+            MilepostConfig config,
+            @ConfigProperty(name = "quarkus.scheduler.enabled", defaultValue = "true") boolean background) {
         this.dispatcher = dispatcher;
         this.sender = sender;
         this.signal = signal;
@@ -132,8 +138,7 @@ public class DeliveryLoop {
     }
 
     /** The loop's state for readiness. */
-    record Health(boolean up, String detail) {
-    }
+    record Health(boolean up, String detail) {}
 
     private void run() {
         Instant lastPoll = Instant.MIN;
@@ -152,7 +157,8 @@ public class DeliveryLoop {
                 if (done > 0 && firstFinishedAt == 0) {
                     firstFinishedAt = System.nanoTime();
                 }
-                boolean waitedLongEnough = done > 0 && System.nanoTime() - firstFinishedAt >= RECORD_DELAY_MS * 1_000_000;
+                boolean waitedLongEnough =
+                        done > 0 && System.nanoTime() - firstFinishedAt >= RECORD_DELAY_MS * 1_000_000;
                 boolean idle = lanes.idle();
                 int claimed = lanes.claimed() + done;
                 boolean room = lanes.room(enabled, dispatcher.endpointWindow(), dispatcher.window())
@@ -185,10 +191,14 @@ public class DeliveryLoop {
                 } else {
                     startQueued();
                 }
-                Duration wait = !finished.isEmpty() ? Duration.ofMillis(RECORD_DELAY_MS)
+                Duration wait = !finished.isEmpty()
+                        ? Duration.ofMillis(RECORD_DELAY_MS)
                         : outboxWaiting ? pollInterval : untilNextWork(now);
                 // statistics counted but not written yet are written by a cycle soon, not after a long poll
-                signal.await(dispatcher.countsWaiting() && wait.compareTo(AttemptCounts.EVERY) > 0 ? AttemptCounts.EVERY : wait);
+                signal.await(
+                        dispatcher.countsWaiting() && wait.compareTo(AttemptCounts.EVERY) > 0
+                                ? AttemptCounts.EVERY
+                                : wait);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -197,7 +207,11 @@ public class DeliveryLoop {
                 lastError = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
                 metrics.loopError();
                 Duration backoff = backoff(failures);
-                LOG.errorf(io.milepost.common.LogSafe.redact(e), "webhook delivery cycle failed (%d in a row); retrying in %s", failures, backoff);
+                LOG.errorf(
+                        io.milepost.common.LogSafe.redact(e),
+                        "webhook delivery cycle failed (%d in a row); retrying in %s",
+                        failures,
+                        backoff);
                 if (!pause(backoff)) {
                     break;
                 }
@@ -228,8 +242,16 @@ public class DeliveryLoop {
             WebhookSender.Attempt attempt = a;
             try {
                 sender.send(attempt).whenComplete((result, error) -> {
-                    finished.add(result != null ? result : new WebhookSender.Result(attempt, clock.instant(), null,
-                            WebhookSender.truncate(String.valueOf(error)), null, 0));
+                    finished.add(
+                            result != null
+                                    ? result
+                                    : new WebhookSender.Result(
+                                            attempt,
+                                            clock.instant(),
+                                            null,
+                                            WebhookSender.truncate(String.valueOf(error)),
+                                            null,
+                                            0));
                     lanes.finished(attempt);
                     if (running) {
                         startQueued();
@@ -237,8 +259,8 @@ public class DeliveryLoop {
                     signal.wake();
                 });
             } catch (RuntimeException e) {
-                finished.add(new WebhookSender.Result(attempt, clock.instant(), null,
-                        WebhookSender.truncate(String.valueOf(e)), null, 0));
+                finished.add(new WebhookSender.Result(
+                        attempt, clock.instant(), null, WebhookSender.truncate(String.valueOf(e)), null, 0));
                 lanes.finished(attempt);
             }
         }
@@ -266,7 +288,9 @@ public class DeliveryLoop {
         }
         // at least a moment, so rows another instance has locked are not spun on
         Duration untilDue = Duration.between(now, next);
-        return untilDue.compareTo(MIN_SLEEP) < 0 ? MIN_SLEEP : untilDue.compareTo(pollInterval) < 0 ? untilDue : pollInterval;
+        return untilDue.compareTo(MIN_SLEEP) < 0
+                ? MIN_SLEEP
+                : untilDue.compareTo(pollInterval) < 0 ? untilDue : pollInterval;
     }
 
     /**
@@ -276,9 +300,13 @@ public class DeliveryLoop {
      */
     private void drain() {
         try {
-            dispatcher.release(lanes.takeQueued().stream().map(WebhookSender.Attempt::deliveryId).toList());
+            dispatcher.release(lanes.takeQueued().stream()
+                    .map(WebhookSender.Attempt::deliveryId)
+                    .toList());
         } catch (RuntimeException e) {
-            LOG.warn("could not hand back unstarted webhook attempts; they will be made after their lease", io.milepost.common.LogSafe.redact(e));
+            LOG.warn(
+                    "could not hand back unstarted webhook attempts; they will be made after their lease",
+                    io.milepost.common.LogSafe.redact(e));
             LOG.debug("webhook delivery loop", e);
         }
         long deadline = System.nanoTime() + timeout.plusMillis(500).toNanos();
@@ -293,10 +321,13 @@ public class DeliveryLoop {
         try {
             List<WebhookSender.Result> results = takeFinished();
             dispatcher.record(results);
-            LOG.infof("webhook delivery stopped: %d attempts recorded, %d still in flight", results.size(),
-                    lanes.inFlight());
+            LOG.infof(
+                    "webhook delivery stopped: %d attempts recorded, %d still in flight",
+                    results.size(), lanes.inFlight());
         } catch (RuntimeException e) {
-            LOG.warn("could not record the last webhook attempts; they will be retried after their lease", io.milepost.common.LogSafe.redact(e));
+            LOG.warn(
+                    "could not record the last webhook attempts; they will be retried after their lease",
+                    io.milepost.common.LogSafe.redact(e));
             LOG.debug("webhook delivery loop", e);
         }
     }

@@ -21,16 +21,20 @@ public class DeliveryMetrics {
         this.delivered = outcome("delivered");
         this.retried = outcome("retried");
         this.failed = outcome("failed");
-        this.attemptTime = Timer.builder("milepost.webhook.attempt").description("time of one webhook attempt")
-                .publishPercentiles(0.5, 0.99).register(registry);
+        this.attemptTime = Timer.builder("milepost.webhook.attempt")
+                .description("time of one webhook attempt")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
         this.loopErrors = Counter.builder("milepost.webhook.loop.errors")
                 .description("delivery cycles that failed with an error (each is retried after a back-off)")
                 .register(registry);
     }
 
     private Counter outcome(String outcome) {
-        return Counter.builder("milepost.webhook.deliveries").tag("outcome", outcome)
-                .description("webhook attempts by outcome").register(registry);
+        return Counter.builder("milepost.webhook.deliveries")
+                .tag("outcome", outcome)
+                .description("webhook attempts by outcome")
+                .register(registry);
     }
 
     void attempt(Outcome outcome, int durationMs) {
@@ -45,8 +49,11 @@ public class DeliveryMetrics {
     }
 
     void endpointDisabled(String why) {
-        Counter.builder("milepost.webhook.endpoints.disabled").tag("why", why)
-                .description("webhook endpoints disabled automatically").register(registry).increment();
+        Counter.builder("milepost.webhook.endpoints.disabled")
+                .tag("why", why)
+                .description("webhook endpoints disabled automatically")
+                .register(registry)
+                .increment();
     }
 
     void loopError() {

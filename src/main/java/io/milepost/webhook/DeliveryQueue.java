@@ -16,43 +16,50 @@ import java.util.Set;
 public interface DeliveryQueue {
 
     /** An outbox message not fanned out yet; {@code body} is read only when asked for. */
-    record OutboxMessage(long id, String type, String subject, String userId, String webhookId, String body) {
-    }
+    record OutboxMessage(long id, String type, String subject, String userId, String webhookId, String body) {}
 
     /** A delivery the fan-out writes; a claimed one counts its first attempt and holds the lease. */
-    record NewDelivery(long id, long messageId, String endpointId, String webhookId, String type, String userId,
-                       String subject, boolean claimed) {
-    }
+    record NewDelivery(
+            long id,
+            long messageId,
+            String endpointId,
+            String webhookId,
+            String type,
+            String userId,
+            String subject,
+            boolean claimed) {}
 
     /** How many due deliveries of one endpoint a claim may take. */
-    record EndpointRoom(String endpointId, int room) {
-    }
+    record EndpointRoom(String endpointId, int room) {}
 
     /** A delivery claimed for one attempt: {@code attempt} is this attempt's number, {@code attemptsLeft} counts it. */
-    record Claim(long deliveryId, int attempt, int attemptsLeft, String endpointId, String webhookId, long messageId) {
-    }
+    record Claim(long deliveryId, int attempt, int attemptsLeft, String endpointId, String webhookId, long messageId) {}
 
     /** What a delivery's row becomes after an attempt; {@code nextAttemptAt} null once it is finished. */
-    record OutcomeRow(long deliveryId, int attempt, String status, int attemptsLeft, Instant nextAttemptAt,
-                      Integer statusCode, String error, int durationMs, Instant deliveredAt) {
-    }
+    record OutcomeRow(
+            long deliveryId,
+            int attempt,
+            String status,
+            int attemptsLeft,
+            Instant nextAttemptAt,
+            Integer statusCode,
+            String error,
+            int durationMs,
+            Instant deliveredAt) {}
 
     /** One line of a delivery's attempt log. */
-    record AttemptRow(long deliveryId, int attempt, Instant startedAt, Integer statusCode, String error, int durationMs) {
-    }
+    record AttemptRow(
+            long deliveryId, int attempt, Instant startedAt, Integer statusCode, String error, int durationMs) {}
 
     /** Attempts of one endpoint in one minute with one outcome ({@code delivered | retrying | failed}) and latency bucket. */
-    record StatRow(String endpointId, Instant minute, String outcome, int latencyBucket, int attempts) {
-    }
+    record StatRow(String endpointId, Instant minute, String outcome, int latencyBucket, int attempts) {}
 
     /** An endpoint's failure record after a cycle: since when every attempt failed (null: the last succeeded), its last error. */
-    record EndpointState(String endpointId, Instant failingSince, Instant lastErrorAt, Integer lastErrorStatus,
-                         String lastError) {
-    }
+    record EndpointState(
+            String endpointId, Instant failingSince, Instant lastErrorAt, Integer lastErrorStatus, String lastError) {}
 
     /** Pending deliveries of an endpoint: how many, and when the oldest was created (null if none). */
-    record Waiting(long count, Instant oldestCreatedAt) {
-    }
+    record Waiting(long count, Instant oldestCreatedAt) {}
 
     /**
      * Called first in each dispatcher transaction; PostgreSQL restricts the planner to index scans

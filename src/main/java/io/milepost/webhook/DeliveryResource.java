@@ -25,11 +25,13 @@ public class DeliveryResource {
 
     @GET
     @Operation(summary = "Deliveries, newest first, with their last attempt and next attempt")
-    public DeliveryView.Page list(@QueryParam("status") String status, @QueryParam("endpoint") String endpoint,
-                                  @QueryParam("limit") @DefaultValue("100") String limit,
-                                  @QueryParam("cursor") String cursor) {
-        return webhooks.deliveries(blankToNull(status), blankToNull(endpoint), number("limit", limit),
-                blankToNull(cursor));
+    public DeliveryView.Page list(
+            @QueryParam("status") String status,
+            @QueryParam("endpoint") String endpoint,
+            @QueryParam("limit") @DefaultValue("100") String limit,
+            @QueryParam("cursor") String cursor) {
+        return webhooks.deliveries(
+                blankToNull(status), blankToNull(endpoint), number("limit", limit), blankToNull(cursor));
     }
 
     @GET
@@ -46,7 +48,8 @@ public class DeliveryResource {
     public Response retry(@PathParam("id") String id) {
         long deliveryId = id(id);
         return Response.accepted(webhooks.retry(deliveryId)
-                .orElseThrow(() -> ApiException.notFound("no delivery " + deliveryId))).build();
+                        .orElseThrow(() -> ApiException.notFound("no delivery " + deliveryId)))
+                .build();
     }
 
     private static int number(String name, String value) {

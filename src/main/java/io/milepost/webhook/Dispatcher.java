@@ -63,6 +63,7 @@ public class Dispatcher {
      * the endpoint's attempts run; the lease grows with it.
      */
     static final int WINDOW_PER_SLOT = 8;
+
     static final String DELIVERED = "delivered";
     static final String RETRYING = "retrying";
     static final String FAILED = "failed";
@@ -83,8 +84,15 @@ public class Dispatcher {
     /** Which endpoint claims first: moves on every cycle, so no endpoint always comes last. */
     private final AtomicInteger turn = new AtomicInteger();
 
-    public Dispatcher(EntityManager em, DeliveryQueue queue, WebhookSender sender, EndpointSwitch endpointSwitch,
-                      DeliveryMetrics metrics, Clock clock, MilepostConfig config, MeterRegistry registry) {
+    public Dispatcher(
+            EntityManager em,
+            DeliveryQueue queue,
+            WebhookSender sender,
+            EndpointSwitch endpointSwitch,
+            DeliveryMetrics metrics,
+            Clock clock,
+            MilepostConfig config,
+            MeterRegistry registry) {
         this.em = em;
         this.queue = queue;
         this.sender = sender;
@@ -93,9 +101,11 @@ public class Dispatcher {
         this.clock = clock;
         this.retries = RetryPolicy.parse(config.webhooks().retrySchedule());
         this.concurrency = Math.max(1, config.webhooks().concurrency());
-        this.endpointConcurrency = Math.max(1, Math.min(concurrency, config.webhooks().endpointConcurrency()));
+        this.endpointConcurrency =
+                Math.max(1, Math.min(concurrency, config.webhooks().endpointConcurrency()));
         // a claimed delivery may wait behind the rest of its endpoint's window before its own attempt
-        this.lease = config.webhooks().timeout().multipliedBy(WINDOW_PER_SLOT + 1L).plusSeconds(LEASE_MARGIN_SECONDS);
+        this.lease =
+                config.webhooks().timeout().multipliedBy(WINDOW_PER_SLOT + 1L).plusSeconds(LEASE_MARGIN_SECONDS);
         this.disableAfter = config.webhooks().disableAfter();
         Gauge.builder("milepost.webhook.queue.depth", this, Dispatcher::queueDepth)
                 .description("deliveries waiting for an attempt or in flight (of enabled endpoints), and outbox "
@@ -151,10 +161,12 @@ public class Dispatcher {
     /** Writes one delivery per matching endpoint for up to {@value #FANOUT_BATCH} undispatched messages. */
     public int fanOut() {
         Instant now = now();
-        return QuarkusTransaction.requiringNew().call(() -> Jdbc.call(em, c -> {
-            queue.begin(c);
-            return fanOutIn(c, now, new HashMap<>(), FANOUT_BATCH, queue.endpoints(c)).messages();
-        }));
+        return QuarkusTransaction.requiringNew()
+                .call(() -> Jdbc.call(em, c -> {
+                    queue.begin(c);
+                    return fanOutIn(c, now, new HashMap<>(), FANOUT_BATCH, queue.endpoints(c))
+                            .messages();
+                }));
     }
 
     /** Makes every attempt due now, endpoint by endpoint up to their caps, waiting for each batch; returns how many. */
@@ -162,26 +174,28 @@ public class Dispatcher {
         Instant now = now();
         int total = 0;
         while (true) {
-            List<WebhookSender.Attempt> batch = QuarkusTransaction.requiringNew().call(() -> Jdbc.call(em, c -> {
-                queue.begin(c);
-                Map<String, Integer> rooms = new HashMap<>();
-                List<WebhookEndpoint> endpoints = queue.endpoints(c);
-                endpoints.forEach(e -> rooms.put(e.id, endpointConcurrency));
-                return claimIn(c, now, rooms, concurrency, endpoints);
-            }));
+            List<WebhookSender.Attempt> batch = QuarkusTransaction.requiringNew()
+                    .call(() -> Jdbc.call(em, c -> {
+                        queue.begin(c);
+                        Map<String, Integer> rooms = new HashMap<>();
+                        List<WebhookEndpoint> endpoints = queue.endpoints(c);
+                        endpoints.forEach(e -> rooms.put(e.id, endpointConcurrency));
+                        return claimIn(c, now, rooms, concurrency, endpoints);
+                    }));
             if (batch.isEmpty()) {
                 return total;
             }
-            List<WebhookSender.Result> results = batch.stream().map(sender::send).map(s -> s.toCompletableFuture())
-                    .toList().stream().map(f -> f.join()).toList();
+            List<WebhookSender.Result> results =
+                    batch.stream().map(sender::send).map(s -> s.toCompletableFuture()).toList().stream()
+                            .map(f -> f.join())
+                            .toList();
             record(results);
             total += batch.size();
         }
     }
 
     /** What a cycle did: the attempts it claimed, whether the outbox may hold more, and the endpoints enabled now. */
-    public record Cycle(List<WebhookSender.Attempt> claimed, boolean outboxFull, Set<String> enabledEndpoints) {
-    }
+    public record Cycle(List<WebhookSender.Attempt> claimed, boolean outboxFull, Set<String> enabledEndpoints) {}
 
     /**
      * One transaction of the background loop: records what finished, claims due deliveries as far as
@@ -193,33 +207,40 @@ public class Dispatcher {
         Instant now = now();
         List<StatRow> earlier = attemptCounts.due(now, false);
         List<Recorded> recorded = new ArrayList<>();
-        Cycle cycle = QuarkusTransaction.requiringNew().call(() -> Jdbc.call(em, c -> {
-            queue.begin(c);
-            List<WebhookEndpoint> endpoints = queue.endpoints(c);
-            recorded.add(recordIn(c, done, now, endpoints, earlier, false));
-            Map<String, Integer> rooms = new LinkedHashMap<>();
-            for (WebhookEndpoint e : endpoints) {
-                rooms.put(e.id, Math.max(0, endpointWindow() - outstanding.getOrDefault(e.id, 0)));
-            }
-            List<WebhookSender.Attempt> claimed = new ArrayList<>(room > 0 ? claimIn(c, now, rooms, room, endpoints) : List.of());
-            int left = Math.max(0, room - claimed.size());
-            boolean full = false;
-            if (fanOut) {
-                rooms.replaceAll((id, r) -> Math.min(r, left));
-                // As many messages as the roomiest endpoint can claim at once: more would be written
-                // due, and every later cycle would claim those first and write its own fresh ones due
-                // again, so each message would pay a claim. With no room left, one message is still
-                // fanned out (as due deliveries), so a full window never holds the outbox back.
-                int roomiest = rooms.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-                int batch = Math.min(FANOUT_BATCH, Math.max(roomiest, 1));
-                FanOut fanned = fanOutIn(c, now, rooms, batch, endpoints);
-                claimed.addAll(fanned.claimed());
-                full = fanned.messages() == batch;
-            }
-            Set<String> enabled = endpoints.stream().filter(e -> e.enabled).map(e -> e.id)
-                    .collect(Collectors.toSet());
-            return new Cycle(claimed, full, enabled);
-        }));
+        Cycle cycle = QuarkusTransaction.requiringNew()
+                .call(() -> Jdbc.call(em, c -> {
+                    queue.begin(c);
+                    List<WebhookEndpoint> endpoints = queue.endpoints(c);
+                    recorded.add(recordIn(c, done, now, endpoints, earlier, false));
+                    Map<String, Integer> rooms = new LinkedHashMap<>();
+                    for (WebhookEndpoint e : endpoints) {
+                        rooms.put(e.id, Math.max(0, endpointWindow() - outstanding.getOrDefault(e.id, 0)));
+                    }
+                    List<WebhookSender.Attempt> claimed =
+                            new ArrayList<>(room > 0 ? claimIn(c, now, rooms, room, endpoints) : List.of());
+                    int left = Math.max(0, room - claimed.size());
+                    boolean full = false;
+                    if (fanOut) {
+                        rooms.replaceAll((id, r) -> Math.min(r, left));
+                        // As many messages as the roomiest endpoint can claim at once: more would be written
+                        // due, and every later cycle would claim those first and write its own fresh ones due
+                        // again, so each message would pay a claim. With no room left, one message is still
+                        // fanned out (as due deliveries), so a full window never holds the outbox back.
+                        int roomiest = rooms.values().stream()
+                                .mapToInt(Integer::intValue)
+                                .max()
+                                .orElse(0);
+                        int batch = Math.min(FANOUT_BATCH, Math.max(roomiest, 1));
+                        FanOut fanned = fanOutIn(c, now, rooms, batch, endpoints);
+                        claimed.addAll(fanned.claimed());
+                        full = fanned.messages() == batch;
+                    }
+                    Set<String> enabled = endpoints.stream()
+                            .filter(e -> e.enabled)
+                            .map(e -> e.id)
+                            .collect(Collectors.toSet());
+                    return new Cycle(claimed, full, enabled);
+                }));
         attemptCounts.written(earlier, now);
         attemptCounts.add(recorded.get(0).counts());
         count(recorded.get(0).outcomes());
@@ -233,10 +254,11 @@ public class Dispatcher {
         }
         Instant now = now();
         List<StatRow> earlier = attemptCounts.due(now, true);
-        Recorded recorded = QuarkusTransaction.requiringNew().call(() -> Jdbc.call(em, c -> {
-            queue.begin(c);
-            return recordIn(c, results, now, queue.endpoints(c), earlier, true);
-        }));
+        Recorded recorded = QuarkusTransaction.requiringNew()
+                .call(() -> Jdbc.call(em, c -> {
+                    queue.begin(c);
+                    return recordIn(c, results, now, queue.endpoints(c), earlier, true);
+                }));
         attemptCounts.written(earlier, now);
         count(recorded.outcomes());
     }
@@ -252,10 +274,11 @@ public class Dispatcher {
             return;
         }
         Instant now = now();
-        QuarkusTransaction.requiringNew().run(() -> Jdbc.call(em, c -> {
-            queue.release(c, deliveryIds, now);
-            return null;
-        }));
+        QuarkusTransaction.requiringNew()
+                .run(() -> Jdbc.call(em, c -> {
+                    queue.release(c, deliveryIds, now);
+                    return null;
+                }));
     }
 
     /** The earliest time a delivery of an enabled endpoint is due (a retry, or a lease that runs out), or null. */
@@ -266,30 +289,31 @@ public class Dispatcher {
     /** Removes attempt statistics older than a day (the health view looks back a day). */
     void purgeStatistics() {
         Instant before = now().minus(Duration.ofDays(1)).minus(Duration.ofMinutes(1));
-        QuarkusTransaction.requiringNew().run(() -> Jdbc.call(em, c -> {
-            queue.purgeStats(c, before);
-            return null;
-        }));
+        QuarkusTransaction.requiringNew()
+                .run(() -> Jdbc.call(em, c -> {
+                    queue.purgeStats(c, before);
+                    return null;
+                }));
     }
 
     /** What a fan-out did: messages dispatched, and the new deliveries it claimed for their first attempt. */
-    private record FanOut(int messages, List<WebhookSender.Attempt> claimed) {
-    }
+    private record FanOut(int messages, List<WebhookSender.Attempt> claimed) {}
 
     /**
      * Fans out up to {@code batch} messages. Deliveries to an endpoint with room left in
      * {@code rooms} are written already claimed for their first attempt (and use up that room);
      * the rest are written due now.
      */
-    private FanOut fanOutIn(Connection c, Instant now, Map<String, Integer> rooms, int batch,
-                            List<WebhookEndpoint> all) throws SQLException {
+    private FanOut fanOutIn(Connection c, Instant now, Map<String, Integer> rooms, int batch, List<WebhookEndpoint> all)
+            throws SQLException {
         boolean anyRoom = rooms.values().stream().anyMatch(r -> r > 0);
         List<OutboxMessage> messages = queue.takeMessages(c, batch, anyRoom);
         if (messages.isEmpty()) {
             return new FanOut(0, List.of());
         }
         List<WebhookEndpoint> endpoints = all.stream().filter(e -> e.enabled).toList();
-        List<WebhookEndpoint.Filter> filters = endpoints.stream().map(WebhookEndpoint::filter).toList();
+        List<WebhookEndpoint.Filter> filters =
+                endpoints.stream().map(WebhookEndpoint::filter).toList();
         List<NewDelivery> fresh = new ArrayList<>();
         List<WebhookSender.Attempt> claimed = new ArrayList<>();
         Instant signedAt = clock.instant();
@@ -303,11 +327,19 @@ public class Dispatcher {
                 long id = deliveryIds.next(c);
                 int room = rooms.getOrDefault(endpoint.id, 0);
                 boolean claimIt = room > 0;
-                fresh.add(new NewDelivery(id, m.id(), endpoint.id, m.webhookId(), m.type(), m.userId(), m.subject(), claimIt));
+                fresh.add(new NewDelivery(
+                        id, m.id(), endpoint.id, m.webhookId(), m.type(), m.userId(), m.subject(), claimIt));
                 if (claimIt) {
                     rooms.put(endpoint.id, room - 1);
-                    claimed.add(new WebhookSender.Attempt(id, 1, attempts, endpoint.id, m.webhookId(), endpoint.url,
-                            endpoint.signingSecrets(signedAt), m.body().getBytes(StandardCharsets.UTF_8)));
+                    claimed.add(new WebhookSender.Attempt(
+                            id,
+                            1,
+                            attempts,
+                            endpoint.id,
+                            m.webhookId(),
+                            endpoint.url,
+                            endpoint.signingSecrets(signedAt),
+                            m.body().getBytes(StandardCharsets.UTF_8)));
                 }
             }
         }
@@ -322,9 +354,12 @@ public class Dispatcher {
      * Claims up to {@code total} due deliveries of enabled endpoints, each endpoint up to its room,
      * taking turns: the first endpoint asked moves on by one every call.
      */
-    private List<WebhookSender.Attempt> claimIn(Connection c, Instant now, Map<String, Integer> rooms, int total,
-                                                List<WebhookEndpoint> endpoints) throws SQLException {
-        List<WebhookEndpoint> enabled = endpoints.stream().filter(e -> e.enabled && rooms.getOrDefault(e.id, 0) > 0).toList();
+    private List<WebhookSender.Attempt> claimIn(
+            Connection c, Instant now, Map<String, Integer> rooms, int total, List<WebhookEndpoint> endpoints)
+            throws SQLException {
+        List<WebhookEndpoint> enabled = endpoints.stream()
+                .filter(e -> e.enabled && rooms.getOrDefault(e.id, 0) > 0)
+                .toList();
         if (enabled.isEmpty() || total <= 0) {
             return List.of();
         }
@@ -349,8 +384,10 @@ public class Dispatcher {
                 asked += n;
             }
         }
-        List<EndpointRoom> asks = want.entrySet().stream().filter(e -> e.getValue() > 0)
-                .map(e -> new EndpointRoom(e.getKey(), e.getValue())).toList();
+        List<EndpointRoom> asks = want.entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .map(e -> new EndpointRoom(e.getKey(), e.getValue()))
+                .toList();
         List<Claim> due = queue.claim(c, asks, now, now.plus(lease));
         if (due.isEmpty()) {
             return List.of();
@@ -358,26 +395,32 @@ public class Dispatcher {
         for (Claim d : due) {
             rooms.merge(d.endpointId(), -1, Integer::sum);
         }
-        Map<Long, byte[]> bodies = queue.bodies(c, due.stream().map(Claim::messageId).distinct().toList());
+        Map<Long, byte[]> bodies =
+                queue.bodies(c, due.stream().map(Claim::messageId).distinct().toList());
         Map<String, WebhookEndpoint> byId = new HashMap<>();
         endpoints.forEach(e -> byId.put(e.id, e));
         Instant signedAt = clock.instant();
         List<WebhookSender.Attempt> attempts = new ArrayList<>(due.size());
         for (Claim d : due) {
             WebhookEndpoint endpoint = byId.get(d.endpointId());
-            attempts.add(new WebhookSender.Attempt(d.deliveryId(), d.attempt(), d.attemptsLeft(), d.endpointId(),
-                    d.webhookId(), endpoint.url, endpoint.signingSecrets(signedAt), bodies.get(d.messageId())));
+            attempts.add(new WebhookSender.Attempt(
+                    d.deliveryId(),
+                    d.attempt(),
+                    d.attemptsLeft(),
+                    d.endpointId(),
+                    d.webhookId(),
+                    endpoint.url,
+                    endpoint.signingSecrets(signedAt),
+                    bodies.get(d.messageId())));
         }
         return attempts;
     }
 
     /** An attempt whose outcome was written (its delivery was still the one claimed). */
-    private record RecordedOutcome(WebhookSender.Result result, Outcome outcome) {
-    }
+    private record RecordedOutcome(WebhookSender.Result result, Outcome outcome) {}
 
     /** What a transaction recorded, and the statistics of its attempts it did not write yet. */
-    private record Recorded(List<RecordedOutcome> outcomes, List<StatRow> counts) {
-    }
+    private record Recorded(List<RecordedOutcome> outcomes, List<StatRow> counts) {}
 
     /**
      * Records outcomes: the delivery rows, the attempt log (failures; a success lives on the
@@ -386,11 +429,17 @@ public class Dispatcher {
      * {@code writeCounts}, else they are answered, to be written later ({@link AttemptCounts}).
      * Then disables endpoints that answered 410 or have failed for too long.
      */
-    private Recorded recordIn(Connection c, List<WebhookSender.Result> results, Instant now,
-                              List<WebhookEndpoint> endpoints, List<StatRow> earlier, boolean writeCounts)
+    private Recorded recordIn(
+            Connection c,
+            List<WebhookSender.Result> results,
+            Instant now,
+            List<WebhookEndpoint> endpoints,
+            List<StatRow> earlier,
+            boolean writeCounts)
             throws SQLException {
         Set<String> present = endpoints.stream().map(e -> e.id).collect(Collectors.toSet());
-        List<StatRow> stillThere = earlier.stream().filter(r -> present.contains(r.endpointId())).toList();
+        List<StatRow> stillThere =
+                earlier.stream().filter(r -> present.contains(r.endpointId())).toList();
         if (results.isEmpty()) {
             queue.countAttempts(c, stillThere);
             return new Recorded(List.of(), List.of());
@@ -427,13 +476,22 @@ public class Dispatcher {
             }
             recorded.add(new RecordedOutcome(r, outcomes.get(i)));
             if (!r.delivered()) {
-                log.add(new AttemptRow(r.attempt().deliveryId(), r.attempt().attempt(), r.startedAt(), r.statusCode(),
-                        r.error(), r.durationMs()));
+                log.add(new AttemptRow(
+                        r.attempt().deliveryId(),
+                        r.attempt().attempt(),
+                        r.startedAt(),
+                        r.statusCode(),
+                        r.error(),
+                        r.durationMs()));
             }
         }
         queue.logAttempts(c, log);
-        queue.markKpiDays(c, recorded.stream().filter(r -> r.result().delivered())
-                .map(r -> r.result().attempt().deliveryId()).toList());
+        queue.markKpiDays(
+                c,
+                recorded.stream()
+                        .filter(r -> r.result().delivered())
+                        .map(r -> r.result().attempt().deliveryId())
+                        .toList());
         for (RecordedOutcome r : recorded) {
             WebhookEndpoint e = byId.get(r.result().attempt().endpointId());
             if (r.outcome() instanceof Outcome.Disable d && e != null) {
@@ -444,8 +502,12 @@ public class Dispatcher {
             WebhookEndpoint e = byId.get(s.endpointId());
             if (e != null && e.enabled && Outcome.failedTooLong(s.failingSince(), now, disableAfter)) {
                 e.failingSince = s.failingSince();
-                endpointSwitch.disable(e, EndpointSwitch.Why.FAILING, "every attempt has failed since "
-                        + s.failingSince() + " (milepost.webhooks.disable-after " + disableAfter + ")", now);
+                endpointSwitch.disable(
+                        e,
+                        EndpointSwitch.Why.FAILING,
+                        "every attempt has failed since " + s.failingSince() + " (milepost.webhooks.disable-after "
+                                + disableAfter + ")",
+                        now);
             }
         }
         return new Recorded(recorded, writeCounts ? List.of() : counts);
@@ -454,29 +516,50 @@ public class Dispatcher {
     private static OutcomeRow row(WebhookSender.Result r, Outcome o, Instant now) {
         WebhookSender.Attempt a = r.attempt();
         int left = Math.max(0, a.attemptsLeft() - 1);
-        String status = o instanceof Outcome.Delivered ? Delivery.DELIVERED
+        String status = o instanceof Outcome.Delivered
+                ? Delivery.DELIVERED
                 : o instanceof Outcome.RetryAt ? Delivery.PENDING : Delivery.FAILED;
         Instant next = o instanceof Outcome.RetryAt retry ? stored(retry.at()) : null;
-        return new OutcomeRow(a.deliveryId(), a.attempt(), status, left, next, r.statusCode(), r.error(), r.durationMs(),
+        return new OutcomeRow(
+                a.deliveryId(),
+                a.attempt(),
+                status,
+                left,
+                next,
+                r.statusCode(),
+                r.error(),
+                r.durationMs(),
                 o instanceof Outcome.Delivered ? now : null);
     }
 
     /** The attempts per endpoint, minute, outcome and latency bucket, sorted by key. */
     private static List<StatRow> statistics(List<RecordedOutcome> recorded) {
-        record Key(String endpointId, Instant minute, String outcome, int bucket) {
-        }
+        record Key(String endpointId, Instant minute, String outcome, int bucket) {}
         Map<Key, Integer> counts = new HashMap<>();
         for (RecordedOutcome r : recorded) {
-            String outcome = r.outcome() instanceof Outcome.Delivered ? DELIVERED
+            String outcome = r.outcome() instanceof Outcome.Delivered
+                    ? DELIVERED
                     : r.outcome() instanceof Outcome.RetryAt ? RETRYING : FAILED;
-            counts.merge(new Key(r.result().attempt().endpointId(), r.result().startedAt().truncatedTo(ChronoUnit.MINUTES),
-                    outcome, Latency.bucket(r.result().durationMs())), 1, Integer::sum);
+            counts.merge(
+                    new Key(
+                            r.result().attempt().endpointId(),
+                            r.result().startedAt().truncatedTo(ChronoUnit.MINUTES),
+                            outcome,
+                            Latency.bucket(r.result().durationMs())),
+                    1,
+                    Integer::sum);
         }
         return counts.entrySet().stream()
-                .map(e -> new StatRow(e.getKey().endpointId(), e.getKey().minute(), e.getKey().outcome(),
-                        e.getKey().bucket(), e.getValue()))
-                .sorted(Comparator.comparing(StatRow::endpointId).thenComparing(StatRow::minute)
-                        .thenComparing(StatRow::outcome).thenComparingInt(StatRow::latencyBucket))
+                .map(e -> new StatRow(
+                        e.getKey().endpointId(),
+                        e.getKey().minute(),
+                        e.getKey().outcome(),
+                        e.getKey().bucket(),
+                        e.getValue()))
+                .sorted(Comparator.comparing(StatRow::endpointId)
+                        .thenComparing(StatRow::minute)
+                        .thenComparing(StatRow::outcome)
+                        .thenComparingInt(StatRow::latencyBucket))
                 .toList();
     }
 
@@ -485,10 +568,15 @@ public class Dispatcher {
      * clears {@code failingSince}, the first failure after one sets it. Only endpoints whose record
      * changes are returned.
      */
-    private static List<EndpointState> endpointStates(List<RecordedOutcome> recorded, Map<String, WebhookEndpoint> byId) {
+    private static List<EndpointState> endpointStates(
+            List<RecordedOutcome> recorded, Map<String, WebhookEndpoint> byId) {
         Map<String, List<WebhookSender.Result>> byEndpoint = new LinkedHashMap<>();
-        recorded.stream().map(RecordedOutcome::result).sorted(Comparator.comparing(WebhookSender.Result::startedAt))
-                .forEach(r -> byEndpoint.computeIfAbsent(r.attempt().endpointId(), k -> new ArrayList<>()).add(r));
+        recorded.stream()
+                .map(RecordedOutcome::result)
+                .sorted(Comparator.comparing(WebhookSender.Result::startedAt))
+                .forEach(r -> byEndpoint
+                        .computeIfAbsent(r.attempt().endpointId(), k -> new ArrayList<>())
+                        .add(r));
         List<EndpointState> states = new ArrayList<>();
         byEndpoint.forEach((id, attempts) -> {
             WebhookEndpoint e = byId.get(id);
@@ -504,8 +592,8 @@ public class Dispatcher {
             }
             boolean changed = e == null || !Objects.equals(failingSince, e.failingSince);
             if (lastError != null) {
-                states.add(new EndpointState(id, failingSince, lastError.startedAt(), lastError.statusCode(),
-                        lastError.error()));
+                states.add(new EndpointState(
+                        id, failingSince, lastError.startedAt(), lastError.statusCode(), lastError.error()));
             } else if (changed) {
                 states.add(new EndpointState(id, failingSince, null, null, null));
             }

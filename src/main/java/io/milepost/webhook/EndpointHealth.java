@@ -36,12 +36,18 @@ public class EndpointHealth {
     }
 
     /** The endpoint's last failed attempt: when, the status it answered (null: no answer), and the error. */
-    public record LastError(Instant at, Integer status, String message) {
-    }
+    public record LastError(Instant at, Integer status, String message) {}
 
     /** The health block of an endpoint as the API shows it. */
-    public record Health(Counts lastHour, Counts lastDay, Double successRate, Long latencyP50Ms, Long latencyP99Ms,
-                         long waiting, Instant oldestWaitingAt, LastError lastError) {
+    public record Health(
+            Counts lastHour,
+            Counts lastDay,
+            Double successRate,
+            Long latencyP50Ms,
+            Long latencyP99Ms,
+            long waiting,
+            Instant oldestWaitingAt,
+            LastError lastError) {
         static final Health NEW = new Health(new Counts(0, 0, 0), new Counts(0, 0, 0), null, null, null, 0, null, null);
     }
 
@@ -76,9 +82,15 @@ public class EndpointHealth {
         Counts day = new Counts(dayDelivered, dayFailed, dayRetrying);
         Double rate = day.total() == 0 ? null : Math.round(10_000.0 * day.delivered() / day.total()) / 10_000.0;
         LastError last = e.lastErrorAt == null ? null : new LastError(e.lastErrorAt, e.lastErrorStatus, e.lastError);
-        return new Health(new Counts(hourDelivered, hourFailed, hourRetrying), day, rate,
-                percentile(buckets, day.total(), 0.50), percentile(buckets, day.total(), 0.99), waiting.count(),
-                waiting.oldestCreatedAt(), last);
+        return new Health(
+                new Counts(hourDelivered, hourFailed, hourRetrying),
+                day,
+                rate,
+                percentile(buckets, day.total(), 0.50),
+                percentile(buckets, day.total(), 0.99),
+                waiting.count(),
+                waiting.oldestCreatedAt(),
+                last);
     }
 
     /** The upper bound of the bucket holding the {@code q}-th attempt by duration; null without attempts. */

@@ -17,7 +17,11 @@ public class EndpointSwitch {
     private static final Logger LOG = Logger.getLogger(EndpointSwitch.class);
 
     /** Who turned an endpoint off: the automatic reasons are counted and announced. */
-    public enum Why { API, GONE, FAILING }
+    public enum Why {
+        API,
+        GONE,
+        FAILING
+    }
 
     private final EntityManager em;
     private final DeliveryQueue queue;
@@ -25,8 +29,8 @@ public class EndpointSwitch {
     private final OutboxSignal signal;
     private final DeliveryMetrics metrics;
 
-    public EndpointSwitch(EntityManager em, DeliveryQueue queue, Outbox outbox, OutboxSignal signal,
-                          DeliveryMetrics metrics) {
+    public EndpointSwitch(
+            EntityManager em, DeliveryQueue queue, Outbox outbox, OutboxSignal signal, DeliveryMetrics metrics) {
         this.em = em;
         this.queue = queue;
         this.outbox = outbox;

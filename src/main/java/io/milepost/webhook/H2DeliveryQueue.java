@@ -36,8 +36,8 @@ final class H2DeliveryQueue extends JdbcDeliveryQueue {
     @Override
     public void insert(Connection c, List<NewDelivery> fresh, int attempts, Instant now, Instant leaseEnd)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(INSERT_DELIVERY
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, '" + Delivery.PENDING + "', ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                INSERT_DELIVERY + "VALUES (?, ?, ?, ?, ?, ?, ?, '" + Delivery.PENDING + "', ?, ?, ?, ?, ?)")) {
             for (NewDelivery d : fresh) {
                 ps.setLong(1, d.id());
                 ps.setLong(2, d.messageId());

@@ -6,8 +6,7 @@ import org.hibernate.jdbc.ReturningWork;
 
 /** Runs queue statements on the current transaction's connection and hands back what they answer. */
 final class Jdbc {
-    private Jdbc() {
-    }
+    private Jdbc() {}
 
     static <T> T call(EntityManager em, ReturningWork<T> work) {
         return em.unwrap(Session.class).doReturningWork(work);

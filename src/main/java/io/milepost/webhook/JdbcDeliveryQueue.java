@@ -34,14 +34,19 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
     public List<OutboxMessage> takeMessages(Connection c, int limit, boolean withBodies) throws SQLException {
         List<OutboxMessage> rows = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT id, type, subject, user_id, webhook_id"
-                + (withBodies ? ", body" : "") + " FROM outbox WHERE dispatched_at IS NULL " + orderMessages()
-                + "FETCH FIRST " + limit + " ROWS ONLY FOR UPDATE SKIP LOCKED");
-             ResultSet rs = ps.executeQuery()) {
+                        + (withBodies ? ", body" : "") + " FROM outbox WHERE dispatched_at IS NULL " + orderMessages()
+                        + "FETCH FIRST " + limit + " ROWS ONLY FOR UPDATE SKIP LOCKED");
+                ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 long id = rs.getLong(1);
                 String webhookId = rs.getString(5);
-                rows.add(new OutboxMessage(id, rs.getString(2), rs.getString(3), rs.getString(4),
-                        webhookId == null ? "msg_" + id : webhookId, withBodies ? rs.getString(6) : null));
+                rows.add(new OutboxMessage(
+                        id,
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        webhookId == null ? "msg_" + id : webhookId,
+                        withBodies ? rs.getString(6) : null));
             }
         }
         return rows;
@@ -57,7 +62,8 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
     }
 
     @Override
-    public List<Claim> claim(Connection c, List<EndpointRoom> rooms, Instant now, Instant leaseEnd) throws SQLException {
+    public List<Claim> claim(Connection c, List<EndpointRoom> rooms, Instant now, Instant leaseEnd)
+            throws SQLException {
         List<Claim> due = new ArrayList<>();
         // The lower bound keeps H2 from walking the index's NULLs (every finished delivery) first.
         try (PreparedStatement ps = c.prepareStatement("SELECT id, attempts, attempts_left, endpoint_id, webhook_id, "
@@ -73,7 +79,12 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
                 ps.setInt(4, r.room());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        due.add(new Claim(rs.getLong(1), rs.getInt(2) + 1, rs.getInt(3), rs.getString(4), rs.getString(5),
+                        due.add(new Claim(
+                                rs.getLong(1),
+                                rs.getInt(2) + 1,
+                                rs.getInt(3),
+                                rs.getString(4),
+                                rs.getString(5),
                                 rs.getLong(6)));
                     }
                 }
@@ -87,7 +98,10 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
                 + "last_attempt_at = ?, next_attempt_at = ? WHERE id = ANY(?)")) {
             ps.setObject(1, at(now));
             ps.setObject(2, at(leaseEnd));
-            ps.setArray(3, c.createArrayOf("BIGINT", due.stream().map(Claim::deliveryId).toArray()));
+            ps.setArray(
+                    3,
+                    c.createArrayOf(
+                            "BIGINT", due.stream().map(Claim::deliveryId).toArray()));
             ps.executeUpdate();
         }
         return due;
@@ -151,8 +165,8 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
                 while (rs.next()) {
                     int code = rs.getInt(3);
                     Integer statusCode = rs.wasNull() ? null : code;
-                    rows.add(new AttemptRow(deliveryId, rs.getInt(1), Sql.instant(rs, 2), statusCode, rs.getString(4),
-                            rs.getInt(5)));
+                    rows.add(new AttemptRow(
+                            deliveryId, rs.getInt(1), Sql.instant(rs, 2), statusCode, rs.getString(4), rs.getInt(5)));
                 }
             }
         }
@@ -165,8 +179,9 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
             return;
         }
         try (PreparedStatement failed = c.prepareStatement("UPDATE webhook_endpoints SET failing_since = ?, "
-                + "last_error_at = ?, last_error_status = ?, last_error = ? WHERE id = ?");
-             PreparedStatement succeeded = c.prepareStatement("UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?")) {
+                        + "last_error_at = ?, last_error_status = ?, last_error = ? WHERE id = ?");
+                PreparedStatement succeeded =
+                        c.prepareStatement("UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?")) {
             boolean anyFailed = false;
             boolean anySucceeded = false;
             for (EndpointState s : states) {
@@ -198,8 +213,8 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
     public List<WebhookEndpoint> endpoints(Connection c) throws SQLException {
         List<WebhookEndpoint> all = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT id, url, types, actions, secret, previous_secret, "
-                + "previous_secret_until, enabled, failing_since FROM webhook_endpoints ORDER BY id");
-             ResultSet rs = ps.executeQuery()) {
+                        + "previous_secret_until, enabled, failing_since FROM webhook_endpoints ORDER BY id");
+                ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 WebhookEndpoint e = new WebhookEndpoint();
                 e.id = rs.getString(1);
@@ -238,9 +253,10 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
                 return false;
             }
         }
-        // what waited while it was off (a retry hours away included) is due now: it was re-enabled because it works again
-        try (PreparedStatement ps = c.prepareStatement("UPDATE deliveries SET next_attempt_at = ? "
-                + "WHERE endpoint_id = ? AND next_attempt_at > ?")) {
+        // what waited while it was off (a retry hours away included) is due now: it was re-enabled because it works
+        // again
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE deliveries SET next_attempt_at = ? " + "WHERE endpoint_id = ? AND next_attempt_at > ?")) {
             ps.setObject(1, at(now));
             ps.setString(2, endpointId);
             ps.setObject(3, at(now));
@@ -254,9 +270,9 @@ abstract class JdbcDeliveryQueue implements DeliveryQueue {
         Instant next = null;
         // one index look-up per enabled endpoint: the first entry of its range
         try (PreparedStatement endpoints = c.prepareStatement("SELECT id FROM webhook_endpoints WHERE enabled = TRUE");
-             PreparedStatement ps = c.prepareStatement("SELECT MIN(next_attempt_at) FROM deliveries "
-                     + "WHERE endpoint_id = ? AND next_attempt_at >= ?");
-             ResultSet ids = endpoints.executeQuery()) {
+                PreparedStatement ps = c.prepareStatement("SELECT MIN(next_attempt_at) FROM deliveries "
+                        + "WHERE endpoint_id = ? AND next_attempt_at >= ?");
+                ResultSet ids = endpoints.executeQuery()) {
             while (ids.next()) {
                 ps.setString(1, ids.getString(1));
                 ps.setObject(2, at(Instant.EPOCH));

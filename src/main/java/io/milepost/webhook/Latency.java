@@ -8,8 +8,7 @@ final class Latency {
     static final int STEPS_PER_DOUBLING = 8;
     static final int MAX_BUCKET = 8 * 32;
 
-    private Latency() {
-    }
+    private Latency() {}
 
     static int bucket(int durationMs) {
         if (durationMs <= 0) {

@@ -10,20 +10,16 @@ import java.time.Instant;
  */
 public sealed interface Outcome {
     /** A 2xx answer: the delivery is done. */
-    record Delivered() implements Outcome {
-    }
+    record Delivered() implements Outcome {}
 
     /** Not delivered; attempts are left: try again at {@code at}. */
-    record RetryAt(Instant at) implements Outcome {
-    }
+    record RetryAt(Instant at) implements Outcome {}
 
     /** Not delivered and no attempt left: the delivery is {@code failed}. */
-    record Failed() implements Outcome {
-    }
+    record Failed() implements Outcome {}
 
     /** The receiver answered 410 Gone: the delivery fails and its endpoint is disabled for {@code reason}. */
-    record Disable(String reason) implements Outcome {
-    }
+    record Disable(String reason) implements Outcome {}
 
     String GONE = "the endpoint answered 410 Gone";
 

@@ -45,11 +45,12 @@ final class PostgresDeliveryQueue extends JdbcDeliveryQueue {
     public void insert(Connection c, List<NewDelivery> fresh, int attempts, Instant now, Instant leaseEnd)
             throws SQLException {
         int n = fresh.size();
-        try (PreparedStatement ps = c.prepareStatement(INSERT_DELIVERY + "SELECT v.id, v.message_id, v.endpoint_id, "
-                + "v.webhook_id, v.type, v.user_id, v.subject, '" + Delivery.PENDING + "', v.attempts, ?, "
-                + "CASE WHEN v.attempts = 1 THEN ? ELSE ? END, CASE WHEN v.attempts = 1 THEN ? END, ? "
-                + "FROM unnest(?::bigint[], ?::bigint[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], "
-                + "?::varchar[], ?::int[]) AS v(id, message_id, endpoint_id, webhook_id, type, user_id, subject, attempts)")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                INSERT_DELIVERY + "SELECT v.id, v.message_id, v.endpoint_id, "
+                        + "v.webhook_id, v.type, v.user_id, v.subject, '" + Delivery.PENDING + "', v.attempts, ?, "
+                        + "CASE WHEN v.attempts = 1 THEN ? ELSE ? END, CASE WHEN v.attempts = 1 THEN ? END, ? "
+                        + "FROM unnest(?::bigint[], ?::bigint[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], "
+                        + "?::varchar[], ?::int[]) AS v(id, message_id, endpoint_id, webhook_id, type, user_id, subject, attempts)")) {
             ps.setInt(1, attempts);
             ps.setObject(2, at(leaseEnd));
             ps.setObject(3, at(now));
@@ -108,12 +109,13 @@ final class PostgresDeliveryQueue extends JdbcDeliveryQueue {
         if (n == 0) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO webhook_attempt_stats (endpoint_id, minute_at, outcome, "
-                + "latency_bucket, attempts) SELECT v.endpoint_id, v.minute::timestamptz, v.outcome, v.bucket, v.attempts "
-                + "FROM unnest(?::varchar[], ?::text[], ?::varchar[], ?::int[], ?::int[]) "
-                + "AS v(endpoint_id, minute, outcome, bucket, attempts) "
-                + "ON CONFLICT (endpoint_id, minute_at, outcome, latency_bucket) "
-                + "DO UPDATE SET attempts = webhook_attempt_stats.attempts + EXCLUDED.attempts")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("INSERT INTO webhook_attempt_stats (endpoint_id, minute_at, outcome, "
+                        + "latency_bucket, attempts) SELECT v.endpoint_id, v.minute::timestamptz, v.outcome, v.bucket, v.attempts "
+                        + "FROM unnest(?::varchar[], ?::text[], ?::varchar[], ?::int[], ?::int[]) "
+                        + "AS v(endpoint_id, minute, outcome, bucket, attempts) "
+                        + "ON CONFLICT (endpoint_id, minute_at, outcome, latency_bucket) "
+                        + "DO UPDATE SET attempts = webhook_attempt_stats.attempts + EXCLUDED.attempts")) {
             ps.setArray(1, column(c, "varchar", n, i -> stats.get(i).endpointId()));
             ps.setArray(2, column(c, "text", n, i -> stats.get(i).minute().toString()));
             ps.setArray(3, column(c, "varchar", n, i -> stats.get(i).outcome()));

@@ -54,8 +54,8 @@ public final class RetryPolicy {
 
     /** As {@link #waitAfter(int, Duration)}, with the jitter given: {@code jitter} in [0, 1) of the 20% stretch. */
     public Duration waitAfter(int failedAttempts, Duration retryAfter, double jitter) {
-        Duration scheduled = waits.isEmpty() ? Duration.ZERO
-                : waits.get(Math.min(Math.max(failedAttempts, 1), waits.size()) - 1);
+        Duration scheduled =
+                waits.isEmpty() ? Duration.ZERO : waits.get(Math.min(Math.max(failedAttempts, 1), waits.size()) - 1);
         long ms = scheduled.toMillis();
         Duration jittered = Duration.ofMillis(ms + (long) (ms * JITTER * jitter));
         if (retryAfter != null && retryAfter.compareTo(jittered) > 0) {
@@ -75,7 +75,8 @@ public final class RetryPolicy {
             return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, MAX_RETRY_AFTER.toSeconds()));
         } catch (NumberFormatException notSeconds) {
             try {
-                Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME)
+                        .toInstant();
                 Duration d = Duration.between(now, at);
                 return d.isNegative() ? Duration.ZERO : d;
             } catch (DateTimeParseException notDate) {

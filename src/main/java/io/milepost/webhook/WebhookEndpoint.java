@@ -16,40 +16,53 @@ import java.util.Set;
 public class WebhookEndpoint {
     @Id
     public String id;
+
     @Column(nullable = false)
     public String url;
+
     public String description;
     /** Comma-separated message types; null for all. */
     public String types;
     /** Comma-separated action names that {@code action.triggered} messages are limited to; null for all. */
     public String actions;
+
     @Column(nullable = false)
     public String secret;
+
     @Column(name = "previous_secret")
     public String previousSecret;
+
     @Column(name = "previous_secret_until")
     public Instant previousSecretUntil;
+
     @Column(nullable = false)
     public boolean enabled;
+
     @Column(name = "disabled_reason")
     public String disabledReason;
     /** Since when every attempt has failed; null while the last attempt succeeded. */
     @Column(name = "failing_since")
     public Instant failingSince;
+
     @Column(name = "last_error_at")
     public Instant lastErrorAt;
+
     @Column(name = "last_error_status")
     public Integer lastErrorStatus;
+
     @Column(name = "last_error")
     public String lastError;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
+
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 
     /** Which messages go to this endpoint, read once from the stored filters (a fan-out asks per message). */
     public Filter filter() {
-        return new Filter(types == null ? null : Set.copyOf(split(types)), actions == null ? null : Set.copyOf(split(actions)));
+        return new Filter(
+                types == null ? null : Set.copyOf(split(types)), actions == null ? null : Set.copyOf(split(actions)));
     }
 
     /** An endpoint's filters: message types, and the actions {@code action.triggered} messages are limited to; null for all. */

@@ -54,13 +54,19 @@ public class WebhookSender {
     }
 
     /** One attempt to make: which delivery, its attempt number and how many it has left (this one included), where to, and what. */
-    public record Attempt(long deliveryId, int attempt, int attemptsLeft, String endpointId, String webhookId,
-                          String url, List<String> secrets, byte[] body) {
-    }
+    public record Attempt(
+            long deliveryId,
+            int attempt,
+            int attemptsLeft,
+            String endpointId,
+            String webhookId,
+            String url,
+            List<String> secrets,
+            byte[] body) {}
 
     /** What an attempt came to: a status code, or an error for attempts that got no answer. */
-    public record Result(Attempt attempt, Instant startedAt, Integer statusCode, String error, Duration retryAfter,
-                         int durationMs) {
+    public record Result(
+            Attempt attempt, Instant startedAt, Integer statusCode, String error, Duration retryAfter, int durationMs) {
         public boolean delivered() {
             return statusCode != null && statusCode >= 200 && statusCode < 300;
         }
@@ -87,7 +93,8 @@ public class WebhookSender {
                 .setPort(target.port())
                 .setSsl(target.tls())
                 .setURI(target.pathAndQuery())
-                .setServer(SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress()))
+                .setServer(SocketAddress.inetSocketAddress(
+                        target.port(), target.address().getHostAddress()))
                 .setFollowRedirects(false)
                 .setConnectTimeout(timeoutMs)
                 .setIdleTimeout(timeoutMs)
@@ -95,7 +102,8 @@ public class WebhookSender {
                 .putHeader("user-agent", USER_AGENT)
                 .putHeader("webhook-id", attempt.webhookId())
                 .putHeader("webhook-timestamp", Long.toString(timestamp))
-                .putHeader("webhook-signature",
+                .putHeader(
+                        "webhook-signature",
                         WebhookSignature.header(attempt.secrets(), attempt.webhookId(), timestamp, attempt.body()));
         CompletableFuture<Result> outcome = new CompletableFuture<>();
         client.request(options).onComplete(requested -> {
@@ -113,7 +121,8 @@ public class WebhookSender {
             request.send(Buffer.buffer(attempt.body())).onComplete(answered -> {
                 if (answered.failed()) {
                     vertx.cancelTimer(timer);
-                    outcome.complete(failure(attempt, startedAt, started, timedOut.get() ? new TimeoutException() : answered.cause()));
+                    outcome.complete(failure(
+                            attempt, startedAt, started, timedOut.get() ? new TimeoutException() : answered.cause()));
                     return;
                 }
                 HttpClientResponse response = answered.result();
@@ -126,13 +135,15 @@ public class WebhookSender {
                 response.end().onComplete(ended -> {
                     vertx.cancelTimer(timer);
                     if (ended.failed()) {
-                        outcome.complete(failure(attempt, startedAt, started, timedOut.get() ? new TimeoutException() : ended.cause()));
+                        outcome.complete(failure(
+                                attempt, startedAt, started, timedOut.get() ? new TimeoutException() : ended.cause()));
                         return;
                     }
                     int status = response.statusCode();
                     String error = status >= 200 && status < 300 ? null : describe(response, head);
                     Duration retryAfter = status == 429 || status == 503
-                            ? RetryPolicy.retryAfter(response.getHeader("retry-after"), clock.instant()) : null;
+                            ? RetryPolicy.retryAfter(response.getHeader("retry-after"), clock.instant())
+                            : null;
                     outcome.complete(new Result(attempt, startedAt, status, error, retryAfter, elapsedMs(started)));
                 });
             });
@@ -191,7 +202,8 @@ public class WebhookSender {
 
     private static boolean isTimeout(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof TimeoutException || c instanceof ConnectTimeoutException
+            if (c instanceof TimeoutException
+                    || c instanceof ConnectTimeoutException
                     || c.getClass().getSimpleName().contains("Timeout")) {
                 return true;
             }

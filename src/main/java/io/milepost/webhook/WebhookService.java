@@ -1,10 +1,10 @@
 package io.milepost.webhook;
 
-import io.milepost.outbox.Outbox;
-import io.milepost.outbox.OutboxSignal;
 import io.milepost.common.ApiException;
 import io.milepost.common.FieldError;
 import io.milepost.config.MilepostConfig;
+import io.milepost.outbox.Outbox;
+import io.milepost.outbox.OutboxSignal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
@@ -23,8 +23,12 @@ import java.util.Set;
 /** Webhook endpoints (register, change, rotate, delete) and their deliveries (list, retry). */
 @ApplicationScoped
 public class WebhookService {
-    static final Set<String> TYPES = Set.of(Outbox.MILESTONE_REACHED, Outbox.MILESTONE_STALLED, Outbox.ACTION_TRIGGERED,
-            Outbox.ENDPOINT_DISABLED, Outbox.TARGET_STATUS_CHANGED);
+    static final Set<String> TYPES = Set.of(
+            Outbox.MILESTONE_REACHED,
+            Outbox.MILESTONE_STALLED,
+            Outbox.ACTION_TRIGGERED,
+            Outbox.ENDPOINT_DISABLED,
+            Outbox.TARGET_STATUS_CHANGED);
     static final int MAX_LIMIT = 500;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -37,8 +41,15 @@ public class WebhookService {
     private final DeliveryQueue queue;
     private final OutboxSignal signal;
 
-    public WebhookService(EntityManager em, Clock clock, MilepostConfig config, EndpointSwitch endpointSwitch,
-                          EndpointHealth health, DeliveryQueue queue, OutboxSignal signal, AddressGuard guard) {
+    public WebhookService(
+            EntityManager em,
+            Clock clock,
+            MilepostConfig config,
+            EndpointSwitch endpointSwitch,
+            EndpointHealth health,
+            DeliveryQueue queue,
+            OutboxSignal signal,
+            AddressGuard guard) {
         this.em = em;
         this.clock = clock;
         this.guard = guard;
@@ -50,9 +61,8 @@ public class WebhookService {
     }
 
     /** What a caller may set on an endpoint; absent fields are left as they are (on change). */
-    public record EndpointRequest(String url, List<String> types, List<String> actions, String description,
-                                  Boolean enabled) {
-    }
+    public record EndpointRequest(
+            String url, List<String> types, List<String> actions, String description, Boolean enabled) {}
 
     @Transactional
     public WebhookView.Created create(EndpointRequest request) {
@@ -77,14 +87,21 @@ public class WebhookService {
 
     /** Whether some enabled endpoint receives the {@code action.triggered} messages of an action, by its name. */
     public java.util.function.Predicate<String> actionReceivers() {
-        List<WebhookEndpoint.Filter> filters = em.createQuery("from WebhookEndpoint e where e.enabled = true", WebhookEndpoint.class)
-                .getResultStream().map(WebhookEndpoint::filter).toList();
+        List<WebhookEndpoint.Filter> filters = em.createQuery(
+                        "from WebhookEndpoint e where e.enabled = true", WebhookEndpoint.class)
+                .getResultStream()
+                .map(WebhookEndpoint::filter)
+                .toList();
         return action -> filters.stream().anyMatch(f -> f.accepts(io.milepost.outbox.Outbox.ACTION_TRIGGERED, action));
     }
 
     public List<WebhookView> list() {
-        return em.createQuery("from WebhookEndpoint e order by e.createdAt, e.id", WebhookEndpoint.class)
-                .getResultList().stream().map(e -> WebhookView.of(e, health.of(e))).toList();
+        return em
+                .createQuery("from WebhookEndpoint e order by e.createdAt, e.id", WebhookEndpoint.class)
+                .getResultList()
+                .stream()
+                .map(e -> WebhookView.of(e, health.of(e)))
+                .toList();
     }
 
     public Optional<WebhookView> get(String id) {
@@ -146,7 +163,9 @@ public class WebhookService {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw invalid("limit", "limit must be between 1 and " + MAX_LIMIT);
         }
-        if (status != null && !List.of(Delivery.PENDING, Delivery.DELIVERED, Delivery.FAILED).contains(status)) {
+        if (status != null
+                && !List.of(Delivery.PENDING, Delivery.DELIVERED, Delivery.FAILED)
+                        .contains(status)) {
             throw invalid("status", "status must be pending, delivered or failed");
         }
         long before = Long.MAX_VALUE;
@@ -165,7 +184,8 @@ public class WebhookService {
             jpql.append(" and d.endpointId = :endpoint");
         }
         var query = em.createQuery(jpql.append(" order by d.id desc").toString(), Delivery.class)
-                .setParameter("before", before).setMaxResults(limit + 1);
+                .setParameter("before", before)
+                .setMaxResults(limit + 1);
         if (status != null) {
             query.setParameter("status", status);
         }
@@ -175,7 +195,8 @@ public class WebhookService {
         List<Delivery> rows = query.getResultList();
         boolean more = rows.size() > limit;
         List<Delivery> shown = more ? rows.subList(0, limit) : rows;
-        return new DeliveryView.Page(shown.stream().map(d -> DeliveryView.of(d, null)).toList(),
+        return new DeliveryView.Page(
+                shown.stream().map(d -> DeliveryView.of(d, null)).toList(),
                 more ? Long.toString(shown.get(shown.size() - 1).id) : null);
     }
 
@@ -198,13 +219,20 @@ public class WebhookService {
         }
         WebhookEndpoint endpoint = em.find(WebhookEndpoint.class, d.endpointId);
         if (!endpoint.enabled) {
-            throw new ApiException(409, "conflict", "endpoint " + endpoint.id + " is disabled ("
-                    + endpoint.disabledReason + "); enable it first");
+            throw new ApiException(
+                    409,
+                    "conflict",
+                    "endpoint " + endpoint.id + " is disabled (" + endpoint.disabledReason + "); enable it first");
         }
         if (Delivery.DELIVERED.equals(d.status)) {
             // the successful attempt lived on the row only; keep it in the log before the row moves on
-            DeliveryQueue.AttemptRow last = new DeliveryQueue.AttemptRow(d.id, d.attempts, d.lastAttemptAt,
-                    d.lastStatusCode, null, d.lastDurationMs == null ? 0 : d.lastDurationMs);
+            DeliveryQueue.AttemptRow last = new DeliveryQueue.AttemptRow(
+                    d.id,
+                    d.attempts,
+                    d.lastAttemptAt,
+                    d.lastStatusCode,
+                    null,
+                    d.lastDurationMs == null ? 0 : d.lastDurationMs);
             Jdbc.call(em, c -> {
                 queue.logAttempts(c, List.of(last));
                 return null;
@@ -222,7 +250,11 @@ public class WebhookService {
     private List<DeliveryView.AttemptView> attempts(Delivery d) {
         List<DeliveryView.AttemptView> log = new ArrayList<>(loggedAttempts(d.id));
         if (Delivery.DELIVERED.equals(d.status)) {
-            log.add(new DeliveryView.AttemptView(d.attempts, d.lastAttemptAt, d.lastStatusCode, null,
+            log.add(new DeliveryView.AttemptView(
+                    d.attempts,
+                    d.lastAttemptAt,
+                    d.lastStatusCode,
+                    null,
                     d.lastDurationMs == null ? 0 : d.lastDurationMs));
         }
         return log;
@@ -230,13 +262,16 @@ public class WebhookService {
 
     private List<DeliveryView.AttemptView> loggedAttempts(long deliveryId) {
         return Jdbc.call(em, c -> queue.attempts(c, deliveryId)).stream()
-                .map(a -> new DeliveryView.AttemptView(a.attempt(), a.startedAt(), a.statusCode(), a.error(), a.durationMs()))
+                .map(a -> new DeliveryView.AttemptView(
+                        a.attempt(), a.startedAt(), a.statusCode(), a.error(), a.durationMs()))
                 .toList();
     }
 
     private Optional<WebhookEndpoint> find(String id, boolean lock) {
-        return Optional.ofNullable(lock ? em.find(WebhookEndpoint.class, id, LockModeType.PESSIMISTIC_WRITE)
-                : em.find(WebhookEndpoint.class, id));
+        return Optional.ofNullable(
+                lock
+                        ? em.find(WebhookEndpoint.class, id, LockModeType.PESSIMISTIC_WRITE)
+                        : em.find(WebhookEndpoint.class, id));
     }
 
     private void apply(WebhookEndpoint e, EndpointRequest r) {
@@ -250,21 +285,31 @@ public class WebhookService {
             }
         }
         if (r.types() != null) {
-            List<String> bad = r.types().stream().filter(t -> t == null || !TYPES.contains(t)).toList();
+            List<String> bad = r.types().stream()
+                    .filter(t -> t == null || !TYPES.contains(t))
+                    .toList();
             if (!bad.isEmpty()) {
-                errors.add(new FieldError(null, "types", "unknown message type(s) " + bad
-                        + "; use milestone.reached, milestone.stalled, action.triggered, webhook.endpoint.disabled"));
+                errors.add(
+                        new FieldError(
+                                null,
+                                "types",
+                                "unknown message type(s) " + bad
+                                        + "; use milestone.reached, milestone.stalled, action.triggered, webhook.endpoint.disabled"));
             } else if (r.types().isEmpty()) {
-                errors.add(new FieldError(null, "types", "types must not be empty; leave it out to receive every type"));
+                errors.add(
+                        new FieldError(null, "types", "types must not be empty; leave it out to receive every type"));
             } else {
                 e.types = WebhookEndpoint.join(List.copyOf(new LinkedHashSet<>(r.types())));
             }
         }
         if (r.actions() != null) {
             if (r.actions().isEmpty()) {
-                errors.add(new FieldError(null, "actions", "actions must not be empty; leave it out to receive every action"));
-            } else if (r.actions().stream().anyMatch(a -> a == null || a.isBlank() || a.length() > 200 || a.contains(","))) {
-                errors.add(new FieldError(null, "actions", "each action must be a name of 1 to 200 characters without commas"));
+                errors.add(new FieldError(
+                        null, "actions", "actions must not be empty; leave it out to receive every action"));
+            } else if (r.actions().stream()
+                    .anyMatch(a -> a == null || a.isBlank() || a.length() > 200 || a.contains(","))) {
+                errors.add(new FieldError(
+                        null, "actions", "each action must be a name of 1 to 200 characters without commas"));
             } else {
                 e.actions = WebhookEndpoint.join(List.copyOf(new LinkedHashSet<>(r.actions())));
                 if (e.actions.length() > 4000) {

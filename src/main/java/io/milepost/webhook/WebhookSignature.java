@@ -19,8 +19,7 @@ public final class WebhookSignature {
     private static final int SECRET_BYTES = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private WebhookSignature() {
-    }
+    private WebhookSignature() {}
 
     /** A fresh secret with 256 random bits. */
     public static String newSecret() {

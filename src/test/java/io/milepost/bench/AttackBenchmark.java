@@ -47,11 +47,14 @@ class AttackBenchmark {
     private static final String ADMIN_KEY = "bench-admin-key";
     private static final byte[] CHUNK = "x".repeat(64 * 1024).getBytes(StandardCharsets.US_ASCII);
 
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     private final List<String> lines = new ArrayList<>();
     /** Uploads under way, closed if they still hang when the attack ends. */
     private final List<Socket> uploading = Collections.synchronizedList(new ArrayList<>());
+
     private String jar;
     private int starts;
     private int port;
@@ -62,10 +65,20 @@ class AttackBenchmark {
         jar = System.getProperty("bench.jar", "target/quarkus-app/quarkus-run.jar");
         try {
             start(jar);
-            log("Attack benchmark: %s, heap %s, 2 clients sending /v1/track during each attack", jar,
-                    System.getProperty("bench.heap", "512m"));
-            log("%-36s %7s %7s %9s %9s %9s %10s  %-28s %s", "phase", "tracks", "failed", "p50 ms", "p99 ms", "max ms",
-                    "heap MB", "service after", "attack answers");
+            log(
+                    "Attack benchmark: %s, heap %s, 2 clients sending /v1/track during each attack",
+                    jar, System.getProperty("bench.heap", "512m"));
+            log(
+                    "%-36s %7s %7s %9s %9s %9s %10s  %-28s %s",
+                    "phase",
+                    "tracks",
+                    "failed",
+                    "p50 ms",
+                    "p99 ms",
+                    "max ms",
+                    "heap MB",
+                    "service after",
+                    "attack answers");
             warmUp();
             phase("baseline (no attack)", stop -> {
                 sleepQuietly(10_000);
@@ -108,8 +121,13 @@ class AttackBenchmark {
                     long t0 = System.nanoTime();
                     boolean ok;
                     try {
-                        ok = post("/v1/track", "{\"userId\":\"real-" + UUID.randomUUID()
-                                + "\",\"event\":\"search_performed\"}", 30).statusCode() == 200;
+                        ok = post(
+                                                "/v1/track",
+                                                "{\"userId\":\"real-" + UUID.randomUUID()
+                                                        + "\",\"event\":\"search_performed\"}",
+                                                30)
+                                        .statusCode()
+                                == 200;
                     } catch (Exception e) {
                         ok = false;
                     }
@@ -136,8 +154,17 @@ class AttackBenchmark {
         Collections.sort(sorted);
         String state = state();
         String heap = state.equals("up") ? heapAfterGc() : "n/a";
-        log("%-36s %7d %7d %9d %9d %9d %10s  %-28s %s", name, sorted.size(), failed.get(), pct(sorted, 0.50),
-                pct(sorted, 0.99), sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1), heap, state, answers);
+        log(
+                "%-36s %7d %7d %9d %9d %9d %10s  %-28s %s",
+                name,
+                sorted.size(),
+                failed.get(),
+                pct(sorted, 0.50),
+                pct(sorted, 0.99),
+                sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1),
+                heap,
+                state,
+                answers);
         if (!state.equals("up")) {
             // the next attack is measured against a fresh service, as a supervisor would restart it
             stopService();
@@ -152,8 +179,14 @@ class AttackBenchmark {
         long deadline = System.currentTimeMillis() + 10_000;
         while (System.currentTimeMillis() < deadline) {
             try {
-                if (client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                if (client.send(
+                                        HttpRequest.newBuilder(
+                                                        URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                                                .timeout(Duration.ofSeconds(5))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200) {
                     return "up";
                 }
             } catch (IOException e) {
@@ -192,7 +225,8 @@ class AttackBenchmark {
             for (int i = 0; i < 120; i++) {
                 all.add(pool.submit(() -> {
                     do {
-                        outcomes.computeIfAbsent(chunkedUpload(10L * 1024 * 1024), k -> new AtomicLong()).incrementAndGet();
+                        outcomes.computeIfAbsent(chunkedUpload(10L * 1024 * 1024), k -> new AtomicLong())
+                                .incrementAndGet();
                     } while (System.currentTimeMillis() < end);
                     return null;
                 }));
@@ -202,7 +236,8 @@ class AttackBenchmark {
                 try {
                     f.get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.TimeoutException e) {
-                    // a service that stopped reading leaves the upload blocked in a write (sockets have no write timeout)
+                    // a service that stopped reading leaves the upload blocked in a write (sockets have no write
+                    // timeout)
                     break;
                 }
             }
@@ -241,8 +276,10 @@ class AttackBenchmark {
                         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
                             open.add(s);
                             OutputStream out = s.getOutputStream();
-                            out.write(("POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                                    + "Content-Length: 100\r\n\r\n{\"batch\":[").getBytes(StandardCharsets.US_ASCII));
+                            out.write(
+                                    ("POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                                    + "Content-Length: 100\r\n\r\n{\"batch\":[")
+                                            .getBytes(StandardCharsets.US_ASCII));
                             out.flush();
                             s.setSoTimeout((int) Math.max(1, end - System.currentTimeMillis()));
                             outcome = statusOf(s);
@@ -274,9 +311,17 @@ class AttackBenchmark {
     }
 
     private String malformedFlood(AtomicBoolean stop) throws Exception {
-        List<String> bodies = List.of("{", "[]", "\"x\"", "123", "{\"batch\":\"x\"}", "{\"userId\":[],\"event\":{}}",
-                "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}", "{}{}");
-        List<String> paths = List.of("/v1/track", "/v1/batch", "/v1/identify", "/v1/simulate", "/v1/webhooks", "/v1/replay");
+        List<String> bodies = List.of(
+                "{",
+                "[]",
+                "\"x\"",
+                "123",
+                "{\"batch\":\"x\"}",
+                "{\"userId\":[],\"event\":{}}",
+                "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}",
+                "{}{}");
+        List<String> paths =
+                List.of("/v1/track", "/v1/batch", "/v1/identify", "/v1/simulate", "/v1/webhooks", "/v1/replay");
         Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         long end = System.currentTimeMillis() + 10_000;
@@ -289,9 +334,12 @@ class AttackBenchmark {
                         String status;
                         try {
                             String path = paths.get(i % paths.size());
-                            String key = path.equals("/v1/track") || path.equals("/v1/batch") || path.equals("/v1/identify")
-                                    ? WRITE_KEY : ADMIN_KEY;
-                            status = String.valueOf(post(path, bodies.get((i / paths.size() + i) % bodies.size()), key, 30)
+                            String key =
+                                    path.equals("/v1/track") || path.equals("/v1/batch") || path.equals("/v1/identify")
+                                            ? WRITE_KEY
+                                            : ADMIN_KEY;
+                            status = String.valueOf(post(
+                                            path, bodies.get((i / paths.size() + i) % bodies.size()), key, 30)
                                     .statusCode());
                         } catch (Exception e) {
                             status = "no answer";
@@ -318,7 +366,8 @@ class AttackBenchmark {
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
             out.write(("POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "Transfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             long sent = 0;
             try {
                 while (sent < max && in.available() == 0) {
@@ -356,10 +405,19 @@ class AttackBenchmark {
 
     private String heapAfterGc() {
         try {
-            new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    String.valueOf(service.pid()), "GC.run").redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                                    .toString(),
+                            String.valueOf(service.pid()),
+                            "GC.run")
+                    .redirectErrorStream(true)
+                    .start()
+                    .waitFor(30, TimeUnit.SECONDS);
+            HttpResponse<String> r = client.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics"))
+                            .timeout(Duration.ofSeconds(30))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             Matcher m = HEAP.matcher(r.body());
             double bytes = 0;
             while (m.find()) {
@@ -379,20 +437,42 @@ class AttackBenchmark {
         Files.createDirectories(Path.of(System.getProperty("bench.target", "target")));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx" + System.getProperty("bench.heap", "512m"), "-jar", jar)
-                .redirectErrorStream(true).redirectOutput(new File(System.getProperty("bench.target", "target"),
-                        "bench-attack-service-" + starts + ".log"));
-        pb.environment().putAll(Map.of("QUARKUS_HTTP_PORT", String.valueOf(port), "QUARKUS_HTTP_HOST", "127.0.0.1",
-                "MILEPOST_AUTH_WRITE_KEYS", WRITE_KEY, "MILEPOST_AUTH_ADMIN_KEY", ADMIN_KEY,
-                // a file database, as the README runs it: an in-memory one would count the tracks' rows as heap
-                "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:h2:file:" + Path.of(System.getProperty("bench.target", "target"),
-                        "bench-attack-db-" + UUID.randomUUID(), "milepost").toAbsolutePath() + ";LOCK_TIMEOUT=10000",
-                "MILEPOST_RULES_DIR", Path.of("rules").toAbsolutePath().toString()));
+                .redirectErrorStream(true)
+                .redirectOutput(new File(
+                        System.getProperty("bench.target", "target"), "bench-attack-service-" + starts + ".log"));
+        pb.environment()
+                .putAll(Map.of(
+                        "QUARKUS_HTTP_PORT",
+                        String.valueOf(port),
+                        "QUARKUS_HTTP_HOST",
+                        "127.0.0.1",
+                        "MILEPOST_AUTH_WRITE_KEYS",
+                        WRITE_KEY,
+                        "MILEPOST_AUTH_ADMIN_KEY",
+                        ADMIN_KEY,
+                        // a file database, as the README runs it: an in-memory one would count the tracks' rows as heap
+                        "QUARKUS_DATASOURCE_JDBC_URL",
+                        "jdbc:h2:file:"
+                                + Path.of(
+                                                System.getProperty("bench.target", "target"),
+                                                "bench-attack-db-" + UUID.randomUUID(),
+                                                "milepost")
+                                        .toAbsolutePath()
+                                + ";LOCK_TIMEOUT=10000",
+                        "MILEPOST_RULES_DIR",
+                        Path.of("rules").toAbsolutePath().toString()));
         service = pb.start();
         long deadline = System.currentTimeMillis() + 600_000;
         while (System.currentTimeMillis() < deadline) {
             try {
-                if (client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                if (client.send(
+                                        HttpRequest.newBuilder(
+                                                        URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
+                                                .timeout(Duration.ofSeconds(5))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200) {
                     return;
                 }
             } catch (IOException e) {
@@ -409,10 +489,14 @@ class AttackBenchmark {
     }
 
     private HttpResponse<String> post(String path, String body, String key, int timeoutSeconds) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(timeoutSeconds)).header("Authorization", "Bearer " + key)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(timeoutSeconds))
+                        .header("Authorization", "Bearer " + key)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static long pct(List<Long> sorted, double p) {

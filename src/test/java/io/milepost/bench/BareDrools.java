@@ -34,12 +34,10 @@ import org.kie.api.runtime.KieSession;
  * they are, plus a Stalled fact for each window given as closed.
  */
 public final class BareDrools {
-    private BareDrools() {
-    }
+    private BareDrools() {}
 
     /** Evaluations run and milestones / actions they produced. */
-    public record Result(long evaluations, long milestones, long actions) {
-    }
+    public record Result(long evaluations, long milestones, long actions) {}
 
     private static final class Counts {
         final String event;
@@ -91,7 +89,16 @@ public final class BareDrools {
                 try {
                     session.insert(new User(state.id(), signup, traits, now));
                     for (Counts a : activity.values()) {
-                        session.insert(new Activity(a.event, a.total, a.first, a.last, a.perDay, a::countUntil, signup, now, property -> Map.of()));
+                        session.insert(new Activity(
+                                a.event,
+                                a.total,
+                                a.first,
+                                a.last,
+                                a.perDay,
+                                a::countUntil,
+                                signup,
+                                now,
+                                property -> Map.of()));
                     }
                     for (UserState.Reached r : state.milestones().values()) {
                         session.insert(new Milestone(r.milestone(), r.at()));
@@ -121,8 +128,8 @@ public final class BareDrools {
      * name, the user's Milestones and earlier Stalled facts, plus one Stalled per entry of
      * {@code closed} for that user, fireAllRules, dispose. The states are read, not changed.
      */
-    public static Result stalls(RuleBook book, List<UserState> states, Map<String, List<Stalled>> closed, Instant now,
-                                int maxFirings) {
+    public static Result stalls(
+            RuleBook book, List<UserState> states, Map<String, List<Stalled>> closed, Instant now, int maxFirings) {
         KieBase kieBase = book.kieBase();
         long evaluations = 0;
         long actions = 0;

@@ -19,7 +19,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 final class BenchClient {
     private static final Pattern ACCEPTED = Pattern.compile("\"accepted\"\\s*:\\s*(\\d+)");
 
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final URI batchUri;
     private final String key = writeKey();
 
@@ -32,8 +33,10 @@ final class BenchClient {
 
     /** The first of {@code milepost.auth.write-keys}, or none. */
     static String writeKey() {
-        return ConfigProvider.getConfig().getOptionalValue("milepost.auth.write-keys", String.class)
-                .map(k -> k.split(",")[0].trim()).orElse("");
+        return ConfigProvider.getConfig()
+                .getOptionalValue("milepost.auth.write-keys", String.class)
+                .map(k -> k.split(",")[0].trim())
+                .orElse("");
     }
 
     /**
@@ -64,13 +67,16 @@ final class BenchClient {
 
     private long post(byte[] body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(batchUri)
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + key)
                 .timeout(Duration.ofSeconds(120))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
         HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
         Matcher m = ACCEPTED.matcher(response.body());
         if (response.statusCode() != 200 || !m.find()) {
-            throw new IllegalStateException("POST /v1/batch answered " + response.statusCode() + ": " + response.body());
+            throw new IllegalStateException(
+                    "POST /v1/batch answered " + response.statusCode() + ": " + response.body());
         }
         return Long.parseLong(m.group(1));
     }

@@ -19,12 +19,18 @@ import java.util.Random;
 final class BenchData {
 
     /** One track event, with its properties already as JSON text (what the service stores). */
-    record Ev(int user, String messageId, String userId, String name, Map<String, Object> properties, String propertiesJson,
-              Instant timestamp) {
-    }
+    record Ev(
+            int user,
+            String messageId,
+            String userId,
+            String name,
+            Map<String, Object> properties,
+            String propertiesJson,
+            Instant timestamp) {}
 
-    private static final String[] NAMES = {"search_performed", "page_viewed", "list_created", "export_completed",
-            "teammate_invited"};
+    private static final String[] NAMES = {
+        "search_performed", "page_viewed", "list_created", "export_completed", "teammate_invited"
+    };
     /** Cumulative weights (percent) for NAMES. */
     private static final int[] WEIGHTS = {45, 65, 80, 92, 100};
 
@@ -55,7 +61,9 @@ final class BenchData {
         }
         List<Ev> events = new ArrayList<>(eventCount);
         for (int i = 0; i < eventCount; i++) {
-            int u = even ? i % userCount : i < userCount ? i : random.nextInt(userCount); // every user has at least one event
+            int u = even
+                    ? i % userCount
+                    : i < userCount ? i : random.nextInt(userCount); // every user has at least one event
             long span = Duration.between(start[u], now.minusSeconds(60)).toSeconds();
             Instant at = start[u].plusSeconds((long) (random.nextDouble() * span));
             int w = random.nextInt(100);
@@ -140,11 +148,17 @@ final class BenchData {
             if (i > 0) {
                 b.append(',');
             }
-            b.append("{\"type\":\"track\",\"userId\":\"").append(e.userId())
-                    .append("\",\"messageId\":\"").append(e.messageId())
-                    .append("\",\"event\":\"").append(e.name())
-                    .append("\",\"timestamp\":\"").append(e.timestamp())
-                    .append("\",\"properties\":").append(e.propertiesJson()).append('}');
+            b.append("{\"type\":\"track\",\"userId\":\"")
+                    .append(e.userId())
+                    .append("\",\"messageId\":\"")
+                    .append(e.messageId())
+                    .append("\",\"event\":\"")
+                    .append(e.name())
+                    .append("\",\"timestamp\":\"")
+                    .append(e.timestamp())
+                    .append("\",\"properties\":")
+                    .append(e.propertiesJson())
+                    .append('}');
         }
         return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
     }

@@ -13,14 +13,22 @@ import javax.sql.DataSource;
 /** The benchmarks' direct access to the service's database: emptying it, counting rows, naming it. */
 final class BenchDatabase {
     /** Tables nothing refers to: emptied with TRUNCATE. */
-    private static final List<String> TRUNCATED = List.of("events", "users", "milestones", "stalls", "actions",
-            "evaluation_failures", "jobs", "user_aliases", "accounts", "account_members");
+    private static final List<String> TRUNCATED = List.of(
+            "events",
+            "users",
+            "milestones",
+            "stalls",
+            "actions",
+            "evaluation_failures",
+            "jobs",
+            "user_aliases",
+            "accounts",
+            "account_members");
     /** The outbox and the webhook tables that refer to it, children first: TRUNCATE refuses referenced tables. */
-    private static final List<String> DELETED = List.of("delivery_attempts", "deliveries", "webhook_attempt_stats",
-            "webhook_endpoints", "outbox");
+    private static final List<String> DELETED =
+            List.of("delivery_attempts", "deliveries", "webhook_attempt_stats", "webhook_endpoints", "outbox");
 
-    private BenchDatabase() {
-    }
+    private BenchDatabase() {}
 
     /**
      * Empties the service's tables between benchmark phases. On PostgreSQL every table goes in
@@ -29,7 +37,8 @@ final class BenchDatabase {
      * would otherwise slow the index scans of every phase after it.
      */
     static void clear(DataSource dataSource) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement()) {
             if (c.getMetaData().getDatabaseProductName().startsWith("PostgreSQL")) {
                 s.execute("TRUNCATE TABLE " + String.join(", ", TRUNCATED) + ", " + String.join(", ", DELETED));
                 return;
@@ -45,7 +54,8 @@ final class BenchDatabase {
 
     /** The single number a {@code SELECT COUNT(*) ...} answers; {@code at} fills its {@code ?} in order. */
     static long count(DataSource dataSource, String sql, Instant... at) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < at.length; i++) {
                 ps.setObject(i + 1, at[i].atOffset(ZoneOffset.UTC));
             }

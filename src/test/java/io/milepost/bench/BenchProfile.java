@@ -29,8 +29,12 @@ public class BenchProfile implements QuarkusTestProfile {
         c.put("quarkus.log.console.level", "INFO");
         c.put("quarkus.log.category.\"org.hibernate.orm.jdbc.error\".level", "ERROR");
         if (!postgres()) {
-            Path dir = Path.of(System.getProperty("bench.target", "target")).resolve("bench-h2").toAbsolutePath();
-            c.put("quarkus.datasource.jdbc.url", "jdbc:h2:file:" + dir.resolve("milepost") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+            Path dir = Path.of(System.getProperty("bench.target", "target"))
+                    .resolve("bench-h2")
+                    .toAbsolutePath();
+            c.put(
+                    "quarkus.datasource.jdbc.url",
+                    "jdbc:h2:file:" + dir.resolve("milepost") + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
         }
         return c;
     }

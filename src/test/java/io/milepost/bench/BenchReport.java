@@ -21,7 +21,8 @@ final class BenchReport {
     void write(String stem) throws IOException {
         Path dir = Path.of(System.getProperty("bench.target", "target"));
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve(stem + "-" + (BenchProfile.postgres() ? "postgresql" : "h2") + ".txt"),
+        Files.writeString(
+                dir.resolve(stem + "-" + (BenchProfile.postgres() ? "postgresql" : "h2") + ".txt"),
                 String.join("\n", lines) + "\n");
     }
 }

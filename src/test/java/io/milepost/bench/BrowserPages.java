@@ -26,8 +26,7 @@ final class BrowserPages implements AutoCloseable {
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
     /** One opening of a page: milliseconds drawing it, and since the navigation started. */
-    record Timing(long renderMs, long sinceNavigationMs) {
-    }
+    record Timing(long renderMs, long sinceNavigationMs) {}
 
     private final ChromeDriver browser;
     private final WebDriverWait wait;
@@ -41,16 +40,27 @@ final class BrowserPages implements AutoCloseable {
         this.base = base.toString().replaceAll("/$", "");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--user-data-dir=" + Files.createTempDirectory("milepost-bench-chromium"),
-                "--window-size=1360,1000", "--lang=en-US");
-        ChromeDriverService driver = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + Files.createTempDirectory("milepost-bench-chromium"),
+                "--window-size=1360,1000",
+                "--lang=en-US");
+        ChromeDriverService driver = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
         browser = new ChromeDriver(driver, options);
         wait = new WebDriverWait(browser, Duration.ofSeconds(120));
         // signed in for the browser session, as the sign-in form does
         browser.get(this.base + "/");
-        browser.executeScript("sessionStorage.setItem('milepost.adminKey', arguments[0]);", adminKey.replace("Bearer ", ""));
+        browser.executeScript(
+                "sessionStorage.setItem('milepost.adminKey', arguments[0]);", adminKey.replace("Bearer ", ""));
     }
 
     /** Opens {@code #/<page>?<query>} {@code times} times; fails if the page shows an error. */
@@ -58,13 +68,15 @@ final class BrowserPages implements AutoCloseable {
         List<Timing> timings = new ArrayList<>();
         for (int i = 0; i < times; i++) {
             browser.get(base + "/?open=" + System.nanoTime() + "#/" + page + "?" + query);
-            wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
-                    "const m = document.getElementById('page');"
-                            + "return m.dataset.ready === 'true' && m.dataset.hash === location.hash && m.dataset.page === arguments[0];",
-                    page)));
+            wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d)
+                    .executeScript(
+                            "const m = document.getElementById('page');"
+                                    + "return m.dataset.ready === 'true' && m.dataset.hash === location.hash && m.dataset.page === arguments[0];",
+                            page)));
             List<WebElement> errors = browser.findElements(By.cssSelector("#page .error"));
             if (!errors.isEmpty()) {
-                throw new AssertionError(page + " shows an error: " + errors.get(0).getText());
+                throw new AssertionError(
+                        page + " shows an error: " + errors.get(0).getText());
             }
             long render = Long.parseLong(browser.findElement(By.id("page")).getAttribute("data-render-ms"));
             Object since = browser.executeScript(

@@ -13,8 +13,7 @@ import java.util.Map;
  * HTTP; the background loop is paused meanwhile.
  */
 public final class DispatcherProbe {
-    private DispatcherProbe() {
-    }
+    private DispatcherProbe() {}
 
     /** Stops the background loop (it hands back what it had claimed). */
     public static void pause(DeliveryLoop loop) throws InterruptedException {
@@ -42,7 +41,9 @@ public final class DispatcherProbe {
                 return recorded;
             }
             Instant now = dispatcher.now();
-            done = cycle.claimed().stream().map(a -> new WebhookSender.Result(a, now, 204, null, null, 0)).toList();
+            done = cycle.claimed().stream()
+                    .map(a -> new WebhookSender.Result(a, now, 204, null, null, 0))
+                    .toList();
         }
     }
 }

@@ -7,8 +7,8 @@ import io.milepost.config.MilepostConfig;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.Outcomes;
 import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleSet;
 import io.milepost.engine.UserState;
+import io.milepost.rules.RuleSet;
 import io.milepost.store.RowWriter;
 import io.milepost.store.Sql;
 import io.milepost.store.UserStateStore;
@@ -79,8 +79,10 @@ class IngestBenchmark {
 
     @Inject
     AgroalDataSource dataSource;
+
     @Inject
     RuleSet rules;
+
     @Inject
     MilepostConfig config;
 
@@ -93,7 +95,8 @@ class IngestBenchmark {
     void benchmark() throws Exception {
         RuleBook book = rules.current();
         if (book == null) {
-            throw new IllegalStateException("no rules loaded from " + rules.dir().toAbsolutePath());
+            throw new IllegalStateException(
+                    "no rules loaded from " + rules.dir().toAbsolutePath());
         }
         String db = BenchDatabase.name(dataSource);
         Instant now = Instant.now();
@@ -106,7 +109,8 @@ class IngestBenchmark {
         List<List<byte[]>> perClient = bodies(data.partitioned(threads, batchSize));
         // (b') one time-ordered stream shared by the clients (concurrent requests share users)
         List<List<byte[]>> shared = bodies(List.of(batches));
-        log("bench: %s, %d events over %d users, %d per request (%d requests, %.0f KB each), %d client threads",
+        log(
+                "bench: %s, %d events over %d users, %d per request (%d requests, %.0f KB each), %d client threads",
                 db, events, users, batchSize, batches.size(), shared.get(0).get(0).length / 1024.0, threads);
 
         // Warm-up (untimed): JIT for the JDBC driver, the HTTP path, Hibernate and Drools.
@@ -132,8 +136,10 @@ class IngestBenchmark {
         HttpRun run = http(perClient, events, key, threads);
         assertEquals(events, run.accepted, "events accepted over HTTP");
         assertEquals(0, run.duplicates, "duplicates over HTTP");
-        assertEquals(events, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM events"), "events stored by the service");
-        assertEquals(users, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users"), "users stored by the service");
+        assertEquals(
+                events, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM events"), "events stored by the service");
+        assertEquals(
+                users, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users"), "users stored by the service");
         long milestones = BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones");
         long actions = BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM actions");
         // (a') the rows the service wrote, written again with plain batched JDBC: the floor for its write volume
@@ -148,7 +154,10 @@ class IngestBenchmark {
         if (sharedUsers && threads > 1) {
             mixed = http(shared, events, key, threads);
             assertEquals(events, mixed.accepted, "events accepted over HTTP (shared users)");
-            assertEquals(events, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM events"), "events stored by the service (shared users)");
+            assertEquals(
+                    events,
+                    BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM events"),
+                    "events stored by the service (shared users)");
             BenchDatabase.clear(dataSource);
         }
 
@@ -176,7 +185,8 @@ class IngestBenchmark {
         AtomicLong ids = new AtomicLong(1_000_000_000L);
         long start = System.nanoTime();
         parallel(threadCount, () -> {
-            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            try (Connection c = dataSource.getConnection();
+                    PreparedStatement ps = c.prepareStatement(sql)) {
                 c.setAutoCommit(false);
                 for (int i = next.getAndIncrement(); i < batches.size(); i = next.getAndIncrement()) {
                     var received = Instant.now().atOffset(ZoneOffset.UTC);
@@ -205,8 +215,7 @@ class IngestBenchmark {
 
     private static final List<String> WRITTEN = List.of("events", "users", "milestones", "actions", "outbox");
 
-    record Rewrite(Timing timing, long rows) {
-    }
+    record Rewrite(Timing timing, long rows) {}
 
     /** Every row the service wrote, by table, with each table's columns. */
     record Written(Map<String, List<String>> columns, Map<String, List<Object[]>> rows) {
@@ -239,7 +248,8 @@ class IngestBenchmark {
     private Written readBack() throws SQLException {
         Map<String, List<String>> columns = new LinkedHashMap<>();
         Map<String, List<Object[]>> rows = new LinkedHashMap<>();
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement()) {
             for (String table : WRITTEN) {
                 try (ResultSet rs = s.executeQuery("SELECT * FROM " + table)) {
                     int n = rs.getMetaData().getColumnCount();
@@ -253,7 +263,9 @@ class IngestBenchmark {
                         Object[] row = new Object[n];
                         for (int i = 0; i < n; i++) {
                             Object v = rs.getObject(i + 1);
-                            row[i] = v instanceof java.sql.Timestamp ts ? ts.toInstant().atOffset(ZoneOffset.UTC) : v;
+                            row[i] = v instanceof java.sql.Timestamp ts
+                                    ? ts.toInstant().atOffset(ZoneOffset.UTC)
+                                    : v;
                         }
                         list.add(row);
                     }
@@ -295,7 +307,10 @@ class IngestBenchmark {
         });
         double seconds = seconds(start);
         for (Map.Entry<String, List<Object[]>> table : written.rows().entrySet()) {
-            assertEquals(table.getValue().size(), BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM " + table.getKey()), "rows written again into " + table.getKey());
+            assertEquals(
+                    table.getValue().size(),
+                    BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM " + table.getKey()),
+                    "rows written again into " + table.getKey());
         }
         return new Rewrite(new Timing(threadCount, events, seconds), written.total());
     }
@@ -329,8 +344,18 @@ class IngestBenchmark {
         Map<Object, Object[]> usersById = written.by("users", "id");
         Map<Object, Object[]> eventsByMessage = written.by("events", "message_id");
         List<String> userColumns = written.columns().get("users");
-        int[] update = java.util.stream.Stream.of("traits", "activity", "signed_up_at", "signup_from_trait",
-                "last_event_at", "stage", "next_check_at", "updated_at", "id").mapToInt(userColumns::indexOf).toArray();
+        int[] update = java.util.stream.Stream.of(
+                        "traits",
+                        "activity",
+                        "signed_up_at",
+                        "signup_from_trait",
+                        "last_event_at",
+                        "stage",
+                        "next_check_at",
+                        "updated_at",
+                        "id")
+                .mapToInt(userColumns::indexOf)
+                .toArray();
         int transactions = streams.stream().mapToInt(List::size).sum();
         AtomicInteger clients = new AtomicInteger();
         AtomicInteger transaction = new AtomicInteger();
@@ -339,29 +364,46 @@ class IngestBenchmark {
             List<List<BenchData.Ev>> stream = streams.get(clients.getAndIncrement());
             java.util.Set<String> created = new java.util.HashSet<>();
             try (Connection c = dataSource.getConnection();
-                 PreparedStatement lock = c.prepareStatement(UserStateStore.LOCK_USERS);
-                 PreparedStatement known = c.prepareStatement(UserStateStore.KNOWN_MESSAGES);
-                 PreparedStatement milestones = c.prepareStatement(UserStateStore.MILESTONES_OF);
-                 PreparedStatement stalls = c.prepareStatement(UserStateStore.STALLS_OF);
-                 PreparedStatement actions = c.prepareStatement(UserStateStore.ACTIONS_OF);
-                 PreparedStatement createUser = c.prepareStatement(written.insert("users"));
-                 PreparedStatement updateUser = c.prepareStatement(RowWriter.UPDATE_USER);
-                 PreparedStatement insertEvent = c.prepareStatement(written.insert("events"));
-                 PreparedStatement insertMilestone = c.prepareStatement(written.insert("milestones"));
-                 PreparedStatement insertAction = c.prepareStatement(written.insert("actions"));
-                 PreparedStatement insertOutbox = c.prepareStatement(written.insert("outbox"))) {
+                    PreparedStatement lock = c.prepareStatement(UserStateStore.LOCK_USERS);
+                    PreparedStatement known = c.prepareStatement(UserStateStore.KNOWN_MESSAGES);
+                    PreparedStatement milestones = c.prepareStatement(UserStateStore.MILESTONES_OF);
+                    PreparedStatement stalls = c.prepareStatement(UserStateStore.STALLS_OF);
+                    PreparedStatement actions = c.prepareStatement(UserStateStore.ACTIONS_OF);
+                    PreparedStatement createUser = c.prepareStatement(written.insert("users"));
+                    PreparedStatement updateUser = c.prepareStatement(RowWriter.UPDATE_USER);
+                    PreparedStatement insertEvent = c.prepareStatement(written.insert("events"));
+                    PreparedStatement insertMilestone = c.prepareStatement(written.insert("milestones"));
+                    PreparedStatement insertAction = c.prepareStatement(written.insert("actions"));
+                    PreparedStatement insertOutbox = c.prepareStatement(written.insert("outbox"))) {
                 c.setAutoCommit(false);
                 for (List<BenchData.Ev> batch : stream) {
                     int k = transaction.getAndIncrement();
-                    List<String> ids = batch.stream().map(BenchData.Ev::userId).distinct().sorted().toList();
+                    List<String> ids = batch.stream()
+                            .map(BenchData.Ev::userId)
+                            .distinct()
+                            .sorted()
+                            .toList();
                     java.sql.Array idArray = Sql.strings(c, ids);
                     drain(lock, idArray);
-                    drain(known, Sql.strings(c, batch.stream().map(BenchData.Ev::messageId).toList()));
+                    drain(
+                            known,
+                            Sql.strings(
+                                    c,
+                                    batch.stream().map(BenchData.Ev::messageId).toList()));
                     drain(milestones, idArray);
                     drain(stalls, idArray);
                     drain(actions, idArray);
-                    insert(createUser, ids.stream().filter(created::add).map(usersById::get).toList());
-                    insert(insertEvent, batch.stream().map(e -> eventsByMessage.get(e.messageId())).toList());
+                    insert(
+                            createUser,
+                            ids.stream()
+                                    .filter(created::add)
+                                    .map(usersById::get)
+                                    .toList());
+                    insert(
+                            insertEvent,
+                            batch.stream()
+                                    .map(e -> eventsByMessage.get(e.messageId()))
+                                    .toList());
                     for (String id : ids) {
                         Object[] row = usersById.get(id);
                         for (int i = 0; i < update.length; i++) {
@@ -381,7 +423,9 @@ class IngestBenchmark {
         });
         double seconds = seconds(start);
         for (String table : WRITTEN) {
-            assertEquals(written.rows().get(table).size(), BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM " + table),
+            assertEquals(
+                    written.rows().get(table).size(),
+                    BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM " + table),
                     "rows of " + table + " in (a'')");
         }
         return new Timing(streams.size(), events, seconds);
@@ -400,7 +444,8 @@ class IngestBenchmark {
 
     record HttpRun(Timing timing, long accepted, long duplicates, long[] latenciesMicros, long failed, long conflicts) {
         long percentileMs(double p) {
-            long[] sorted = Arrays.stream(latenciesMicros).filter(l -> l > 0).sorted().toArray();
+            long[] sorted =
+                    Arrays.stream(latenciesMicros).filter(l -> l > 0).sorted().toArray();
             return sorted[Math.min(sorted.length - 1, Math.max(0, (int) Math.ceil(p * sorted.length) - 1))] / 1000;
         }
     }
@@ -412,7 +457,8 @@ class IngestBenchmark {
      * inside the timing, and counted.
      */
     private HttpRun http(List<List<byte[]>> streams, long eventCount, String key, int threadCount) throws Exception {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient client =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         if (!"127.0.0.1".equals(batchUri.getHost()) && !"localhost".equals(batchUri.getHost())) {
             throw new IllegalStateException("refusing to send traffic to " + batchUri);
         }
@@ -428,16 +474,16 @@ class IngestBenchmark {
         long start = System.nanoTime();
         Thread watchdog = watchdog();
         try {
-        parallel(threadCount, () -> {
-            int q = clients.getAndIncrement() % streams.size();
-            List<byte[]> stream = streams.get(q);
-            for (int i = next[q].getAndIncrement(); i < stream.size(); i = next[q].getAndIncrement()) {
-                if (!post(client, key, stream.get(i), accepted, duplicates, latencies, sent)) {
-                    failed.add(stream.get(i));
+            parallel(threadCount, () -> {
+                int q = clients.getAndIncrement() % streams.size();
+                List<byte[]> stream = streams.get(q);
+                for (int i = next[q].getAndIncrement(); i < stream.size(); i = next[q].getAndIncrement()) {
+                    if (!post(client, key, stream.get(i), accepted, duplicates, latencies, sent)) {
+                        failed.add(stream.get(i));
+                    }
                 }
-            }
-            return null;
-        });
+                return null;
+            });
         } finally {
             watchdog.interrupt();
         }
@@ -447,50 +493,67 @@ class IngestBenchmark {
                 throw new IllegalStateException("POST /v1/batch refused the same body twice");
             }
         }
-        return new HttpRun(new Timing(threadCount, eventCount, seconds(start)), accepted.get(), duplicates.get(),
-                Arrays.copyOf(latencies, Math.min(latencies.length, sent.get())), refused, CONFLICTS.get() - conflictsBefore);
+        return new HttpRun(
+                new Timing(threadCount, eventCount, seconds(start)),
+                accepted.get(),
+                duplicates.get(),
+                Arrays.copyOf(latencies, Math.min(latencies.length, sent.get())),
+                refused,
+                CONFLICTS.get() - conflictsBefore);
     }
 
     /** Prints what the database sessions are doing if a phase takes longer than bench.stall-seconds. */
     private Thread watchdog() {
         long limit = Long.getLong("bench.stall-seconds", 60);
-        Thread t = new Thread(() -> {
-            try {
-                Thread.sleep(limit * 1000);
-            } catch (InterruptedException e) {
-                return;
-            }
-            try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery(BenchProfile.postgres()
-                         ? "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid), query FROM pg_stat_activity"
-                         : "SELECT SESSION_ID, SESSION_STATE, BLOCKER_ID, CONTAINS_UNCOMMITTED, EXECUTING_STATEMENT "
-                         + "FROM INFORMATION_SCHEMA.SESSIONS")) {
-                System.out.println("bench: phase still running after " + limit + " s; database sessions:");
-                int n = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    StringBuilder b = new StringBuilder("  ");
-                    for (int i = 1; i <= n; i++) {
-                        String v = String.valueOf(rs.getObject(i));
-                        b.append(v, 0, Math.min(v.length(), 300)).append(" | ");
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(limit * 1000);
+                    } catch (InterruptedException e) {
+                        return;
                     }
-                    System.out.println(b);
-                }
-            } catch (SQLException e) {
-                System.out.println("bench: watchdog could not read sessions: " + e);
-            }
-        }, "bench-watchdog");
+                    try (Connection c = dataSource.getConnection();
+                            Statement s = c.createStatement();
+                            ResultSet rs = s.executeQuery(
+                                    BenchProfile.postgres()
+                                            ? "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid), query FROM pg_stat_activity"
+                                            : "SELECT SESSION_ID, SESSION_STATE, BLOCKER_ID, CONTAINS_UNCOMMITTED, EXECUTING_STATEMENT "
+                                                    + "FROM INFORMATION_SCHEMA.SESSIONS")) {
+                        System.out.println("bench: phase still running after " + limit + " s; database sessions:");
+                        int n = rs.getMetaData().getColumnCount();
+                        while (rs.next()) {
+                            StringBuilder b = new StringBuilder("  ");
+                            for (int i = 1; i <= n; i++) {
+                                String v = String.valueOf(rs.getObject(i));
+                                b.append(v, 0, Math.min(v.length(), 300)).append(" | ");
+                            }
+                            System.out.println(b);
+                        }
+                    } catch (SQLException e) {
+                        System.out.println("bench: watchdog could not read sessions: " + e);
+                    }
+                },
+                "bench-watchdog");
         t.setDaemon(true);
         t.start();
         return t;
     }
 
-    private boolean post(HttpClient client, String key, byte[] body, AtomicLong accepted, AtomicLong duplicates,
-                         long[] latencies, AtomicInteger sent) throws IOException, InterruptedException {
+    private boolean post(
+            HttpClient client,
+            String key,
+            byte[] body,
+            AtomicLong accepted,
+            AtomicLong duplicates,
+            long[] latencies,
+            AtomicInteger sent)
+            throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(batchUri)
                 .header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + key)
                 .timeout(java.time.Duration.ofSeconds(Long.getLong("bench.request-timeout-seconds", 120)))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
         long t = System.nanoTime();
         HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
         int n = sent.getAndIncrement();
@@ -502,7 +565,8 @@ class IngestBenchmark {
         }
         Matcher m = ACK.matcher(response.body());
         if (response.statusCode() != 200 || !m.find()) {
-            throw new IllegalStateException("POST /v1/batch answered " + response.statusCode() + ": " + response.body());
+            throw new IllegalStateException(
+                    "POST /v1/batch answered " + response.statusCode() + ": " + response.body());
         }
         accepted.addAndGet(Long.parseLong(m.group(1)));
         duplicates.addAndGet(Long.parseLong(m.group(2)));
@@ -532,19 +596,23 @@ class IngestBenchmark {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     // ---------------------------------------------------------------- (c) evaluations
 
-    record EvalRun(int users, long evaluations, double engineMicros, double bareMicros, long engineMilestones, long bareMilestones,
-                   long engineActions, long bareActions) {
-    }
+    record EvalRun(
+            int users,
+            long evaluations,
+            double engineMicros,
+            double bareMicros,
+            long engineMilestones,
+            long bareMilestones,
+            long engineActions,
+            long bareActions) {}
 
     private EvalRun evaluations(RuleBook book, Map<String, List<JourneyEngine.Input>> inputs) {
         int maxFirings = config.rules().maxFirings();
@@ -574,14 +642,25 @@ class IngestBenchmark {
                 bestBare = Math.min(bestBare, bareMicros);
             }
         }
-        return new EvalRun(inputs.size(), count, bestEngine, bestBare, engineOut[0], bare.milestones(), engineOut[1], bare.actions());
+        return new EvalRun(
+                inputs.size(),
+                count,
+                bestEngine,
+                bestBare,
+                engineOut[0],
+                bare.milestones(),
+                engineOut[1],
+                bare.actions());
     }
 
     private static List<List<byte[]>> bodies(List<List<List<BenchData.Ev>>> streams) {
-        return streams.stream().map(stream -> stream.stream().map(BenchData::body).toList()).toList();
+        return streams.stream()
+                .map(stream -> stream.stream().map(BenchData::body).toList())
+                .toList();
     }
 
-    private static Map<String, List<JourneyEngine.Input>> firstUsers(Map<String, List<JourneyEngine.Input>> all, int n) {
+    private static Map<String, List<JourneyEngine.Input>> firstUsers(
+            Map<String, List<JourneyEngine.Input>> all, int n) {
         Map<String, List<JourneyEngine.Input>> some = new LinkedHashMap<>();
         for (Map.Entry<String, List<JourneyEngine.Input>> e : all.entrySet()) {
             if (some.size() >= n) {
@@ -594,67 +673,103 @@ class IngestBenchmark {
 
     // ---------------------------------------------------------------- report
 
-    private void table(String db, Timing floor1, Timing floorN, Timing floor, Rewrite rewrite, Timing statements, HttpRun run, HttpRun mixed, long milestones, long actions,
-                       EvalRun evals) {
+    private void table(
+            String db,
+            Timing floor1,
+            Timing floorN,
+            Timing floor,
+            Rewrite rewrite,
+            Timing statements,
+            HttpRun run,
+            HttpRun mixed,
+            long milestones,
+            long actions,
+            EvalRun evals) {
         String label = BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)";
         double ratio = run.timing.rate() / floor.rate();
         log("");
         log("Milepost ingest benchmark: %s", db);
-        log("%d events over %d users, %d events per request, %d client threads; tables emptied before each phase",
+        log(
+                "%d events over %d users, %d events per request, %d client threads; tables emptied before each phase",
                 events, users, batchSize, threads);
         log("");
-        log("| database   | phase                                              | events | seconds | events/s | ratio vs floor |");
-        log("|------------|----------------------------------------------------|-------:|--------:|---------:|---------------:|");
+        log(
+                "| database   | phase                                              | events | seconds | events/s | ratio vs floor |");
+        log(
+                "|------------|----------------------------------------------------|-------:|--------:|---------:|---------------:|");
         row(label, "(a) floor: batched JDBC INSERT, 1 thread", floor1, floor);
         if (floorN != floor1) {
             row(label, "(a) floor: batched JDBC INSERT, " + floorN.threads + " threads", floorN, floor);
         }
-        row(label, "(a') rows the service wrote, batched JDBC, " + rewrite.timing.threads + " thr", rewrite.timing, floor);
+        row(
+                label,
+                "(a') rows the service wrote, batched JDBC, " + rewrite.timing.threads + " thr",
+                rewrite.timing,
+                floor);
         row(label, "(a'') the service's statements, JDBC, " + statements.threads + " thr", statements, floor);
         row(label, "(b) POST /v1/batch, " + run.timing.threads + " clients, users split", run.timing, floor);
         if (mixed != null) {
             row(label, "(b') POST /v1/batch, " + mixed.timing.threads + " clients, users shared", mixed.timing, floor);
         }
         log("");
-        log("(b)/(a) = %.1f%% (goal >= 50%%: %s). Per request: p50 %d ms, p95 %d ms, max %d ms; %d conflict retries.",
-                ratio * 100, ratio >= 0.5 ? "met" : "NOT met", run.percentileMs(0.5), run.percentileMs(0.95),
-                run.percentileMs(1.0), run.conflicts);
+        log(
+                "(b)/(a) = %.1f%% (goal >= 50%%: %s). Per request: p50 %d ms, p95 %d ms, max %d ms; %d conflict retries.",
+                ratio * 100,
+                ratio >= 0.5 ? "met" : "NOT met",
+                run.percentileMs(0.5),
+                run.percentileMs(0.95),
+                run.percentileMs(1.0),
+                run.conflicts);
         if (mixed != null) {
-            log("(b') clients sharing users: %d conflict retries inside the service, %d requests refused with a 5xx "
-                    + "after its 5 attempts (sent again, timed); p50 %d ms, p95 %d ms.", mixed.conflicts, mixed.failed,
-                    mixed.percentileMs(0.5), mixed.percentileMs(0.95));
+            log(
+                    "(b') clients sharing users: %d conflict retries inside the service, %d requests refused with a 5xx "
+                            + "after its 5 attempts (sent again, timed); p50 %d ms, p95 %d ms.",
+                    mixed.conflicts, mixed.failed, mixed.percentileMs(0.5), mixed.percentileMs(0.95));
         }
-        log("The service wrote %d rows for %d events (%.2f per event: %d users, %d milestones, "
-                + "%d actions, the rest outbox), besides updating rows. (a') inserts exactly those rows again, "
-                + "in %d transactions: (b)/(a') = %.0f%%.", rewrite.rows, events, (double) rewrite.rows / events, users,
-                milestones, actions, (events + batchSize - 1) / batchSize,
+        log(
+                "The service wrote %d rows for %d events (%.2f per event: %d users, %d milestones, "
+                        + "%d actions, the rest outbox), besides updating rows. (a') inserts exactly those rows again, "
+                        + "in %d transactions: (b)/(a') = %.0f%%.",
+                rewrite.rows,
+                events,
+                (double) rewrite.rows / events,
+                users,
+                milestones,
+                actions,
+                (events + batchSize - 1) / batchSize,
                 100 * run.timing.rate() / rewrite.timing.rate());
-        log("(a'') runs the service's statements (locks and loads, lookups, inserts, user updates) with those rows in "
-                + "the requests' transactions, without HTTP, JSON or rules: (a'')/(a) = %.0f%% is the ceiling of (b)/(a) "
-                + "with this storage design; (b)/(a'') = %.0f%%.", 100 * statements.rate() / floor.rate(),
-                100 * run.timing.rate() / statements.rate());
+        log(
+                "(a'') runs the service's statements (locks and loads, lookups, inserts, user updates) with those rows in "
+                        + "the requests' transactions, without HTTP, JSON or rules: (a'')/(a) = %.0f%% is the ceiling of (b)/(a) "
+                        + "with this storage design; (b)/(a'') = %.0f%%.",
+                100 * statements.rate() / floor.rate(), 100 * run.timing.rate() / statements.rate());
         log("");
-        log("Per-evaluation cost, same rules (RuleSet.current()), %d users, %d evaluations, best of 3 rounds, 1 thread:",
+        log(
+                "Per-evaluation cost, same rules (RuleSet.current()), %d users, %d evaluations, best of 3 rounds, 1 thread:",
                 evals.users, evals.evaluations);
         log("");
         log("| evaluation                                               | µs/evaluation | ratio vs bare |");
         log("|----------------------------------------------------------|--------------:|--------------:|");
         log("| bare Drools: new session, insert facts, fire, dispose    | %13.1f | %13.2f |", evals.bareMicros, 1.0);
-        log("| JourneyEngine.apply (the service's evaluator)            | %13.1f | %13.2f |", evals.engineMicros,
-                evals.engineMicros / evals.bareMicros);
-        log("| service end to end, (b): wall time x clients / events   | %13.1f | %13.2f |",
+        log(
+                "| JourneyEngine.apply (the service's evaluator)            | %13.1f | %13.2f |",
+                evals.engineMicros, evals.engineMicros / evals.bareMicros);
+        log(
+                "| service end to end, (b): wall time x clients / events   | %13.1f | %13.2f |",
                 run.timing.seconds * 1e6 * run.timing.threads / run.timing.events,
                 run.timing.seconds * 1e6 * run.timing.threads / run.timing.events / evals.bareMicros);
         log("");
-        log("Same milestones: engine %d, bare %d. Actions: engine %d, bare %d (the engine also closes the windows that "
+        log(
+                "Same milestones: engine %d, bare %d. Actions: engine %d, bare %d (the engine also closes the windows that "
                         + "closed between a user's events and fires the reactive rules at each close; bare Drools only "
-                        + "evaluates at events).", evals.engineMilestones, evals.bareMilestones, evals.engineActions,
-                evals.bareActions);
+                        + "evaluates at events).",
+                evals.engineMilestones, evals.bareMilestones, evals.engineActions, evals.bareActions);
     }
 
     private void row(String db, String phase, Timing t, Timing floor) {
-        log("| %-10s | %-50s | %6d | %7.2f | %8.0f | %13.0f%% |", db, phase, t.events, t.seconds, t.rate(),
-                100 * t.rate() / floor.rate());
+        log(
+                "| %-10s | %-50s | %6d | %7.2f | %8.0f | %13.0f%% |",
+                db, phase, t.events, t.seconds, t.rate(), 100 * t.rate() / floor.rate());
     }
 
     private void log(String format, Object... args) {
@@ -668,7 +783,8 @@ class IngestBenchmark {
         Files.createDirectories(dir);
         String text = String.join("\n", out) + "\n";
         Files.writeString(dir.resolve("bench-results.txt"), text);
-        Files.writeString(dir.resolve("bench-results-" + (BenchProfile.postgres() ? "postgresql" : "h2") + ".txt"), text);
+        Files.writeString(
+                dir.resolve("bench-results-" + (BenchProfile.postgres() ? "postgresql" : "h2") + ".txt"), text);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -695,8 +811,4 @@ class IngestBenchmark {
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }
-
-
-
-
 }

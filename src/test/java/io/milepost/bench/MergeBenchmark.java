@@ -51,12 +51,15 @@ class MergeBenchmark {
         // warm-up, untimed
         run(client, "warm", Math.max(100, users / 10), t0);
         double[] rates = run(client, "run", users, t0);
-        table.log("Merge benchmark on %s: %,d visitors and %,d users with %d events each, %d identifies a request, "
-                + "%d clients", db, users, users, eventsPerUser, batch, threads);
+        table.log(
+                "Merge benchmark on %s: %,d visitors and %,d users with %d events each, %d identifies a request, "
+                        + "%d clients",
+                db, users, users, eventsPerUser, batch, threads);
         table.log("| database | (i) identify, users/s | (m) identify merging a visitor, users/s | (m)/(i) |");
         table.log("|---|---:|---:|---:|");
-        table.log("| %s | %,.0f | %,.0f | %.0f%% |", BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)", rates[0], rates[1],
-                100 * rates[1] / rates[0]);
+        table.log(
+                "| %s | %,.0f | %,.0f | %.0f%% |",
+                BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)", rates[0], rates[1], 100 * rates[1] / rates[0]);
         table.write("bench-merge-results");
     }
 
@@ -72,8 +75,12 @@ class MergeBenchmark {
             for (int e = 0; e < eventsPerUser; e++) {
                 Instant at = t0.plusSeconds(u + 60L * e);
                 history.get(u % threads).add(track("anonymousId", tag + "-visitor-" + u, "search_performed", at));
-                history.get(u % threads).add(track("userId", tag + "-user-" + u, e == 0 ? "list_created" : "search_performed",
-                        at.plusSeconds(30)));
+                history.get(u % threads)
+                        .add(track(
+                                "userId",
+                                tag + "-user-" + u,
+                                e == 0 ? "list_created" : "search_performed",
+                                at.plusSeconds(30)));
                 history.get(u % threads).add(track("userId", tag + "-plain-" + u, "search_performed", at));
             }
             plain.get(u % threads).add(identify(tag + "-plain-" + u, null, later));
@@ -88,8 +95,12 @@ class MergeBenchmark {
         assertEquals(n, client.post(streams(merging)));
         double merges = n / ((System.nanoTime() - start) / 1e9);
         assertEquals(n, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM user_aliases"), "visitors merged");
-        assertEquals((long) n * eventsPerUser * 2, BenchDatabase.count(dataSource,
-                "SELECT COUNT(*) FROM events WHERE user_id LIKE '" + tag + "-user-%' AND type = 'track'"), "events re-pointed");
+        assertEquals(
+                (long) n * eventsPerUser * 2,
+                BenchDatabase.count(
+                        dataSource,
+                        "SELECT COUNT(*) FROM events WHERE user_id LIKE '" + tag + "-user-%' AND type = 'track'"),
+                "events re-pointed");
         return new double[] {identifies, merges};
     }
 
@@ -107,7 +118,8 @@ class MergeBenchmark {
         for (List<String> items : perClient) {
             List<byte[]> bodies = new ArrayList<>();
             for (int from = 0; from < items.size(); from += batch) {
-                String body = "{\"batch\":[" + String.join(",", items.subList(from, Math.min(items.size(), from + batch))) + "]}";
+                String body = "{\"batch\":["
+                        + String.join(",", items.subList(from, Math.min(items.size(), from + batch))) + "]}";
                 bodies.add(body.getBytes(StandardCharsets.UTF_8));
             }
             streams.add(bodies);
@@ -116,11 +128,13 @@ class MergeBenchmark {
     }
 
     private static String track(String idField, String id, String event, Instant at) {
-        return "{\"type\":\"track\",\"" + idField + "\":\"" + id + "\",\"event\":\"" + event + "\",\"timestamp\":\"" + at + "\"}";
+        return "{\"type\":\"track\",\"" + idField + "\":\"" + id + "\",\"event\":\"" + event + "\",\"timestamp\":\""
+                + at + "\"}";
     }
 
     private static String identify(String userId, String anonymousId, Instant at) {
-        return "{\"type\":\"identify\",\"userId\":\"" + userId + "\"" + (anonymousId == null ? "" : ",\"anonymousId\":\""
-                + anonymousId + "\"") + ",\"traits\":{\"plan\":\"free\"},\"timestamp\":\"" + at + "\"}";
+        return "{\"type\":\"identify\",\"userId\":\"" + userId + "\""
+                + (anonymousId == null ? "" : ",\"anonymousId\":\"" + anonymousId + "\"")
+                + ",\"traits\":{\"plan\":\"free\"},\"timestamp\":\"" + at + "\"}";
     }
 }

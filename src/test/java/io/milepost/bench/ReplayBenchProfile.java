@@ -10,7 +10,9 @@ import java.util.stream.Stream;
 
 /** {@link BenchProfile} with a copy of the shipped rules, to which the replay benchmark adds a milestone. */
 public class ReplayBenchProfile extends BenchProfile {
-    static final Path DIR = Path.of(System.getProperty("bench.target", "target")).resolve("bench-rules").toAbsolutePath();
+    static final Path DIR = Path.of(System.getProperty("bench.target", "target"))
+            .resolve("bench-rules")
+            .toAbsolutePath();
 
     @Override
     public Map<String, String> getConfigOverrides() {

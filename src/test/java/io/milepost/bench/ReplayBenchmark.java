@@ -6,12 +6,12 @@ import io.agroal.api.AgroalDataSource;
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleSet;
 import io.milepost.engine.UserState;
 import io.milepost.milestone.StallSweep;
 import io.milepost.replay.JobView;
 import io.milepost.replay.ReplayJobs;
 import io.milepost.replay.ReplayRunner;
+import io.milepost.rules.RuleSet;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -75,14 +75,19 @@ class ReplayBenchmark {
 
     @Inject
     AgroalDataSource dataSource;
+
     @Inject
     RuleSet rules;
+
     @Inject
     MilepostConfig config;
+
     @Inject
     StallSweep sweep;
+
     @Inject
     ReplayJobs jobs;
+
     @Inject
     ReplayRunner runner;
 
@@ -123,38 +128,61 @@ class ReplayBenchmark {
         double firstSeconds = seconds(s);
         assertEquals(users, first.done(), "users replayed");
         assertEquals(0, first.counts().failures(), "failures");
-        assertEquals(first.counts().milestonesAdded(), BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones WHERE rules_version = '"
-                + book.version() + "'"), "milestones recorded by the replay");
+        assertEquals(
+                first.counts().milestonesAdded(),
+                BenchDatabase.count(
+                        dataSource, "SELECT COUNT(*) FROM milestones WHERE rules_version = '" + book.version() + "'"),
+                "milestones recorded by the replay");
         s = System.nanoTime();
         JobView second = replay();
         double secondSeconds = seconds(s);
-        assertEquals(0, second.counts().milestonesAdded() + second.counts().stallsRecorded()
-                + second.counts().actionsSuppressed(), "the second replay adds nothing");
+        assertEquals(
+                0,
+                second.counts().milestonesAdded()
+                        + second.counts().stallsRecorded()
+                        + second.counts().actionsSuppressed(),
+                "the second replay adds nothing");
 
         // (i) an impact preview of a draft (power_search at 6 searches instead of 4) over every user: writes nothing
         long milestonesBefore = BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones");
         s = System.nanoTime();
-        String impactId = jobs.createImpact(new io.milepost.replay.ReplayJobs.Drafts(
-                Map.of("power.drl", POWER_SEARCH.replace("count >= 4", "count >= 6")), false), null).id();
+        String impactId = jobs.createImpact(
+                        new io.milepost.replay.ReplayJobs.Drafts(
+                                Map.of("power.drl", POWER_SEARCH.replace("count >= 4", "count >= 6")), false),
+                        null)
+                .id();
         runner.runAvailable();
         double impactSeconds = seconds(s);
         JobView impact = jobs.find(impactId).orElseThrow();
         assertEquals("succeeded", impact.status(), () -> "impact " + impact);
         assertEquals(users, impact.done(), "users previewed");
-        assertEquals(milestonesBefore, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones"), "the preview wrote nothing");
+        assertEquals(
+                milestonesBefore,
+                BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones"),
+                "the preview wrote nothing");
 
         // (m) the same users in memory, under the same rules
         Eval eval = inMemory(book, data.inputsByUser());
-        // (the replay may add a shipped milestone too: a time-dependent one, reached when the reactive rules run at "now")
-        assertEquals(BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones WHERE milestone = 'power_search'"), eval.powerSearches,
+        // (the replay may add a shipped milestone too: a time-dependent one, reached when the reactive rules run at
+        // "now")
+        assertEquals(
+                BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM milestones WHERE milestone = 'power_search'"),
+                eval.powerSearches,
                 "JourneyEngine in memory finds the same power searchers");
 
         report(db, data, ingestSeconds, firstSeconds, first, secondSeconds, eval);
-        log("| %-10s | %-60s | %6d | %7.2f | %8.0f | %12.1f%% |", BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)",
-                "impact preview job (draft power.drl), writes nothing", users, impactSeconds, users / impactSeconds,
+        log(
+                "| %-10s | %-60s | %6d | %7.2f | %8.0f | %12.1f%% |",
+                BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)",
+                "impact preview job (draft power.drl), writes nothing",
+                users,
+                impactSeconds,
+                users / impactSeconds,
                 100 * (users / impactSeconds) / eval.bareRate);
-        log("impact preview: %s users/s of batch time as the job reports it; %d users would no longer reach power_search",
-                impact.usersPerSecond(), impact.impact().milestones().get("power_search").noLongerReached());
+        log(
+                "impact preview: %s users/s of batch time as the job reports it; %d users would no longer reach power_search",
+                impact.usersPerSecond(),
+                impact.impact().milestones().get("power_search").noLongerReached());
         write();
         BenchDatabase.clear(dataSource);
     }
@@ -187,8 +215,7 @@ class ReplayBenchmark {
 
     // ---------------------------------------------------------------- (m) in memory
 
-    record Eval(double bareRate, double engineRate, long evaluations, long powerSearches) {
-    }
+    record Eval(double bareRate, double engineRate, long evaluations, long powerSearches) {}
 
     private Eval inMemory(RuleBook book, Map<String, List<JourneyEngine.Input>> inputs) {
         int maxFirings = config.rules().maxFirings();
@@ -219,34 +246,74 @@ class ReplayBenchmark {
 
     // ---------------------------------------------------------------- report
 
-    private void report(String db, BenchData data, double ingestSeconds, double firstSeconds, JobView first,
-                        double secondSeconds, Eval eval) {
+    private void report(
+            String db,
+            BenchData data,
+            double ingestSeconds,
+            double firstSeconds,
+            JobView first,
+            double secondSeconds,
+            Eval eval) {
         String label = BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)";
         double firstRate = users / firstSeconds;
         double secondRate = users / secondSeconds;
         log("");
         log("Milepost replay benchmark: %s", db);
-        log("%d users x %d track events (%d events), created through POST /v1/batch in %.1f s and swept; then power_search "
-                + "(4 searches within 2 days, with a proactive action) added to the rules", users, eventsPerUser,
-                data.events.size(), ingestSeconds);
+        log(
+                "%d users x %d track events (%d events), created through POST /v1/batch in %.1f s and swept; then power_search "
+                        + "(4 searches within 2 days, with a proactive action) added to the rules",
+                users, eventsPerUser, data.events.size(), ingestSeconds);
         log("");
-        log("| database   | phase                                                        |  users | seconds |  users/s | ratio vs bare |");
-        log("|------------|--------------------------------------------------------------|-------:|--------:|---------:|--------------:|");
-        log("| %-10s | %-60s | %6d | %7.2f | %8.0f | %12.1f%% |", label, "bare Drools: per event new session, facts, fire, dispose",
-                users, users / eval.bareRate, eval.bareRate, 100.0);
-        log("| %-10s | %-60s | %6d | %7.2f | %8.0f | %12.1f%% |", label, "JourneyEngine.apply on a fresh state (in memory)",
-                users, users / eval.engineRate, eval.engineRate, 100 * eval.engineRate / eval.bareRate);
-        log("| %-10s | %-60s | %6d | %7.2f | %8.0f | %12.1f%% |", label, "replay job (fireActions false), adds power_search",
-                users, firstSeconds, firstRate, 100 * firstRate / eval.bareRate);
-        log("| %-10s | %-60s | %6d | %7.2f | %8.0f | %12.1f%% |", label, "replay job again, nothing new",
-                users, secondSeconds, secondRate, 100 * secondRate / eval.bareRate);
+        log(
+                "| database   | phase                                                        |  users | seconds |  users/s | ratio vs bare |");
+        log(
+                "|------------|--------------------------------------------------------------|-------:|--------:|---------:|--------------:|");
+        log(
+                "| %-10s | %-60s | %6d | %7.2f | %8.0f | %12.1f%% |",
+                label,
+                "bare Drools: per event new session, facts, fire, dispose",
+                users,
+                users / eval.bareRate,
+                eval.bareRate,
+                100.0);
+        log(
+                "| %-10s | %-60s | %6d | %7.2f | %8.0f | %12.1f%% |",
+                label,
+                "JourneyEngine.apply on a fresh state (in memory)",
+                users,
+                users / eval.engineRate,
+                eval.engineRate,
+                100 * eval.engineRate / eval.bareRate);
+        log(
+                "| %-10s | %-60s | %6d | %7.2f | %8.0f | %12.1f%% |",
+                label,
+                "replay job (fireActions false), adds power_search",
+                users,
+                firstSeconds,
+                firstRate,
+                100 * firstRate / eval.bareRate);
+        log(
+                "| %-10s | %-60s | %6d | %7.2f | %8.0f | %12.1f%% |",
+                label,
+                "replay job again, nothing new",
+                users,
+                secondSeconds,
+                secondRate,
+                100 * secondRate / eval.bareRate);
         log("");
-        log("replay / bare = %.1f%% (first run), %.1f%% (second). The first replay added %d milestones, %d suppressed "
+        log(
+                "replay / bare = %.1f%% (first run), %.1f%% (second). The first replay added %d milestones, %d suppressed "
                         + "actions and %d stalls, in batches of %d users (milepost.replay.batch-size), 1 thread; the job "
                         + "reported %.0f users/s of batch time. In-memory rates: %d evaluations per round, best of 3 after a "
-                        + "warm-up round.", 100 * firstRate / eval.bareRate, 100 * secondRate / eval.bareRate,
-                first.counts().milestonesAdded(), first.counts().actionsSuppressed(), first.counts().stallsRecorded(),
-                config.replay().batchSize(), first.usersPerSecond(), eval.evaluations);
+                        + "warm-up round.",
+                100 * firstRate / eval.bareRate,
+                100 * secondRate / eval.bareRate,
+                first.counts().milestonesAdded(),
+                first.counts().actionsSuppressed(),
+                first.counts().stallsRecorded(),
+                config.replay().batchSize(),
+                first.usersPerSecond(),
+                eval.evaluations);
     }
 
     private void log(String format, Object... args) {
@@ -262,14 +329,12 @@ class ReplayBenchmark {
     /** Posts the events through POST /v1/batch from the client threads, each user's events from one client, in time order. */
     private void ingest(BenchData data) throws Exception {
         List<List<byte[]>> streams = data.partitioned(threads, batch).stream()
-                .map(stream -> stream.stream().map(BenchData::body).toList()).toList();
+                .map(stream -> stream.stream().map(BenchData::body).toList())
+                .toList();
         assertEquals(data.events.size(), client.post(streams), "events accepted");
     }
 
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }
-
-
-
 }

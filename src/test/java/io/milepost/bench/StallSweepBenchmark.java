@@ -8,11 +8,11 @@ import io.micrometer.core.instrument.Timer;
 import io.milepost.config.MilepostConfig;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleSet;
 import io.milepost.engine.UserState;
 import io.milepost.engine.Windows;
 import io.milepost.facts.Stalled;
 import io.milepost.milestone.StallSweep;
+import io.milepost.rules.RuleSet;
 import io.milepost.store.RowWriter;
 import io.milepost.store.Sql;
 import io.milepost.store.UserStateStore;
@@ -67,12 +67,16 @@ class StallSweepBenchmark {
 
     @Inject
     AgroalDataSource dataSource;
+
     @Inject
     RuleSet rules;
+
     @Inject
     MilepostConfig config;
+
     @Inject
     StallSweep sweep;
+
     @Inject
     MeterRegistry metrics;
 
@@ -86,7 +90,8 @@ class StallSweepBenchmark {
     void benchmark() throws Exception {
         RuleBook book = rules.current();
         if (book == null) {
-            throw new IllegalStateException("no rules loaded from " + rules.dir().toAbsolutePath());
+            throw new IllegalStateException(
+                    "no rules loaded from " + rules.dir().toAbsolutePath());
         }
         client = new BenchClient(batchUri);
         String db = BenchDatabase.name(dataSource);
@@ -106,7 +111,10 @@ class StallSweepBenchmark {
         double ingestSeconds = seconds(ingestStart);
         assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users"), "users created");
         Instant sweepAt = Instant.now();
-        assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users WHERE next_check_at <= ?", sweepAt), "users due");
+        assertEquals(
+                sweepUsers,
+                BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users WHERE next_check_at <= ?", sweepAt),
+                "users due");
         Map<String, Object[]> usersBefore = userColumns();
         long outboxBefore = BenchDatabase.count(dataSource, "SELECT COALESCE(MAX(id), 0) FROM outbox");
         long actionsBefore = BenchDatabase.count(dataSource, "SELECT COALESCE(MAX(id), 0) FROM actions");
@@ -114,10 +122,19 @@ class StallSweepBenchmark {
         int swept = sweep.sweep(sweepAt);
         double sweepSeconds = seconds(start);
         assertEquals(sweepUsers, swept, "users the sweep looked at");
-        assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM stalls WHERE milestone = 'first_value'"), "first_value stalls");
+        assertEquals(
+                sweepUsers,
+                BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM stalls WHERE milestone = 'first_value'"),
+                "first_value stalls");
         assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM stalls"), "stalls");
-        assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM actions WHERE action = 'rescue_first_value'"), "reactive actions");
-        assertEquals(0, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users WHERE next_check_at <= ?", sweepAt), "users still due");
+        assertEquals(
+                sweepUsers,
+                BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM actions WHERE action = 'rescue_first_value'"),
+                "reactive actions");
+        assertEquals(
+                0,
+                BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users WHERE next_check_at <= ?", sweepAt),
+                "users still due");
         assertEquals(0, sweep.sweep(sweepAt), "a second sweep finds nobody");
 
         // (w) the sweep's statements alone, with the rows it wrote, on the same users due again
@@ -152,10 +169,19 @@ class StallSweepBenchmark {
                 Instant at = signup(now, i);
                 b.append(i == from ? "" : ",");
                 identify(b, tag, i, at);
-                b.append(",{\"type\":\"track\",\"userId\":\"").append(tag).append("-u").append(i)
-                        .append("\",\"messageId\":\"").append(tag).append("-t").append(i)
-                        .append("\",\"event\":\"search_performed\",\"timestamp\":\"").append(at.plus(Duration.ofHours(1)))
-                        .append("\",\"properties\":{\"query\":\"q").append(i).append("\"}}");
+                b.append(",{\"type\":\"track\",\"userId\":\"")
+                        .append(tag)
+                        .append("-u")
+                        .append(i)
+                        .append("\",\"messageId\":\"")
+                        .append(tag)
+                        .append("-t")
+                        .append(i)
+                        .append("\",\"event\":\"search_performed\",\"timestamp\":\"")
+                        .append(at.plus(Duration.ofHours(1)))
+                        .append("\",\"properties\":{\"query\":\"q")
+                        .append(i)
+                        .append("\"}}");
             }
             bodies.add(b.append("]}").toString().getBytes(StandardCharsets.UTF_8));
         }
@@ -163,10 +189,19 @@ class StallSweepBenchmark {
     }
 
     private static void identify(StringBuilder b, String tag, int i, Instant createdAt) {
-        b.append("{\"type\":\"identify\",\"userId\":\"").append(tag).append("-u").append(i)
-                .append("\",\"messageId\":\"").append(tag).append("-i").append(i)
-                .append("\",\"timestamp\":\"").append(createdAt)
-                .append("\",\"traits\":{\"createdAt\":\"").append(createdAt).append("\",\"plan\":\"free\"}}");
+        b.append("{\"type\":\"identify\",\"userId\":\"")
+                .append(tag)
+                .append("-u")
+                .append(i)
+                .append("\",\"messageId\":\"")
+                .append(tag)
+                .append("-i")
+                .append(i)
+                .append("\",\"timestamp\":\"")
+                .append(createdAt)
+                .append("\",\"traits\":{\"createdAt\":\"")
+                .append(createdAt)
+                .append("\",\"plan\":\"free\"}}");
     }
 
     // ---------------------------------------------------------------- (w) the sweep's statements
@@ -174,11 +209,13 @@ class StallSweepBenchmark {
     /** Each user's stage, next check and last update, by id. */
     private Map<String, Object[]> userColumns() throws Exception {
         Map<String, Object[]> users = new java.util.HashMap<>();
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT id, stage, next_check_at, updated_at FROM users")) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT id, stage, next_check_at, updated_at FROM users")) {
             while (rs.next()) {
-                users.put(rs.getString(1), new Object[] {rs.getString(2), rs.getObject(3, OffsetDateTime.class),
-                        rs.getObject(4, OffsetDateTime.class)});
+                users.put(rs.getString(1), new Object[] {
+                    rs.getString(2), rs.getObject(3, OffsetDateTime.class), rs.getObject(4, OffsetDateTime.class)
+                });
             }
         }
         return users;
@@ -195,13 +232,17 @@ class StallSweepBenchmark {
     private double statements(Map<String, Object[]> before, long outboxBefore, long actionsBefore, Instant at)
             throws Exception {
         Map<String, Object[]> after = userColumns();
-        Map<String, List<Object[]>> stalls = rowsByUser("SELECT id, user_id, milestone, since, rules_version, recorded_at "
-                + "FROM stalls", 1);
-        Map<String, List<Object[]>> actions = rowsByUser("SELECT id, user_id, action, occurrence, triggered_at, rule_name, "
-                + "payload, suppressed, rules_version, recorded_at, held_out, suppressed_reason FROM actions WHERE id > "
-                + actionsBefore, 1);
-        Map<String, List<Object[]>> outbox = rowsByUser("SELECT id, type, user_id, subject, body, occurred_at, created_at, "
-                + "webhook_id FROM outbox WHERE id > " + outboxBefore, 2);
+        Map<String, List<Object[]>> stalls =
+                rowsByUser("SELECT id, user_id, milestone, since, rules_version, recorded_at " + "FROM stalls", 1);
+        Map<String, List<Object[]>> actions = rowsByUser(
+                "SELECT id, user_id, action, occurrence, triggered_at, rule_name, "
+                        + "payload, suppressed, rules_version, recorded_at, held_out, suppressed_reason FROM actions WHERE id > "
+                        + actionsBefore,
+                1);
+        Map<String, List<Object[]>> outbox = rowsByUser(
+                "SELECT id, type, user_id, subject, body, occurred_at, created_at, "
+                        + "webhook_id FROM outbox WHERE id > " + outboxBefore,
+                2);
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
@@ -209,7 +250,8 @@ class StallSweepBenchmark {
                 s.executeUpdate("DELETE FROM actions WHERE id > " + actionsBefore);
                 s.executeUpdate("DELETE FROM outbox WHERE id > " + outboxBefore);
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE users SET stage = ?, next_check_at = ?, updated_at = ? WHERE id = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE users SET stage = ?, next_check_at = ?, updated_at = ? WHERE id = ?")) {
                 for (Map.Entry<String, Object[]> u : before.entrySet()) {
                     ps.setObject(1, u.getValue()[0]);
                     ps.setObject(2, u.getValue()[1]);
@@ -222,21 +264,24 @@ class StallSweepBenchmark {
             c.commit();
             c.setAutoCommit(true);
         }
-        assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users WHERE next_check_at <= ?", at), "users due again");
+        assertEquals(
+                sweepUsers,
+                BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users WHERE next_check_at <= ?", at),
+                "users due again");
         long start = System.nanoTime();
         List<Callable<Void>> workers = new ArrayList<>();
         int workerCount = Math.max(1, config.scheduler().workers());
         for (int t = 0; t < workerCount; t++) {
             workers.add(() -> {
                 try (Connection c = dataSource.getConnection();
-                     PreparedStatement claim = c.prepareStatement(UserStateStore.CLAIM_DUE_USERS);
-                     PreparedStatement milestones = c.prepareStatement(UserStateStore.MILESTONES_OF);
-                     PreparedStatement stalled = c.prepareStatement(UserStateStore.STALLS_OF);
-                     PreparedStatement fired = c.prepareStatement(UserStateStore.ACTIONS_OF);
-                     PreparedStatement insertStall = c.prepareStatement(RowWriter.STALL);
-                     PreparedStatement insertAction = c.prepareStatement(RowWriter.ACTION);
-                     PreparedStatement insertOutbox = c.prepareStatement(RowWriter.OUTBOX);
-                     PreparedStatement update = c.prepareStatement(RowWriter.UPDATE_STAGE)) {
+                        PreparedStatement claim = c.prepareStatement(UserStateStore.CLAIM_DUE_USERS);
+                        PreparedStatement milestones = c.prepareStatement(UserStateStore.MILESTONES_OF);
+                        PreparedStatement stalled = c.prepareStatement(UserStateStore.STALLS_OF);
+                        PreparedStatement fired = c.prepareStatement(UserStateStore.ACTIONS_OF);
+                        PreparedStatement insertStall = c.prepareStatement(RowWriter.STALL);
+                        PreparedStatement insertAction = c.prepareStatement(RowWriter.ACTION);
+                        PreparedStatement insertOutbox = c.prepareStatement(RowWriter.OUTBOX);
+                        PreparedStatement update = c.prepareStatement(RowWriter.UPDATE_STAGE)) {
                     c.setAutoCommit(false);
                     while (true) {
                         List<String> ids = new ArrayList<>();
@@ -296,13 +341,18 @@ class StallSweepBenchmark {
         }
         double seconds = seconds(start);
         assertEquals(sweepUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM stalls"), "stalls in (w)");
-        assertEquals(0, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users WHERE next_check_at <= ?", at), "users still due after (w)");
+        assertEquals(
+                0,
+                BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM users WHERE next_check_at <= ?", at),
+                "users still due after (w)");
         return seconds;
     }
 
     private Map<String, List<Object[]>> rowsByUser(String sql, int userColumn) throws Exception {
         Map<String, List<Object[]>> byUser = new java.util.HashMap<>();
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             int n = rs.getMetaData().getColumnCount();
             while (rs.next()) {
                 Object[] row = new Object[n];
@@ -310,7 +360,8 @@ class StallSweepBenchmark {
                     Object v = rs.getObject(i + 1);
                     row[i] = v instanceof java.sql.Timestamp ts ? ts.toInstant().atOffset(java.time.ZoneOffset.UTC) : v;
                 }
-                byUser.computeIfAbsent((String) row[userColumn], k -> new ArrayList<>()).add(row);
+                byUser.computeIfAbsent((String) row[userColumn], k -> new ArrayList<>())
+                        .add(row);
             }
         }
         return byUser;
@@ -330,8 +381,7 @@ class StallSweepBenchmark {
 
     // ---------------------------------------------------------------- (s') in memory
 
-    record Eval(double bareRate, double engineRate, long bareActions, long engineActions) {
-    }
+    record Eval(double bareRate, double engineRate, long bareActions, long engineActions) {}
 
     /**
      * The users' states built in memory from the same messages (untimed), the new Stalled facts
@@ -350,13 +400,23 @@ class StallSweepBenchmark {
             for (int i = 0; i < n; i++) {
                 Instant signup = signup(now, i);
                 UserState state = UserState.fresh(tag + "-u" + i);
-                engine.apply(book, state, List.of(
-                        JourneyEngine.Input.identify(tag + "-i" + i, Map.of("createdAt", signup.toString(), "plan", "free"), signup),
-                        JourneyEngine.Input.track(tag + "-t" + i, "search_performed", Map.of("query", "q" + i),
-                                signup.plus(Duration.ofHours(1)))));
+                engine.apply(
+                        book,
+                        state,
+                        List.of(
+                                JourneyEngine.Input.identify(
+                                        tag + "-i" + i, Map.of("createdAt", signup.toString(), "plan", "free"), signup),
+                                JourneyEngine.Input.track(
+                                        tag + "-t" + i,
+                                        "search_performed",
+                                        Map.of("query", "q" + i),
+                                        signup.plus(Duration.ofHours(1)))));
                 states.add(state);
-                closed.put(state.id(), Windows.closed(book, state, at).stream()
-                        .map(c -> new Stalled(c.milestone(), c.closedAt())).toList());
+                closed.put(
+                        state.id(),
+                        Windows.closed(book, state, at).stream()
+                                .map(c -> new Stalled(c.milestone(), c.closedAt()))
+                                .toList());
             }
             long s = System.nanoTime();
             BareDrools.Result bare = BareDrools.stalls(book, states, closed, at, maxFirings);
@@ -364,7 +424,9 @@ class StallSweepBenchmark {
             s = System.nanoTime();
             long actions = 0;
             for (UserState state : states) {
-                actions += engine.evaluateAt(book, state, at, closed.get(state.id())).actions.size();
+                actions += engine.evaluateAt(book, state, at, closed.get(state.id()))
+                        .actions
+                        .size();
             }
             double engineRate = n / seconds(s);
             if (round > 0) {
@@ -379,8 +441,14 @@ class StallSweepBenchmark {
 
     // ---------------------------------------------------------------- (l) latency
 
-    record Latency(int users, double ingestSeconds, long[] millis, int sweeps, double sweepSecondsMax, long timerCount,
-                   double timerMaxMs) {
+    record Latency(
+            int users,
+            double ingestSeconds,
+            long[] millis,
+            int sweeps,
+            double sweepSecondsMax,
+            long timerCount,
+            double timerMaxMs) {
         long percentile(double p) {
             return millis[Math.min(millis.length - 1, Math.max(0, (int) Math.ceil(p * millis.length) - 1))];
         }
@@ -409,9 +477,11 @@ class StallSweepBenchmark {
         long next = System.nanoTime();
         int sweeps = 0;
         double slowest = 0;
-        while (BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM stalls WHERE milestone = 'interest'") < latencyUsers) {
+        while (BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM stalls WHERE milestone = 'interest'")
+                < latencyUsers) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("not every interest window stalled within " + (spreadSeconds + 60) + " s");
+                throw new IllegalStateException(
+                        "not every interest window stalled within " + (spreadSeconds + 60) + " s");
             }
             next += 1_000_000_000L;
             long wait = next - System.nanoTime();
@@ -424,13 +494,19 @@ class StallSweepBenchmark {
             sweeps++;
         }
         assertEquals(latencyUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM stalls"), "stalls");
-        assertEquals(latencyUsers, BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM actions WHERE action = 'rescue_interest'"), "reactive actions");
+        assertEquals(
+                latencyUsers,
+                BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM actions WHERE action = 'rescue_interest'"),
+                "reactive actions");
         long[] millis = new long[latencyUsers];
         int k = 0;
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT since, recorded_at FROM stalls")) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT since, recorded_at FROM stalls")) {
             while (rs.next()) {
-                millis[k++] = Duration.between(rs.getObject(1, OffsetDateTime.class), rs.getObject(2, OffsetDateTime.class)).toMillis();
+                millis[k++] = Duration.between(
+                                rs.getObject(1, OffsetDateTime.class), rs.getObject(2, OffsetDateTime.class))
+                        .toMillis();
             }
         }
         Arrays.sort(millis);
@@ -442,43 +518,89 @@ class StallSweepBenchmark {
 
     // ---------------------------------------------------------------- report
 
-    private void report(String db, double ingestSeconds, double sweepSeconds, double statementsSeconds, Eval eval, Latency l) {
+    private void report(
+            String db, double ingestSeconds, double sweepSeconds, double statementsSeconds, Eval eval, Latency l) {
         String label = BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)";
         double sweepRate = sweepUsers / sweepSeconds;
         log("");
         log("Milepost stall sweep benchmark: %s", db);
-        log("%d users, signed up 30 days ago with one search each (first_value's 7-day window closed), created "
-                + "through POST /v1/batch in %.1f s; one StallSweep.sweep(now) call (its batches and workers as configured)", sweepUsers, ingestSeconds);
+        log(
+                "%d users, signed up 30 days ago with one search each (first_value's 7-day window closed), created "
+                        + "through POST /v1/batch in %.1f s; one StallSweep.sweep(now) call (its batches and workers as configured)",
+                sweepUsers, ingestSeconds);
         log("");
-        log("| database   | phase                                                   |  users | seconds |  users/s | ratio vs bare |");
-        log("|------------|---------------------------------------------------------|-------:|--------:|---------:|--------------:|");
-        log("| %-10s | %-55s | %6d | %7.2f | %8.0f | %12.1f%% |", label, "bare Drools: session, facts + Stalled, fire, dispose",
-                sweepUsers, sweepUsers / eval.bareRate, eval.bareRate, 100.0);
-        log("| %-10s | %-55s | %6d | %7.2f | %8.0f | %12.1f%% |", label, "JourneyEngine.evaluateAt (in memory, no database)",
-                sweepUsers, sweepUsers / eval.engineRate, eval.engineRate, 100 * eval.engineRate / eval.bareRate);
-        log("| %-10s | %-55s | %6d | %7.2f | %8.0f | %12.1f%% |", label, "(w) the sweep's statements alone, JDBC, no rules",
-                sweepUsers, statementsSeconds, sweepUsers / statementsSeconds, 100 * sweepUsers / statementsSeconds / eval.bareRate);
-        log("| %-10s | %-55s | %6d | %7.2f | %8.0f | %12.1f%% |", label, "StallSweep.sweep(now): claim, load, evaluate, save",
-                sweepUsers, sweepSeconds, sweepRate, 100 * sweepRate / eval.bareRate);
+        log(
+                "| database   | phase                                                   |  users | seconds |  users/s | ratio vs bare |");
+        log(
+                "|------------|---------------------------------------------------------|-------:|--------:|---------:|--------------:|");
+        log(
+                "| %-10s | %-55s | %6d | %7.2f | %8.0f | %12.1f%% |",
+                label,
+                "bare Drools: session, facts + Stalled, fire, dispose",
+                sweepUsers,
+                sweepUsers / eval.bareRate,
+                eval.bareRate,
+                100.0);
+        log(
+                "| %-10s | %-55s | %6d | %7.2f | %8.0f | %12.1f%% |",
+                label,
+                "JourneyEngine.evaluateAt (in memory, no database)",
+                sweepUsers,
+                sweepUsers / eval.engineRate,
+                eval.engineRate,
+                100 * eval.engineRate / eval.bareRate);
+        log(
+                "| %-10s | %-55s | %6d | %7.2f | %8.0f | %12.1f%% |",
+                label,
+                "(w) the sweep's statements alone, JDBC, no rules",
+                sweepUsers,
+                statementsSeconds,
+                sweepUsers / statementsSeconds,
+                100 * sweepUsers / statementsSeconds / eval.bareRate);
+        log(
+                "| %-10s | %-55s | %6d | %7.2f | %8.0f | %12.1f%% |",
+                label,
+                "StallSweep.sweep(now): claim, load, evaluate, save",
+                sweepUsers,
+                sweepSeconds,
+                sweepRate,
+                100 * sweepRate / eval.bareRate);
         log("");
-        log("(w) runs what the sweep runs against the database (claim and load, insert the stalls, actions and "
-                + "outbox messages it wrote, update the users), in batches of %d from %d threads, without rules: "
-                + "(w)/bare = %.1f%% is the ceiling of sweep/bare with this storage design; sweep/(w) = %.0f%%.",
-                StallSweep.BATCH, config.scheduler().workers(), 100 * sweepUsers / statementsSeconds / eval.bareRate, 100 * statementsSeconds / sweepSeconds);
-        log("sweep / bare = %.1f%% (goal >= 30%%: %s). In-memory rates: best of 3 rounds after a warm-up round, 1 thread; "
+        log(
+                "(w) runs what the sweep runs against the database (claim and load, insert the stalls, actions and "
+                        + "outbox messages it wrote, update the users), in batches of %d from %d threads, without rules: "
+                        + "(w)/bare = %.1f%% is the ceiling of sweep/bare with this storage design; sweep/(w) = %.0f%%.",
+                StallSweep.BATCH,
+                config.scheduler().workers(),
+                100 * sweepUsers / statementsSeconds / eval.bareRate,
+                100 * statementsSeconds / sweepSeconds);
+        log(
+                "sweep / bare = %.1f%% (goal >= 30%%: %s). In-memory rates: best of 3 rounds after a warm-up round, 1 thread; "
                         + "the sweep: one run, with milepost.scheduler.workers workers. Every user got 1 first_value stall and 1 rescue_first_value action.",
                 100 * sweepRate / eval.bareRate, sweepRate / eval.bareRate >= 0.3 ? "met" : "NOT met");
         log("");
-        log("Stall latency (recorded_at - window close), %d users whose interest windows closed over %d s, "
-                + "WITH A 1 s SWEEP LOOP (sweep(now) called every second, like milepost.scheduler.interval=1s):", l.users, spreadSeconds);
+        log(
+                "Stall latency (recorded_at - window close), %d users whose interest windows closed over %d s, "
+                        + "WITH A 1 s SWEEP LOOP (sweep(now) called every second, like milepost.scheduler.interval=1s):",
+                l.users, spreadSeconds);
         log("");
         log("| database   | users | sweeps | p50 ms | p90 ms | p99 ms | max ms | slowest sweep ms |");
         log("|------------|------:|-------:|-------:|-------:|-------:|-------:|-----------------:|");
-        log("| %-10s | %5d | %6d | %6d | %6d | %6d | %6d | %16.0f |", label, l.users, l.sweeps, l.percentile(0.5),
-                l.percentile(0.9), l.percentile(0.99), l.millis[l.millis.length - 1], l.sweepSecondsMax * 1000);
+        log(
+                "| %-10s | %5d | %6d | %6d | %6d | %6d | %6d | %16.0f |",
+                label,
+                l.users,
+                l.sweeps,
+                l.percentile(0.5),
+                l.percentile(0.9),
+                l.percentile(0.99),
+                l.millis[l.millis.length - 1],
+                l.sweepSecondsMax * 1000);
         log("");
-        log("(users created in %.1f s, before the first window closed; Micrometer milepost.stall.latency recorded %d "
-                + "of them, max %.0f ms)", l.ingestSeconds, l.timerCount, l.timerMaxMs);
+        log(
+                "(users created in %.1f s, before the first window closed; Micrometer milepost.stall.latency recorded %d "
+                        + "of them, max %.0f ms)",
+                l.ingestSeconds, l.timerCount, l.timerMaxMs);
     }
 
     private void log(String format, Object... args) {
@@ -506,7 +628,4 @@ class StallSweepBenchmark {
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
     }
-
-
-
 }

@@ -4,8 +4,8 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.agroal.api.AgroalDataSource;
-import io.milepost.outbox.OutboxSignal;
 import io.milepost.config.MilepostConfig;
+import io.milepost.outbox.OutboxSignal;
 import io.milepost.webhook.DeliveryLoop;
 import io.milepost.webhook.Dispatcher;
 import io.milepost.webhook.WebhookSender;
@@ -79,14 +79,19 @@ class WebhookBenchmark {
 
     @Inject
     AgroalDataSource dataSource;
+
     @Inject
     WebhookSender sender;
+
     @Inject
     OutboxSignal signal;
+
     @Inject
     MilepostConfig config;
+
     @Inject
     Dispatcher dispatcher;
+
     @Inject
     DeliveryLoop loop;
 
@@ -97,10 +102,15 @@ class WebhookBenchmark {
     @Test
     void benchmark() throws Exception {
         Vertx vertx = Vertx.vertx();
-        HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
-            arrivals.putIfAbsent(req.getHeader("webhook-id"), System.nanoTime());
-            req.response().setStatusCode(204).end();
-        })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+        HttpServer server = vertx.createHttpServer()
+                .requestHandler(req -> req.body().onSuccess(body -> {
+                    arrivals.putIfAbsent(req.getHeader("webhook-id"), System.nanoTime());
+                    req.response().setStatusCode(204).end();
+                }))
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get();
         String url = "http://127.0.0.1:" + server.actualPort() + "/hook";
         try {
             clear();
@@ -138,8 +148,10 @@ class WebhookBenchmark {
                 }
             }
             if (!deleteBetween) {
-                assertEquals(2L * (rounds + 1) * messages,
-                        BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'"), "delivered");
+                assertEquals(
+                        2L * (rounds + 1) * messages,
+                        BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'"),
+                        "delivered");
             }
             history = BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM outbox");
             clear();
@@ -163,8 +175,8 @@ class WebhookBenchmark {
         long start = System.nanoTime();
         for (int i = 0; i < bodies.size(); i++) {
             slots.acquire();
-            WebhookSender.Attempt a = new WebhookSender.Attempt(i, 1, 1, "ep_direct", "msg_direct_" + i, url, secrets,
-                    bodies.get(i));
+            WebhookSender.Attempt a =
+                    new WebhookSender.Attempt(i, 1, 1, "ep_direct", "msg_direct_" + i, url, secrets, bodies.get(i));
             sender.send(a).whenComplete((r, e) -> {
                 if (r != null && r.delivered()) {
                     ok.incrementAndGet();
@@ -217,7 +229,8 @@ class WebhookBenchmark {
 
     /** Deletes every finished delivery and message, as a retention purge would. */
     private void deleteFinished() throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement()) {
             s.execute("DELETE FROM deliveries");
             s.execute("DELETE FROM outbox");
         }
@@ -225,7 +238,8 @@ class WebhookBenchmark {
 
     /** Deliveries waiting or in flight, and messages not fanned out yet. */
     private long queued() throws SQLException {
-        return BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM deliveries WHERE next_attempt_at >= ?", Instant.EPOCH)
+        return BenchDatabase.count(
+                        dataSource, "SELECT COUNT(*) FROM deliveries WHERE next_attempt_at >= ?", Instant.EPOCH)
                 + BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM outbox WHERE dispatched_at IS NULL");
     }
 
@@ -240,8 +254,12 @@ class WebhookBenchmark {
     }
 
     private void register(String url) {
-        given().header("Authorization", "Bearer bench-admin-key").contentType("application/json")
-                .body("{\"url\":\"" + url + "\"}").post("/v1/webhooks").then().statusCode(201);
+        given().header("Authorization", "Bearer bench-admin-key")
+                .contentType("application/json")
+                .body("{\"url\":\"" + url + "\"}")
+                .post("/v1/webhooks")
+                .then()
+                .statusCode(201);
     }
 
     /** Writes the bodies as outbox rows in one transaction; answers {@link System#nanoTime()} at its commit. */
@@ -250,12 +268,14 @@ class WebhookBenchmark {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             long firstId;
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM outbox")) {
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM outbox")) {
                 rs.next();
                 firstId = rs.getLong(1);
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO outbox (id, type, user_id, subject, body, "
-                    + "occurred_at, created_at, webhook_id) VALUES (?, 'milestone.reached', ?, 'interest', ?, ?, ?, ?)")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO outbox (id, type, user_id, subject, body, "
+                            + "occurred_at, created_at, webhook_id) VALUES (?, 'milestone.reached', ?, 'interest', ?, ?, ?, ?)")) {
                 for (int i = 0; i < bodies.size(); i++) {
                     // ids far above the sequence's next values, so the service's own rows never collide
                     ps.setLong(1, 1_000_000_000L + firstId + i);
@@ -285,26 +305,34 @@ class WebhookBenchmark {
         String run = Long.toString(System.nanoTime(), 36);
         for (int i = 0; i < latencyUsers; i++) {
             String user = "lat-" + run + "-" + i;
-            given().header("Authorization", "Bearer bench-write-key").contentType("application/json")
+            given().header("Authorization", "Bearer bench-write-key")
+                    .contentType("application/json")
                     .body("{\"userId\":\"" + user + "\",\"event\":\"search_performed\"}")
-                    .post("/v1/track").then().statusCode(200);
+                    .post("/v1/track")
+                    .then()
+                    .statusCode(200);
             acked.put(user, System.nanoTime());
             Thread.sleep(2);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline && BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'") < latencyUsers) {
+        while (System.nanoTime() < deadline
+                && BenchDatabase.count(dataSource, "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'")
+                        < latencyUsers) {
             Thread.sleep(10);
         }
         Map<String, String> userOf = new HashMap<>();
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT webhook_id, user_id FROM outbox")) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT webhook_id, user_id FROM outbox")) {
             while (rs.next()) {
                 userOf.put(rs.getString(1), rs.getString(2));
             }
         }
-        long[] delays = arrivals.entrySet().stream().filter(e -> acked.containsKey(userOf.get(e.getKey())))
+        long[] delays = arrivals.entrySet().stream()
+                .filter(e -> acked.containsKey(userOf.get(e.getKey())))
                 .mapToLong(e -> TimeUnit.NANOSECONDS.toMicros(e.getValue() - acked.get(userOf.get(e.getKey()))))
-                .sorted().toArray();
+                .sorted()
+                .toArray();
         assertEquals(latencyUsers, delays.length, "every user's milestone delivered");
         return delays;
     }
@@ -314,9 +342,12 @@ class WebhookBenchmark {
         for (int i = 0; i < n; i++) {
             String user = "bench-user-" + i;
             bodies.add(("{\"type\":\"milestone.reached\",\"timestamp\":\"2026-06-01T10:00:00Z\",\"data\":{\"userId\":\""
-                    + user + "\",\"milestone\":\"interest\",\"payload\":{\"reachedAt\":\"2026-06-01T10:00:00Z\"},"
-                    + "\"user\":{\"userId\":\"" + user + "\",\"signedUpAt\":\"2026-05-30T09:00:00Z\",\"stage\":\"interest\","
-                    + "\"traits\":{\"plan\":\"free\",\"email\":\"" + user + "@example.com\"},\"milestones\":[\"interest\"]}}}")
+                            + user
+                            + "\",\"milestone\":\"interest\",\"payload\":{\"reachedAt\":\"2026-06-01T10:00:00Z\"},"
+                            + "\"user\":{\"userId\":\"" + user
+                            + "\",\"signedUpAt\":\"2026-05-30T09:00:00Z\",\"stage\":\"interest\","
+                            + "\"traits\":{\"plan\":\"free\",\"email\":\"" + user
+                            + "@example.com\"},\"milestones\":[\"interest\"]}}}")
                     .getBytes(StandardCharsets.UTF_8));
         }
         return bodies;
@@ -326,13 +357,19 @@ class WebhookBenchmark {
             throws SQLException {
         String label = BenchProfile.postgres() ? "PostgreSQL" : "H2 (file)";
         log("");
-        log("Milepost webhook delivery benchmark: %s, local Vert.x receiver answering 204, %d in flight, %d rounds; %s",
-                BenchDatabase.name(dataSource), config.webhooks().endpointConcurrency(), rounds, deleteBetween
+        log(
+                "Milepost webhook delivery benchmark: %s, local Vert.x receiver answering 204, %d in flight, %d rounds; %s",
+                BenchDatabase.name(dataSource),
+                config.webhooks().endpointConcurrency(),
+                rounds,
+                deleteBetween
                         ? "finished rows deleted after each round (their dead versions stay until vacuum)"
                         : "finished rows kept from round to round (" + history + " outbox messages at the end)");
         log("");
-        log("| database   | round | path                                                             | messages | seconds | messages/s | ratio vs direct |");
-        log("|------------|------:|------------------------------------------------------------------|---------:|--------:|-----------:|----------------:|");
+        log(
+                "| database   | round | path                                                             | messages | seconds | messages/s | ratio vs direct |");
+        log(
+                "|------------|------:|------------------------------------------------------------------|---------:|--------:|-----------:|----------------:|");
         double[] outboxRatio = new double[rounds];
         double[] statementRatio = new double[rounds];
         for (int r = 0; r < rounds; r++) {
@@ -342,34 +379,57 @@ class WebhookBenchmark {
             outboxRatio[r] = outboxRate / directRate;
             statementRatio[r] = statementRate / directRate;
             row(label, r, "(d) direct: WebhookSender.send (check, sign, POST)", directSeconds[r], 1);
-            row(label, r, "(o) outbox: fan out, claim, send, record (background loop)", outboxSeconds[r], outboxRatio[r]);
-            row(label, r, "(s) the dispatcher's cycles, each send answered at once (no HTTP)", statementSeconds[r],
+            row(
+                    label,
+                    r,
+                    "(o) outbox: fan out, claim, send, record (background loop)",
+                    outboxSeconds[r],
+                    outboxRatio[r]);
+            row(
+                    label,
+                    r,
+                    "(s) the dispatcher's cycles, each send answered at once (no HTTP)",
+                    statementSeconds[r],
                     statementRatio[r]);
         }
         log("");
-        log("outbox / direct: median of %d rounds = %s (rounds: %s; goal >= 50%%: %s)", rounds, percent(median(outboxRatio)),
-                percents(outboxRatio), median(outboxRatio) >= 0.5 ? "met" : "NOT met");
-        log("database work alone / direct: median %s (rounds: %s): the most (o) could reach", percent(median(statementRatio)),
-                percents(statementRatio));
+        log(
+                "outbox / direct: median of %d rounds = %s (rounds: %s; goal >= 50%%: %s)",
+                rounds,
+                percent(median(outboxRatio)),
+                percents(outboxRatio),
+                median(outboxRatio) >= 0.5 ? "met" : "NOT met");
+        log(
+                "database work alone / direct: median %s (rounds: %s): the most (o) could reach",
+                percent(median(statementRatio)), percents(statementRatio));
         log("");
-        log("Delay from a milestone's commit (the 200 answer to POST /v1/track) to its arrival at the receiver, %d users:",
+        log(
+                "Delay from a milestone's commit (the 200 answer to POST /v1/track) to its arrival at the receiver, %d users:",
                 delaysMicros.length);
         log("");
         log("| database   | users | p50 ms | p90 ms | p99 ms | max ms |");
         log("|------------|------:|-------:|-------:|-------:|-------:|");
-        log("| %-10s | %5d | %6.1f | %6.1f | %6.1f | %6.1f |", label, delaysMicros.length, pct(delaysMicros, 0.5),
-                pct(delaysMicros, 0.9), pct(delaysMicros, 0.99), delaysMicros[delaysMicros.length - 1] / 1000.0);
+        log(
+                "| %-10s | %5d | %6.1f | %6.1f | %6.1f | %6.1f |",
+                label,
+                delaysMicros.length,
+                pct(delaysMicros, 0.5),
+                pct(delaysMicros, 0.9),
+                pct(delaysMicros, 0.99),
+                delaysMicros[delaysMicros.length - 1] / 1000.0);
     }
 
     private void row(String label, int round, String path, double seconds, double ratio) {
-        log("| %-10s | %5d | %-64s | %8d | %7.2f | %10.0f | %14.1f%% |", label, round + 1, path, messages, seconds,
-                messages / seconds, 100 * ratio);
+        log(
+                "| %-10s | %5d | %-64s | %8d | %7.2f | %10.0f | %14.1f%% |",
+                label, round + 1, path, messages, seconds, messages / seconds, 100 * ratio);
     }
 
     private static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
-        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+        return sorted.length % 2 == 1
+                ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
     }
 

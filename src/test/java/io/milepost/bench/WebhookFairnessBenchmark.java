@@ -3,8 +3,8 @@ package io.milepost.bench;
 import static io.restassured.RestAssured.given;
 
 import io.agroal.api.AgroalDataSource;
-import io.milepost.outbox.OutboxSignal;
 import io.milepost.config.MilepostConfig;
+import io.milepost.outbox.OutboxSignal;
 import io.milepost.support.OutboxRows;
 import io.milepost.support.Receiver;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,8 +47,10 @@ class WebhookFairnessBenchmark {
 
     @Inject
     AgroalDataSource dataSource;
+
     @Inject
     OutboxSignal signal;
+
     @Inject
     MilepostConfig config;
 
@@ -78,16 +80,22 @@ class WebhookFairnessBenchmark {
         double aloneMedian = median(aloneSeconds);
         double togetherMedian = median(togetherSeconds);
         table.log("");
-        table.log("Milepost webhook fairness: %s, %d messages to a healthy local endpoint, webhook timeout %s, "
+        table.log(
+                "Milepost webhook fairness: %s, %d messages to a healthy local endpoint, webhook timeout %s, "
                         + "%d in flight, %d per endpoint; rounds in the order %s",
-                BenchDatabase.name(dataSource), messages, config.webhooks().timeout(), config.webhooks().concurrency(),
-                config.webhooks().endpointConcurrency(), String.join(", ", order));
+                BenchDatabase.name(dataSource),
+                messages,
+                config.webhooks().timeout(),
+                config.webhooks().concurrency(),
+                config.webhooks().endpointConcurrency(),
+                String.join(", ", order));
         table.log("");
         table.log("| healthy endpoint | rounds (s) | median (s) | messages/s | ratio vs alone |");
         table.log("|---|---|---:|---:|---:|");
         table.log("| alone | %s | %.2f | %,.0f | 1.00 |", rounds(aloneSeconds), aloneMedian, messages / aloneMedian);
-        table.log("| next to an endpoint that never answers | %s | %.2f | %,.0f | %.2f |", rounds(togetherSeconds),
-                togetherMedian, messages / togetherMedian, togetherMedian / aloneMedian);
+        table.log(
+                "| next to an endpoint that never answers | %s | %.2f | %,.0f | %.2f |",
+                rounds(togetherSeconds), togetherMedian, messages / togetherMedian, togetherMedian / aloneMedian);
         table.write("bench-fairness-results");
         BenchDatabase.clear(dataSource);
     }
@@ -107,7 +115,7 @@ class WebhookFairnessBenchmark {
     /** Seconds from commit until a healthy endpoint has every message, with an endpoint that never answers subscribed too. */
     private double together(String prefix) throws Exception {
         try (Receiver healthy = Receiver.start();
-             Receiver hanging = Receiver.start().answer(r -> new Receiver.Answer(200, Map.of(), 120_000))) {
+                Receiver hanging = Receiver.start().answer(r -> new Receiver.Answer(200, Map.of(), 120_000))) {
             String healthyId = register(healthy);
             String hangingId = register(hanging);
             try {
@@ -128,15 +136,23 @@ class WebhookFairnessBenchmark {
     }
 
     private static String register(Receiver receiver) {
-        return given().header("Authorization", "Bearer bench-admin-key").contentType("application/json")
-                .body("{\"url\":\"" + receiver.url("/hook") + "\"}").post("/v1/webhooks").then().statusCode(201)
-                .extract().jsonPath().getString("id");
+        return given().header("Authorization", "Bearer bench-admin-key")
+                .contentType("application/json")
+                .body("{\"url\":\"" + receiver.url("/hook") + "\"}")
+                .post("/v1/webhooks")
+                .then()
+                .statusCode(201)
+                .extract()
+                .jsonPath()
+                .getString("id");
     }
 
     /** Removes an endpoint (its waiting deliveries go with it); a removal that lost a lock race with the loop is tried again. */
     private static void delete(String id) {
         for (int i = 0; i < 10; i++) {
-            int status = given().header("Authorization", "Bearer bench-admin-key").delete("/v1/webhooks/" + id).statusCode();
+            int status = given().header("Authorization", "Bearer bench-admin-key")
+                    .delete("/v1/webhooks/" + id)
+                    .statusCode();
             if (status == 204 || status == 404) {
                 return;
             }

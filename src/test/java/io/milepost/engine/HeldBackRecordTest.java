@@ -1,9 +1,9 @@
 package io.milepost.engine;
 
-import io.milepost.rules.RuleCompiler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.rules.RuleCompiler;
 import io.milepost.support.Deadlines;
 import java.time.Instant;
 import java.util.List;
@@ -16,7 +16,8 @@ class HeldBackRecordTest {
     static final RuleBook BOOK = compile();
 
     static RuleBook compile() {
-        RuleCompiler.Result r = new RuleCompiler(HeldBackRecordTest.class.getClassLoader()).compile(Map.of("a.drl", """
+        RuleCompiler.Result r =
+                new RuleCompiler(HeldBackRecordTest.class.getClassLoader()).compile(Map.of("a.drl", """
                 rule "A: two x" @milestone("a") @order(1)
                 when Activity( event == "x", count >= 2 ) then reach("a"); end
                 rule "B: a y after a" @milestone("b") @order(2)
@@ -37,11 +38,19 @@ class HeldBackRecordTest {
         // on record: a at +5h (reached under older rules); the current rules would reach it at +2h
         UserState state = UserState.fresh("u");
         state.holdBackRecorded(Map.of("a", new UserState.Reached("a", at(5), "old rule")), Map.of());
-        Outcomes outcomes = new JourneyEngine(100, Deadlines.EVALUATION).apply(BOOK, state, List.of(
-                JourneyEngine.Input.track("1", "x", Map.of(), at(1)), JourneyEngine.Input.track("2", "x", Map.of(), at(2)),
-                JourneyEngine.Input.track("3", "y", Map.of(), at(3)), JourneyEngine.Input.track("4", "x", Map.of(), at(5))));
+        Outcomes outcomes = new JourneyEngine(100, Deadlines.EVALUATION)
+                .apply(
+                        BOOK,
+                        state,
+                        List.of(
+                                JourneyEngine.Input.track("1", "x", Map.of(), at(1)),
+                                        JourneyEngine.Input.track("2", "x", Map.of(), at(2)),
+                                JourneyEngine.Input.track("3", "y", Map.of(), at(3)),
+                                        JourneyEngine.Input.track("4", "x", Map.of(), at(5))));
 
-        assertEquals(List.of(new Outcomes.MilestoneReached("b", at(5), "B: a y after a")), outcomes.milestones,
+        assertEquals(
+                List.of(new Outcomes.MilestoneReached("b", at(5), "B: a y after a")),
+                outcomes.milestones,
                 "a is not reached again, and b chains on a's recorded time");
         assertEquals(at(5), state.milestones().get("a").at());
     }
@@ -50,8 +59,13 @@ class HeldBackRecordTest {
     void shouldShowARecordedStallOnlyToEventsAfterIt() {
         UserState state = UserState.fresh("u");
         state.holdBackRecorded(Map.of(), Map.of("a", at(3)));
-        Outcomes outcomes = new JourneyEngine(100, Deadlines.EVALUATION).apply(BOOK, state, List.of(
-                JourneyEngine.Input.track("1", "z", Map.of(), at(1)), JourneyEngine.Input.track("2", "z", Map.of(), at(4))));
+        Outcomes outcomes = new JourneyEngine(100, Deadlines.EVALUATION)
+                .apply(
+                        BOOK,
+                        state,
+                        List.of(
+                                JourneyEngine.Input.track("1", "z", Map.of(), at(1)),
+                                JourneyEngine.Input.track("2", "z", Map.of(), at(4))));
 
         assertEquals(1, outcomes.actions.size());
         assertEquals(at(4), outcomes.actions.get(0).at());

@@ -1,12 +1,12 @@
 package io.milepost.engine;
 
-import io.milepost.rules.RuleProblem;
-import io.milepost.rules.RuleCompiler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.rules.RuleCompiler;
+import io.milepost.rules.RuleProblem;
 import io.milepost.support.Deadlines;
 import java.time.Instant;
 import java.util.List;
@@ -49,7 +49,8 @@ class HoldoutTest {
         Set<String> invite = heldOut(2000, "suggest_invite", 0.1);
         Set<String> rescue = heldOut(2000, "rescue_value_realization", 0.1);
         assertTrue(invite.size() >= 146 && invite.size() <= 254, "held out of suggest_invite: " + invite.size());
-        assertTrue(rescue.size() >= 146 && rescue.size() <= 254, "held out of rescue_value_realization: " + rescue.size());
+        assertTrue(
+                rescue.size() >= 146 && rescue.size() <= 254, "held out of rescue_value_realization: " + rescue.size());
         // independent actions: about 1% of users (20) are held out of both, sd 4.4
         long both = invite.stream().filter(rescue::contains).count();
         assertTrue(both >= 3 && both <= 38, "held out of both: " + both);
@@ -58,7 +59,9 @@ class HoldoutTest {
     }
 
     private static Set<String> heldOut(int users, String action, double share) {
-        return IntStream.range(0, users).mapToObj(i -> "u" + i).filter(u -> Holdout.heldOut(u, action, share))
+        return IntStream.range(0, users)
+                .mapToObj(i -> "u" + i)
+                .filter(u -> Holdout.heldOut(u, action, share))
                 .collect(Collectors.toSet());
     }
 
@@ -83,12 +86,16 @@ class HoldoutTest {
         assertEquals(5, p.column(), p.toString());
         assertTrue(p.message().contains("@holdout") && p.message().contains("ten percent"), p.message());
 
-        assertFalse(compiler.compile(Map.of("a.drl", "rule \"x\" @holdout(\"100%\") when then end")).ok());
-        RuleCompiler.Result onMilestone = compiler.compile(Map.of("a.drl",
-                "rule \"m\"\n  @milestone(\"a\") @holdout(\"10%\")\nwhen then reach(\"a\"); end"));
+        assertFalse(compiler.compile(Map.of("a.drl", "rule \"x\" @holdout(\"100%\") when then end"))
+                .ok());
+        RuleCompiler.Result onMilestone = compiler.compile(
+                Map.of("a.drl", "rule \"m\"\n  @milestone(\"a\") @holdout(\"10%\")\nwhen then reach(\"a\"); end"));
         assertFalse(onMilestone.ok());
-        assertEquals(2, onMilestone.problems().get(0).line(), onMilestone.problems().toString());
-        assertTrue(onMilestone.problems().get(0).message().contains("action rule"), onMilestone.problems().toString());
+        assertEquals(
+                2, onMilestone.problems().get(0).line(), onMilestone.problems().toString());
+        assertTrue(
+                onMilestone.problems().get(0).message().contains("action rule"),
+                onMilestone.problems().toString());
     }
 
     @Test
@@ -100,18 +107,25 @@ class HoldoutTest {
         assertTrue(r.ok(), r.problems().toString());
         assertEquals(0.5, r.book().rule("Nudge").orElseThrow().holdout());
         JourneyEngine engine = new JourneyEngine(1000, Deadlines.EVALUATION);
-        String out = IntStream.range(0, 100).mapToObj(i -> "h" + i).filter(u -> Holdout.heldOut(u, "nudge", 0.5))
-                .findFirst().orElseThrow();
-        String in = IntStream.range(0, 100).mapToObj(i -> "h" + i).filter(u -> !Holdout.heldOut(u, "nudge", 0.5))
-                .findFirst().orElseThrow();
+        String out = IntStream.range(0, 100)
+                .mapToObj(i -> "h" + i)
+                .filter(u -> Holdout.heldOut(u, "nudge", 0.5))
+                .findFirst()
+                .orElseThrow();
+        String in = IntStream.range(0, 100)
+                .mapToObj(i -> "h" + i)
+                .filter(u -> !Holdout.heldOut(u, "nudge", 0.5))
+                .findFirst()
+                .orElseThrow();
         Instant t = Instant.parse("2026-01-01T00:00:00Z");
         for (String user : List.of(out, in)) {
             UserState state = UserState.fresh(user);
-            Outcomes first = engine.apply(r.book(), state, List.of(JourneyEngine.Input.track("m1" + user, "x", Map.of(), t)));
+            Outcomes first =
+                    engine.apply(r.book(), state, List.of(JourneyEngine.Input.track("m1" + user, "x", Map.of(), t)));
             assertEquals(1, first.actions.size());
             assertEquals(user.equals(out), first.actions.get(0).heldOut(), user);
-            Outcomes second = engine.apply(r.book(), state,
-                    List.of(JourneyEngine.Input.track("m2" + user, "x", Map.of(), t.plusSeconds(60))));
+            Outcomes second = engine.apply(
+                    r.book(), state, List.of(JourneyEngine.Input.track("m2" + user, "x", Map.of(), t.plusSeconds(60))));
             assertTrue(second.actions.isEmpty(), "held out or not, the action fired once: " + second.actions);
         }
     }

@@ -113,10 +113,15 @@ class HostileRuleEvaluationTest {
         assertWithinDeadline(started);
 
         admin().get("/v1/users/" + other).then().body("milestones.name", equalTo(List.of("interest")));
-        assertFailure(looping, "Spins forever", "abandoned after 1000 ms (milepost.rules.max-evaluation-time) in rule \"Spins forever\"");
+        assertFailure(
+                looping,
+                "Spins forever",
+                "abandoned after 1000 ms (milepost.rules.max-evaluation-time) in rule \"Spins forever\"");
         admin().get("/v1/users/" + looping).then().body("activity.spin.count", equalTo(1));
         assertNextEventIsEvaluated(looping);
-        given().get("/q/metrics").then().statusCode(200)
+        given().get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(containsString("milepost_rule_failures_total{rule=\"Spins forever\"}"));
     }
 
@@ -152,25 +157,32 @@ class HostileRuleEvaluationTest {
         sweep.sweep(closes.plusSeconds(1));
         assertWithinDeadline(started);
 
-        admin().get("/v1/users/" + u).then()
+        admin().get("/v1/users/" + u)
+                .then()
                 .body("stalled.milestone", equalTo(List.of("interest")))
                 .body("stalled[0].since", equalTo(closes.toString()));
         assertFailure(u, "Spins on a stall", "abandoned after 1000 ms");
         // ingestion closes the window of a past-dated signup too, so the rule may have failed there
         // as well; what matters is that the sweep does not pick the user up again and again
-        int failures = admin().get("/v1/users/" + u + "/timeline").then().extract()
+        int failures = admin().get("/v1/users/" + u + "/timeline")
+                .then()
+                .extract()
                 .path("items.findAll { it.type == 'rule_failure' }.size()");
         assertTrue(failures <= 2, "one failure per evaluation that met the closed window: " + failures);
         sweep.sweep(closes.plusSeconds(2));
-        admin().get("/v1/users/" + u + "/timeline").then()
+        admin().get("/v1/users/" + u + "/timeline")
+                .then()
                 .body("items.findAll { it.type == 'rule_failure' }.size()", equalTo(failures));
     }
 
     @Test
     void shouldAnswerSimulateWithTheFailuresInsteadOfAnError() {
         long started = System.nanoTime();
-        admin().body("{\"events\": [{\"event\": \"recurse\", \"at\": \"+1h\"}, {\"event\": \"spin\", \"at\": \"+2h\"}]}")
-                .post("/v1/simulate").then().statusCode(200)
+        admin().body(
+                        "{\"events\": [{\"event\": \"recurse\", \"at\": \"+1h\"}, {\"event\": \"spin\", \"at\": \"+2h\"}]}")
+                .post("/v1/simulate")
+                .then()
+                .statusCode(200)
                 .body("stack", nullValue())
                 .body("failures.rule", equalTo(List.of("Recurses", "Spins forever")))
                 .body("failures[0].message", containsString("StackOverflowError"))
@@ -184,14 +196,18 @@ class HostileRuleEvaluationTest {
                         {"scenarios": [{"name": "recursion",
                           "events": [{"event": "recurse", "at": "+1h"}],
                           "expect": {"milestones": []}}]}""")
-                .post("/v1/rules/test").then().statusCode(200)
+                .post("/v1/rules/test")
+                .then()
+                .statusCode(200)
                 .contentType("application/json")
                 .body("failed", equalTo(1))
                 .body("results[0].errors[0]", containsString("rule \"Recurses\": StackOverflowError"));
     }
 
     private static int track(String user, String event) {
-        return writer().body("{\"userId\":\"" + user + "\",\"event\":\"" + event + "\"}").post("/v1/track").statusCode();
+        return writer().body("{\"userId\":\"" + user + "\",\"event\":\"" + event + "\"}")
+                .post("/v1/track")
+                .statusCode();
     }
 
     private static void assertWithinDeadline(long startedNanos) {
@@ -200,7 +216,9 @@ class HostileRuleEvaluationTest {
     }
 
     private static void assertFailure(String user, String rule, String says) {
-        admin().get("/v1/users/" + user + "/timeline").then().statusCode(200)
+        admin().get("/v1/users/" + user + "/timeline")
+                .then()
+                .statusCode(200)
                 .body("items.type", hasItem("rule_failure"))
                 .body("items.find { it.type == 'rule_failure' }.rule", equalTo(rule))
                 .body("items.find { it.type == 'rule_failure' }.message", containsString(says));

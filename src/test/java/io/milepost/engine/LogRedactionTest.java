@@ -49,12 +49,10 @@ class LogRedactionTest {
         }
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     @Test
@@ -65,7 +63,10 @@ class LogRedactionTest {
         String u = newUser("secret-person");
         try {
             // a rule that throws while evaluating this user
-            writer().body("{\"userId\":\"" + u + "\",\"event\":\"poison\"}").post("/v1/track").then().statusCode(200);
+            writer().body("{\"userId\":\"" + u + "\",\"event\":\"poison\"}")
+                    .post("/v1/track")
+                    .then()
+                    .statusCode(200);
             // many requests creating the same new user at once: unique-key conflicts and retries
             String fresh = u + "-b";
             ExecutorService pool = Executors.newFixedThreadPool(8);
@@ -74,7 +75,9 @@ class LogRedactionTest {
                 for (int i = 0; i < 16; i++) {
                     int n = i;
                     sent.add(pool.submit(() -> writer().body("{\"userId\":\"" + fresh + "\",\"event\":\"poison\","
-                            + "\"messageId\":\"m-" + fresh + "-" + (n % 4) + "\"}").post("/v1/track").statusCode()));
+                                    + "\"messageId\":\"m-" + fresh + "-" + (n % 4) + "\"}")
+                            .post("/v1/track")
+                            .statusCode()));
                 }
                 for (Future<Integer> f : sent) {
                     int status = f.get(60, TimeUnit.SECONDS);
@@ -89,9 +92,11 @@ class LogRedactionTest {
             root.removeHandler(capture);
         }
         List<String> warnings = List.copyOf(capture.lines);
-        assertTrue(warnings.stream().anyMatch(l -> l.contains("Crashes on a poisoned event")),
+        assertTrue(
+                warnings.stream().anyMatch(l -> l.contains("Crashes on a poisoned event")),
                 "the rule failure is logged at WARN: " + warnings);
-        List<String> leaking = warnings.stream().filter(l -> l.contains("secret-person")).toList();
+        List<String> leaking =
+                warnings.stream().filter(l -> l.contains("secret-person")).toList();
         assertEquals(List.of(), leaking, "log lines at WARN or above carry the user id");
     }
 }

@@ -1,9 +1,9 @@
 package io.milepost.engine;
 
-import io.milepost.rules.RuleCompiler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.rules.RuleCompiler;
 import io.milepost.rules.scenario.Scenario;
 import io.milepost.rules.scenario.Simulation;
 import io.milepost.support.Deadlines;
@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class PropertyQuestionsTest {
 
     private static RuleBook compile(String name, String text) {
-        RuleCompiler.Result r = new RuleCompiler(PropertyQuestionsTest.class.getClassLoader()).compile(Map.of(name, text));
+        RuleCompiler.Result r =
+                new RuleCompiler(PropertyQuestionsTest.class.getClassLoader()).compile(Map.of(name, text));
         assertTrue(r.ok(), () -> r.problems().toString());
         return r.book();
     }
@@ -30,7 +31,8 @@ class PropertyQuestionsTest {
     }
 
     private static Simulation.Result run(RuleBook book, Scenario.Step... steps) {
-        return new Simulation(new JourneyEngine(1000, Deadlines.EVALUATION)).run(book, Map.of(), null, List.of(steps), null);
+        return new Simulation(new JourneyEngine(1000, Deadlines.EVALUATION))
+                .run(book, Map.of(), null, List.of(steps), null);
     }
 
     private static List<String> fired(Simulation.Result sim) {
@@ -45,8 +47,15 @@ class PropertyQuestionsTest {
                                           sum("rows") > 100 ) then trigger("b"); end
                 rule "Bound" when $a : Activity( event == "x" ) eval( $a.sumWithin("amount", 7) > 1 ) then trigger("c"); end
                 """);
-        assertEquals(Map.of("comment_added", Set.of("author_id"), "export_completed", Set.of("format", "rows"),
-                PropertyQuestions.ANY_EVENT, Set.of("amount")), book.properties());
+        assertEquals(
+                Map.of(
+                        "comment_added",
+                        Set.of("author_id"),
+                        "export_completed",
+                        Set.of("format", "rows"),
+                        PropertyQuestions.ANY_EVENT,
+                        Set.of("amount")),
+                book.properties());
         assertEquals(Set.of("author_id", "amount"), book.propertiesOf("comment_added"));
         assertEquals(Set.of("amount"), book.propertiesOf("page_viewed"));
     }
@@ -63,7 +72,8 @@ class PropertyQuestionsTest {
                     Trigger "collaboration_tips"
                 end
                 """);
-        Simulation.Result sim = run(book,
+        Simulation.Result sim = run(
+                book,
                 track("comment_added", Map.of("author_id", "ann"), "+1h"),
                 track("comment_added", Map.of("author_id", "ann"), "+2h"),
                 track("comment_added", Map.of("board", "b1"), "+3h"),
@@ -90,7 +100,8 @@ class PropertyQuestionsTest {
                 end
                 """);
         // two CSV exports 8 days apart are not two in a week; the third is
-        Simulation.Result csv = run(book,
+        Simulation.Result csv = run(
+                book,
                 track("export_completed", Map.of("format", "csv"), "+1h"),
                 track("export_completed", Map.of("format", "pdf"), "+2d"),
                 track("export_completed", Map.of("format", "csv"), "+8d2h"),
@@ -98,13 +109,15 @@ class PropertyQuestionsTest {
         assertEquals(List.of("csv_tips@2026-01-14T09:00:00Z"), fired(csv));
 
         // 60 + 30 within 48 hours is not 100; the 20 at +47h is; what comes after 48 h would not count
-        Simulation.Result orders = run(book,
+        Simulation.Result orders = run(
+                book,
                 track("order_paid", Map.of("amount", 60), "+1h"),
                 track("order_paid", Map.of("amount", 30.5), "+20h"),
                 track("order_paid", Map.of("amount", "n/a"), "+21h"),
                 track("order_paid", Map.of("amount", 20), "+47h"));
         assertEquals(List.of("vip@2026-01-07T08:00:00Z"), fired(orders));
-        Simulation.Result late = run(book,
+        Simulation.Result late = run(
+                book,
                 track("order_paid", Map.of("amount", 60), "+1h"),
                 track("order_paid", Map.of("amount", 50), "+49h"));
         assertEquals(List.of(), fired(late));
@@ -122,9 +135,17 @@ class PropertyQuestionsTest {
                     Trigger "fast_start"
                 end
                 """);
-        assertEquals(List.of("fast_start@2026-01-05T20:00:00Z"), fired(run(book,
-                track("search_performed", Map.of(), "+1h"), track("search_performed", Map.of(), "+11h"))));
-        assertEquals(List.of(), fired(run(book,
-                track("search_performed", Map.of(), "+1h"), track("search_performed", Map.of(), "+13h"))));
+        assertEquals(
+                List.of("fast_start@2026-01-05T20:00:00Z"),
+                fired(run(
+                        book,
+                        track("search_performed", Map.of(), "+1h"),
+                        track("search_performed", Map.of(), "+11h"))));
+        assertEquals(
+                List.of(),
+                fired(run(
+                        book,
+                        track("search_performed", Map.of(), "+1h"),
+                        track("search_performed", Map.of(), "+13h"))));
     }
 }

@@ -67,32 +67,55 @@ class RuleFailureTest {
     void shouldKeepTheEventsAndShowTheFailureWhenARuleThrows() {
         String u = newUser("crash");
         writer().body("{\"userId\":\"" + u + "\",\"event\":\"poison\",\"timestamp\":\"2026-05-01T10:00:00Z\"}")
-                .post("/v1/track").then().statusCode(200).body("accepted", equalTo(1));
-        writer().body("{\"userId\":\"" + u + "\",\"event\":\"search_performed\",\"timestamp\":\"2026-05-01T11:00:00Z\"}")
-                .post("/v1/track").then().statusCode(200);
+                .post("/v1/track")
+                .then()
+                .statusCode(200)
+                .body("accepted", equalTo(1));
+        writer().body("{\"userId\":\"" + u
+                        + "\",\"event\":\"search_performed\",\"timestamp\":\"2026-05-01T11:00:00Z\"}")
+                .post("/v1/track")
+                .then()
+                .statusCode(200);
 
-        admin().get("/v1/users/" + u).then().statusCode(200)
+        admin().get("/v1/users/" + u)
+                .then()
+                .statusCode(200)
                 .body("activity.poison.count", equalTo(1))
                 .body("milestones.name", equalTo(java.util.List.of("interest")));
-        admin().get("/v1/users/" + u + "/timeline").then().statusCode(200)
+        admin().get("/v1/users/" + u + "/timeline")
+                .then()
+                .statusCode(200)
                 .body("items.type", hasItem("rule_failure"))
                 .body("items.find { it.type == 'rule_failure' }.rule", equalTo("Crashes on a poisoned event"))
                 .body("items.find { it.type == 'rule_failure' }.message", containsString("boom"));
-        given().get("/q/metrics").then().statusCode(200)
+        given().get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(containsString("milepost_rule_failures_total{rule=\"Crashes on a poisoned event\"}"));
     }
 
     @Test
     void shouldStopARunawayRuleSetAtTheFiringCap() {
         String u = newUser("loop");
-        writer().body("{\"userId\":\"" + u + "\",\"event\":\"loop\"}").post("/v1/track").then().statusCode(200);
-        admin().get("/v1/users/" + u + "/timeline").then().statusCode(200)
+        writer().body("{\"userId\":\"" + u + "\",\"event\":\"loop\"}")
+                .post("/v1/track")
+                .then()
+                .statusCode(200);
+        admin().get("/v1/users/" + u + "/timeline")
+                .then()
+                .statusCode(200)
                 .body("items.find { it.type == 'rule_failure' }.rule", equalTo("Loops forever"))
-                .body("items.find { it.type == 'rule_failure' }.message", containsString("stopped after 1000 rule firings"));
-        admin().get("/v1/users/" + u).then().statusCode(200)
+                .body(
+                        "items.find { it.type == 'rule_failure' }.message",
+                        containsString("stopped after 1000 rule firings"));
+        admin().get("/v1/users/" + u)
+                .then()
+                .statusCode(200)
                 .body("activity.loop.count", equalTo(1))
                 .body("actions.size()", equalTo(0));
-        given().get("/q/metrics").then().statusCode(200)
+        given().get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(containsString("milepost_rule_failures_total{rule=\"Loops forever\"}"));
     }
 
@@ -102,7 +125,10 @@ class RuleFailureTest {
         String good = newUser("good");
         writer().body("{\"batch\":[{\"type\":\"track\",\"userId\":\"" + bad + "\",\"event\":\"poison\"},"
                         + "{\"type\":\"track\",\"userId\":\"" + good + "\",\"event\":\"search_performed\"}]}")
-                .post("/v1/batch").then().statusCode(200).body("accepted", equalTo(2));
+                .post("/v1/batch")
+                .then()
+                .statusCode(200)
+                .body("accepted", equalTo(2));
         admin().get("/v1/users/" + good).then().body("milestones.name", hasItem("interest"));
         admin().get("/v1/users/" + bad).then().body("milestones.size()", equalTo(0));
     }

@@ -1,13 +1,13 @@
 package io.milepost.engine;
 
-import io.milepost.rules.RuleCompiler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.rules.RuleCompiler;
 import io.milepost.rules.scenario.Scenario;
-import io.milepost.support.Deadlines;
 import io.milepost.rules.scenario.Simulation;
+import io.milepost.support.Deadlines;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -24,7 +24,8 @@ class TimelineWindowsTest {
     static final RuleBook BOOK = compile();
 
     static RuleBook compile() {
-        RuleCompiler.Result r = new RuleCompiler(TimelineWindowsTest.class.getClassLoader()).compile(Map.of("a.drl", """
+        RuleCompiler.Result r =
+                new RuleCompiler(TimelineWindowsTest.class.getClassLoader()).compile(Map.of("a.drl", """
                 rule "Value: a list" @milestone("value") @order(1) @within("7d")
                 when Activity( event == "list_created" ) then reach("value"); end
                 rule "Rescue: no value in a week"
@@ -41,7 +42,8 @@ class TimelineWindowsTest {
     }
 
     static List<JourneyEngine.Input> history() {
-        return List.of(JourneyEngine.Input.identify("0", Map.of("createdAt", SIGNUP.toString()), SIGNUP),
+        return List.of(
+                JourneyEngine.Input.identify("0", Map.of("createdAt", SIGNUP.toString()), SIGNUP),
                 JourneyEngine.Input.track("1", "search_performed", Map.of(), day(1)),
                 JourneyEngine.Input.track("2", "list_created", Map.of(), day(16)));
     }
@@ -52,7 +54,10 @@ class TimelineWindowsTest {
         Outcomes outcomes = new JourneyEngine(100, Deadlines.EVALUATION).apply(BOOK, state, history());
 
         assertEquals(List.of(new Outcomes.Stall("value", day(7))), outcomes.stalls);
-        Outcomes.ActionTriggered rescue = outcomes.actions.stream().filter(a -> a.action().equals("rescue")).findFirst().orElseThrow();
+        Outcomes.ActionTriggered rescue = outcomes.actions.stream()
+                .filter(a -> a.action().equals("rescue"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(day(7), rescue.at(), "answered when the window closed, not when the history arrived");
         assertNull(rescue.suppressed());
         assertEquals(day(16), state.milestones().get("value").at(), "reached late: after the stall");
@@ -70,15 +75,23 @@ class TimelineWindowsTest {
         }
         UserState allAtOnce = UserState.fresh("u");
         Outcomes all = engine.apply(BOOK, allAtOnce, history());
-        Simulation.Result dry = new Simulation(engine).run(BOOK, Map.of(), SIGNUP.toString(), List.of(
-                new Scenario.Step("search_performed", null, null, day(1).toString()),
-                new Scenario.Step("list_created", null, null, day(16).toString())), null);
+        Simulation.Result dry = new Simulation(engine)
+                .run(
+                        BOOK,
+                        Map.of(),
+                        SIGNUP.toString(),
+                        List.of(
+                                new Scenario.Step("search_performed", null, null, day(1).toString()),
+                                new Scenario.Step("list_created", null, null, day(16).toString())),
+                        null);
 
         assertEquals(all.stalls, first.stalls);
-        assertEquals(all.actions.stream().map(a -> a.action() + "@" + a.at()).toList(),
+        assertEquals(
+                all.actions.stream().map(a -> a.action() + "@" + a.at()).toList(),
                 first.actions.stream().map(a -> a.action() + "@" + a.at()).toList());
         assertEquals(List.of(new Simulation.Stall("value", day(7))), dry.stalled());
-        assertEquals(all.actions.stream().map(a -> a.action() + "@" + a.at()).toList(),
+        assertEquals(
+                all.actions.stream().map(a -> a.action() + "@" + a.at()).toList(),
                 dry.actions().stream().map(a -> a.action() + "@" + a.at()).toList());
     }
 
@@ -89,7 +102,10 @@ class TimelineWindowsTest {
         engine.apply(BOOK, state, history());
         // the sweep looks at the user a day after the list: the nag repeats, but the stall is over
         Outcomes later = engine.evaluateAt(BOOK, state, day(17.5), List.of());
-        Outcomes.ActionTriggered nag = later.actions.stream().filter(a -> a.action().equals("nag")).findFirst().orElseThrow();
+        Outcomes.ActionTriggered nag = later.actions.stream()
+                .filter(a -> a.action().equals("nag"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(Outcomes.STALL_RESOLVED, nag.suppressed());
     }
 
@@ -101,8 +117,11 @@ class TimelineWindowsTest {
         assertEquals(Map.of(), state.stalls());
         Outcomes swept = engine.advanceTo(BOOK, state, day(30));
         assertEquals(List.of(new Outcomes.Stall("value", day(7))), swept.stalls);
-        assertEquals(java.util.Set.of("rescue@" + day(7), "nag@" + day(7)),
-                swept.actions.stream().map(a -> a.action() + "@" + a.at()).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(
+                java.util.Set.of("rescue@" + day(7), "nag@" + day(7)),
+                swept.actions.stream()
+                        .map(a -> a.action() + "@" + a.at())
+                        .collect(java.util.stream.Collectors.toSet()));
         assertEquals(List.of(), engine.advanceTo(BOOK, state, day(31)).stalls, "closed once");
     }
 }

@@ -25,9 +25,15 @@ class ActivityTest {
     @Test
     void shouldCountWithinNTimes24HoursOfSignupNotCalendarDays() {
         // signed up at 22:00: two days of signup end at 22:00 two days later, whatever the calendar says
-        Activity a = activity(Instant.parse("2026-02-01T00:00:00Z"),
-                "2026-01-05T23:00:00Z", "2026-01-06T18:00:00Z", "2026-01-07T10:00:00Z", "2026-01-07T21:59:59Z",
-                "2026-01-07T22:00:00Z", "2026-01-07T22:00:01Z", "2026-01-12T21:00:00Z");
+        Activity a = activity(
+                Instant.parse("2026-02-01T00:00:00Z"),
+                "2026-01-05T23:00:00Z",
+                "2026-01-06T18:00:00Z",
+                "2026-01-07T10:00:00Z",
+                "2026-01-07T21:59:59Z",
+                "2026-01-07T22:00:00Z",
+                "2026-01-07T22:00:01Z",
+                "2026-01-12T21:00:00Z");
         assertEquals(2, a.countWithin(1)); // up to Jan 6 22:00
         assertEquals(5, a.countWithin(2)); // up to Jan 7 22:00, that instant included
         assertEquals(6, a.countWithin(3));
@@ -45,8 +51,14 @@ class ActivityTest {
     @Test
     void shouldCountInTheLastNTimes24HoursBeforeNow() {
         Instant now = Instant.parse("2026-01-20T12:00:00Z");
-        Activity a = activity(now, "2026-01-13T11:59:59Z", "2026-01-13T12:00:01Z", "2026-01-19T12:00:00Z",
-                "2026-01-19T12:00:01Z", "2026-01-20T00:00:01Z", "2026-01-20T11:00:00Z");
+        Activity a = activity(
+                now,
+                "2026-01-13T11:59:59Z",
+                "2026-01-13T12:00:01Z",
+                "2026-01-19T12:00:00Z",
+                "2026-01-19T12:00:01Z",
+                "2026-01-20T00:00:01Z",
+                "2026-01-20T11:00:00Z");
         assertEquals(3, a.countInLast(1)); // after Jan 19 12:00
         assertEquals(5, a.countInLast(7)); // after Jan 13 12:00
         assertEquals(6, a.countInLast(8));
@@ -56,8 +68,12 @@ class ActivityTest {
     @Test
     void shouldCountCalendarDaysAndWeeksWhereTheNameSaysSo() {
         // today Jan 28: weeks are Jan 22-28, Jan 15-21, Jan 8-14, Jan 1-7
-        Activity a = activity(Instant.parse("2026-01-28T08:00:00Z"),
-                "2026-01-22T00:00:00Z", "2026-01-21T23:59:59Z", "2026-01-21T10:00:00Z", "2026-01-01T00:00:00Z");
+        Activity a = activity(
+                Instant.parse("2026-01-28T08:00:00Z"),
+                "2026-01-22T00:00:00Z",
+                "2026-01-21T23:59:59Z",
+                "2026-01-21T10:00:00Z",
+                "2026-01-01T00:00:00Z");
         assertEquals(1, a.activeWeeksInLast(1));
         assertEquals(2, a.activeWeeksInLast(2));
         assertEquals(3, a.activeWeeksInLast(4));

@@ -39,18 +39,20 @@ class ErrorContractTest {
     @TestHTTPResource("/")
     URL root;
 
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private final List<String> failures = new ArrayList<>();
     private int cases;
 
     /** One bad request and what it must get. */
-    record Case(String method, String path, String contentType, String body, int expectedOrZero, String mustName) {
-    }
+    record Case(String method, String path, String contentType, String body, int expectedOrZero, String mustName) {}
 
     @Test
     void shouldAnswerEveryBadRequestToEveryOperationWithA4xxInTheErrorShape() throws Exception {
-        JsonNode doc = JSON.readTree(send("GET", "/q/openapi?format=json", null, null, Map.of()).body());
+        JsonNode doc = JSON.readTree(
+                send("GET", "/q/openapi?format=json", null, null, Map.of()).body());
         JsonNode paths = doc.get("paths");
         assertTrue(paths.size() >= 10, "the OpenAPI document lists the API's paths");
         Iterator<Map.Entry<String, JsonNode>> it = paths.fields();
@@ -68,7 +70,10 @@ class ErrorContractTest {
                     check(c);
                 }
             }
-            String other = METHODS.stream().filter(m -> !served.contains(m)).findFirst().orElse(null);
+            String other = METHODS.stream()
+                    .filter(m -> !served.contains(m))
+                    .findFirst()
+                    .orElse(null);
             if (other != null) {
                 check(new Case(other.toUpperCase(), path, "application/json", "{}", 405, null));
             }
@@ -78,8 +83,10 @@ class ErrorContractTest {
             check(new Case("GET", path, null, null, 404, null));
         }
         assertTrue(cases > 200, "the corpus ran (" + cases + " cases)");
-        assertTrue(failures.isEmpty(), failures.size() + " of " + cases + " bad requests were answered wrongly:\n"
-                + String.join("\n", failures));
+        assertTrue(
+                failures.isEmpty(),
+                failures.size() + " of " + cases + " bad requests were answered wrongly:\n"
+                        + String.join("\n", failures));
     }
 
     private List<Case> cases(JsonNode doc, String method, String path, JsonNode op) {
@@ -105,20 +112,32 @@ class ErrorContractTest {
             if (props != null) {
                 props.fields().forEachRemaining(f -> {
                     for (String bad : wrongValues(resolve(doc, f.getValue()))) {
-                        out.add(new Case(method, path, "application/json", "{\"" + f.getKey() + "\":" + bad + "}", 400,
+                        out.add(new Case(
+                                method,
+                                path,
+                                "application/json",
+                                "{\"" + f.getKey() + "\":" + bad + "}",
+                                400,
                                 "/" + f.getKey()));
                     }
                     if ("string".equals(resolve(doc, f.getValue()).path("type").asText())) {
-                        out.add(new Case(method, path, "application/json",
-                                "{\"" + f.getKey() + "\":\"" + "B".repeat(200_000) + "\"}", 0, null));
+                        out.add(new Case(
+                                method,
+                                path,
+                                "application/json",
+                                "{\"" + f.getKey() + "\":\"" + "B".repeat(200_000) + "\"}",
+                                0,
+                                null));
                     }
                 });
             }
         }
         for (JsonNode param : op.path("parameters")) {
             String type = resolve(doc, param.path("schema")).path("type").asText();
-            if ("query".equals(param.path("in").asText()) && Set.of("integer", "number", "boolean").contains(type)) {
-                out.add(new Case(method, path + "?" + param.get("name").asText() + "=not-a-" + type, null, null, 400, null));
+            if ("query".equals(param.path("in").asText())
+                    && Set.of("integer", "number", "boolean").contains(type)) {
+                out.add(new Case(
+                        method, path + "?" + param.get("name").asText() + "=not-a-" + type, null, null, 400, null));
             }
         }
         if ("GET".equals(method)) {
@@ -191,10 +210,14 @@ class ErrorContractTest {
         }
         try {
             JsonNode body = JSON.readTree(r.body());
-            if (!body.path("error").isTextual() || !body.path("message").isTextual() || !body.path("details").isArray()) {
+            if (!body.path("error").isTextual()
+                    || !body.path("message").isTextual()
+                    || !body.path("details").isArray()) {
                 return "is not {error, message, details}";
             }
-            if (body.path("message").asText().isBlank() || r.body().contains("\tat ") || r.body().contains("Exception")) {
+            if (body.path("message").asText().isBlank()
+                    || r.body().contains("\tat ")
+                    || r.body().contains("Exception")) {
                 return "has an empty message or a stack trace";
             }
         } catch (Exception e) {
@@ -206,13 +229,17 @@ class ErrorContractTest {
     HttpResponse<String> send(String method, String path, String contentType, String body, Map<String, String> headers)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + root.getPort() + path))
-                .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + Api.ADMIN_KEY);
+                .timeout(Duration.ofSeconds(20))
+                .header("Authorization", "Bearer " + Api.ADMIN_KEY);
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
         headers.forEach(b::header);
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        b.method(
+                method,
+                body == null
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -231,17 +258,25 @@ class ErrorContractTest {
         assertTrue(r.body().contains("/scenarios/0"), r.body());
         r = send("POST", "/v1/replay", "application/json", "{\"fireActions\":\"true\"}", Map.of());
         assertEquals(400, r.statusCode(), r.body());
-        assertEquals("/fireActions", JSON.readTree(r.body()).at("/details/0/field").asText(), r.body());
+        assertEquals(
+                "/fireActions", JSON.readTree(r.body()).at("/details/0/field").asText(), r.body());
         assertTrue(JSON.readTree(r.body()).get("message").asText().contains("true or false"), r.body());
         r = send("POST", "/v1/simulate", "application/json", "{\"events\":[]}  {}", Map.of());
         assertEquals(400, r.statusCode(), r.body());
-        assertTrue(JSON.readTree(r.body()).get("message").asText().contains("nothing may follow the JSON value"), r.body());
+        assertTrue(
+                JSON.readTree(r.body()).get("message").asText().contains("nothing may follow the JSON value"),
+                r.body());
         r = send("POST", "/v1/replay", "application/json", "[]", Map.of());
         assertEquals(400, r.statusCode(), r.body());
-        assertEquals("the body: must be an object, not an array", JSON.readTree(r.body()).get("message").asText(), r.body());
+        assertEquals(
+                "the body: must be an object, not an array",
+                JSON.readTree(r.body()).get("message").asText(),
+                r.body());
         r = send("POST", "/v1/webhooks", "application/json", "{\"url\":[]}", Map.of());
         assertEquals(400, r.statusCode(), r.body());
-        assertTrue(JSON.readTree(r.body()).get("message").asText().contains("/url: must be a string, not an array"), r.body());
+        assertTrue(
+                JSON.readTree(r.body()).get("message").asText().contains("/url: must be a string, not an array"),
+                r.body());
         r = send("POST", "/v1/simulate", "application/json", "{\"events\":[], \"traits\":{\"n\":1e400}}", Map.of());
         assertEquals(400, r.statusCode(), r.body());
         assertTrue(r.body().contains("/traits/n"), r.body());
@@ -262,13 +297,18 @@ class ErrorContractTest {
     @Test
     void shouldRefuseABatchSentAtOfTheWrongType() throws Exception {
         for (String sentAt : List.of("123", "[]", "{}", "true")) {
-            HttpResponse<String> r = send("POST", "/v1/batch", "application/json",
-                    "{\"sentAt\":" + sentAt + ",\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"e\"}]}", Map.of());
+            HttpResponse<String> r = send(
+                    "POST",
+                    "/v1/batch",
+                    "application/json",
+                    "{\"sentAt\":" + sentAt + ",\"batch\":[{\"type\":\"track\",\"userId\":\"u\",\"event\":\"e\"}]}",
+                    Map.of());
             assertEquals(400, r.statusCode(), r.body());
-            assertEquals("sentAt", JSON.readTree(r.body()).at("/details/0/field").asText(), r.body());
+            assertEquals(
+                    "sentAt", JSON.readTree(r.body()).at("/details/0/field").asText(), r.body());
         }
-        HttpResponse<String> r = send("POST", "/v1/track", "application/json",
-                "{\"userId\":\"   \",\"event\":\"e\"}", Map.of());
+        HttpResponse<String> r =
+                send("POST", "/v1/track", "application/json", "{\"userId\":\"   \",\"event\":\"e\"}", Map.of());
         assertEquals(400, r.statusCode(), r.body());
         assertEquals("userId", JSON.readTree(r.body()).at("/details/0/field").asText(), r.body());
     }

@@ -17,12 +17,14 @@ class FatalErrorsTest {
     public static final class RunsOutOfMemory {
         public static void main(String[] args) throws Exception {
             FatalErrors.installUncaughtHandler();
-            Thread t = new Thread(() -> {
-                List<long[]> hoard = new java.util.ArrayList<>();
-                while (true) {
-                    hoard.add(new long[1 << 20]);
-                }
-            }, "hoarder");
+            Thread t = new Thread(
+                    () -> {
+                        List<long[]> hoard = new java.util.ArrayList<>();
+                        while (true) {
+                            hoard.add(new long[1 << 20]);
+                        }
+                    },
+                    "hoarder");
             t.start();
             t.join();
             // only reached if the process was not ended
@@ -34,8 +36,10 @@ class FatalErrorsTest {
     @Test
     void shouldEndTheProcessWhenAThreadRunsOutOfMemory() throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        Process p = new ProcessBuilder(java, "-Xmx32m", "-cp", System.getProperty("java.class.path"),
-                RunsOutOfMemory.class.getName()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        java, "-Xmx32m", "-cp", System.getProperty("java.class.path"), RunsOutOfMemory.class.getName())
+                .redirectErrorStream(true)
+                .start();
         boolean ended = p.waitFor(20, TimeUnit.SECONDS);
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!ended) {

@@ -87,7 +87,8 @@ final class RawHttp implements AutoCloseable {
             return false;
         }
         int eol = head.indexOf("\r\n", cl);
-        int length = Integer.parseInt(head.substring(cl + 15, eol < 0 ? head.length() : eol).trim());
+        int length = Integer.parseInt(
+                head.substring(cl + 15, eol < 0 ? head.length() : eol).trim());
         return text.length() - end - 4 >= length;
     }
 

@@ -35,14 +35,17 @@ class RequestLimitsTest {
     @TestHTTPResource("/")
     URL root;
 
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     @Test
     void shouldRefuseAnAnnouncedOversizedBodyBeforeReadingAByte() throws IOException {
         try (RawHttp raw = new RawHttp(root.getPort(), 5000)) {
-            RawHttp.Answer a = raw.head("POST /v1/batch HTTP/1.1", "Content-Type: application/json",
-                    "Content-Length: 10485760").read();
+            RawHttp.Answer a = raw.head(
+                            "POST /v1/batch HTTP/1.1", "Content-Type: application/json", "Content-Length: 10485760")
+                    .read();
             assertEquals(413, a.status(), a.head());
             assertTrue(a.body().contains("\"error\":\"payload_too_large\""), a.body());
             assertTrue(a.head().toLowerCase().contains("connection: close"), a.head());
@@ -61,8 +64,13 @@ class RequestLimitsTest {
         HttpResponse<String> r = post("/v1/simulate", "{\"events\":[],\"x\":\"" + "a".repeat(1_100_000) + "\"}");
         assertEquals(413, r.statusCode());
         assertTrue(r.body().contains("payload_too_large"), r.body());
-        assertEquals(413, post("/v1/track", "{\"userId\":\"u\",\"event\":\"e\",\"properties\":{\"p\":\""
-                + "a".repeat(40_000) + "\"}}").statusCode());
+        assertEquals(
+                413,
+                post(
+                                "/v1/track",
+                                "{\"userId\":\"u\",\"event\":\"e\",\"properties\":{\"p\":\"" + "a".repeat(40_000)
+                                        + "\"}}")
+                        .statusCode());
     }
 
     @Test
@@ -81,8 +89,9 @@ class RequestLimitsTest {
         List<RawHttp> slow = new ArrayList<>();
         try {
             for (int i = 0; i < 250; i++) {
-                slow.add(new RawHttp(root.getPort(), 15_000).head("POST /v1/batch HTTP/1.1",
-                        "Content-Type: application/json", "Content-Length: 100").write("{\"batch\":[".getBytes(StandardCharsets.US_ASCII)));
+                slow.add(new RawHttp(root.getPort(), 15_000)
+                        .head("POST /v1/batch HTTP/1.1", "Content-Type: application/json", "Content-Length: 100")
+                        .write("{\"batch\":[".getBytes(StandardCharsets.US_ASCII)));
             }
             for (int i = 0; i < 20; i++) {
                 assertEquals(200, track().statusCode());
@@ -118,10 +127,10 @@ class RequestLimitsTest {
 
     @Test
     void shouldKeepServingTrackDuringAFloodOfMalformedRequests() throws Exception {
-        List<String> bodies = List.of("{", "[]", "\"x\"", "123", "{}{}", "tru",
-                "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}");
-        List<String> paths = List.of("/v1/track", "/v1/batch", "/v1/identify", "/v1/simulate", "/v1/webhooks",
-                "/v1/replay");
+        List<String> bodies = List.of(
+                "{", "[]", "\"x\"", "123", "{}{}", "tru", "{\"a\":" + "[".repeat(5000) + "]".repeat(5000) + "}");
+        List<String> paths =
+                List.of("/v1/track", "/v1/batch", "/v1/identify", "/v1/simulate", "/v1/webhooks", "/v1/replay");
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<List<String>>> floods = new ArrayList<>();
@@ -178,9 +187,13 @@ class RequestLimitsTest {
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + root.getPort() + path))
-                .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + Api.ADMIN_KEY)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + root.getPort() + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Authorization", "Bearer " + Api.ADMIN_KEY)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -34,18 +34,26 @@ class IdentityApiTest {
     }
 
     static void anonymousTrack(String anonymousId, String event, Instant at) {
-        writer().body("{\"anonymousId\":\"" + anonymousId + "\",\"event\":\"" + event + "\",\"timestamp\":\"" + at + "\"}")
-                .post("/v1/track").then().statusCode(200);
+        writer().body("{\"anonymousId\":\"" + anonymousId + "\",\"event\":\"" + event + "\",\"timestamp\":\"" + at
+                        + "\"}")
+                .post("/v1/track")
+                .then()
+                .statusCode(200);
     }
 
     static void track(String userId, String event, Instant at) {
         writer().body("{\"userId\":\"" + userId + "\",\"event\":\"" + event + "\",\"timestamp\":\"" + at + "\"}")
-                .post("/v1/track").then().statusCode(200);
+                .post("/v1/track")
+                .then()
+                .statusCode(200);
     }
 
     static void identify(String anonymousId, String userId, Instant at) {
-        writer().body("{\"anonymousId\":\"" + anonymousId + "\",\"userId\":\"" + userId + "\",\"traits\":{\"plan\":\"free\"},"
-                + "\"timestamp\":\"" + at + "\"}").post("/v1/identify").then().statusCode(200);
+        writer().body("{\"anonymousId\":\"" + anonymousId + "\",\"userId\":\"" + userId
+                        + "\",\"traits\":{\"plan\":\"free\"}," + "\"timestamp\":\"" + at + "\"}")
+                .post("/v1/identify")
+                .then()
+                .statusCode(200);
     }
 
     static JsonPath user(String id) {
@@ -85,8 +93,12 @@ class IdentityApiTest {
         anonymousTrack(anon, "export_completed", t.plusSeconds(240));
         u = user(nina);
         assertEquals(List.of("interest", "first_value", "value_realization"), u.getList("milestones.name"));
-        List<String> types = admin().get("/v1/users/" + anon + "/timeline").then().statusCode(200)
-                .extract().jsonPath().getList("items.name");
+        List<String> types = admin().get("/v1/users/" + anon + "/timeline")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("items.name");
         assertTrue(types.contains("export_completed") && types.contains("list_created"), types.toString());
     }
 
@@ -108,7 +120,8 @@ class IdentityApiTest {
         String u = newUser("alias-user");
         Instant t = recent(Duration.ofMinutes(30));
         anonymousTrack(anon, "search_performed", t);
-        String alias = "{\"previousId\":\"" + anon + "\",\"userId\":\"" + u + "\",\"timestamp\":\"" + t.plusSeconds(5) + "\"}";
+        String alias =
+                "{\"previousId\":\"" + anon + "\",\"userId\":\"" + u + "\",\"timestamp\":\"" + t.plusSeconds(5) + "\"}";
         writer().body(alias).post("/v1/alias").then().statusCode(200).body("accepted", equalTo(1));
         JsonPath merged = user(u);
         assertEquals(1, merged.getInt("activity.search_performed.count"));
@@ -122,10 +135,17 @@ class IdentityApiTest {
         String anon2 = newUser("alias-anon2");
         String u2 = newUser("alias-user2");
         writer().body("{\"batch\":["
-                + "{\"type\":\"track\",\"anonymousId\":\"" + anon2 + "\",\"event\":\"search_performed\",\"timestamp\":\"" + t + "\"},"
-                + "{\"type\":\"alias\",\"previousId\":\"" + anon2 + "\",\"userId\":\"" + u2 + "\",\"timestamp\":\"" + t.plusSeconds(1) + "\"},"
-                + "{\"type\":\"track\",\"anonymousId\":\"" + anon2 + "\",\"event\":\"search_performed\",\"timestamp\":\"" + t.plusSeconds(2) + "\"}"
-                + "]}").post("/v1/batch").then().statusCode(200).body("accepted", equalTo(3));
+                        + "{\"type\":\"track\",\"anonymousId\":\"" + anon2
+                        + "\",\"event\":\"search_performed\",\"timestamp\":\"" + t + "\"},"
+                        + "{\"type\":\"alias\",\"previousId\":\"" + anon2 + "\",\"userId\":\"" + u2
+                        + "\",\"timestamp\":\"" + t.plusSeconds(1) + "\"},"
+                        + "{\"type\":\"track\",\"anonymousId\":\"" + anon2
+                        + "\",\"event\":\"search_performed\",\"timestamp\":\"" + t.plusSeconds(2) + "\"}"
+                        + "]}")
+                .post("/v1/batch")
+                .then()
+                .statusCode(200)
+                .body("accepted", equalTo(3));
         assertEquals(2, user(u2).getInt("activity.search_performed.count"));
         assertEquals(u2, user(anon2).getString("userId"));
     }
@@ -146,10 +166,15 @@ class IdentityApiTest {
         JsonPath merged = user(u);
         assertEquals(List.of("interest", "first_value"), merged.getList("milestones.name"));
         assertEquals(t.toString(), merged.getString("milestones[0].reachedAt"));
-        assertEquals(t.plusSeconds(602).toString(), merged.getString("milestones[1].reachedAt"),
+        assertEquals(
+                t.plusSeconds(602).toString(),
+                merged.getString("milestones[1].reachedAt"),
                 "the fifth search, the visitor's third, completed first value");
         assertEquals(5, merged.getInt("activity.search_performed.count"));
-        assertEquals(1, merged.getList("actions.findAll { it.action == 'suggest_export' }").size());
+        assertEquals(
+                1,
+                merged.getList("actions.findAll { it.action == 'suggest_export' }")
+                        .size());
     }
 
     @Test
@@ -177,7 +202,10 @@ class IdentityApiTest {
         identify(anon, first, t.plusSeconds(1));
         double before = metric("milepost_identity_refused_total\\{reason=\"merged_elsewhere\"");
         writer().body("{\"anonymousId\":\"" + anon + "\",\"userId\":\"" + second + "\",\"event\":\"list_created\","
-                + "\"timestamp\":\"" + t.plusSeconds(2) + "\"}").post("/v1/track").then().statusCode(200);
+                        + "\"timestamp\":\"" + t.plusSeconds(2) + "\"}")
+                .post("/v1/track")
+                .then()
+                .statusCode(200);
         assertEquals(first, user(anon).getString("userId"));
         assertEquals(1, user(first).getInt("activity.search_performed.count"));
         assertEquals(1, user(second).getInt("activity.list_created.count"), "the call is the second user's");
@@ -218,9 +246,18 @@ class IdentityApiTest {
         assertEquals(threads * requests - 1, merged.getInt("activity.search_performed.count"), "no search lost");
         assertEquals(u, user(anon).getString("userId"));
         assertEquals(List.of("interest"), merged.getList("milestones.name"));
-        assertEquals(1, merged.getList("actions.findAll { it.action == 'suggest_lists' }").size());
-        int timelineSearches = admin().queryParam("limit", 1000).get("/v1/users/" + u + "/timeline").then().statusCode(200)
-                .extract().jsonPath().getList("items.findAll { it.name == 'search_performed' }").size();
+        assertEquals(
+                1,
+                merged.getList("actions.findAll { it.action == 'suggest_lists' }")
+                        .size());
+        int timelineSearches = admin().queryParam("limit", 1000)
+                .get("/v1/users/" + u + "/timeline")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("items.findAll { it.name == 'search_performed' }")
+                .size();
         assertEquals(threads * requests - 1, timelineSearches, "every event is the user's");
     }
 
@@ -236,21 +273,41 @@ class IdentityApiTest {
         track(b, "search_performed", t.plusSeconds(11));
         track(b, "list_created", t.plusSeconds(12));
         String body = "{\"from\":\"" + b + "\"}";
-        writer().body(body).post("/v1/users/" + a + "/merge").then().statusCode(403).body("error", equalTo("forbidden"));
-        admin().body(body).post("/v1/users/" + a + "/merge").then().statusCode(200)
+        writer().body(body)
+                .post("/v1/users/" + a + "/merge")
+                .then()
+                .statusCode(403)
+                .body("error", equalTo("forbidden"));
+        admin().body(body)
+                .post("/v1/users/" + a + "/merge")
+                .then()
+                .statusCode(200)
                 .body("userId", equalTo(a))
                 .body("activity.search_performed.count", equalTo(5))
                 .body("milestones.name", contains("interest", "first_value"))
                 .body("milestones[1].reachedAt", equalTo(t.plusSeconds(12).toString()))
                 .body("mergedIds", contains(b));
         // again: nothing changes
-        admin().body(body).post("/v1/users/" + a + "/merge").then().statusCode(200)
+        admin().body(body)
+                .post("/v1/users/" + a + "/merge")
+                .then()
+                .statusCode(200)
                 .body("activity.search_performed.count", equalTo(5));
         assertEquals(a, user(b).getString("userId"));
-        admin().body("{\"from\":\"" + newUser("nobody") + "\"}").post("/v1/users/" + a + "/merge").then().statusCode(404)
+        admin().body("{\"from\":\"" + newUser("nobody") + "\"}")
+                .post("/v1/users/" + a + "/merge")
+                .then()
+                .statusCode(404)
                 .body("error", equalTo("not_found"));
-        admin().body("{\"from\":\"" + b + "\"}").post("/v1/users/" + newUser("nobody") + "/merge").then().statusCode(404);
-        admin().body("{}").post("/v1/users/" + a + "/merge").then().statusCode(400).body("details[0].field", equalTo("from"));
+        admin().body("{\"from\":\"" + b + "\"}")
+                .post("/v1/users/" + newUser("nobody") + "/merge")
+                .then()
+                .statusCode(404);
+        admin().body("{}")
+                .post("/v1/users/" + a + "/merge")
+                .then()
+                .statusCode(400)
+                .body("details[0].field", equalTo("from"));
     }
 
     @Test
@@ -279,22 +336,43 @@ class IdentityApiTest {
         String u = newUser("cohort-user");
         anonymousTrack(anon, "search_performed", day.plus(Duration.ofHours(8)));
         writer().body("{\"userId\":\"" + u + "\",\"traits\":{\"createdAt\":\"" + day.plus(Duration.ofHours(9))
-                + "\"},\"timestamp\":\"" + day.plus(Duration.ofHours(9)) + "\"}").post("/v1/identify").then().statusCode(200);
-        admin().queryParam("from", "2024-04-10").queryParam("to", "2024-04-11").get("/v1/kpis/funnel").then()
-                .statusCode(200).body("cohort", equalTo(2));
+                        + "\"},\"timestamp\":\"" + day.plus(Duration.ofHours(9)) + "\"}")
+                .post("/v1/identify")
+                .then()
+                .statusCode(200);
+        admin().queryParam("from", "2024-04-10")
+                .queryParam("to", "2024-04-11")
+                .get("/v1/kpis/funnel")
+                .then()
+                .statusCode(200)
+                .body("cohort", equalTo(2));
         identify(anon, u, day.plus(Duration.ofHours(10)));
-        admin().queryParam("from", "2024-04-10").queryParam("to", "2024-04-11").get("/v1/kpis/funnel").then()
-                .statusCode(200).body("cohort", equalTo(1))
+        admin().queryParam("from", "2024-04-10")
+                .queryParam("to", "2024-04-11")
+                .get("/v1/kpis/funnel")
+                .then()
+                .statusCode(200)
+                .body("cohort", equalTo(1))
                 .body("milestones[0].reached", equalTo(1));
-        assertEquals(day.plus(Duration.ofHours(9)).toString(), user(u).getString("signedUpAt"),
+        assertEquals(
+                day.plus(Duration.ofHours(9)).toString(),
+                user(u).getString("signedUpAt"),
                 "the signup the user gave (createdAt) wins over the visitor's first event");
-        admin().get("/v1/users?milestone=interest&reached=true&signedUpFrom=2024-04-10&signedUpTo=2024-04-11").then()
-                .statusCode(200).body("users.userId", hasItem(u)).body("total", equalTo(1));
+        admin().get("/v1/users?milestone=interest&reached=true&signedUpFrom=2024-04-10&signedUpTo=2024-04-11")
+                .then()
+                .statusCode(200)
+                .body("users.userId", hasItem(u))
+                .body("total", equalTo(1));
     }
 
     /** The value of a Prometheus counter line starting with {@code prefix} (a regex), 0 when absent. */
     static double metric(String prefix) {
-        String text = RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String text = RestAssured.given()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
         Matcher m = Pattern.compile("(?m)^" + prefix + "[^}]*} ([0-9.Ee+-]+)$").matcher(text);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }

@@ -52,12 +52,14 @@ class BrowserLibraryTest {
      * (a system property): the test profile is read under another class loader than the test runs in.
      */
     static final int SHOP_PORT = Integer.parseInt(System.getProperties()
-            .computeIfAbsent("browser-library-test.shop-port", k -> Integer.toString(freePort())).toString());
+            .computeIfAbsent("browser-library-test.shop-port", k -> Integer.toString(freePort()))
+            .toString());
 
     public static class ShopOrigin implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("milepost.ingest.allowed-origins", "http://127.0.0.1:" + SHOP_PORT + ", https://other.example.com");
+            return Map.of(
+                    "milepost.ingest.allowed-origins", "http://127.0.0.1:" + SHOP_PORT + ", https://other.example.com");
         }
     }
 
@@ -75,7 +77,8 @@ class BrowserLibraryTest {
             byte[] body;
             String type;
             if (path.startsWith("/umd/")) {
-                try (InputStream in = BrowserLibraryTest.class.getClassLoader().getResourceAsStream(UMD + path.substring(5))) {
+                try (InputStream in =
+                        BrowserLibraryTest.class.getClassLoader().getResourceAsStream(UMD + path.substring(5))) {
                     if (in == null) {
                         exchange.sendResponseHeaders(404, -1);
                         exchange.close();
@@ -85,8 +88,9 @@ class BrowserLibraryTest {
                 }
                 type = "text/javascript";
             } else {
-                body = "<!doctype html><html><head><title>Shop</title><script src=\"/umd/index.js\"></script></head><body>Shop</body></html>"
-                        .getBytes(StandardCharsets.UTF_8);
+                body =
+                        "<!doctype html><html><head><title>Shop</title><script src=\"/umd/index.js\"></script></head><body>Shop</body></html>"
+                                .getBytes(StandardCharsets.UTF_8);
                 type = "text/html; charset=utf-8";
             }
             exchange.getResponseHeaders().add("Content-Type", type);
@@ -97,11 +101,20 @@ class BrowserLibraryTest {
         shop.start();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
                 "--user-data-dir=" + Files.createTempDirectory("milepost-shop-chromium"));
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
         browser = new ChromeDriver(service, options);
         browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
     }
@@ -130,13 +143,16 @@ class BrowserLibraryTest {
                 // every answer the page gets from Milepost: a status, or the reason the browser refused it
                 + "if (!window.deliveries) { window.deliveries = []; const send = window.fetch;"
                 + "  window.fetch = (url, init) => send(url, init).then("
-                + "    r => { if (String(url).includes(':" + milepost.getPort() + "/')) { window.deliveries.push(r.status); } return r; },"
-                + "    e => { if (String(url).includes(':" + milepost.getPort() + "/')) { window.deliveries.push('refused: ' + e); } throw e; }); }"
+                + "    r => { if (String(url).includes(':" + milepost.getPort()
+                + "/')) { window.deliveries.push(r.status); } return r; },"
+                + "    e => { if (String(url).includes(':" + milepost.getPort()
+                + "/')) { window.deliveries.push('refused: ' + e); } throw e; }); }"
                 + "const writeKey = '" + Api.WRITE_KEY + "';"
                 + "const milepost = 'http://127.0.0.1:" + milepost.getPort() + "';"
                 + "(async () => {"
                 + "  const [analytics] = await AnalyticsNext.AnalyticsBrowser.load({writeKey, cdnSettings: {integrations: "
-                + "    {'Segment.io': {apiKey: writeKey, apiHost: '127.0.0.1:" + milepost.getPort() + "/v1', protocol: 'http'}}}});"
+                + "    {'Segment.io': {apiKey: writeKey, apiHost: '127.0.0.1:" + milepost.getPort()
+                + "/v1', protocol: 'http'}}}});"
                 + body
                 + "})().then(done, e => done('failed: ' + e));";
         return ((JavascriptExecutor) browser).executeAsyncScript(load);
@@ -145,7 +161,8 @@ class BrowserLibraryTest {
     @Test
     void shouldAcceptPagesTracksAndTheIdentifyFromSegmentsBrowserLibraryOnAnotherOrigin() {
         String nina = newUser("browser-nina");
-        browser.get("http://127.0.0.1:" + SHOP_PORT + "/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=spring");
+        browser.get("http://127.0.0.1:" + SHOP_PORT
+                + "/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=spring");
         Object anonymousId = inPage(""
                 + "  await analytics.page('Pricing', {});"
                 + "  for (let i = 0; i < 3; i++) { await analytics.track('search_performed', {query: 'q' + i}); }"
@@ -155,12 +172,18 @@ class BrowserLibraryTest {
                 + "  await analytics.track('search_performed', {query: 'q4'});"
                 + "  await analytics.track('list_created');"
                 + "  return anonymousId;");
-        assertTrue(anonymousId instanceof String && !((String) anonymousId).startsWith("failed"), String.valueOf(anonymousId));
+        assertTrue(
+                anonymousId instanceof String && !((String) anonymousId).startsWith("failed"),
+                String.valueOf(anonymousId));
         // the browser let the page read every answer (CORS): the library delivered each call at the first try
         Object deliveries = ((JavascriptExecutor) browser).executeScript("return window.deliveries;");
         assertEquals(java.util.Collections.nCopies(8, 200L), deliveries);
 
-        JsonPath user = admin().get("/v1/users/" + nina).then().statusCode(200).extract().jsonPath();
+        JsonPath user = admin().get("/v1/users/" + nina)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertEquals(5, user.getInt("activity.search_performed.count"), user.prettify());
         assertEquals(1, user.getInt("activity.page_viewed.count"));
         assertEquals(List.of("interest", "first_value"), user.getList("milestones.name"));
@@ -168,35 +191,62 @@ class BrowserLibraryTest {
         assertEquals("newsletter", user.getString("traits.initial_utm_source"));
         assertEquals("spring", user.getString("traits.initial_utm_campaign"));
         assertEquals("free", user.getString("traits.plan"));
-        JsonPath timeline = admin().get("/v1/users/" + nina + "/timeline").then().statusCode(200).extract().jsonPath();
+        JsonPath timeline = admin().get("/v1/users/" + nina + "/timeline")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertEquals("Pricing", timeline.getString("items.find { it.name == 'page_viewed' }.data.name"));
     }
 
     @Test
     void shouldAnswerAPreflightFromAnAllowedOriginAndRefuseOthers() {
         String u = newUser("browser-fetch");
-        given().header("Origin", "https://other.example.com").header("Access-Control-Request-Method", "POST")
+        given().header("Origin", "https://other.example.com")
+                .header("Access-Control-Request-Method", "POST")
                 .header("Access-Control-Request-Headers", "content-type,authorization")
-                .options("/v1/batch").then().statusCode(204)
+                .options("/v1/batch")
+                .then()
+                .statusCode(204)
                 .header("Access-Control-Allow-Origin", "https://other.example.com")
                 .header("Access-Control-Allow-Methods", "POST, OPTIONS");
-        given().header("Origin", "https://evil.example.net").header("Access-Control-Request-Method", "POST")
-                .options("/v1/track").then().statusCode(403).body("error", equalTo("forbidden"))
+        given().header("Origin", "https://evil.example.net")
+                .header("Access-Control-Request-Method", "POST")
+                .options("/v1/track")
+                .then()
+                .statusCode(403)
+                .body("error", equalTo("forbidden"))
                 .header("Access-Control-Allow-Origin", nullValue());
         // admin endpoints never answer another origin
-        given().header("Origin", "https://other.example.com").header("Authorization", "Bearer " + Api.ADMIN_KEY)
-                .get("/v1/users/" + u).then().statusCode(404).header("Access-Control-Allow-Origin", nullValue());
+        given().header("Origin", "https://other.example.com")
+                .header("Authorization", "Bearer " + Api.ADMIN_KEY)
+                .get("/v1/users/" + u)
+                .then()
+                .statusCode(404)
+                .header("Access-Control-Allow-Origin", nullValue());
         // an error an allowed page gets is readable by it, in the error shape
-        given().header("Origin", "https://other.example.com").header("Content-Type", "text/plain")
-                .body("{\"writeKey\":\"" + Api.WRITE_KEY + "\",\"userId\":\"" + u + "\"}").post("/v1/t").then().statusCode(400)
-                .header("Access-Control-Allow-Origin", "https://other.example.com").body("details[0].field", equalTo("event"));
-        given().header("Origin", "https://other.example.com").header("Authorization", "Bearer " + Api.WRITE_KEY)
-                .contentType("application/json").body("{\"userId\":\"" + u + "\",\"event\":\"page_opened\"}")
-                .post("/v1/track").then().statusCode(200).header("Access-Control-Allow-Origin", "https://other.example.com");
+        given().header("Origin", "https://other.example.com")
+                .header("Content-Type", "text/plain")
+                .body("{\"writeKey\":\"" + Api.WRITE_KEY + "\",\"userId\":\"" + u + "\"}")
+                .post("/v1/t")
+                .then()
+                .statusCode(400)
+                .header("Access-Control-Allow-Origin", "https://other.example.com")
+                .body("details[0].field", equalTo("event"));
+        given().header("Origin", "https://other.example.com")
+                .header("Authorization", "Bearer " + Api.WRITE_KEY)
+                .contentType("application/json")
+                .body("{\"userId\":\"" + u + "\",\"event\":\"page_opened\"}")
+                .post("/v1/track")
+                .then()
+                .statusCode(200)
+                .header("Access-Control-Allow-Origin", "https://other.example.com");
         browser.get("http://127.0.0.1:" + SHOP_PORT + "/");
-        String post = "  const r = await fetch(milepost + '/v1/track', {method: 'POST', headers: {'Content-Type': 'application/json',"
-                + "    'Authorization': 'Basic ' + btoa(writeKey + ':')}, body: JSON.stringify({userId: '" + u + "', event: 'search_performed'})});"
-                + "  return r.status + ' ' + (await r.text());";
+        String post =
+                "  const r = await fetch(milepost + '/v1/track', {method: 'POST', headers: {'Content-Type': 'application/json',"
+                        + "    'Authorization': 'Basic ' + btoa(writeKey + ':')}, body: JSON.stringify({userId: '" + u
+                        + "', event: 'search_performed'})});"
+                        + "  return r.status + ' ' + (await r.text());";
         Object allowed = inPage(post);
         assertTrue(String.valueOf(allowed).startsWith("200 {\"accepted\":1"), String.valueOf(allowed));
 

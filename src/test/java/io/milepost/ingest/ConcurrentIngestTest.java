@@ -39,11 +39,21 @@ class ConcurrentIngestTest {
                         // every thread also sends one messageId that all threads share
                         String id = e == 0 ? u + "-shared-" + r : u + "-" + thread + "-" + r + "-" + e;
                         String name = e == 3 ? "list_created" : "search_performed";
-                        items.append(e == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"").append(u)
-                                .append("\",\"event\":\"").append(name).append("\",\"messageId\":\"").append(id).append("\"}");
+                        items.append(e == 0 ? "" : ",")
+                                .append("{\"type\":\"track\",\"userId\":\"")
+                                .append(u)
+                                .append("\",\"event\":\"")
+                                .append(name)
+                                .append("\",\"messageId\":\"")
+                                .append(id)
+                                .append("\"}");
                     }
-                    JsonPath ack = writer().body("{\"batch\":[" + items + "]}").post("/v1/batch")
-                            .then().statusCode(200).extract().jsonPath();
+                    JsonPath ack = writer().body("{\"batch\":[" + items + "]}")
+                            .post("/v1/batch")
+                            .then()
+                            .statusCode(200)
+                            .extract()
+                            .jsonPath();
                     accepted += ack.getInt("accepted");
                     duplicates += ack.getInt("duplicates");
                 }
@@ -62,12 +72,16 @@ class ConcurrentIngestTest {
         int distinct = THREADS * REQUESTS * (EVENTS - 1) + REQUESTS;
         assertEquals(distinct, accepted, "accepted events");
         assertEquals(THREADS * REQUESTS * EVENTS - distinct, duplicates, "duplicates");
-        JsonPath user = admin().get("/v1/users/" + u).then().statusCode(200).extract().jsonPath();
+        JsonPath user =
+                admin().get("/v1/users/" + u).then().statusCode(200).extract().jsonPath();
         int lists = THREADS * REQUESTS;
         assertEquals(lists, user.getInt("activity.list_created.count"));
         assertEquals(distinct - lists, user.getInt("activity.search_performed.count"));
         assertEquals(List.of("interest", "first_value"), user.getList("milestones.name"));
-        assertEquals(1, user.getList("actions.findAll { it.action == 'suggest_export' }").size());
+        assertEquals(
+                1,
+                user.getList("actions.findAll { it.action == 'suggest_export' }")
+                        .size());
     }
 
     @Test
@@ -80,9 +94,10 @@ class ConcurrentIngestTest {
         List<Future<?>> done = new ArrayList<>();
         for (String u : users) {
             for (int t = 0; t < THREADS; t++) {
-                done.add(pool.submit(() -> writer()
-                        .body("{\"userId\":\"" + u + "\",\"event\":\"search_performed\"}")
-                        .post("/v1/track").then().statusCode(200)));
+                done.add(pool.submit(() -> writer().body("{\"userId\":\"" + u + "\",\"event\":\"search_performed\"}")
+                        .post("/v1/track")
+                        .then()
+                        .statusCode(200)));
             }
         }
         for (Future<?> f : done) {
@@ -90,7 +105,9 @@ class ConcurrentIngestTest {
         }
         pool.shutdown();
         for (String u : users) {
-            admin().get("/v1/users/" + u).then().statusCode(200)
+            admin().get("/v1/users/" + u)
+                    .then()
+                    .statusCode(200)
                     .body("activity.search_performed.count", equalTo(THREADS))
                     .body("milestones.size()", equalTo(1));
         }

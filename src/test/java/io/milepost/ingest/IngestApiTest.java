@@ -30,9 +30,15 @@ class IngestApiTest {
                         track(u, "list_created", "2026-03-02T11:00:00Z"),
                         track(u, "search_performed", "2026-03-03T10:03:00Z"),
                         track(u, "search_performed", "2026-03-03T10:04:00Z")))
-                .post("/v1/batch").then().statusCode(200).body("accepted", equalTo(6)).body("duplicates", equalTo(0));
+                .post("/v1/batch")
+                .then()
+                .statusCode(200)
+                .body("accepted", equalTo(6))
+                .body("duplicates", equalTo(0));
 
-        admin().get("/v1/users/" + u).then().statusCode(200)
+        admin().get("/v1/users/" + u)
+                .then()
+                .statusCode(200)
                 .body("stage", equalTo("first_value"))
                 .body("milestones.name", contains("interest", "first_value"))
                 .body("milestones[0].reachedAt", equalTo("2026-03-02T10:00:00Z"))
@@ -54,8 +60,11 @@ class IngestApiTest {
                         track(u, "search_performed", "2026-03-01T10:02:00Z"),
                         track(u, "search_performed", "2026-03-01T10:01:00Z"),
                         track(u, "search_performed", "2026-03-01T10:00:00Z")))
-                .post("/v1/batch").then().statusCode(200);
-        admin().get("/v1/users/" + u).then()
+                .post("/v1/batch")
+                .then()
+                .statusCode(200);
+        admin().get("/v1/users/" + u)
+                .then()
                 .body("milestones.find { it.name == 'interest' }.reachedAt", equalTo("2026-03-01T10:00:00Z"))
                 .body("milestones.find { it.name == 'first_value' }.reachedAt", equalTo("2026-03-05T09:00:00Z"))
                 .body("actions.action", hasItems("suggest_lists"));
@@ -70,10 +79,16 @@ class IngestApiTest {
                         track(u, "search_performed", "2026-03-01T10:02:00Z"),
                         track(u, "search_performed", "2026-03-01T10:03:00Z"),
                         track(u, "list_created", "2026-03-04T09:00:00Z")))
-                .post("/v1/batch").then().statusCode(200);
+                .post("/v1/batch")
+                .then()
+                .statusCode(200);
         // the fifth search arrives later, but happened before the list
-        writer().body(track(u, "search_performed", "2026-03-02T08:00:00Z")).post("/v1/track").then().statusCode(200);
-        admin().get("/v1/users/" + u).then()
+        writer().body(track(u, "search_performed", "2026-03-02T08:00:00Z"))
+                .post("/v1/track")
+                .then()
+                .statusCode(200);
+        admin().get("/v1/users/" + u)
+                .then()
                 .body("milestones.find { it.name == 'first_value' }.reachedAt", equalTo("2026-03-04T09:00:00Z"))
                 .body("activity.search_performed.count", equalTo(5));
     }
@@ -83,10 +98,20 @@ class IngestApiTest {
         String u = newUser("dup");
         String body = "{\"userId\":\"" + u + "\",\"event\":\"search_performed\",\"messageId\":\"" + u + "-m1\"}";
         writer().body(body).post("/v1/track").then().statusCode(200).body("accepted", equalTo(1));
-        writer().body(body).post("/v1/track").then().statusCode(200).body("accepted", equalTo(0)).body("duplicates", equalTo(1));
-        String item = "{\"type\":\"track\",\"userId\":\"" + u + "\",\"event\":\"search_performed\",\"messageId\":\"" + u + "-m2\"}";
-        writer().body(batch(item, item)).post("/v1/batch").then().statusCode(200)
-                .body("accepted", equalTo(1)).body("duplicates", equalTo(1));
+        writer().body(body)
+                .post("/v1/track")
+                .then()
+                .statusCode(200)
+                .body("accepted", equalTo(0))
+                .body("duplicates", equalTo(1));
+        String item = "{\"type\":\"track\",\"userId\":\"" + u + "\",\"event\":\"search_performed\",\"messageId\":\"" + u
+                + "-m2\"}";
+        writer().body(batch(item, item))
+                .post("/v1/batch")
+                .then()
+                .statusCode(200)
+                .body("accepted", equalTo(1))
+                .body("duplicates", equalTo(1));
         admin().get("/v1/users/" + u).then().body("activity.search_performed.count", equalTo(2));
     }
 
@@ -98,12 +123,17 @@ class IngestApiTest {
                         "{\"type\":\"track\",\"userId\":\"" + u + "\"}",
                         "{\"type\":\"track\",\"userId\":12,\"event\":\"x\"}",
                         "{\"type\":\"shout\",\"userId\":\"" + u + "\"}"))
-                .post("/v1/batch").then().statusCode(400)
+                .post("/v1/batch")
+                .then()
+                .statusCode(400)
                 .body("error", equalTo("invalid_event"))
                 .body("details", hasSize(3))
-                .body("details[0].index", equalTo(1)).body("details[0].field", equalTo("event"))
-                .body("details[1].index", equalTo(2)).body("details[1].field", equalTo("userId"))
-                .body("details[2].index", equalTo(3)).body("details[2].field", equalTo("type"));
+                .body("details[0].index", equalTo(1))
+                .body("details[0].field", equalTo("event"))
+                .body("details[1].index", equalTo(2))
+                .body("details[1].field", equalTo("userId"))
+                .body("details[2].index", equalTo(3))
+                .body("details[2].field", equalTo("type"));
         admin().get("/v1/users/" + u).then().statusCode(404).body("error", equalTo("not_found"));
     }
 
@@ -124,14 +154,21 @@ class IngestApiTest {
         expectField("{\"userId\":\"" + u + "\",\"event\":\"e\",\"timestamp\":\"1900-01-01T00:00:00Z\"}", "timestamp");
         expectField("{\"userId\":\"" + u + "\",\"event\":\"e\",\"timestamp\":\"2999-01-01T00:00:00Z\"}", "timestamp");
         expectField("{\"userId\":\"" + u + "\",\"event\":\"e\\u0000x\"}", "event");
-        expectField("{\"userId\":\"" + u + "\",\"event\":\"e\",\"properties\":{\"a\":{\"b\":\"x\\u0000\"}}}", "properties.a.b");
-        expectField("{\"userId\":\"" + u + "\",\"event\":\"e\",\"properties\":{\"list\":[\"ok\",\"\\ud800\"]}}", "properties.list[1]");
+        expectField(
+                "{\"userId\":\"" + u + "\",\"event\":\"e\",\"properties\":{\"a\":{\"b\":\"x\\u0000\"}}}",
+                "properties.a.b");
+        expectField(
+                "{\"userId\":\"" + u + "\",\"event\":\"e\",\"properties\":{\"list\":[\"ok\",\"\\ud800\"]}}",
+                "properties.list[1]");
         expectField("{\"userId\":\"" + u + "\\udc00\",\"event\":\"e\"}", "userId");
         admin().get("/v1/users/" + u).then().statusCode(404);
     }
 
     private static void expectField(String body, String field) {
-        writer().body(body).post("/v1/track").then().statusCode(400)
+        writer().body(body)
+                .post("/v1/track")
+                .then()
+                .statusCode(400)
                 .body("error", equalTo("invalid_event"))
                 .body("details[0].field", equalTo(field))
                 .body("details[0].index", nullValue());
@@ -142,9 +179,14 @@ class IngestApiTest {
         writer().body("{\"userId\":").post("/v1/track").then().statusCode(400).body("error", equalTo("invalid_json"));
         writer().body("").post("/v1/track").then().statusCode(400).body("error", equalTo("invalid_request"));
         writer().body("[1,2]").post("/v1/batch").then().statusCode(400).body("error", equalTo("invalid_request"));
-        writer().body("{\"batch\":{}}").post("/v1/batch").then().statusCode(400).body("details[0].field", equalTo("batch"));
+        writer().body("{\"batch\":{}}")
+                .post("/v1/batch")
+                .then()
+                .statusCode(400)
+                .body("details[0].field", equalTo("batch"));
         writer().body("{}").post("/v1/batch").then().statusCode(400).body("details[0].field", equalTo("batch"));
-        String deep = "{\"userId\":\"u\",\"event\":\"e\",\"properties\":" + "{\"a\":".repeat(200) + "1" + "}".repeat(200) + "}";
+        String deep = "{\"userId\":\"u\",\"event\":\"e\",\"properties\":" + "{\"a\":".repeat(200) + "1"
+                + "}".repeat(200) + "}";
         writer().body(deep).post("/v1/track").then().statusCode(400).body("error", equalTo("too_deep"));
         String deepBatch = "{\"batch\":[" + "[".repeat(5000) + "]".repeat(5000) + "]}";
         writer().body(deepBatch).post("/v1/batch").then().statusCode(400).body("error", equalTo("too_deep"));
@@ -153,15 +195,24 @@ class IngestApiTest {
     @Test
     void shouldRefuseOversizedBodiesWith413() {
         String u = newUser("big");
-        String bigEvent = "{\"userId\":\"" + u + "\",\"event\":\"e\",\"properties\":{\"blob\":\"" + "x".repeat(33_000) + "\"}}";
+        String bigEvent =
+                "{\"userId\":\"" + u + "\",\"event\":\"e\",\"properties\":{\"blob\":\"" + "x".repeat(33_000) + "\"}}";
         writer().body(bigEvent).post("/v1/track").then().statusCode(413).body("error", equalTo("payload_too_large"));
-        String bigItem = "{\"type\":\"track\",\"userId\":\"" + u + "\",\"event\":\"e\",\"properties\":{\"blob\":\"" + "x".repeat(33_000) + "\"}}";
-        writer().body(batch(track(u, "e", "2026-03-01T00:00:00Z"), bigItem)).post("/v1/batch").then().statusCode(413)
+        String bigItem = "{\"type\":\"track\",\"userId\":\"" + u + "\",\"event\":\"e\",\"properties\":{\"blob\":\""
+                + "x".repeat(33_000) + "\"}}";
+        writer().body(batch(track(u, "e", "2026-03-01T00:00:00Z"), bigItem))
+                .post("/v1/batch")
+                .then()
+                .statusCode(413)
                 .body("details[0].index", equalTo(1));
         StringBuilder items = new StringBuilder();
         for (int i = 0; i < 40; i++) {
-            items.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"").append(u)
-                    .append("\",\"event\":\"e\",\"properties\":{\"blob\":\"").append("y".repeat(15_000)).append("\"}}");
+            items.append(i == 0 ? "" : ",")
+                    .append("{\"type\":\"track\",\"userId\":\"")
+                    .append(u)
+                    .append("\",\"event\":\"e\",\"properties\":{\"blob\":\"")
+                    .append("y".repeat(15_000))
+                    .append("\"}}");
         }
         writer().body("{\"batch\":[" + items + "]}").post("/v1/batch").then().statusCode(413);
         admin().get("/v1/users/" + u).then().statusCode(404);
@@ -172,26 +223,31 @@ class IngestApiTest {
         String u = newUser("skew");
         Instant now = Instant.now();
         // the device clock runs 2 hours fast: it says the event was at now+2h-10min and sent at now+2h
-        String body = "{\"userId\":\"" + u + "\",\"event\":\"search_performed\",\"timestamp\":\"" + now.plus(Duration.ofMinutes(110))
-                + "\",\"sentAt\":\"" + now.plus(Duration.ofHours(2)) + "\"}";
+        String body = "{\"userId\":\"" + u + "\",\"event\":\"search_performed\",\"timestamp\":\""
+                + now.plus(Duration.ofMinutes(110)) + "\",\"sentAt\":\"" + now.plus(Duration.ofHours(2)) + "\"}";
         writer().body(body).post("/v1/track").then().statusCode(200);
         String stored = admin().get("/v1/users/" + u).then().extract().path("activity.search_performed.firstAt");
-        Duration off = Duration.between(now.minus(Duration.ofMinutes(10)), Instant.parse(stored)).abs();
-        assertTrue(off.compareTo(Duration.ofSeconds(30)) < 0, "corrected time " + stored + " is not ~10 minutes before " + now);
+        Duration off = Duration.between(now.minus(Duration.ofMinutes(10)), Instant.parse(stored))
+                .abs();
+        assertTrue(
+                off.compareTo(Duration.ofSeconds(30)) < 0,
+                "corrected time " + stored + " is not ~10 minutes before " + now);
     }
 
     @Test
     void shouldAcceptWhatSegmentLibrariesSendAndIgnoreWhatItDoesNotUse() {
         String u = newUser("segment");
-        String body = "{\"batch\":[{\"type\":\"identify\",\"userId\":\"" + u + "\",\"traits\":{\"plan\":\"team\",\"name\":\"Zo\u00eb \\ud83d\\ude80\",\"createdAt\":\"2026-02-01T08:00:00Z\"},"
+        String body = "{\"batch\":[{\"type\":\"identify\",\"userId\":\"" + u
+                + "\",\"traits\":{\"plan\":\"team\",\"name\":\"Zo\u00eb \\ud83d\\ude80\",\"createdAt\":\"2026-02-01T08:00:00Z\"},"
                 + "\"context\":{\"library\":{\"name\":\"analytics-java\"}},\"integrations\":{\"All\":true},\"_metadata\":{\"x\":1},"
                 + "\"messageId\":\"" + u + "-1\",\"timestamp\":\"2026-02-01T08:00:00Z\"},"
                 + "{\"type\":\"page\",\"userId\":\"" + u + "\",\"name\":\"Home\"},"
                 + "{\"type\":\"track\",\"anonymousId\":\"" + u + "-anon\",\"event\":\"search_performed\"}],"
                 + "\"writeKey\":\"whatever\",\"sentAt\":\"" + Instant.now() + "\",\"context\":{}}";
-        writer().body(body).post("/v1/import/").then().statusCode(200)
-                .body("accepted", equalTo(3));
-        admin().get("/v1/users/" + u).then().statusCode(200)
+        writer().body(body).post("/v1/import/").then().statusCode(200).body("accepted", equalTo(3));
+        admin().get("/v1/users/" + u)
+                .then()
+                .statusCode(200)
                 .body("traits.plan", equalTo("team"))
                 .body("traits.name", equalTo("Zo\u00eb \ud83d\ude80"))
                 .body("signedUpAt", equalTo("2026-02-01T08:00:00Z"));

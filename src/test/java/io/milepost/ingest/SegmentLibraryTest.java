@@ -53,7 +53,8 @@ class SegmentLibraryTest {
         try {
             analytics.enqueue(IdentifyMessage.builder().userId(u).traits(Map.of("plan", "team")));
             for (int i = 0; i < 5; i++) {
-                analytics.enqueue(TrackMessage.builder("search_performed").userId(u).properties(Map.of("query", "q" + i)));
+                analytics.enqueue(
+                        TrackMessage.builder("search_performed").userId(u).properties(Map.of("query", "q" + i)));
             }
             analytics.enqueue(TrackMessage.builder("list_created").userId(u));
             analytics.flush();
@@ -62,7 +63,9 @@ class SegmentLibraryTest {
             analytics.shutdown();
         }
         assertTrue(failures.isEmpty(), "the library reported failures: " + failures);
-        admin().get("/v1/users/" + u).then().statusCode(200)
+        admin().get("/v1/users/" + u)
+                .then()
+                .statusCode(200)
                 .body("traits.plan", equalTo("team"))
                 .body("activity.search_performed.count", equalTo(5))
                 .body("milestones.name", equalTo(List.of("interest", "first_value")));

@@ -56,8 +56,10 @@ class DashboardIT {
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final Path SHOTS = Path.of("target/screenshots");
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String[] NAMES = {"ada", "ben", "cleo", "dev", "eli", "fay", "gus", "hana", "ivo", "jun", "kai", "lea",
-        "max", "noor", "omar", "pia", "quin", "rosa", "sam", "tara", "uma", "vic", "wes", "xia"};
+    static final String[] NAMES = {
+        "ada", "ben", "cleo", "dev", "eli", "fay", "gus", "hana", "ivo", "jun", "kai", "lea", "max", "noor", "omar",
+        "pia", "quin", "rosa", "sam", "tara", "uma", "vic", "wes", "xia"
+    };
 
     PackagedService service;
     Receiver failing;
@@ -71,24 +73,39 @@ class DashboardIT {
 
     @BeforeAll
     void startServiceSeedItAndOpenABrowser() throws Exception {
-        assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        assertTrue(
+                Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "the browser tests need Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver");
         failing = Receiver.start().answerStatus(500);
-        service = PackagedService.start(List.of("-Dmilepost.webhooks.allow-private=true",
-                "-Dmilepost.webhooks.retry-schedule=1s", "-Dmilepost.webhooks.timeout=2s",
+        service = PackagedService.start(List.of(
+                "-Dmilepost.webhooks.allow-private=true",
+                "-Dmilepost.webhooks.retry-schedule=1s",
+                "-Dmilepost.webhooks.timeout=2s",
                 "-Dmilepost.scheduler.interval=1s"));
         seed();
         Files.createDirectories(SHOTS);
         downloads = Files.createTempDirectory("milepost-downloads");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + Files.createTempDirectory("milepost-chromium"), "--window-size=1360,1000", "--lang=en-US");
-        options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
-                "download.prompt_for_download", false));
-        ChromeDriverService driver = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
+        options.addArguments(
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + Files.createTempDirectory("milepost-chromium"),
+                "--window-size=1360,1000",
+                "--lang=en-US");
+        options.setExperimentalOption(
+                "prefs",
+                Map.of("download.default_directory", downloads.toString(), "download.prompt_for_download", false));
+        ChromeDriverService driver = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
         browser = new ChromeDriver(driver, options);
         wait = new WebDriverWait(browser, Duration.ofSeconds(20));
     }
@@ -97,7 +114,8 @@ class DashboardIT {
     void stopAll() throws Exception {
         if (!timings.isEmpty()) {
             StringBuilder text = new StringBuilder();
-            timings.forEach((page, ms) -> text.append(page).append('\t').append(ms).append(" ms\n"));
+            timings.forEach(
+                    (page, ms) -> text.append(page).append('\t').append(ms).append(" ms\n"));
             Files.writeString(SHOTS.resolve("timings.txt"), text);
             System.out.print("Dashboard pages, time to show in the browser:\n" + text);
         }
@@ -118,8 +136,11 @@ class DashboardIT {
      * First value); Nina with 4 searches and no list; an endpoint that answers every message with 500.
      */
     private void seed() throws Exception {
-        HttpResponse<String> hook = service.post("/v1/webhooks", PackagedService.ADMIN,
-                "{\"url\":\"" + failing.url("/crm") + "\",\"description\":\"CRM (always 500)\",\"types\":[\"milestone.reached\"]}");
+        HttpResponse<String> hook = service.post(
+                "/v1/webhooks",
+                PackagedService.ADMIN,
+                "{\"url\":\"" + failing.url("/crm")
+                        + "\",\"description\":\"CRM (always 500)\",\"types\":[\"milestone.reached\"]}");
         assertEquals(201, hook.statusCode(), hook.body());
         List<String> items = new ArrayList<>();
         String[] plans = {"pro", "free", "team"};
@@ -145,14 +166,26 @@ class DashboardIT {
         for (int s = 0; s < 4; s++) {
             items.add(track(nina, "search_performed", ninaSignup.plus(Duration.ofHours(1 + s))));
         }
-        HttpResponse<String> ack = service.post("/v1/batch", PackagedService.WRITER, "{\"batch\":[" + String.join(",", items) + "]}");
+        HttpResponse<String> ack =
+                service.post("/v1/batch", PackagedService.WRITER, "{\"batch\":[" + String.join(",", items) + "]}");
         assertEquals(200, ack.statusCode(), ack.body());
         // the stall sweep runs every second: wait until Nina's First value window is recorded as closed,
         // and for a delivery to the failing endpoint to have used up its retries
-        eventually("Nina stalled at first_value", () -> poll("/v1/users/" + nina).path("stalled").toString().contains("first_value"));
-        eventually("a stall at value_realization", () -> poll("/v1/users/" + NAMES[20] + "-" + run()).path("stalled").toString()
-                .contains("value_realization"));
-        eventually("a failed delivery", () -> poll("/v1/deliveries?status=failed&limit=1").path("deliveries").size() > 0);
+        eventually(
+                "Nina stalled at first_value",
+                () -> poll("/v1/users/" + nina).path("stalled").toString().contains("first_value"));
+        eventually(
+                "a stall at value_realization",
+                () -> poll("/v1/users/" + NAMES[20] + "-" + run())
+                        .path("stalled")
+                        .toString()
+                        .contains("value_realization"));
+        eventually(
+                "a failed delivery",
+                () -> poll("/v1/deliveries?status=failed&limit=1")
+                                .path("deliveries")
+                                .size()
+                        > 0);
     }
 
     /** This run's suffix for user ids: a PostgreSQL database keeps the users of earlier runs. */
@@ -161,12 +194,14 @@ class DashboardIT {
     }
 
     private static String identify(String user, Instant signup, String plan) {
-        return "{\"type\":\"identify\",\"userId\":\"" + user + "\",\"timestamp\":\"" + signup + "\",\"traits\":{\"createdAt\":\""
-                + signup + "\",\"plan\":\"" + plan + "\",\"email\":\"" + user + "@example.com\"}}";
+        return "{\"type\":\"identify\",\"userId\":\"" + user + "\",\"timestamp\":\"" + signup
+                + "\",\"traits\":{\"createdAt\":\"" + signup + "\",\"plan\":\"" + plan + "\",\"email\":\"" + user
+                + "@example.com\"}}";
     }
 
     private static String track(String user, String event, Instant at) {
-        return "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"" + event + "\",\"timestamp\":\"" + at + "\"}";
+        return "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"" + event + "\",\"timestamp\":\"" + at
+                + "\"}";
     }
 
     @Test
@@ -185,7 +220,10 @@ class DashboardIT {
             assertTrue(table.contains(milestone), table);
         }
         JsonNode funnel = api("/v1/kpis/funnel?from=" + param("from") + "&to=" + param("to"));
-        assertTrue(text(By.cssSelector("#page .lead")).startsWith(String.format("%,d users signed up", funnel.path("cohort").asLong())),
+        assertTrue(
+                text(By.cssSelector("#page .lead"))
+                        .startsWith(String.format(
+                                "%,d users signed up", funnel.path("cohort").asLong())),
                 text(By.cssSelector("#page .lead")));
         assertTrue(funnel.path("cohort").asLong() >= 25, funnel.toString());
         assertTrue(chartSeries("funnel-chart").contains("Reached"));
@@ -200,7 +238,8 @@ class DashboardIT {
         String from = LocalDate.now(ZoneOffset.UTC).plusDays(1).minusDays(28).toString();
         wait.until(d -> browser.getCurrentUrl().contains("from=" + from + "&to=" + to));
         shown("journey");
-        long cohort = api("/v1/kpis/funnel?from=" + from + "&to=" + to).path("cohort").asLong();
+        long cohort =
+                api("/v1/kpis/funnel?from=" + from + "&to=" + to).path("cohort").asLong();
         assertTrue(text(By.cssSelector("#page .lead")).startsWith(String.format("%,d users signed up", cohort)));
         // the link alone brings the same view back
         String link = browser.getCurrentUrl();
@@ -215,7 +254,8 @@ class DashboardIT {
     void shouldBreakTheJourneyDownByPlan() {
         go("#/journey?from=" + days(-56) + "&to=" + days(1));
         browser.findElement(By.id("breakdown")).sendKeys("plan");
-        browser.findElement(By.cssSelector("#breakdown-form button[type=submit]")).click();
+        browser.findElement(By.cssSelector("#breakdown-form button[type=submit]"))
+                .click();
         wait.until(d -> browser.getCurrentUrl().contains("breakdown=plan"));
         shown("journey");
         String groups = text(By.id("breakdown-table"));
@@ -233,15 +273,19 @@ class DashboardIT {
         // Value realization's row: the "Dropped off" column links to those users (its window counts
         // from First value: they reached First value, and two weeks later still had not exported)
         WebElement row = browser.findElements(By.cssSelector("#funnel-table tbody tr")).stream()
-                .filter(r -> r.getText().startsWith("Value realization")).findFirst().orElseThrow();
-        WebElement link = row.findElements(By.tagName("td")).get(columnOf("funnel-table", "Dropped off"))
+                .filter(r -> r.getText().startsWith("Value realization"))
+                .findFirst()
+                .orElseThrow();
+        WebElement link = row.findElements(By.tagName("td"))
+                .get(columnOf("funnel-table", "Dropped off"))
                 .findElement(By.tagName("a"));
         String clicked = link.getText();
         link.click();
         shown("users");
         assertTrue(browser.getCurrentUrl().contains("state=dropped_off"), browser.getCurrentUrl());
         assertEquals(clicked, text(By.id("segment-total")));
-        assertTrue(text(By.cssSelector("#page .lead")).contains("dropped off before (window closed) Value realization"),
+        assertTrue(
+                text(By.cssSelector("#page .lead")).contains("dropped off before (window closed) Value realization"),
                 text(By.cssSelector("#page .lead")));
         String users = text(By.id("users-table"));
         for (int i : new int[] {8, 16, 20}) {
@@ -254,12 +298,15 @@ class DashboardIT {
     @Test
     @Order(5)
     void shouldExportTheSegmentAsCsv() throws Exception {
-        go("#/users?from=" + days(-56) + "&to=" + days(1) + "&milestone=value_realization&reached=false&stalled=value_realization");
+        go("#/users?from=" + days(-56) + "&to=" + days(1)
+                + "&milestone=value_realization&reached=false&stalled=value_realization");
         browser.findElement(By.id("export-csv")).click();
         wait.until(d -> text(By.id("export-message")).startsWith("Exported"));
         File csv = downloads.resolve("milepost-users.csv").toFile();
         eventually("the CSV download", csv::isFile);
-        List<String> lines = Files.readAllLines(csv.toPath()).stream().filter(l -> !l.isBlank()).toList();
+        List<String> lines = Files.readAllLines(csv.toPath()).stream()
+                .filter(l -> !l.isBlank())
+                .toList();
         assertTrue(lines.get(0).startsWith("userId,signedUpAt,stage,lastEventAt"), lines.get(0));
         assertEquals(text(By.id("segment-total")), String.format("%,d", lines.size() - 1));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(NAMES[20] + "-" + run() + ",")), lines.toString());
@@ -296,8 +343,11 @@ class DashboardIT {
         share.sendKeys("55");
         new Select(browser.findElement(By.id("target-milestone"))).selectByVisibleText("First value");
         // a date widget is the browser's own: set its value as a picked date would
-        ((JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1]",
-                browser.findElement(By.id("target-deadline")), LocalDate.now(ZoneOffset.UTC).plusMonths(4).toString());
+        ((JavascriptExecutor) browser)
+                .executeScript(
+                        "arguments[0].value = arguments[1]",
+                        browser.findElement(By.id("target-deadline")),
+                        LocalDate.now(ZoneOffset.UTC).plusMonths(4).toString());
         browser.findElement(By.cssSelector("#target-form button[type=submit]")).click();
         wait.until(d -> browser.getCurrentUrl().contains("target="));
         shown("targets");
@@ -309,7 +359,9 @@ class DashboardIT {
         shown("journey");
         assertTrue(chartSeries("funnel-chart").contains("Target"));
         WebElement row = browser.findElements(By.cssSelector("#funnel-table tbody tr")).stream()
-                .filter(r -> r.getText().startsWith("First value")).findFirst().orElseThrow();
+                .filter(r -> r.getText().startsWith("First value"))
+                .findFirst()
+                .orElseThrow();
         assertTrue(row.getText().endsWith("55%"), row.getText());
     }
 
@@ -319,17 +371,23 @@ class DashboardIT {
         go("#/webhooks?from=" + days(-56) + "&to=" + days(1));
         String endpoints = text(By.id("endpoints-table"));
         assertTrue(endpoints.contains("CRM (always 500)"), endpoints);
-        assertTrue(endpoints.contains(": HTTP 500") && !endpoints.contains("500 HTTP 500"), "the last error, said once: " + endpoints);
+        assertTrue(
+                endpoints.contains(": HTTP 500") && !endpoints.contains("500 HTTP 500"),
+                "the last error, said once: " + endpoints);
         WebElement retry = browser.findElement(By.cssSelector("#failing-table button.retry"));
         String delivery = retry.getAttribute("data-delivery");
         int before = api("/v1/deliveries/" + delivery).path("attempts").isArray()
-                ? api("/v1/deliveries/" + delivery).path("attempts").size() : api("/v1/deliveries/" + delivery).path("attempts").asInt();
+                ? api("/v1/deliveries/" + delivery).path("attempts").size()
+                : api("/v1/deliveries/" + delivery).path("attempts").asInt();
         screenshot("webhooks");
         retry.click();
-        wait.until(d -> text(By.cssSelector("#failing-table tr[data-delivery='" + delivery + "']")).contains("queued again"));
+        wait.until(d -> text(By.cssSelector("#failing-table tr[data-delivery='" + delivery + "']"))
+                .contains("queued again"));
         eventually("another attempt of delivery " + delivery, () -> {
             JsonNode d = api("/v1/deliveries/" + delivery);
-            int attempts = d.path("attempts").isArray() ? d.path("attempts").size() : d.path("attempts").asInt();
+            int attempts = d.path("attempts").isArray()
+                    ? d.path("attempts").size()
+                    : d.path("attempts").asInt();
             return attempts > before;
         });
     }
@@ -363,11 +421,15 @@ class DashboardIT {
 
     /** Waits until the page has drawn what the current link asks for, and notes how long that took. */
     private void shown(String page) {
-        wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
-                "const m = document.getElementById('page');"
-                        + "return m.dataset.ready === 'true' && m.dataset.hash === location.hash && m.dataset.page === arguments[0];", page)));
+        wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d)
+                .executeScript(
+                        "const m = document.getElementById('page');"
+                                + "return m.dataset.ready === 'true' && m.dataset.hash === location.hash && m.dataset.page === arguments[0];",
+                        page)));
         List<WebElement> errors = browser.findElements(By.cssSelector("#page .error"));
-        assertTrue(errors.isEmpty(), () -> page + " shows an error: " + errors.get(0).getText());
+        assertTrue(
+                errors.isEmpty(),
+                () -> page + " shows an error: " + errors.get(0).getText());
         timings.merge(page, browser.findElement(By.id("page")).getAttribute("data-render-ms"), (a, b) -> a + ", " + b);
     }
 
@@ -392,9 +454,11 @@ class DashboardIT {
 
     /** The series of a chart, as ECharts holds them: names and types. */
     private String chartSeries(String id) {
-        return String.valueOf(((JavascriptExecutor) browser).executeScript(
-                "const c = echarts.getInstanceByDom(document.getElementById(arguments[0]));"
-                        + "return c ? JSON.stringify(c.getOption().series.map(s => [s.name, s.type])) : 'no chart';", id));
+        return String.valueOf(((JavascriptExecutor) browser)
+                .executeScript(
+                        "const c = echarts.getInstanceByDom(document.getElementById(arguments[0]));"
+                                + "return c ? JSON.stringify(c.getOption().series.map(s => [s.name, s.type])) : 'no chart';",
+                        id));
     }
 
     private static String days(int fromToday) {

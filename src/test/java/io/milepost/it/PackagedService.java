@@ -25,7 +25,8 @@ final class PackagedService implements AutoCloseable {
     final int port;
     final Path work;
     private final Process process;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private PackagedService(int port, Path work, Process process) {
         this.port = port;
@@ -39,19 +40,27 @@ final class PackagedService implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        List<String> cmd = new ArrayList<>(List.of("java", "-Dquarkus.http.port=" + port,
+        List<String> cmd = new ArrayList<>(List.of(
+                "java",
+                "-Dquarkus.http.port=" + port,
                 "-Dmilepost.rules.dir=" + Path.of("rules").toAbsolutePath(),
                 // as in the test profile: a loaded build machine must not turn a cold first evaluation into a failure
                 "-Dmilepost.rules.max-evaluation-time=5s",
-                "-Dmilepost.auth.admin-key=" + ADMIN, "-Dmilepost.auth.write-keys=" + WRITER));
+                "-Dmilepost.auth.admin-key=" + ADMIN,
+                "-Dmilepost.auth.write-keys=" + WRITER));
         cmd.addAll(settings);
         String jdbc = System.getProperty("it.milepost.jdbc-url", "");
         if (!jdbc.isBlank()) {
             cmd.add("-Dquarkus.datasource.jdbc.url=" + jdbc);
         }
-        cmd.addAll(List.of("-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString()));
-        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("service.log").toFile()).start();
+        cmd.addAll(List.of(
+                "-jar",
+                Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString()));
+        Process p = new ProcessBuilder(cmd)
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("service.log").toFile())
+                .start();
         PackagedService service = new PackagedService(port, work, p);
         // generous: on a busy machine (a CI box running other builds) the first start takes minutes
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
@@ -77,9 +86,14 @@ final class PackagedService implements AutoCloseable {
     }
 
     HttpResponse<String> post(String path, String key, String json) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url(path)))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Authorization", "Bearer " + key)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> get(String path, String key) throws Exception {

@@ -21,13 +21,18 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class RulesTestCommandIT {
 
-    record Run(int status, String output) {
-    }
+    record Run(int status, String output) {}
 
     static Run testRules(Path folder) throws IOException, InterruptedException {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
-                "test-rules", folder.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        jar.toString(),
+                        "test-rules",
+                        folder.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(2, TimeUnit.MINUTES), output);
         return new Run(p.exitValue(), output);
@@ -74,7 +79,9 @@ class RulesTestCommandIT {
     @Test
     void shouldRefuseRulesThatDoNotCompile() throws Exception {
         Path folder = copyOfShippedRules();
-        Files.writeString(folder.resolve("broken.dslr"), "package rules;\nrule \"x\"\nwhen\n    The user did \"a\" a lot\nthen\nend\n");
+        Files.writeString(
+                folder.resolve("broken.dslr"),
+                "package rules;\nrule \"x\"\nwhen\n    The user did \"a\" a lot\nthen\nend\n");
         Run run = testRules(folder);
         assertEquals(2, run.status(), run.output());
         assertTrue(run.output().contains("broken.dslr:4:5 no condition phrase matches"), run.output());

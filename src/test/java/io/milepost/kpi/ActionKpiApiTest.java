@@ -16,7 +16,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -53,7 +52,10 @@ class ActionKpiApiTest {
     /** Signs up at 08:00, reaches first value at 09:00 and value realization at 10:00; invites a teammate the next day. */
     static void journey(String u, boolean invites) {
         writer().body("{\"userId\":\"" + u + "\",\"traits\":{\"createdAt\":\"" + DAY + "T08:00:00Z\"},\"timestamp\":\""
-                + DAY + "T08:00:00Z\"}").post("/v1/identify").then().statusCode(200);
+                        + DAY + "T08:00:00Z\"}")
+                .post("/v1/identify")
+                .then()
+                .statusCode(200);
         List<String> items = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             items.add(track(u, "search_performed", DAY + "T09:0" + i + ":00Z"));
@@ -63,7 +65,10 @@ class ActionKpiApiTest {
         if (invites) {
             items.add(track(u, "teammate_invited", "2024-03-01T10:00:00Z"));
         }
-        writer().body(batch(items.toArray(String[]::new))).post("/v1/batch").then().statusCode(200);
+        writer().body(batch(items.toArray(String[]::new)))
+                .post("/v1/batch")
+                .then()
+                .statusCode(200);
     }
 
     @Test
@@ -74,9 +79,13 @@ class ActionKpiApiTest {
         List<String> treated = users(false, 4);
         List<String> control = users(true, 3);
         try (Receiver receiver = Receiver.start()) {
-            String endpoint = admin().body("{\"url\":\"" + receiver.url("/hooks") + "\",\"types\":[\"action.triggered\"],"
-                    + "\"actions\":[\"suggest_invite\"]}").post("/v1/webhooks").then().statusCode(201)
-                    .extract().path("id");
+            String endpoint = admin().body("{\"url\":\"" + receiver.url("/hooks")
+                            + "\",\"types\":[\"action.triggered\"]," + "\"actions\":[\"suggest_invite\"]}")
+                    .post("/v1/webhooks")
+                    .then()
+                    .statusCode(201)
+                    .extract()
+                    .path("id");
             try {
                 for (int i = 0; i < treated.size(); i++) {
                     journey(treated.get(i), i < 2);
@@ -88,10 +97,14 @@ class ActionKpiApiTest {
 
                 Set<String> notified = receiver.requests().stream()
                         .map(r -> JsonPath.from(r.body()).getString("data.userId"))
-                        .filter(u -> u.startsWith("akpi-")).collect(Collectors.toSet());
+                        .filter(u -> u.startsWith("akpi-"))
+                        .collect(Collectors.toSet());
                 assertEquals(Set.copyOf(treated), notified, "every treated user, and no held-out user, got a webhook");
                 // (while the endpoint exists: deleting an endpoint deletes its deliveries)
-                admin().queryParam("from", DAY).queryParam("to", "2024-03-01").get("/v1/kpis/actions").then()
+                admin().queryParam("from", DAY)
+                        .queryParam("to", "2024-03-01")
+                        .get("/v1/kpis/actions")
+                        .then()
                         .statusCode(200)
                         .body("actions.find { it.action == 'suggest_invite' }.delivered", equalTo(4));
             } finally {
@@ -99,21 +112,33 @@ class ActionKpiApiTest {
             }
         }
         for (String u : control) {
-            admin().get("/v1/users/" + u).then().statusCode(200)
+            admin().get("/v1/users/" + u)
+                    .then()
+                    .statusCode(200)
                     .body("actions.find { it.action == 'suggest_invite' }.heldOut", equalTo(true))
                     .body("milestones.name", org.hamcrest.Matchers.hasItem("value_realization"));
-            long messages = em.createQuery("select count(o) from OutboxEntity o where o.userId = :u and o.subject = 'suggest_invite'",
-                    Long.class).setParameter("u", u).getSingleResult();
+            long messages = em.createQuery(
+                            "select count(o) from OutboxEntity o where o.userId = :u and o.subject = 'suggest_invite'",
+                            Long.class)
+                    .setParameter("u", u)
+                    .getSingleResult();
             assertEquals(0, messages, "no outbox message for a held-out user");
-            admin().get("/v1/users/" + u + "/timeline").then().statusCode(200)
-                    .body("items.find { it.name == 'suggest_invite' }.message",
+            admin().get("/v1/users/" + u + "/timeline")
+                    .then()
+                    .statusCode(200)
+                    .body(
+                            "items.find { it.name == 'suggest_invite' }.message",
                             equalTo("held out: in the control group of the rule's @holdout, not sent"));
         }
-        admin().get("/v1/users/" + treated.get(0)).then()
+        admin().get("/v1/users/" + treated.get(0))
+                .then()
                 .body("actions.find { it.action == 'suggest_invite' }.heldOut", equalTo(false));
 
         Proportions.Interval ci = Proportions.newcombeDifference(2, 4, 1, 3, Proportions.Z95);
-        JsonPath kpi = admin().queryParam("from", DAY).queryParam("to", "2024-03-01").get("/v1/kpis/actions").then()
+        JsonPath kpi = admin().queryParam("from", DAY)
+                .queryParam("to", "2024-03-01")
+                .get("/v1/kpis/actions")
+                .then()
                 .statusCode(200)
                 .body("from", equalTo("2024-02-29T00:00:00Z"))
                 .body("actions.find { it.action == 'suggest_invite' }.triggered", equalTo(4))
@@ -138,21 +163,36 @@ class ActionKpiApiTest {
                 .body("actions.find { it.action == 'suggest_export' }.difference", nullValue())
                 .body("actions.find { it.action == 'suggest_export' }.confidenceInterval", nullValue())
                 .body("actions.find { it.action == 'suggest_export' }.baseline", equalTo("none"))
-                .extract().jsonPath();
-        assertEquals(Math.round(ci.low() * 10_000) / 10_000.0,
-                kpi.getDouble("actions.find { it.action == 'suggest_invite' }.confidenceInterval.low"), 1e-6);
-        assertEquals(Math.round(ci.high() * 10_000) / 10_000.0,
-                kpi.getDouble("actions.find { it.action == 'suggest_invite' }.confidenceInterval.high"), 1e-6);
+                .extract()
+                .jsonPath();
+        assertEquals(
+                Math.round(ci.low() * 10_000) / 10_000.0,
+                kpi.getDouble("actions.find { it.action == 'suggest_invite' }.confidenceInterval.low"),
+                1e-6);
+        assertEquals(
+                Math.round(ci.high() * 10_000) / 10_000.0,
+                kpi.getDouble("actions.find { it.action == 'suggest_invite' }.confidenceInterval.high"),
+                1e-6);
         assertTrue(ci.low() < 0 && ci.high() > 0.1667, "with 4 and 3 users the difference is not certain: " + ci);
     }
 
     @Test
     void shouldRefuseUnknownParametersAndBadRanges() {
-        admin().queryParam("form", DAY).get("/v1/kpis/actions").then().statusCode(400)
-                .body("error", equalTo("invalid_request")).body("details[0].field", equalTo("form"));
-        admin().queryParam("from", "2024-03-02").queryParam("to", "2024-03-01").get("/v1/kpis/actions").then()
+        admin().queryParam("form", DAY)
+                .get("/v1/kpis/actions")
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_request"))
+                .body("details[0].field", equalTo("form"));
+        admin().queryParam("from", "2024-03-02")
+                .queryParam("to", "2024-03-01")
+                .get("/v1/kpis/actions")
+                .then()
                 .statusCode(400);
-        admin().queryParam("from", "yesterday").get("/v1/kpis/actions").then().statusCode(400)
+        admin().queryParam("from", "yesterday")
+                .get("/v1/kpis/actions")
+                .then()
+                .statusCode(400)
                 .body("details[0].field", equalTo("from"));
     }
 }

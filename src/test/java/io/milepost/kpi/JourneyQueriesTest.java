@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 class JourneyQueriesTest {
     @Inject
     JourneyQueries queries;
+
     @Inject
     KpiDays days;
 
@@ -42,18 +43,48 @@ class JourneyQueriesTest {
         signup(newUser("cte-second"), second.plus(Duration.ofHours(1)));
 
         Journey journey = days.journey();
-        List<Counted> answers = QuarkusTransaction.requiringNew().call(() -> List.of(
-                queries.count(journey, Scope.of(first, first.plus(Duration.ofDays(1))), new None(), Instant.now(), false),
-                queries.count(journey, Scope.of(second, second.plus(Duration.ofDays(1))), new None(), Instant.now(), false),
-                queries.count(journey, Scope.of(second, second.plus(Duration.ofDays(1))), new None(), Instant.now(), true),
-                queries.count(journey, Scope.of(first, first.plus(Duration.ofDays(1))), new None(), Instant.now(), true)));
+        List<Counted> answers = QuarkusTransaction.requiringNew()
+                .call(() -> List.of(
+                        queries.count(
+                                journey,
+                                Scope.of(first, first.plus(Duration.ofDays(1))),
+                                new None(),
+                                Instant.now(),
+                                false),
+                        queries.count(
+                                journey,
+                                Scope.of(second, second.plus(Duration.ofDays(1))),
+                                new None(),
+                                Instant.now(),
+                                false),
+                        queries.count(
+                                journey,
+                                Scope.of(second, second.plus(Duration.ofDays(1))),
+                                new None(),
+                                Instant.now(),
+                                true),
+                        queries.count(
+                                journey,
+                                Scope.of(first, first.plus(Duration.ofDays(1))),
+                                new None(),
+                                Instant.now(),
+                                true)));
 
         assertEquals(2, answers.get(0).groups().get(0).cohort(), "the first day's users");
-        assertEquals(2, answers.get(0).groups().get(0).steps().get(0).reached(), "the first day's users reached interest");
+        assertEquals(
+                2, answers.get(0).groups().get(0).steps().get(0).reached(), "the first day's users reached interest");
         assertEquals(1, answers.get(1).groups().get(0).cohort(), "the second day's user, not the first day's");
-        assertEquals(0, answers.get(1).groups().get(0).steps().get(0).reached(), "nobody of the second day reached interest");
+        assertEquals(
+                0,
+                answers.get(1).groups().get(0).steps().get(0).reached(),
+                "nobody of the second day reached interest");
         assertEquals(0, answers.get(2).times().size(), "the second day has no times to reach");
-        assertEquals(2, answers.get(3).times().stream().filter(t -> t.step() == 0).mapToLong(JourneyQueries.TimeCount::count).sum(),
+        assertEquals(
+                2,
+                answers.get(3).times().stream()
+                        .filter(t -> t.step() == 0)
+                        .mapToLong(JourneyQueries.TimeCount::count)
+                        .sum(),
                 "the first day's two times to reach interest");
     }
 }

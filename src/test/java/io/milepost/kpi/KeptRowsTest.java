@@ -14,8 +14,8 @@ class KeptRowsTest {
 
     @Test
     void shouldParseTheStoredHistogramsAndCountWhoIsStillInsideAnAfterWindow() {
-        KeptRows.Row row = KeptRows.Row.parse("v", "first_value", 10, 4, 6, 4, 3, 2, "5:1;700:2;701:1", "0,1,3",
-                "100:2;103:1;110:4");
+        KeptRows.Row row = KeptRows.Row.parse(
+                "v", "first_value", 10, 4, 6, 4, 3, 2, "5:1;700:2;701:1", "0,1,3", "100:2;103:1;110:4");
         assertArrayEquals(new int[] {5, 700, 701}, row.timeBuckets());
         assertArrayEquals(new long[] {1, 2, 1}, row.timeCounts());
         assertArrayEquals(new long[] {0, 1, 3}, row.readable());
@@ -48,8 +48,20 @@ class KeptRowsTest {
         KeptRows kept = new KeptRows();
         int size = (int) (KeptRows.MAX_BYTES / 12 / 3);
         // one big row, shared by every day: about a third of the bound each
-        KeptRows.Row big = new KeptRows.Row(null, "interest", 1, 1, 1, 1, 1, 0, new int[size], new long[size], new long[0],
-                new int[0], new long[0]);
+        KeptRows.Row big = new KeptRows.Row(
+                null,
+                "interest",
+                1,
+                1,
+                1,
+                1,
+                1,
+                0,
+                new int[size],
+                new long[size],
+                new long[0],
+                new int[0],
+                new long[0]);
         for (long day = 0; day < 10; day++) {
             kept.put("f", "", day, 1, List.of(big));
             assertNotNull(kept.get("f", "", 0, 1), "day 0 is used after every put, so it stays");

@@ -39,13 +39,17 @@ class KpiApiTest {
         signup(fast, DAY);
         signup(late, DAY.plus(Duration.ofHours(1)));
         signup(idle, DAY.plus(Duration.ofHours(2)));
-        firstValue(fast, DAY.plus(Duration.ofHours(1)));                   // interest +1h, first value +1h1m
-        sendTrack(fast, "export_completed", DAY.plus(Duration.ofDays(2)));     // value realization in window
-        sendTrack(late, "search_performed", DAY.plus(Duration.ofHours(11)));   // interest +10h
-        firstValue(late, DAY.plus(Duration.ofDays(9)));                    // first value 8 days late... after its 7-day window
+        firstValue(fast, DAY.plus(Duration.ofHours(1))); // interest +1h, first value +1h1m
+        sendTrack(fast, "export_completed", DAY.plus(Duration.ofDays(2))); // value realization in window
+        sendTrack(late, "search_performed", DAY.plus(Duration.ofHours(11))); // interest +10h
+        firstValue(late, DAY.plus(Duration.ofDays(9))); // first value 8 days late... after its 7-day window
         sweep.sweep(Instant.now());
 
-        admin().queryParam("from", "2025-07-01").queryParam("to", "2025-07-02").get("/v1/kpis/funnel").then().statusCode(200)
+        admin().queryParam("from", "2025-07-01")
+                .queryParam("to", "2025-07-02")
+                .get("/v1/kpis/funnel")
+                .then()
+                .statusCode(200)
                 .body("cohort", equalTo(3))
                 .body("milestones[0].milestone", equalTo("interest"))
                 .body("milestones[0].reached", equalTo(2))
@@ -77,7 +81,11 @@ class KpiApiTest {
                 .body("milestones[4].conversionFromPrevious", nullValue())
                 .body("milestones[4].medianTimeToReach", nullValue());
 
-        admin().queryParam("from", "2025-07-01").queryParam("to", "2025-07-02").get("/v1/kpis/actions").then().statusCode(200)
+        admin().queryParam("from", "2025-07-01")
+                .queryParam("to", "2025-07-02")
+                .get("/v1/kpis/actions")
+                .then()
+                .statusCode(200)
                 .body("actions.find { it.action == 'suggest_lists' }.users", equalTo(2))
                 .body("actions.find { it.action == 'suggest_lists' }.treated.converted", equalTo(2))
                 .body("actions.find { it.action == 'suggest_export' }.users", equalTo(2))
@@ -97,13 +105,21 @@ class KpiApiTest {
         String searching = newUser("kpi-searching");
         for (String u : java.util.List.of(waiting, searching)) {
             writer().body("{\"userId\":\"" + u + "\",\"traits\":{\"createdAt\":\"" + now.minus(Duration.ofHours(2))
-                    + "\",\"kpiRun\":\"" + run + "\"},\"timestamp\":\"" + now.minus(Duration.ofHours(2)) + "\"}")
-                    .post("/v1/identify").then().statusCode(200);
+                            + "\",\"kpiRun\":\"" + run + "\"},\"timestamp\":\"" + now.minus(Duration.ofHours(2))
+                            + "\"}")
+                    .post("/v1/identify")
+                    .then()
+                    .statusCode(200);
         }
         sendTrack(searching, "search_performed", now.minus(Duration.ofHours(1)));
         String group = "breakdown.groups.find { it.value == '" + run + "' }";
-        admin().queryParam("from", now.minus(Duration.ofHours(3)).toString()).queryParam("to", now.plusSeconds(60).toString())
-                .queryParam("breakdown", "kpiRun").queryParam("top", 50).get("/v1/kpis/funnel").then().statusCode(200)
+        admin().queryParam("from", now.minus(Duration.ofHours(3)).toString())
+                .queryParam("to", now.plusSeconds(60).toString())
+                .queryParam("breakdown", "kpiRun")
+                .queryParam("top", 50)
+                .get("/v1/kpis/funnel")
+                .then()
+                .statusCode(200)
                 .body("breakdown.trait", equalTo("kpiRun"))
                 .body(group + ".cohort", equalTo(2))
                 .body(group + ".milestones[0].reached", equalTo(1))
@@ -113,18 +129,27 @@ class KpiApiTest {
                 .body(group + ".milestones[1].inProgress", equalTo(2))
                 .body(group + ".milestones[2].inProgress", equalTo(0))
                 .body(group + ".milestones[2].notReached", equalTo(2));
-        admin().queryParam("milestone", "interest").queryParam("from", now.minus(Duration.ofHours(2)).toString())
-                .queryParam("to", now.minus(Duration.ofHours(2)).plusMillis(1).toString()).get("/v1/kpis/time-to-reach")
-                .then().statusCode(200)
+        admin().queryParam("milestone", "interest")
+                .queryParam("from", now.minus(Duration.ofHours(2)).toString())
+                .queryParam("to", now.minus(Duration.ofHours(2)).plusMillis(1).toString())
+                .get("/v1/kpis/time-to-reach")
+                .then()
+                .statusCode(200)
                 .body("measuredFrom", equalTo("signup"))
                 .body("percentiles.p50", withinOnePercentOf("PT1H"))
-                .body("buckets.find { it.label == '1 to 6 hours' }.count", org.hamcrest.Matchers.greaterThanOrEqualTo(1));
+                .body(
+                        "buckets.find { it.label == '1 to 6 hours' }.count",
+                        org.hamcrest.Matchers.greaterThanOrEqualTo(1));
     }
 
     @Test
     void shouldGroupCohortsByMondayWeeks() {
-        admin().queryParam("from", "2025-07-01").queryParam("to", "2025-07-15").queryParam("interval", "week")
-                .get("/v1/kpis/cohorts").then().statusCode(200)
+        admin().queryParam("from", "2025-07-01")
+                .queryParam("to", "2025-07-15")
+                .queryParam("interval", "week")
+                .get("/v1/kpis/cohorts")
+                .then()
+                .statusCode(200)
                 .body("cohorts.size()", equalTo(3))
                 .body("cohorts[0].start", equalTo("2025-07-01T00:00:00Z"))
                 .body("cohorts[0].end", equalTo("2025-07-07T00:00:00Z"))
@@ -135,23 +160,53 @@ class KpiApiTest {
 
     @Test
     void shouldRefuseUnknownParametersMilestonesAndRanges() {
-        admin().queryParam("form", "2025-07-01").get("/v1/kpis/funnel").then().statusCode(400)
+        admin().queryParam("form", "2025-07-01")
+                .get("/v1/kpis/funnel")
+                .then()
+                .statusCode(400)
                 .body("message", org.hamcrest.Matchers.containsString("form"));
-        admin().queryParam("milestone", "nope").get("/v1/kpis/time-to-reach").then().statusCode(400)
+        admin().queryParam("milestone", "nope")
+                .get("/v1/kpis/time-to-reach")
+                .then()
+                .statusCode(400)
                 .body("message", org.hamcrest.Matchers.containsString("nope"));
         admin().get("/v1/kpis/time-to-reach").then().statusCode(400).body("details[0].field", equalTo("milestone"));
-        admin().queryParam("interval", "year").get("/v1/kpis/cohorts").then().statusCode(400)
+        admin().queryParam("interval", "year")
+                .get("/v1/kpis/cohorts")
+                .then()
+                .statusCode(400)
                 .body("details[0].field", equalTo("interval"));
-        admin().queryParam("from", "2020-01-01").queryParam("to", "2023-01-01").queryParam("interval", "day")
-                .get("/v1/kpis/cohorts").then().statusCode(400).body("message", org.hamcrest.Matchers.containsString("366"));
-        admin().queryParam("top", "many").queryParam("breakdown", "plan").get("/v1/kpis/funnel").then().statusCode(400)
+        admin().queryParam("from", "2020-01-01")
+                .queryParam("to", "2023-01-01")
+                .queryParam("interval", "day")
+                .get("/v1/kpis/cohorts")
+                .then()
+                .statusCode(400)
+                .body("message", org.hamcrest.Matchers.containsString("366"));
+        admin().queryParam("top", "many")
+                .queryParam("breakdown", "plan")
+                .get("/v1/kpis/funnel")
+                .then()
+                .statusCode(400)
                 .body("details[0].field", equalTo("top"));
-        admin().queryParam("from", "2025-07-02").queryParam("to", "2025-07-02").get("/v1/kpis/cohorts").then().statusCode(400);
+        admin().queryParam("from", "2025-07-02")
+                .queryParam("to", "2025-07-02")
+                .get("/v1/kpis/cohorts")
+                .then()
+                .statusCode(400);
     }
 
     @Test
     void shouldRefuseARangeThatIsNotOne() {
-        admin().queryParam("from", "2025-07-02").queryParam("to", "2025-07-01").get("/v1/kpis/funnel").then().statusCode(400);
-        admin().queryParam("from", "July").get("/v1/kpis/funnel").then().statusCode(400).body("error", equalTo("invalid_request"));
+        admin().queryParam("from", "2025-07-02")
+                .queryParam("to", "2025-07-01")
+                .get("/v1/kpis/funnel")
+                .then()
+                .statusCode(400);
+        admin().queryParam("from", "July")
+                .get("/v1/kpis/funnel")
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_request"));
     }
 }

@@ -11,10 +11,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
 import io.milepost.engine.MilestoneDefinition;
-import io.milepost.rules.RuleSet;
 import io.milepost.milestone.StallSweep;
 import io.milepost.replay.ReplayJobs;
 import io.milepost.replay.ReplayRunner;
+import io.milepost.rules.RuleSet;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
@@ -54,14 +54,19 @@ class RandomHistoriesTest {
 
     @Inject
     StallSweep sweep;
+
     @Inject
     ReplayJobs jobs;
+
     @Inject
     ReplayRunner runner;
+
     @Inject
     RuleSet rules;
+
     @Inject
     AgroalDataSource db;
+
     @Inject
     KpiRecounts recounts;
 
@@ -77,19 +82,32 @@ class RandomHistoriesTest {
         for (int i = 0; i < 50; i++) {
             String u = run + i;
             users.add(u);
-            Instant signup = first.plusSeconds((long) (random.nextDouble() * Duration.ofDays(50).minusHours(1).toSeconds()));
-            identify(u, signup, random.nextInt(5) == 0 ? null : PLANS[random.nextInt(PLANS.length)],
+            Instant signup = first.plusSeconds((long)
+                    (random.nextDouble() * Duration.ofDays(50).minusHours(1).toSeconds()));
+            identify(
+                    u,
+                    signup,
+                    random.nextInt(5) == 0 ? null : PLANS[random.nextInt(PLANS.length)],
                     random.nextInt(4) == 0 ? null : SOURCES[random.nextInt(SOURCES.length)]);
-            writer().body(batch(history(u, signup, now, random).toArray(String[]::new))).post("/v1/batch").then().statusCode(200);
+            writer().body(batch(history(u, signup, now, random).toArray(String[]::new)))
+                    .post("/v1/batch")
+                    .then()
+                    .statusCode(200);
         }
         // a signup that moves: the user changes cohort (and their windows move with it)
         for (int i = 0; i < 6; i++) {
             String u = users.get(random.nextInt(users.size()));
-            identify(u, first.plusSeconds((long) (random.nextDouble() * Duration.ofDays(49).toSeconds())), "pro", null);
+            identify(
+                    u,
+                    first.plusSeconds(
+                            (long) (random.nextDouble() * Duration.ofDays(49).toSeconds())),
+                    "pro",
+                    null);
         }
         sweep.sweep(now);
         // milestones lost (say, a restore) and given back by a replay, at the times the events say
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("DELETE FROM milestones WHERE user_id = ?")) {
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement("DELETE FROM milestones WHERE user_id = ?")) {
             for (int i = 0; i < 8; i++) {
                 ps.setString(1, users.get(random.nextInt(users.size())));
                 ps.executeUpdate();
@@ -115,17 +133,28 @@ class RandomHistoriesTest {
             // other tests' marks too
         }
         assertEquals(0, count("SELECT COUNT(*) FROM kpi_dirty_days"), "no day is left marked");
-        assertEquals(0, count("SELECT COUNT(*) FROM (SELECT DISTINCT CAST(FLOOR(EXTRACT(EPOCH FROM signed_up_at) / 86400) "
-                + "AS BIGINT) AS d FROM users WHERE signed_up_at >= ?) x WHERE NOT EXISTS "
-                + "(SELECT 1 FROM kpi_days k WHERE k.signup_day = x.d AND k.trait = '' AND k.milestone = '')", from),
+        assertEquals(
+                0,
+                count(
+                        "SELECT COUNT(*) FROM (SELECT DISTINCT CAST(FLOOR(EXTRACT(EPOCH FROM signed_up_at) / 86400) "
+                                + "AS BIGINT) AS d FROM users WHERE signed_up_at >= ?) x WHERE NOT EXISTS "
+                                + "(SELECT 1 FROM kpi_days k WHERE k.signup_day = x.d AND k.trait = '' AND k.milestone = '')",
+                        from),
                 "figures are kept for every signup day");
         checkAll(seed, "kept", from, to);
 
         // changes after the count: their days are marked and counted from the records until the fold
         for (int i = 0; i < 4; i++) {
             String u = users.get(random.nextInt(users.size()));
-            writer().body(batch(track(u, "search_performed", now.minusSeconds(3600L * i).toString()),
-                    track(u, "list_created", now.minusSeconds(600L * i).toString()))).post("/v1/batch").then().statusCode(200);
+            writer().body(batch(
+                            track(
+                                    u,
+                                    "search_performed",
+                                    now.minusSeconds(3600L * i).toString()),
+                            track(u, "list_created", now.minusSeconds(600L * i).toString())))
+                    .post("/v1/batch")
+                    .then()
+                    .statusCode(200);
         }
         identify(users.get(random.nextInt(users.size())), first.plus(Duration.ofDays(2)), "team", "ads");
         admin().delete("/v1/users/" + users.get(random.nextInt(users.size())));
@@ -137,7 +166,8 @@ class RandomHistoriesTest {
     }
 
     private long count(String sql, Instant... times) throws Exception {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < times.length; i++) {
                 ps.setObject(i + 1, times[i].atOffset(ZoneOffset.UTC));
             }
@@ -158,19 +188,38 @@ class RandomHistoriesTest {
         JsonPath funnel = get("/v1/kpis/funnel", "from", from, "to", to, null, null);
         Instant asOf = Instant.parse(funnel.getString("asOf"));
         assertEquals(records.users.size(), funnel.getLong("cohort"), "cohort (seed " + seed + ")");
-        checkSteps(seed, "funnel", catalog, records, records.users.keySet().stream().toList(), asOf, funnel, "milestones");
+        checkSteps(
+                seed,
+                "funnel",
+                catalog,
+                records,
+                records.users.keySet().stream().toList(),
+                asOf,
+                funnel,
+                "milestones");
 
         // per plan (kept per value) and per source (counted from the records): the two most common values,
         // the rest as other, and users without it
         for (String trait : List.of("plan", "source")) {
-            JsonPath byTrait = admin().queryParam("from", from.toString()).queryParam("to", to.toString())
-                    .queryParam("breakdown", trait).queryParam("top", 2).get("/v1/kpis/funnel").then().statusCode(200)
-                    .extract().jsonPath();
+            JsonPath byTrait = admin().queryParam("from", from.toString())
+                    .queryParam("to", to.toString())
+                    .queryParam("breakdown", trait)
+                    .queryParam("top", 2)
+                    .get("/v1/kpis/funnel")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
             Instant traitAsOf = Instant.parse(byTrait.getString("asOf"));
             Map<String, List<String>> byValue = new LinkedHashMap<>();
-            records.users.forEach((u, r) -> byValue.computeIfAbsent(r.traits.get(trait), k -> new ArrayList<>()).add(u));
-            List<String> top = byValue.keySet().stream().filter(Objects::nonNull)
-                    .sorted(Comparator.comparing((String v) -> -byValue.get(v).size()).thenComparing(v -> v)).limit(2).toList();
+            records.users.forEach((u, r) -> byValue.computeIfAbsent(r.traits.get(trait), k -> new ArrayList<>())
+                    .add(u));
+            List<String> top = byValue.keySet().stream()
+                    .filter(Objects::nonNull)
+                    .sorted(Comparator.comparing((String v) -> -byValue.get(v).size())
+                            .thenComparing(v -> v))
+                    .limit(2)
+                    .toList();
             List<Map<String, Object>> groups = byTrait.getList("breakdown.groups");
             List<String> expectedValues = new ArrayList<>(top);
             List<String> other = new ArrayList<>();
@@ -185,17 +234,34 @@ class RandomHistoriesTest {
             if (byValue.containsKey(null)) {
                 expectedValues.add(null);
             }
-            assertEquals(expectedValues, groups.stream().map(g -> (String) g.get("value")).toList(),
+            assertEquals(
+                    expectedValues,
+                    groups.stream().map(g -> (String) g.get("value")).toList(),
                     trait + " groups (seed " + seed + ")");
             for (int g = 0; g < groups.size(); g++) {
                 String value = expectedValues.get(g);
                 List<String> members = "other".equals(value) && g == top.size() ? other : byValue.get(value);
-                assertEquals(members.size(), byTrait.getLong("breakdown.groups[" + g + "].cohort"), "cohort of " + value);
-                checkSteps(seed, trait + " " + value, catalog, records, members, traitAsOf, byTrait,
+                assertEquals(
+                        members.size(), byTrait.getLong("breakdown.groups[" + g + "].cohort"), "cohort of " + value);
+                checkSteps(
+                        seed,
+                        trait + " " + value,
+                        catalog,
+                        records,
+                        members,
+                        traitAsOf,
+                        byTrait,
                         "breakdown.groups[" + g + "].milestones");
             }
-            checkSteps(seed, "funnel by " + trait, catalog, records, records.users.keySet().stream().toList(), traitAsOf,
-                    byTrait, "milestones");
+            checkSteps(
+                    seed,
+                    "funnel by " + trait,
+                    catalog,
+                    records,
+                    records.users.keySet().stream().toList(),
+                    traitAsOf,
+                    byTrait,
+                    "milestones");
         }
 
         // cohorts by week (Monday) and by day
@@ -204,17 +270,24 @@ class RandomHistoriesTest {
             Instant cohortsAsOf = Instant.parse(cohorts.getString("asOf"));
             List<Map<String, Object>> rows = cohorts.getList("cohorts");
             LocalDate day = LocalDate.ofInstant(from, ZoneOffset.UTC);
-            LocalDate start = interval.equals("week") ? day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)) : day;
+            LocalDate start =
+                    interval.equals("week") ? day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY)) : day;
             int i = 0;
             for (LocalDate d = start; d.atStartOfDay(ZoneOffset.UTC).toInstant().isBefore(to); i++) {
                 LocalDate next = interval.equals("week") ? d.plusWeeks(1) : d.plusDays(1);
                 Instant s = max(from, d.atStartOfDay(ZoneOffset.UTC).toInstant());
                 Instant e = min(to, next.atStartOfDay(ZoneOffset.UTC).toInstant());
                 List<String> members = records.users.entrySet().stream()
-                        .filter(x -> !x.getValue().signup.isBefore(s) && x.getValue().signup.isBefore(e)).map(Map.Entry::getKey).toList();
+                        .filter(x -> !x.getValue().signup.isBefore(s)
+                                && x.getValue().signup.isBefore(e))
+                        .map(Map.Entry::getKey)
+                        .toList();
                 String p = "cohorts[" + i + "]";
                 assertEquals(s, Instant.parse(cohorts.getString(p + ".start")), interval + " start " + i);
-                assertEquals(members.size(), cohorts.getLong(p + ".size"), interval + " size at " + s + " (seed " + seed + ")");
+                assertEquals(
+                        members.size(),
+                        cohorts.getLong(p + ".size"),
+                        interval + " size at " + s + " (seed " + seed + ")");
                 for (int k = 0; k < catalog.size(); k++) {
                     Expected x = expected(catalog, k, records, members, cohortsAsOf);
                     String q = p + ".milestones[" + k + "].";
@@ -234,9 +307,16 @@ class RandomHistoriesTest {
         // time to reach each milestone: the histogram exactly, percentiles within 1%
         for (int k = 0; k < catalog.size(); k++) {
             MilestoneDefinition m = catalog.get(k);
-            JsonPath times = admin().queryParam("milestone", m.name()).queryParam("from", from.toString())
-                    .queryParam("to", to.toString()).get("/v1/kpis/time-to-reach").then().statusCode(200).extract().jsonPath();
-            List<Duration> sorted = times(catalog, k, records, records.users.keySet().stream().toList());
+            JsonPath times = admin().queryParam("milestone", m.name())
+                    .queryParam("from", from.toString())
+                    .queryParam("to", to.toString())
+                    .get("/v1/kpis/time-to-reach")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
+            List<Duration> sorted =
+                    times(catalog, k, records, records.users.keySet().stream().toList());
             String what = "time to " + m.name() + " (seed " + seed + ") ";
             assertEquals(m.after() == null ? "signup" : m.after(), times.getString("measuredFrom"));
             assertEquals(sorted.size(), times.getLong("reached"), what + "reached");
@@ -245,8 +325,13 @@ class RandomHistoriesTest {
                 Duration lo = Duration.parse((String) buckets.get(b).get("from"));
                 String hiText = (String) buckets.get(b).get("to");
                 Duration hi = hiText == null ? null : Duration.parse(hiText);
-                long count = sorted.stream().filter(t -> t.compareTo(lo) >= 0 && (hi == null || t.compareTo(hi) < 0)).count();
-                assertEquals(count, ((Number) buckets.get(b).get("count")).longValue(), what + buckets.get(b).get("label"));
+                long count = sorted.stream()
+                        .filter(t -> t.compareTo(lo) >= 0 && (hi == null || t.compareTo(hi) < 0))
+                        .count();
+                assertEquals(
+                        count,
+                        ((Number) buckets.get(b).get("count")).longValue(),
+                        what + buckets.get(b).get("label"));
             }
             for (int pct : new int[] {25, 50, 75, 90, 99}) {
                 assertDuration(percentile(sorted, pct), times.getString("percentiles.p" + pct), what + "p" + pct);
@@ -255,8 +340,15 @@ class RandomHistoriesTest {
     }
 
     /** Checks every figure of the steps at {@code path} against a count over {@code members}. */
-    private static void checkSteps(String seed, String label, List<MilestoneDefinition> catalog, Records records,
-                                   List<String> members, Instant asOf, JsonPath json, String path) {
+    private static void checkSteps(
+            String seed,
+            String label,
+            List<MilestoneDefinition> catalog,
+            Records records,
+            List<String> members,
+            Instant asOf,
+            JsonPath json,
+            String path) {
         for (int k = 0; k < catalog.size(); k++) {
             Expected x = expected(catalog, k, records, members, asOf);
             String p = path + "[" + k + "].";
@@ -282,10 +374,12 @@ class RandomHistoriesTest {
     }
 
     /** The figures of milestone k over the members, from the records, as the README defines them. */
-    private static Expected expected(List<MilestoneDefinition> catalog, int k, Records records, List<String> members,
-                                     Instant asOf) {
+    private static Expected expected(
+            List<MilestoneDefinition> catalog, int k, Records records, List<String> members, Instant asOf) {
         MilestoneDefinition m = catalog.get(k);
-        String previous = m.after() != null ? m.after() : k == 0 ? null : catalog.get(k - 1).name();
+        String previous = m.after() != null
+                ? m.after()
+                : k == 0 ? null : catalog.get(k - 1).name();
         Expected x = new Expected();
         x.previous = previous;
         for (String u : members) {
@@ -314,7 +408,8 @@ class RandomHistoriesTest {
     }
 
     /** Times to reach milestone k, sorted: from signup or the @after milestone, zero when that came later. */
-    private static List<Duration> times(List<MilestoneDefinition> catalog, int k, Records records, List<String> members) {
+    private static List<Duration> times(
+            List<MilestoneDefinition> catalog, int k, Records records, List<String> members) {
         MilestoneDefinition m = catalog.get(k);
         List<Duration> times = new ArrayList<>();
         for (String u : members) {
@@ -378,7 +473,12 @@ class RandomHistoriesTest {
         }
         if (random.nextInt(10) < 4) {
             for (int w = 0; w < 4; w++) {
-                add(items, u, "search_performed", t.plus(Duration.ofDays(7L * w)).plusSeconds(random.nextInt(3600)), now);
+                add(
+                        items,
+                        u,
+                        "search_performed",
+                        t.plus(Duration.ofDays(7L * w)).plusSeconds(random.nextInt(3600)),
+                        now);
             }
         }
         if (random.nextInt(10) < 3) {
@@ -400,7 +500,9 @@ class RandomHistoriesTest {
         String traits = "\"createdAt\":\"" + signup + "\"" + (plan == null ? "" : ",\"plan\":\"" + plan + "\"")
                 + (source == null ? "" : ",\"source\":\"" + source + "\"");
         writer().body("{\"userId\":\"" + u + "\",\"traits\":{" + traits + "},\"timestamp\":\"" + signup + "\"}")
-                .post("/v1/identify").then().statusCode(200);
+                .post("/v1/identify")
+                .then()
+                .statusCode(200);
     }
 
     private static JsonPath get(String path, String k1, Instant v1, String k2, Instant v2, String k3, String v3) {
@@ -415,7 +517,8 @@ class RandomHistoriesTest {
     private Records load(Instant from, Instant to) throws Exception {
         Records records = new Records();
         try (Connection c = db.getConnection()) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, signed_up_at, traits FROM users WHERE signed_up_at >= ? AND signed_up_at < ?")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT id, signed_up_at, traits FROM users WHERE signed_up_at >= ? AND signed_up_at < ?")) {
                 ps.setObject(1, from.atOffset(ZoneOffset.UTC));
                 ps.setObject(2, to.atOffset(ZoneOffset.UTC));
                 try (ResultSet rs = ps.executeQuery()) {
@@ -432,16 +535,18 @@ class RandomHistoriesTest {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT user_id, milestone, reached_at FROM milestones");
-                 ResultSet rs = ps.executeQuery()) {
+                    ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     UserRecords r = records.users.get(rs.getString(1));
                     if (r != null) {
-                        r.milestones.put(rs.getString(2), rs.getObject(3, OffsetDateTime.class).toInstant());
+                        r.milestones.put(
+                                rs.getString(2),
+                                rs.getObject(3, OffsetDateTime.class).toInstant());
                     }
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT user_id, milestone FROM stalls");
-                 ResultSet rs = ps.executeQuery()) {
+                    ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     UserRecords r = records.users.get(rs.getString(1));
                     if (r != null) {

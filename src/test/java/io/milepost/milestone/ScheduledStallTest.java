@@ -48,8 +48,13 @@ class ScheduledStallTest {
                             trigger("nudge");
                         end
                         """);
-                return Map.of("milepost.rules.dir", dir.toString(), "quarkus.scheduler.enabled", "true",
-                        "milepost.scheduler.interval", "1s");
+                return Map.of(
+                        "milepost.rules.dir",
+                        dir.toString(),
+                        "quarkus.scheduler.enabled",
+                        "true",
+                        "milepost.scheduler.interval",
+                        "1s");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -60,8 +65,10 @@ class ScheduledStallTest {
     void shouldStallAUserOnTimeWithTheRealScheduler() throws InterruptedException {
         String u = newUser("scheduled");
         Instant signup = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        writer().body("{\"userId\":\"" + u + "\",\"traits\":{\"createdAt\":\"" + signup + "\"}}").post("/v1/identify")
-                .then().statusCode(200);
+        writer().body("{\"userId\":\"" + u + "\",\"traits\":{\"createdAt\":\"" + signup + "\"}}")
+                .post("/v1/identify")
+                .then()
+                .statusCode(200);
         Instant closes = signup.plusSeconds(3);
         JsonPath state = null;
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

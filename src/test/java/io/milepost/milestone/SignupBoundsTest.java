@@ -33,20 +33,28 @@ class SignupBoundsTest {
     @Test
     void shouldRefuseASignupTimeOutsideTheTimestampBounds() {
         String u = newUser("signup-bounds");
-        for (String createdAt : new String[] {"\"2099-01-01T00:00:00Z\"", "\"1900-01-01T00:00:00Z\"", "\"1900-01-01\"",
-                "4102444800", "-2208988800000"}) {
+        for (String createdAt : new String[] {
+            "\"2099-01-01T00:00:00Z\"", "\"1900-01-01T00:00:00Z\"", "\"1900-01-01\"", "4102444800", "-2208988800000"
+        }) {
             writer().body("{\"userId\":\"" + u + "\",\"traits\":{\"createdAt\":" + createdAt + "}}")
-                    .post("/v1/identify").then().statusCode(400)
+                    .post("/v1/identify")
+                    .then()
+                    .statusCode(400)
                     .body("details[0].field", equalTo("traits.createdAt"));
             writer().body("{\"batch\":[{\"type\":\"identify\",\"userId\":\"" + u + "\",\"traits\":{\"createdAt\":"
                             + createdAt + "}}]}")
-                    .post("/v1/batch").then().statusCode(400)
-                    .body("details[0].field", equalTo("traits.createdAt")).body("details[0].index", equalTo(0));
+                    .post("/v1/batch")
+                    .then()
+                    .statusCode(400)
+                    .body("details[0].field", equalTo("traits.createdAt"))
+                    .body("details[0].index", equalTo(0));
         }
         admin().get("/v1/users/" + u).then().statusCode(404);
         Instant fine = Instant.now().minus(2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
         writer().body("{\"userId\":\"" + u + "\",\"traits\":{\"createdAt\":\"" + fine + "\"}}")
-                .post("/v1/identify").then().statusCode(200);
+                .post("/v1/identify")
+                .then()
+                .statusCode(200);
         admin().get("/v1/users/" + u).then().body("signedUpAt", equalTo(fine.toString()));
     }
 
@@ -56,8 +64,9 @@ class SignupBoundsTest {
         sendTrack(u, "page_viewed", Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS));
         // a row as the service stored it before signup times were bounded
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("UPDATE users SET signed_up_at = ?, signup_from_trait = TRUE, "
-                     + "next_check_at = ? WHERE id = ?")) {
+                PreparedStatement ps =
+                        c.prepareStatement("UPDATE users SET signed_up_at = ?, signup_from_trait = TRUE, "
+                                + "next_check_at = ? WHERE id = ?")) {
             ps.setObject(1, OffsetDateTime.of(1900, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC));
             ps.setObject(2, OffsetDateTime.of(1900, 1, 4, 0, 0, 0, 0, ZoneOffset.UTC));
             ps.setString(3, u);
@@ -67,7 +76,8 @@ class SignupBoundsTest {
 
         sweep.sweep(Instant.now());
 
-        admin().get("/v1/users/" + u).then()
+        admin().get("/v1/users/" + u)
+                .then()
                 .body("stalled.milestone", hasItem("interest"))
                 .body("stalled.find { it.milestone == 'interest' }.since", equalTo("1900-01-04T00:00:00Z"))
                 .body("nextCheckAt", not(equalTo("1900-01-04T00:00:00Z")));

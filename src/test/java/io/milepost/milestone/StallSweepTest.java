@@ -44,7 +44,8 @@ class StallSweepTest {
         admin().get("/v1/users/" + u).then().body("stalled", hasSize(0));
 
         sweep.sweep(interestCloses);
-        admin().get("/v1/users/" + u).then()
+        admin().get("/v1/users/" + u)
+                .then()
                 .body("stalled.milestone", contains("interest"))
                 .body("stalled[0].since", equalTo(interestCloses.toString()))
                 .body("actions.action", contains("rescue_interest"))
@@ -73,10 +74,17 @@ class StallSweepTest {
         assertEquals(signup.plus(Duration.ofDays(7)).toString(), state.getString("stalled[0].since"));
         assertEquals(signup.plus(Duration.ofDays(24)).toString(), state.getString("stalled[1].since"));
         // reached late: both facts stay
-        assertEquals(signup.plus(Duration.ofDays(10)).toString(),
+        assertEquals(
+                signup.plus(Duration.ofDays(10)).toString(),
                 state.getString("milestones.find { it.name == 'first_value' }.reachedAt"));
-        assertEquals(1, state.getList("actions.findAll { it.action == 'rescue_first_value' }").size());
-        admin().queryParam("stalled", "first_value").queryParam("limit", 1000).get("/v1/users").then()
+        assertEquals(
+                1,
+                state.getList("actions.findAll { it.action == 'rescue_first_value' }")
+                        .size());
+        admin().queryParam("stalled", "first_value")
+                .queryParam("limit", 1000)
+                .get("/v1/users")
+                .then()
                 .body("users.userId", hasItem(u));
     }
 
@@ -94,7 +102,8 @@ class StallSweepTest {
         admin().get("/v1/users/" + u).then().body("nextCheckAt", equalTo(closes.toString()));
 
         sweep.sweep(closes);
-        admin().get("/v1/users/" + u).then()
+        admin().get("/v1/users/" + u)
+                .then()
                 .body("stalled.milestone", contains("value_realization"))
                 .body("stalled[0].since", equalTo(closes.toString()))
                 .body("actions.action", hasItem("rescue_value_realization"))
@@ -116,14 +125,16 @@ class StallSweepTest {
         Instant closes = realized.plus(Duration.ofDays(35));
 
         sweep.sweep(closes);
-        admin().get("/v1/users/" + u).then()
+        admin().get("/v1/users/" + u)
+                .then()
                 .body("stalled.milestone", contains("continued_value"))
                 .body("actions.findAll { it.action == 'check_in' }.occurrence", contains(1))
                 .body("nextCheckAt", equalTo(closes.plus(Duration.ofDays(14)).toString()));
         sweep.sweep(closes.plus(Duration.ofDays(13)));
         admin().get("/v1/users/" + u).then().body("actions.findAll { it.action == 'check_in' }", hasSize(1));
         sweep.sweep(closes.plus(Duration.ofDays(14)));
-        admin().get("/v1/users/" + u).then()
+        admin().get("/v1/users/" + u)
+                .then()
                 .body("actions.findAll { it.action == 'check_in' }.occurrence", contains(1, 2))
                 .body("nextCheckAt", equalTo(closes.plus(Duration.ofDays(28)).toString()));
     }
@@ -146,7 +157,8 @@ class StallSweepTest {
         }
         pool.shutdown();
         for (String u : users) {
-            admin().get("/v1/users/" + u).then()
+            admin().get("/v1/users/" + u)
+                    .then()
                     .body("stalled.milestone", contains("interest", "first_value"))
                     .body("actions.action", contains("rescue_interest", "rescue_first_value"));
         }

@@ -53,7 +53,9 @@ class ProgressApiTest {
         Instant now = signup.plus(Duration.ofDays(2));
         clockAt(now);
 
-        admin().get("/v1/users/{id}/progress", user).then().statusCode(200)
+        admin().get("/v1/users/{id}/progress", user)
+                .then()
+                .statusCode(200)
                 .body("userId", equalTo(user))
                 .body("asOf", equalTo(now.toString()))
                 .body("stage", equalTo("interest"))
@@ -64,7 +66,9 @@ class ProgressApiTest {
                 .body(FIRST_VALUE + ".order", equalTo(2))
                 .body(FIRST_VALUE + ".window.state", equalTo("open"))
                 .body(FIRST_VALUE + ".window.opensAt", equalTo(signup.toString()))
-                .body(FIRST_VALUE + ".window.closesAt", equalTo(signup.plus(Duration.ofDays(7)).toString()))
+                .body(
+                        FIRST_VALUE + ".window.closesAt",
+                        equalTo(signup.plus(Duration.ofDays(7)).toString()))
                 .body(FIRST_VALUE + ".window.closesIn", equalTo("PT120H"))
                 .body(FIRST_VALUE + ".rules[0].rule", equalTo("First Value: 5 searches and a list"))
                 .body(FIRST_VALUE + ".rules[0].file", equalTo("milestones.drl"))
@@ -81,7 +85,9 @@ class ProgressApiTest {
                 .body("milestones.find { it.milestone == 'value_growth' }.window.state", equalTo("none"));
 
         clockAt(signup.plus(Duration.ofDays(8)));
-        admin().get("/v1/users/{id}/progress", user).then().statusCode(200)
+        admin().get("/v1/users/{id}/progress", user)
+                .then()
+                .statusCode(200)
                 .body(FIRST_VALUE + ".window.state", equalTo("closed"))
                 .body(FIRST_VALUE + ".window.closesIn", nullValue());
     }
@@ -91,10 +97,13 @@ class ProgressApiTest {
         // the dashboard tells "does not hold" (false) from "cannot say" (null): nulls must be written
         Instant signup = Instant.now().minus(Duration.ofDays(20)).truncatedTo(ChronoUnit.SECONDS);
         String user = fourSearches(signup);
-        admin().get("/v1/users/{id}/progress", user).then().statusCode(200)
+        admin().get("/v1/users/{id}/progress", user)
+                .then()
+                .statusCode(200)
                 .body(FIRST_VALUE + ".rules[0].conditions[0]", hasKey("reason"))
                 .body(FIRST_VALUE + ".rules[0].conditions[0].reason", nullValue())
-                .body(FIRST_VALUE + ".rules[0].conditions[0].text",
+                .body(
+                        FIRST_VALUE + ".rules[0].conditions[0].text",
                         equalTo("Activity( event == \"search_performed\", count >= 5 )"))
                 .body(FIRST_VALUE + ".rules[0].conditions[0].checks[1].text", equalTo("count >= 5"))
                 .body(FIRST_VALUE + ".rules[0].conditions[0].checks[1].current", equalTo(4))
@@ -105,8 +114,16 @@ class ProgressApiTest {
     void shouldChangeNothingWhenAskedForProgress() {
         Instant signup = Instant.now().minus(Duration.ofDays(20)).truncatedTo(ChronoUnit.SECONDS);
         String user = fourSearches(signup);
-        String state = admin().get("/v1/users/{id}", user).then().statusCode(200).extract().asString();
-        String timeline = admin().get("/v1/users/{id}/timeline", user).then().statusCode(200).extract().asString();
+        String state = admin().get("/v1/users/{id}", user)
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        String timeline = admin().get("/v1/users/{id}/timeline", user)
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
 
         // the 4 searches meet "Proactive: searching, but no list yet" and the first_value window has closed:
         // asking for progress must neither fire the action again nor record the stall
@@ -115,13 +132,27 @@ class ProgressApiTest {
             admin().get("/v1/users/{id}/progress", user).then().statusCode(200);
         }
 
-        assertEquals(state, admin().get("/v1/users/{id}", user).then().statusCode(200).extract().asString());
-        assertEquals(timeline, admin().get("/v1/users/{id}/timeline", user).then().statusCode(200).extract().asString());
+        assertEquals(
+                state,
+                admin().get("/v1/users/{id}", user)
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asString());
+        assertEquals(
+                timeline,
+                admin().get("/v1/users/{id}/timeline", user)
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asString());
     }
 
     @Test
     void shouldAnswer404ForAnUnknownUserInTheErrorShape() {
-        admin().get("/v1/users/{id}/progress", "nobody-at-all").then().statusCode(404)
+        admin().get("/v1/users/{id}/progress", "nobody-at-all")
+                .then()
+                .statusCode(404)
                 .body("error", equalTo("not_found"))
                 .body("message", equalTo("no user nobody-at-all"))
                 .body("details", empty());
@@ -129,7 +160,10 @@ class ProgressApiTest {
 
     @Test
     void shouldRefuseAnUnknownQueryParameterByName() {
-        admin().queryParam("milestone", "first_value").get("/v1/users/{id}/progress", "whoever").then().statusCode(400)
+        admin().queryParam("milestone", "first_value")
+                .get("/v1/users/{id}/progress", "whoever")
+                .then()
+                .statusCode(400)
                 .body("error", equalTo("invalid_request"))
                 .body("details[0].field", equalTo("milestone"))
                 .body("details[0].message", equalTo("unknown query parameter"));

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.milepost.engine.RuleBook;
+import io.milepost.engine.UserState;
 import io.milepost.rules.RuleCompiler;
 import io.milepost.rules.RuleTexts;
-import io.milepost.engine.UserState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -78,12 +78,16 @@ class ProgressEvaluatorTest {
     }
 
     static ProgressView.MilestoneProgress milestone(ProgressView p, String name) {
-        return p.milestones().stream().filter(m -> m.milestone().equals(name)).findFirst()
+        return p.milestones().stream()
+                .filter(m -> m.milestone().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no milestone " + name + " in " + p));
     }
 
     static ProgressView.RuleProgress rule(ProgressView p, String milestone, String rule) {
-        return milestone(p, milestone).rules().stream().filter(r -> r.rule().equals(rule)).findFirst()
+        return milestone(p, milestone).rules().stream()
+                .filter(r -> r.rule().equals(rule))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no rule " + rule + " in " + milestone(p, milestone)));
     }
 
@@ -120,7 +124,9 @@ class ProgressEvaluatorTest {
 
         did(nina, "search_performed", 1, SIGNUP.plusSeconds(7200));
         ProgressView after = progress(shipped(Map.of()), nina, SIGNUP.plus(Duration.ofDays(2)));
-        ProgressView.Condition fifth = rule(after, "first_value", "First Value: 5 searches and a list").conditions().get(0);
+        ProgressView.Condition fifth = rule(after, "first_value", "First Value: 5 searches and a list")
+                .conditions()
+                .get(0);
         assertEquals(true, fifth.holds());
         assertEquals(5L, fifth.current().longValue());
     }
@@ -146,8 +152,11 @@ class ProgressEvaluatorTest {
     @Test
     void shouldCountOnlyTheFirstDaysForCountWithinInDrlAndDsl() {
         // 2 searches on the signup day, 3 more on day 9: 2 within 7 days, 5 in all
-        UserState nina = did(did(user(Map.of()), "search_performed", 2, SIGNUP.plusSeconds(60)),
-                "search_performed", 3, SIGNUP.plus(Duration.ofDays(9)));
+        UserState nina = did(
+                did(user(Map.of()), "search_performed", 2, SIGNUP.plusSeconds(60)),
+                "search_performed",
+                3,
+                SIGNUP.plus(Duration.ofDays(9)));
         Instant now = SIGNUP.plus(Duration.ofDays(10));
         ProgressView drl = progress(drl("""
                 rule "Early habit" @milestone("early_habit") @order(1)
@@ -172,7 +181,8 @@ class ProgressEvaluatorTest {
             assertEquals(3L, c.required().longValue());
             assertEquals("countWithin(7) >= 3", c.checks().get(1).text());
         }
-        assertEquals("The user did \"search_performed\" at least 3 times within 7 days of signup",
+        assertEquals(
+                "The user did \"search_performed\" at least 3 times within 7 days of signup",
                 onlyRule(dsl, "early_habit").conditions().get(0).text());
     }
 
@@ -181,8 +191,11 @@ class ProgressEvaluatorTest {
     @Test
     void shouldCountTheLastDaysUpToTheClocksDayForCountInLastInDrlAndDsl() {
         Instant now = SIGNUP.plus(Duration.ofDays(20));
-        UserState nina = did(did(user(Map.of()), "search_performed", 5, SIGNUP.plusSeconds(60)),
-                "search_performed", 2, now.minus(Duration.ofDays(1)));
+        UserState nina = did(
+                did(user(Map.of()), "search_performed", 5, SIGNUP.plusSeconds(60)),
+                "search_performed",
+                2,
+                now.minus(Duration.ofDays(1)));
         ProgressView drl = progress(drl("""
                 rule "Active" @milestone("active") @order(1)
                 when
@@ -206,7 +219,8 @@ class ProgressEvaluatorTest {
             assertEquals(3L, c.required().longValue());
         }
         did(nina, "search_performed", 1, now.minusSeconds(60));
-        ProgressView.Condition third = onlyRule(progress(drl("""
+        ProgressView.Condition third =
+                onlyRule(progress(drl("""
                 rule "Active" @milestone("active") @order(1)
                 when
                     Activity( event == "search_performed", countInLast(7) >= 3 )
@@ -223,11 +237,16 @@ class ProgressEvaluatorTest {
     @Test
     void shouldCountActiveWeeksForTheShippedContinuedValueAndItsDslPhrase() {
         Instant now = SIGNUP.plus(Duration.ofDays(30));
-        UserState nina = did(did(user(Map.of()), "search_performed", 1, now.minus(Duration.ofDays(1))),
-                "search_performed", 1, now.minus(Duration.ofDays(9)));
+        UserState nina = did(
+                did(user(Map.of()), "search_performed", 1, now.minus(Duration.ofDays(1))),
+                "search_performed",
+                1,
+                now.minus(Duration.ofDays(9)));
         nina.milestones().put("first_value", new UserState.Reached("first_value", SIGNUP.plusSeconds(3600), "r"));
-        nina.milestones().put("value_realization", new UserState.Reached("value_realization",
-                SIGNUP.plus(Duration.ofDays(2)), "r"));
+        nina.milestones()
+                .put(
+                        "value_realization",
+                        new UserState.Reached("value_realization", SIGNUP.plus(Duration.ofDays(2)), "r"));
         ProgressView drl = progress(shipped(Map.of()), nina, now);
         ProgressView dsl = progress(dsl("""
                 rule "Habit" @milestone("habit") @order(1)
@@ -237,7 +256,8 @@ class ProgressEvaluatorTest {
                     Record the milestone "habit"
                 end
                 """), nina, now);
-        ProgressView.Condition weeks = onlyRule(drl, "continued_value").conditions().get(1);
+        ProgressView.Condition weeks =
+                onlyRule(drl, "continued_value").conditions().get(1);
         assertEquals("Activity( event == \"search_performed\", activeWeeksInLast(4) >= 3 )", weeks.text());
         ProgressView.Condition phrase = onlyRule(dsl, "habit").conditions().get(0);
         assertEquals("The user did \"search_performed\" in at least 3 of the last 4 weeks", phrase.text());
@@ -264,7 +284,9 @@ class ProgressEvaluatorTest {
                 end
                 """), free, SIGNUP.plus(Duration.ofDays(1)));
 
-        ProgressView.Condition drlTrait = rule(drl, "value_growth", "Value Growth: on the team plan").conditions().get(1);
+        ProgressView.Condition drlTrait = rule(drl, "value_growth", "Value Growth: on the team plan")
+                .conditions()
+                .get(1);
         assertEquals("User( trait(\"plan\") == \"team\" )", drlTrait.text());
         ProgressView.Condition dslTrait = onlyRule(dsl, "team").conditions().get(0);
         assertEquals("The user's \"plan\" is \"team\"", dslTrait.text());
@@ -281,8 +303,10 @@ class ProgressEvaluatorTest {
         }
         UserState team = user(Map.of("plan", "team"));
         team.milestones().put("value_realization", new UserState.Reached("value_realization", SIGNUP, "r"));
-        ProgressView.RuleProgress teamPlan = rule(progress(shipped(Map.of()), team, SIGNUP.plus(Duration.ofDays(1))),
-                "value_growth", "Value Growth: on the team plan");
+        ProgressView.RuleProgress teamPlan = rule(
+                progress(shipped(Map.of()), team, SIGNUP.plus(Duration.ofDays(1))),
+                "value_growth",
+                "Value Growth: on the team plan");
         assertEquals(true, teamPlan.holds());
     }
 
@@ -305,8 +329,12 @@ class ProgressEvaluatorTest {
         ProgressView dsl = progress(dsl(dslRule), nina, now);
         ProgressView.RuleProgress drlRule = onlyRule(drl, "value_realization");
         ProgressView.RuleProgress dslRuleProgress = onlyRule(dsl, "exporter");
-        assertEquals("Milestone( name == \"first_value\" )", drlRule.conditions().get(0).text());
-        assertEquals("The user has reached \"first_value\"", dslRuleProgress.conditions().get(0).text());
+        assertEquals(
+                "Milestone( name == \"first_value\" )",
+                drlRule.conditions().get(0).text());
+        assertEquals(
+                "The user has reached \"first_value\"",
+                dslRuleProgress.conditions().get(0).text());
         for (ProgressView.RuleProgress r : List.of(drlRule, dslRuleProgress)) {
             ProgressView.Condition prerequisite = r.conditions().get(0);
             assertEquals(false, prerequisite.holds());
@@ -315,11 +343,19 @@ class ProgressEvaluatorTest {
             assertEquals(false, r.holds());
         }
         nina.milestones().put("first_value", new UserState.Reached("first_value", SIGNUP.plusSeconds(30), "r"));
-        ProgressView.Condition reached = onlyRule(progress(dsl(dslRule), nina, now), "exporter").conditions().get(0);
+        ProgressView.Condition reached = onlyRule(progress(dsl(dslRule), nina, now), "exporter")
+                .conditions()
+                .get(0);
         assertEquals(true, reached.holds());
         assertEquals("first_value", reached.milestone());
-        assertEquals("value_realization", milestone(progress(shipped(Map.of()), nina, now), "value_realization").milestone());
-        assertEquals(true, onlyRule(progress(shipped(Map.of()), nina, now), "value_realization").holds());
+        assertEquals(
+                "value_realization",
+                milestone(progress(shipped(Map.of()), nina, now), "value_realization")
+                        .milestone());
+        assertEquals(
+                true,
+                onlyRule(progress(shipped(Map.of()), nina, now), "value_realization")
+                        .holds());
     }
 
     // not
@@ -346,18 +382,28 @@ class ProgressEvaluatorTest {
         UserState did = did(user(Map.of()), "list_deleted", 1, SIGNUP);
         Instant now = SIGNUP.plusSeconds(3600);
         for (Map<String, String> files : List.of(drl(drlRule), dsl(dslRule))) {
-            ProgressView.Condition holds = onlyRule(progress(files, never, now), "clean").conditions().get(0);
-            ProgressView.Condition fails = onlyRule(progress(files, did, now), "clean").conditions().get(0);
+            ProgressView.Condition holds =
+                    onlyRule(progress(files, never, now), "clean").conditions().get(0);
+            ProgressView.Condition fails =
+                    onlyRule(progress(files, did, now), "clean").conditions().get(0);
             assertEquals("not", holds.kind());
             assertTrue(holds.explained());
             assertEquals(true, holds.holds());
             assertEquals(false, fails.holds());
             assertEquals("list_deleted", fails.event());
         }
-        assertEquals("not Activity( event == \"list_deleted\" )",
-                onlyRule(progress(drl(drlRule), never, now), "clean").conditions().get(0).text());
-        assertEquals("The user never did \"list_deleted\"",
-                onlyRule(progress(dsl(dslRule), never, now), "clean").conditions().get(0).text());
+        assertEquals(
+                "not Activity( event == \"list_deleted\" )",
+                onlyRule(progress(drl(drlRule), never, now), "clean")
+                        .conditions()
+                        .get(0)
+                        .text());
+        assertEquals(
+                "The user never did \"list_deleted\"",
+                onlyRule(progress(dsl(dslRule), never, now), "clean")
+                        .conditions()
+                        .get(0)
+                        .text());
     }
 
     // or, eval, accumulate, other variables, the current event: not explained
@@ -383,14 +429,17 @@ class ProgressEvaluatorTest {
         assertEquals(6, c.size());
         assertEquals(true, c.get(0).holds());
         assertTrue(c.get(0).explained());
-        assertEquals(List.of("or", "eval", "accumulate", "pattern", "pattern"),
+        assertEquals(
+                List.of("or", "eval", "accumulate", "pattern", "pattern"),
                 c.subList(1, 6).stream().map(ProgressView.Condition::kind).toList());
         for (ProgressView.Condition unexplained : c.subList(1, 6)) {
             assertFalse(unexplained.explained(), unexplained::toString);
             assertNull(unexplained.holds(), unexplained::toString);
             assertNotNull(unexplained.reason());
         }
-        assertEquals("Activity( event == \"list_created\" ) or Activity( event == \"list_shared\" )", c.get(1).text());
+        assertEquals(
+                "Activity( event == \"list_created\" ) or Activity( event == \"list_shared\" )",
+                c.get(1).text());
         assertTrue(c.get(1).reason().contains("'or'"), c.get(1).reason());
         assertTrue(c.get(4).reason().contains("$s"), c.get(4).reason());
         assertTrue(c.get(5).reason().contains("event being processed"), c.get(5).reason());
@@ -409,7 +458,9 @@ class ProgressEvaluatorTest {
                 end
                 """), did(user(Map.of()), "search_performed", 1, SIGNUP), SIGNUP.plusSeconds(60));
         ProgressView.RuleProgress mixed = onlyRule(p, "mixed");
-        assertEquals("The user did \"search_performed\" at least 2 times", mixed.conditions().get(0).text());
+        assertEquals(
+                "The user did \"search_performed\" at least 2 times",
+                mixed.conditions().get(0).text());
         assertEquals("eval( true )", mixed.conditions().get(1).text());
         assertFalse(mixed.conditions().get(1).explained());
         assertEquals(false, mixed.holds(), "one explained condition fails: the rule does not hold");
@@ -421,17 +472,21 @@ class ProgressEvaluatorTest {
     void shouldRebuildConditionsFromTheCompiledRuleWithoutTheFiles() {
         RuleCompiler.Result r = new RuleCompiler(getClass().getClassLoader()).compile(shipped(Map.of()));
         ProgressView p = new ProgressEvaluator().evaluate(r.book(), RuleTexts.none(), user(Map.of()), SIGNUP);
-        ProgressView.Condition c = rule(p, "first_value", "First Value: 5 searches and a list").conditions().get(0);
+        ProgressView.Condition c = rule(p, "first_value", "First Value: 5 searches and a list")
+                .conditions()
+                .get(0);
         assertEquals("Activity( event == \"search_performed\", count >= 5 )", c.text());
         assertNull(c.line());
-        assertEquals("Activity( event == \"search_performed\", count >= 1 )",
+        assertEquals(
+                "Activity( event == \"search_performed\", count >= 1 )",
                 onlyRule(p, "interest").conditions().get(0).text());
     }
 
     @Test
     void shouldShowEachWindowAsOpenClosedNotStartedOrNone() {
         UserState nina = did(user(Map.of()), "search_performed", 1, SIGNUP.plusSeconds(60));
-        nina.milestones().put("interest", new UserState.Reached("interest", SIGNUP.plusSeconds(60), "Interest: first search"));
+        nina.milestones()
+                .put("interest", new UserState.Reached("interest", SIGNUP.plusSeconds(60), "Interest: first search"));
         Instant now = SIGNUP.plus(Duration.ofDays(5));
         ProgressView p = progress(shipped(Map.of()), nina, now);
 
@@ -449,8 +504,11 @@ class ProgressEvaluatorTest {
         assertEquals(Duration.ofDays(2), firstValue.closesIn());
         assertEquals("not_started", milestone(p, "value_realization").window().state());
         assertEquals("none", milestone(p, "value_growth").window().state());
-        assertEquals(List.of("interest", "first_value", "value_realization", "continued_value", "value_growth"),
-                p.milestones().stream().map(ProgressView.MilestoneProgress::milestone).toList());
+        assertEquals(
+                List.of("interest", "first_value", "value_realization", "continued_value", "value_growth"),
+                p.milestones().stream()
+                        .map(ProgressView.MilestoneProgress::milestone)
+                        .toList());
 
         ProgressView later = progress(shipped(Map.of()), nina, SIGNUP.plus(Duration.ofDays(7)));
         assertEquals("closed", milestone(later, "first_value").window().state());

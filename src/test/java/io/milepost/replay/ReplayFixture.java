@@ -21,8 +21,9 @@ final class ReplayFixture {
     static final Instant SIGNUP = Instant.parse("2026-03-02T09:00:00Z");
     /** When a power user's tenth search happens: the time power_search must get. */
     static final Instant TENTH_SEARCH = SIGNUP.plus(Duration.ofHours(1)).plusSeconds(9 * 60);
-    private static final List<String> TABLES = List.of("jobs", "outbox", "evaluation_failures", "actions", "stalls",
-            "milestones", "events", "users");
+
+    private static final List<String> TABLES =
+            List.of("jobs", "outbox", "evaluation_failures", "actions", "stalls", "milestones", "events", "users");
 
     private final AgroalDataSource db;
 
@@ -32,7 +33,8 @@ final class ReplayFixture {
 
     /** Every test starts from an empty database: a replay goes through every user there is. */
     void empty() throws SQLException {
-        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = db.getConnection();
+                Statement s = c.createStatement()) {
             for (String table : TABLES) {
                 s.executeUpdate("DELETE FROM " + table);
             }
@@ -44,23 +46,42 @@ final class ReplayFixture {
         signup(u, SIGNUP);
         List<String> items = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            items.add(track(u, "search_performed", SIGNUP.plus(Duration.ofHours(1)).plusSeconds(i * 60L).toString()));
+            items.add(track(
+                    u,
+                    "search_performed",
+                    SIGNUP.plus(Duration.ofHours(1)).plusSeconds(i * 60L).toString()));
         }
         items.add(track(u, "list_created", SIGNUP.plus(Duration.ofHours(2)).toString()));
-        writer().body(batch(items.toArray(String[]::new))).post("/v1/batch").then().statusCode(200);
+        writer().body(batch(items.toArray(String[]::new)))
+                .post("/v1/batch")
+                .then()
+                .statusCode(200);
     }
 
     /** Signed up at SIGNUP; three searches: interest, never power search. */
     static void casualUser(String u) {
         signup(u, SIGNUP);
-        writer().body(batch(track(u, "search_performed", SIGNUP.plus(Duration.ofHours(1)).toString()),
-                track(u, "search_performed", SIGNUP.plus(Duration.ofHours(2)).toString()),
-                track(u, "search_performed", SIGNUP.plus(Duration.ofHours(3)).toString())))
-                .post("/v1/batch").then().statusCode(200);
+        writer().body(batch(
+                        track(
+                                u,
+                                "search_performed",
+                                SIGNUP.plus(Duration.ofHours(1)).toString()),
+                        track(
+                                u,
+                                "search_performed",
+                                SIGNUP.plus(Duration.ofHours(2)).toString()),
+                        track(
+                                u,
+                                "search_performed",
+                                SIGNUP.plus(Duration.ofHours(3)).toString())))
+                .post("/v1/batch")
+                .then()
+                .statusCode(200);
     }
 
     long count(String sql, Object... args) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }
@@ -72,7 +93,8 @@ final class ReplayFixture {
     }
 
     void update(String sql, Object... args) throws SQLException {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }

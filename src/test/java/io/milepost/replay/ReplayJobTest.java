@@ -54,14 +54,20 @@ class ReplayJobTest extends ReplayTestBase {
     }
 
     boolean hasPowerSearch(String u) throws Exception {
-        return fixture.count("SELECT COUNT(*) FROM milestones WHERE user_id = ? AND milestone = 'power_search'", u) == 1;
+        return fixture.count("SELECT COUNT(*) FROM milestones WHERE user_id = ? AND milestone = 'power_search'", u)
+                == 1;
     }
 
     /** Makes the job look like one whose instance died after {@code done} users (the last of them {@code cursor}). */
     void interrupted(String jobId, String cursor, int done, Instant leaseUntil) throws Exception {
-        fixture.update("UPDATE jobs SET status = 'running', owner = 'crashed-instance', lease_until = ?, last_user_id = ?, "
-                        + "done_users = ?, started_at = ? WHERE id = ?", leaseUntil.atOffset(ZoneOffset.UTC), cursor, done,
-                OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(5), jobId);
+        fixture.update(
+                "UPDATE jobs SET status = 'running', owner = 'crashed-instance', lease_until = ?, last_user_id = ?, "
+                        + "done_users = ?, started_at = ? WHERE id = ?",
+                leaseUntil.atOffset(ZoneOffset.UTC),
+                cursor,
+                done,
+                OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(5),
+                jobId);
     }
 
     @Test
@@ -72,7 +78,9 @@ class ReplayJobTest extends ReplayTestBase {
 
         assertEquals(1, runner.runAvailable());
 
-        admin().get("/v1/jobs/" + id).then().statusCode(200)
+        admin().get("/v1/jobs/" + id)
+                .then()
+                .statusCode(200)
                 .body("status", equalTo("succeeded"))
                 .body("done", equalTo(6))
                 .body("counts.milestonesAdded", equalTo(3))
@@ -94,7 +102,10 @@ class ReplayJobTest extends ReplayTestBase {
 
         interrupted(id, null, 0, Instant.now().minusSeconds(1)); // the instance died: its lease runs out
         assertEquals(1, runner.runAvailable());
-        admin().get("/v1/jobs/" + id).then().body("status", equalTo("succeeded")).body("done", equalTo(2));
+        admin().get("/v1/jobs/" + id)
+                .then()
+                .body("status", equalTo("succeeded"))
+                .body("done", equalTo(2));
     }
 
     @Test
@@ -104,15 +115,27 @@ class ReplayJobTest extends ReplayTestBase {
         assertEquals(id, runner.claim("instance-a").orElseThrow());
         assertTrue(runner.claim("instance-b").isEmpty(), "a held job is not claimed twice");
 
-        assertEquals(ReplayRunner.Step.LOST, QuarkusTransaction.requiringNew().call(() -> runner.batch(id, "instance-b", 2)));
+        assertEquals(
+                ReplayRunner.Step.LOST,
+                QuarkusTransaction.requiringNew().call(() -> runner.batch(id, "instance-b", 2)));
         assertEquals(false, hasPowerSearch(users.get(0)));
-        assertEquals(ReplayRunner.Step.CONTINUE, QuarkusTransaction.requiringNew().call(() -> runner.batch(id, "instance-a", 2)));
+        assertEquals(
+                ReplayRunner.Step.CONTINUE,
+                QuarkusTransaction.requiringNew().call(() -> runner.batch(id, "instance-a", 2)));
         admin().get("/v1/jobs/" + id).then().body("done", equalTo(2)).body("status", equalTo("running"));
-        assertEquals(List.of(true, true, false), List.of(hasPowerSearch(users.get(0)), hasPowerSearch(users.get(1)),
-                hasPowerSearch(users.get(2))));
-        assertEquals(ReplayRunner.Step.CONTINUE, QuarkusTransaction.requiringNew().call(() -> runner.batch(id, "instance-a", 2)));
-        assertEquals(ReplayRunner.Step.ENDED, QuarkusTransaction.requiringNew().call(() -> runner.batch(id, "instance-a", 2)));
-        admin().get("/v1/jobs/" + id).then().body("status", equalTo("succeeded")).body("done", equalTo(3))
+        assertEquals(
+                List.of(true, true, false),
+                List.of(hasPowerSearch(users.get(0)), hasPowerSearch(users.get(1)), hasPowerSearch(users.get(2))));
+        assertEquals(
+                ReplayRunner.Step.CONTINUE,
+                QuarkusTransaction.requiringNew().call(() -> runner.batch(id, "instance-a", 2)));
+        assertEquals(
+                ReplayRunner.Step.ENDED,
+                QuarkusTransaction.requiringNew().call(() -> runner.batch(id, "instance-a", 2)));
+        admin().get("/v1/jobs/" + id)
+                .then()
+                .body("status", equalTo("succeeded"))
+                .body("done", equalTo(3))
                 .body("counts.milestonesAdded", equalTo(3));
     }
 
@@ -125,7 +148,8 @@ class ReplayJobTest extends ReplayTestBase {
         try {
             Future<?> live = QuarkusTransaction.requiringNew().call(() -> {
                 assertEquals(ReplayRunner.Step.CONTINUE, runner.batch(id, "instance-a", 2));
-                Future<?> track = client.submit(() -> sendTrack(u, "search_performed", Instant.now().minusSeconds(5)));
+                Future<?> track = client.submit(
+                        () -> sendTrack(u, "search_performed", Instant.now().minusSeconds(5)));
                 LockWaits.untilASessionWaits(db, Duration.ofSeconds(10));
                 assertFalse(track.isDone(), "the live request waits for the user's row");
                 return track;
@@ -135,11 +159,23 @@ class ReplayJobTest extends ReplayTestBase {
             client.shutdownNow();
         }
         // the live evaluation came after the replay's commit and saw its records: nothing twice
-        assertEquals(1, fixture.count("SELECT COUNT(*) FROM milestones WHERE user_id = ? AND milestone = 'power_search'", u));
-        assertEquals(1, fixture.count("SELECT COUNT(*) FROM actions WHERE user_id = ? AND action = 'suggest_saved_searches' "
-                + "AND suppressed = TRUE", u));
-        assertEquals(12, fixture.count("SELECT COUNT(*) FROM events WHERE user_id = ? AND type = 'track'", u), "the live event is stored");
-        fixture.update("UPDATE jobs SET lease_until = ? WHERE id = ?", OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(1), id);
+        assertEquals(
+                1,
+                fixture.count("SELECT COUNT(*) FROM milestones WHERE user_id = ? AND milestone = 'power_search'", u));
+        assertEquals(
+                1,
+                fixture.count(
+                        "SELECT COUNT(*) FROM actions WHERE user_id = ? AND action = 'suggest_saved_searches' "
+                                + "AND suppressed = TRUE",
+                        u));
+        assertEquals(
+                12,
+                fixture.count("SELECT COUNT(*) FROM events WHERE user_id = ? AND type = 'track'", u),
+                "the live event is stored");
+        fixture.update(
+                "UPDATE jobs SET lease_until = ? WHERE id = ?",
+                OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(1),
+                id);
         runner.runAvailable();
     }
 
@@ -148,14 +184,24 @@ class ReplayJobTest extends ReplayTestBase {
         powerUsers(1);
         String id = jobs.create(false).id();
 
-        admin().body("{}").post("/v1/replay").then().statusCode(409)
+        admin().body("{}")
+                .post("/v1/replay")
+                .then()
+                .statusCode(409)
                 .body("error", equalTo("replay_running"))
                 .body("message", containsString(id))
                 .body("details[0].jobId", equalTo(id));
         runner.claim("instance-a");
-        admin().body("{\"fireActions\": true}").post("/v1/replay").then().statusCode(409).body("details[0].jobId", equalTo(id));
+        admin().body("{\"fireActions\": true}")
+                .post("/v1/replay")
+                .then()
+                .statusCode(409)
+                .body("details[0].jobId", equalTo(id));
 
-        fixture.update("UPDATE jobs SET lease_until = ? WHERE id = ?", OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(1), id);
+        fixture.update(
+                "UPDATE jobs SET lease_until = ? WHERE id = ?",
+                OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(1),
+                id);
         runner.runAvailable();
         admin().get("/v1/jobs").then().statusCode(200).body("id", hasItem(id)).body("[0].status", equalTo("succeeded"));
     }
@@ -164,8 +210,13 @@ class ReplayJobTest extends ReplayTestBase {
     void shouldRunAReplayInTheBackgroundAndShowItsProgress() throws Exception {
         powerUsers(5);
 
-        var response = admin().body("{}").post("/v1/replay").then().statusCode(202).body("status", equalTo("queued"))
-                .extract().response();
+        var response = admin().body("{}")
+                .post("/v1/replay")
+                .then()
+                .statusCode(202)
+                .body("status", equalTo("queued"))
+                .extract()
+                .response();
         JsonPath queued = response.jsonPath();
         String id = queued.getString("id");
         assertTrue(response.header("Location").endsWith("/v1/jobs/" + id), response.header("Location"));
@@ -191,14 +242,24 @@ class ReplayJobTest extends ReplayTestBase {
 
     @Test
     void shouldAskForTheAdminKeyAndAnswerErrorsInTheApiShape() {
-        given().contentType("application/json").body("{}").post("/v1/replay").then().statusCode(401)
+        given().contentType("application/json")
+                .body("{}")
+                .post("/v1/replay")
+                .then()
+                .statusCode(401)
                 .body("error", equalTo("unauthorized"));
         writer().body("{}").post("/v1/replay").then().statusCode(403).body("error", equalTo("forbidden"));
-        given().header("Authorization", "Bearer not-a-key").get("/v1/jobs").then().statusCode(401);
+        given().header("Authorization", "Bearer not-a-key")
+                .get("/v1/jobs")
+                .then()
+                .statusCode(401);
         writer().get("/v1/jobs/anything").then().statusCode(403);
         admin().get("/v1/jobs/no-such-job").then().statusCode(404).body("error", equalTo("not_found"));
         admin().queryParam("limit", "many").get("/v1/jobs").then().statusCode(400);
-        admin().body("{\"fireActions\": \"maybe\"}").post("/v1/replay").then().statusCode(400)
+        admin().body("{\"fireActions\": \"maybe\"}")
+                .post("/v1/replay")
+                .then()
+                .statusCode(400)
                 .body("error", not(equalTo("internal_error")));
         admin().get("/v1/jobs").then().statusCode(200).body("size()", equalTo(0));
     }

@@ -42,8 +42,12 @@ class ReplayTest extends ReplayTestBase {
     JsonPath replay(boolean fireActions) {
         String id = jobs.create(fireActions).id();
         runner.runAvailable();
-        return admin().get("/v1/jobs/" + id).then().statusCode(200).body("status", equalTo("succeeded"))
-                .extract().jsonPath();
+        return admin().get("/v1/jobs/" + id)
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("succeeded"))
+                .extract()
+                .jsonPath();
     }
 
     @Test
@@ -57,22 +61,39 @@ class ReplayTest extends ReplayTestBase {
         long milestones = fixture.count("SELECT COUNT(*) FROM milestones");
         admin().get("/v1/users/" + power).then().body("milestones.name", hasItem("first_value"));
         // the draft: ten searches make power_search; first_value now also asks for an export, which nobody did
-        java.util.Map<String, String> drafts = java.util.Map.of("power.drl", """
+        java.util.Map<String, String> drafts = java.util.Map.of(
+                "power.drl",
+                """
                 package rules;
                 rule "Power Search: ten searches" @milestone("power_search") @order(6) @within("2d")
                 when Activity( event == "search_performed", count >= 10 ) then reach("power_search"); end
                 rule "Proactive: power searcher" when Milestone( name == "power_search" ) then trigger("suggest_saved_searches"); end
-                """, "milestones.drl", java.nio.file.Files.readString(ReplayRules.DIR.resolve("milestones.drl"))
-                .replace("Activity( event == \"list_created\", count >= 1 )",
-                        "Activity( event == \"list_created\", count >= 1 )\n    Activity( event == \"export_completed\" )"));
+                """,
+                "milestones.drl",
+                java.nio.file.Files.readString(ReplayRules.DIR.resolve("milestones.drl"))
+                        .replace(
+                                "Activity( event == \"list_created\", count >= 1 )",
+                                "Activity( event == \"list_created\", count >= 1 )\n    Activity( event == \"export_completed\" )"));
 
-        String id = admin().body(java.util.Map.of("files", drafts)).post("/v1/rules/impact").then().statusCode(202)
-                .body("type", equalTo("impact")).body("status", equalTo("queued")).body("total", equalTo(2))
-                .extract().path("id");
+        String id = admin().body(java.util.Map.of("files", drafts))
+                .post("/v1/rules/impact")
+                .then()
+                .statusCode(202)
+                .body("type", equalTo("impact"))
+                .body("status", equalTo("queued"))
+                .body("total", equalTo(2))
+                .extract()
+                .path("id");
         runner.runAvailable();
 
-        JsonPath job = admin().get("/v1/jobs/" + id).then().statusCode(200).body("status", equalTo("succeeded"))
-                .body("done", equalTo(2)).body("unit", equalTo("users")).extract().jsonPath();
+        JsonPath job = admin().get("/v1/jobs/" + id)
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("succeeded"))
+                .body("done", equalTo(2))
+                .body("unit", equalTo("users"))
+                .extract()
+                .jsonPath();
         assertEquals(2, job.getInt("impact.users"));
         assertEquals(1, job.getInt("impact.milestones.power_search.newlyReached"));
         assertEquals(1, job.getInt("impact.milestones.power_search.wouldStall"), "the casual user, after two days");
@@ -85,11 +106,17 @@ class ReplayTest extends ReplayTestBase {
         admin().get("/v1/users/" + power).then().body("milestones.name", not(hasItem("power_search")));
 
         // a sample looks at that many users; drafts that do not compile are refused at once
-        admin().body(java.util.Map.of("files", drafts, "sample", 1)).post("/v1/rules/impact").then().statusCode(202)
+        admin().body(java.util.Map.of("files", drafts, "sample", 1))
+                .post("/v1/rules/impact")
+                .then()
+                .statusCode(202)
                 .body("total", equalTo(1));
         runner.runAvailable();
         admin().body(java.util.Map.of("files", java.util.Map.of("bad.drl", "rule \"x\" when Nope() then end")))
-                .post("/v1/rules/impact").then().statusCode(422).body("details[0].file", equalTo("bad.drl"));
+                .post("/v1/rules/impact")
+                .then()
+                .statusCode(422)
+                .body("details[0].file", equalTo("bad.drl"));
         admin().body("{\"files\": {}}").post("/v1/rules/impact").then().statusCode(400);
     }
 
@@ -115,8 +142,10 @@ class ReplayTest extends ReplayTestBase {
             JsonPath job = replay(false);
 
             assertEquals(1, job.getInt("counts.milestonesAdded"));
-            admin().get("/v1/users/" + u).then()
-                    .body("milestones.find { it.name == 'collaborating' }.reachedAt",
+            admin().get("/v1/users/" + u)
+                    .then()
+                    .body(
+                            "milestones.find { it.name == 'collaborating' }.reachedAt",
                             equalTo(start.plus(Duration.ofMinutes(20)).toString()))
                     .body("activity.keySet()", contains("comment_added"))
                     .body("activity.comment_added.count", equalTo(3));
@@ -125,8 +154,10 @@ class ReplayTest extends ReplayTestBase {
             signup(other, start);
             comment(other, "ann", start.plus(Duration.ofMinutes(10)));
             comment(other, "cem", start.plus(Duration.ofMinutes(40)));
-            admin().get("/v1/users/" + other).then()
-                    .body("milestones.find { it.name == 'collaborating' }.reachedAt",
+            admin().get("/v1/users/" + other)
+                    .then()
+                    .body(
+                            "milestones.find { it.name == 'collaborating' }.reachedAt",
                             equalTo(start.plus(Duration.ofMinutes(40)).toString()));
         } finally {
             java.nio.file.Files.deleteIfExists(collab);
@@ -134,8 +165,11 @@ class ReplayTest extends ReplayTestBase {
     }
 
     private static void comment(String user, String author, Instant at) {
-        writer().body("{\"userId\":\"" + user + "\",\"event\":\"comment_added\",\"properties\":{\"author_id\":\"" + author
-                + "\"},\"timestamp\":\"" + at + "\"}").post("/v1/track").then().statusCode(200);
+        writer().body("{\"userId\":\"" + user + "\",\"event\":\"comment_added\",\"properties\":{\"author_id\":\""
+                        + author + "\"},\"timestamp\":\"" + at + "\"}")
+                .post("/v1/track")
+                .then()
+                .statusCode(200);
     }
 
     @Test
@@ -163,24 +197,36 @@ class ReplayTest extends ReplayTestBase {
         assertEquals(0, job.getInt("counts.failures"));
         assertEquals(List.of(), job.getList("errors"));
 
-        admin().get("/v1/users/" + power).then()
+        admin().get("/v1/users/" + power)
+                .then()
                 .body("milestones.find { it.name == 'power_search' }.reachedAt", equalTo(TENTH_SEARCH.toString()))
                 .body("milestones.find { it.name == 'power_search' }.rule", equalTo("Power Search: ten searches"))
                 .body("stage", equalTo("power_search"))
-                .body("actions.find { it.action == 'suggest_saved_searches' }.triggeredAt", equalTo(TENTH_SEARCH.toString()))
+                .body(
+                        "actions.find { it.action == 'suggest_saved_searches' }.triggeredAt",
+                        equalTo(TENTH_SEARCH.toString()))
                 .body("actions.find { it.action == 'suggest_saved_searches' }.suppressed", equalTo(true))
                 .body("actions.find { it.action == 'rescue_value_realization' }.suppressed", equalTo(false));
-        admin().get("/v1/users/" + casual).then()
+        admin().get("/v1/users/" + casual)
+                .then()
                 .body("milestones.name", not(hasItem("power_search")))
-                .body("stalled.find { it.milestone == 'power_search' }.since", equalTo(SIGNUP.plus(Duration.ofDays(2)).toString()))
+                .body(
+                        "stalled.find { it.milestone == 'power_search' }.since",
+                        equalTo(SIGNUP.plus(Duration.ofDays(2)).toString()))
                 .body("actions.find { it.action == 'rescue_power_search' }.suppressed", equalTo(true));
         assertEquals(outbox, fixture.count("SELECT COUNT(*) FROM outbox"), "no outbox message: nothing is sent");
-        assertEquals(1, fixture.count("SELECT COUNT(*) FROM milestones WHERE milestone = 'power_search' AND rules_version = ?",
-                version));
-        admin().get("/v1/users/" + power + "/timeline").then()
-                .body("items.find { it.name == 'suggest_saved_searches' }.message", equalTo(
-                        "suppressed: recorded by a replay without fireActions, not sent"));
-        admin().get("/v1/kpis/actions").then()
+        assertEquals(
+                1,
+                fixture.count(
+                        "SELECT COUNT(*) FROM milestones WHERE milestone = 'power_search' AND rules_version = ?",
+                        version));
+        admin().get("/v1/users/" + power + "/timeline")
+                .then()
+                .body(
+                        "items.find { it.name == 'suggest_saved_searches' }.message",
+                        equalTo("suppressed: recorded by a replay without fireActions, not sent"));
+        admin().get("/v1/kpis/actions")
+                .then()
                 .body("actions.find { it.action == 'suggest_saved_searches' }.users", equalTo(0))
                 .body("actions.find { it.action == 'suggest_saved_searches' }.suppressed", greaterThan(0))
                 .body("actions.action", hasItem("rescue_value_realization"));
@@ -188,8 +234,9 @@ class ReplayTest extends ReplayTestBase {
         // once per user still holds: a live event does not fire the stale action now
         sendTrack(power, "search_performed", Instant.now().minusSeconds(5));
         assertEquals(0, fixture.count("SELECT COUNT(*) FROM outbox WHERE subject = 'suggest_saved_searches'"));
-        admin().get("/v1/users/" + power).then().body("actions.findAll { it.action == 'suggest_saved_searches' }.size()",
-                equalTo(1));
+        admin().get("/v1/users/" + power)
+                .then()
+                .body("actions.findAll { it.action == 'suggest_saved_searches' }.size()", equalTo(1));
     }
 
     @Test
@@ -209,17 +256,35 @@ class ReplayTest extends ReplayTestBase {
         assertEquals(2, job.getInt("counts.actionsFired"));
         assertEquals(0, job.getInt("counts.actionsSuppressed"));
         assertEquals(1, job.getInt("counts.stallsRecorded"));
-        admin().get("/v1/users/" + power).then()
+        admin().get("/v1/users/" + power)
+                .then()
                 .body("actions.find { it.action == 'suggest_saved_searches' }.suppressed", equalTo(false));
         assertEquals(4, fixture.count("SELECT COUNT(*) FROM outbox") - outbox, "reached, fired, stalled, fired");
-        assertEquals(1, fixture.count("SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'action.triggered' "
-                + "AND subject = 'suggest_saved_searches' AND occurred_at = ?", power, TENTH_SEARCH.atOffset(ZoneOffset.UTC)));
-        assertEquals(1, fixture.count("SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'milestone.reached' "
-                + "AND subject = 'power_search'", power));
-        assertEquals(1, fixture.count("SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'milestone.stalled' "
-                + "AND subject = 'power_search'", casual));
-        assertEquals(1, fixture.count("SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'action.triggered' "
-                + "AND subject = 'rescue_power_search'", casual));
+        assertEquals(
+                1,
+                fixture.count(
+                        "SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'action.triggered' "
+                                + "AND subject = 'suggest_saved_searches' AND occurred_at = ?",
+                        power,
+                        TENTH_SEARCH.atOffset(ZoneOffset.UTC)));
+        assertEquals(
+                1,
+                fixture.count(
+                        "SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'milestone.reached' "
+                                + "AND subject = 'power_search'",
+                        power));
+        assertEquals(
+                1,
+                fixture.count(
+                        "SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'milestone.stalled' "
+                                + "AND subject = 'power_search'",
+                        casual));
+        assertEquals(
+                1,
+                fixture.count(
+                        "SELECT COUNT(*) FROM outbox WHERE user_id = ? AND type = 'action.triggered' "
+                                + "AND subject = 'rescue_power_search'",
+                        casual));
         admin().get("/v1/kpis/actions").then().body("actions.action", hasItem("suggest_saved_searches"));
     }
 
@@ -255,13 +320,20 @@ class ReplayTest extends ReplayTestBase {
         signup(u, SIGNUP);
         List<String> items = new ArrayList<>();
         for (int i = 0; i < 9; i++) {
-            items.add(track(u, "search_performed", SIGNUP.plus(Duration.ofHours(1)).plusSeconds(i * 60L).toString()));
+            items.add(track(
+                    u,
+                    "search_performed",
+                    SIGNUP.plus(Duration.ofHours(1)).plusSeconds(i * 60L).toString()));
         }
         items.add(track(u, "list_created", SIGNUP.plus(Duration.ofHours(2)).toString()));
-        writer().body(batch(items.toArray(String[]::new))).post("/v1/batch").then().statusCode(200);
+        writer().body(batch(items.toArray(String[]::new)))
+                .post("/v1/batch")
+                .then()
+                .statusCode(200);
         sendTrack(u, "search_performed", SIGNUP.plus(Duration.ofMinutes(90)));
         String reachedLive = SIGNUP.plus(Duration.ofHours(2)).toString();
-        admin().get("/v1/users/" + u).then()
+        admin().get("/v1/users/" + u)
+                .then()
                 .body("milestones.find { it.name == 'power_search' }.reachedAt", equalTo(reachedLive));
         List<Long> before = fixture.recordCounts();
 
@@ -269,7 +341,8 @@ class ReplayTest extends ReplayTestBase {
 
         assertEquals(0, job.getInt("counts.milestonesAdded"));
         assertEquals(before, fixture.recordCounts());
-        admin().get("/v1/users/" + u).then()
+        admin().get("/v1/users/" + u)
+                .then()
                 .body("milestones.find { it.name == 'power_search' }.reachedAt", equalTo(reachedLive));
     }
 
@@ -281,7 +354,8 @@ class ReplayTest extends ReplayTestBase {
         String healthy = newUser("healthy");
         powerUser(healthy);
         sweep.sweep(Instant.now());
-        List<String> stalledBefore = admin().get("/v1/users/" + poisoned).then().extract().path("stalled.milestone");
+        List<String> stalledBefore =
+                admin().get("/v1/users/" + poisoned).then().extract().path("stalled.milestone");
         ReplayRules.addPowerSearch();
 
         JsonPath job = replay(false);
@@ -293,7 +367,8 @@ class ReplayTest extends ReplayTestBase {
         assertEquals(true, job.getString("errors[0].message").contains("Crashes on a poisoned event"));
         assertEquals(true, job.getString("errors[0].message").contains("boom"));
         admin().get("/v1/users/" + healthy).then().body("milestones.name", hasItem("power_search"));
-        admin().get("/v1/users/" + poisoned).then()
+        admin().get("/v1/users/" + poisoned)
+                .then()
                 .body("milestones.name", not(hasItem("power_search")))
                 .body("stalled.milestone", equalTo(stalledBefore))
                 .body("actions.action", not(hasItem("suggest_saved_searches")));
@@ -316,7 +391,9 @@ class ReplayTest extends ReplayTestBase {
         assertEquals(true, job.getString("errors[0].message").contains("rule \"Recurses on a deep event\""));
         assertEquals(true, job.getString("errors[0].message").contains("StackOverflowError"));
         admin().get("/v1/users/" + healthy).then().body("milestones.name", hasItem("power_search"));
-        admin().get("/v1/users/" + deep).then().body("milestones.name", not(hasItem("power_search")))
+        admin().get("/v1/users/" + deep)
+                .then()
+                .body("milestones.name", not(hasItem("power_search")))
                 .body("activity.deep.count", equalTo(1));
     }
 
@@ -331,10 +408,14 @@ class ReplayTest extends ReplayTestBase {
         JsonPath job = replay(false);
 
         assertEquals(0, job.getInt("counts.stallsRecorded"));
-        admin().get("/v1/users/" + u).then().body("stalled.size()", equalTo(0))
+        admin().get("/v1/users/" + u)
+                .then()
+                .body("stalled.size()", equalTo(0))
                 .body("nextCheckAt", equalTo(SIGNUP.plus(Duration.ofDays(7)).toString()));
         sweep.sweep(Instant.now());
-        admin().get("/v1/users/" + u).then().body("stalled.milestone", contains("power_search", "first_value"))
+        admin().get("/v1/users/" + u)
+                .then()
+                .body("stalled.milestone", contains("power_search", "first_value"))
                 .body("actions.find { it.action == 'rescue_power_search' }.suppressed", equalTo(false));
     }
 }

@@ -9,10 +9,13 @@ import org.junit.jupiter.api.BeforeEach;
 abstract class ReplayTestBase {
     @Inject
     ReplayJobs jobs;
+
     @Inject
     ReplayRunner runner;
+
     @Inject
     StallSweep sweep;
+
     @Inject
     AgroalDataSource db;
 

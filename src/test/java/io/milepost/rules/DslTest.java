@@ -1,11 +1,11 @@
 package io.milepost.rules;
 
-import io.milepost.engine.JourneyEngine;
-import io.milepost.engine.Outcomes;
-import io.milepost.engine.UserState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.engine.JourneyEngine;
+import io.milepost.engine.Outcomes;
+import io.milepost.engine.UserState;
 import io.milepost.rules.scenario.Scenario;
 import io.milepost.rules.scenario.Simulation;
 import io.milepost.support.Deadlines;
@@ -68,8 +68,7 @@ class DslTest {
                     Record the milestone "power"
                 end
                 """;
-        RuleCompiler.Result r = new RuleCompiler(getClass().getClassLoader())
-                .compile(Map.of("test.dslr", dslr));
+        RuleCompiler.Result r = new RuleCompiler(getClass().getClassLoader()).compile(Map.of("test.dslr", dslr));
         assertTrue(r.ok(), () -> r.problems().toString());
 
         List<Scenario.Step> steps = List.of(
@@ -79,14 +78,31 @@ class DslTest {
                 new Scenario.Step("export_completed", Map.of("format", "csv"), null, "+1d2h"));
         Simulation.Result sim = new Simulation(new JourneyEngine(1000, Deadlines.EVALUATION))
                 .run(r.book(), Map.of("plan", "free"), null, steps, "+3d");
-        assertEquals(List.of("habit"), sim.milestones().stream().map(m -> m.milestone()).toList(), sim.toString());
-        assertEquals(List.of("csv_tips", "nudge"), sim.actions().stream().map(a -> a.action()).toList(), sim.toString());
+        assertEquals(
+                List.of("habit"),
+                sim.milestones().stream().map(m -> m.milestone()).toList(),
+                sim.toString());
+        assertEquals(
+                List.of("csv_tips", "nudge"),
+                sim.actions().stream().map(a -> a.action()).toList(),
+                sim.toString());
         assertEquals(Map.of("topic", "csv"), sim.actions().get(0).payload());
-        assertEquals(List.of("power"), sim.stalled().stream().map(Simulation.Stall::milestone).toList());
+        assertEquals(
+                List.of("power"),
+                sim.stalled().stream().map(Simulation.Stall::milestone).toList());
 
         UserState member = UserState.fresh("member");
-        Outcomes joined = new JourneyEngine(1000, Deadlines.EVALUATION).apply(r.book(), member, List.of(
-                JourneyEngine.Input.group("g1", "acme", Map.of("plan", "team"), java.time.Instant.parse("2026-01-05T09:00:00Z"))));
-        assertEquals(List.of("team_tips"), joined.actions.stream().map(a -> a.action()).toList());
+        Outcomes joined = new JourneyEngine(1000, Deadlines.EVALUATION)
+                .apply(
+                        r.book(),
+                        member,
+                        List.of(JourneyEngine.Input.group(
+                                "g1",
+                                "acme",
+                                Map.of("plan", "team"),
+                                java.time.Instant.parse("2026-01-05T09:00:00Z"))));
+        assertEquals(
+                List.of("team_tips"),
+                joined.actions.stream().map(a -> a.action()).toList());
     }
 }

@@ -1,12 +1,12 @@
 package io.milepost.rules;
 
-import io.milepost.engine.JourneyEngine;
-import io.milepost.engine.MilestoneDefinition;
-import io.milepost.engine.RuleBook;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.engine.JourneyEngine;
+import io.milepost.engine.MilestoneDefinition;
+import io.milepost.engine.RuleBook;
 import io.milepost.rules.scenario.Scenario;
 import io.milepost.rules.scenario.Simulation;
 import io.milepost.support.Deadlines;
@@ -34,7 +34,8 @@ class PhrasesTest {
     }
 
     private static Simulation.Result simulate(RuleBook book, Map<String, Object> traits, Scenario.Step... steps) {
-        return new Simulation(new JourneyEngine(1000, Deadlines.EVALUATION)).run(book, traits, null, List.of(steps), null);
+        return new Simulation(new JourneyEngine(1000, Deadlines.EVALUATION))
+                .run(book, traits, null, List.of(steps), null);
     }
 
     private static Scenario.Step track(String event, String at) {
@@ -74,7 +75,10 @@ class PhrasesTest {
         assertEquals("brief.dslr", p.file());
         assertEquals(6, p.line());
         assertEquals(5, p.column());
-        assertTrue(p.message().startsWith("no condition phrase matches \"The user did \"search_performed\" at least 3 tmes\""),
+        assertTrue(
+                p.message()
+                        .startsWith(
+                                "no condition phrase matches \"The user did \"search_performed\" at least 3 tmes\""),
                 p.message());
         assertTrue(p.message().contains("The user did \"{event}\" at least {n} times"), p.message());
     }
@@ -90,7 +94,9 @@ class PhrasesTest {
                 end
                 """));
         assertEquals(1, r.problems().size(), r.problems().toString());
-        assertTrue(r.problems().get(0).message().startsWith("no condition phrase matches"), r.problems().toString());
+        assertTrue(
+                r.problems().get(0).message().startsWith("no condition phrase matches"),
+                r.problems().toString());
     }
 
     @Test
@@ -104,8 +110,12 @@ class PhrasesTest {
                     Trigger "paying_tips"
                 end
                 """);
-        assertEquals(List.of("paying_tips"), actions(simulate(book, Map.of("plan", "team"), track("search_performed", "+1h"))));
-        assertEquals(List.of("paying_tips"), actions(simulate(book, Map.of("plan", "pro"), track("search_performed", "+1h"))));
+        assertEquals(
+                List.of("paying_tips"),
+                actions(simulate(book, Map.of("plan", "team"), track("search_performed", "+1h"))));
+        assertEquals(
+                List.of("paying_tips"),
+                actions(simulate(book, Map.of("plan", "pro"), track("search_performed", "+1h"))));
         assertEquals(List.of(), actions(simulate(book, Map.of("plan", "free"), track("search_performed", "+1h"))));
     }
 
@@ -120,7 +130,8 @@ class PhrasesTest {
                     Trigger "upgrade"
                 end
                 """);
-        assertEquals(List.of("upgrade"), actions(simulate(book, Map.of("plan", "free"), track("search_performed", "+1h"))));
+        assertEquals(
+                List.of("upgrade"), actions(simulate(book, Map.of("plan", "free"), track("search_performed", "+1h"))));
         assertEquals(List.of("upgrade"), actions(simulate(book, Map.of(), track("search_performed", "+1h"))));
         assertEquals(List.of(), actions(simulate(book, Map.of("plan", "team"), track("search_performed", "+1h"))));
     }
@@ -136,7 +147,9 @@ class PhrasesTest {
                 end
                 """);
         Simulation.Result sim = simulate(book, Map.of(), track("search_performed", "+1h"));
-        assertEquals(Map.of("topic", "search", "channel", "email"), sim.actions().get(0).payload());
+        assertEquals(
+                Map.of("topic", "search", "channel", "email"),
+                sim.actions().get(0).payload());
     }
 
     @Test
@@ -153,10 +166,18 @@ class PhrasesTest {
                 end
                 """);
         assertEquals(List.of("engaged"), actions(simulate(book, Map.of(), track("list_created", "+1h"))));
-        assertEquals(List.of("engaged"), actions(simulate(book, Map.of(),
-                track("search_performed", "+1h"), track("search_performed", "+2h"), track("list_created", "+3h"))));
+        assertEquals(
+                List.of("engaged"),
+                actions(simulate(
+                        book,
+                        Map.of(),
+                        track("search_performed", "+1h"),
+                        track("search_performed", "+2h"),
+                        track("list_created", "+3h"))));
         assertEquals(List.of(), actions(simulate(book, Map.of(), track("search_performed", "+1h"))));
-        assertEquals(List.of(), actions(simulate(book, Map.of(), track("account_deleted", "+1h"), track("list_created", "+2h"))));
+        assertEquals(
+                List.of(),
+                actions(simulate(book, Map.of(), track("account_deleted", "+1h"), track("list_created", "+2h"))));
     }
 
     @Test
@@ -171,7 +192,9 @@ class PhrasesTest {
                 """));
         assertEquals(1, r.problems().size(), r.problems().toString());
         assertEquals(6, r.problems().get(0).line());
-        assertTrue(r.problems().get(0).message().contains("there is none above"), r.problems().toString());
+        assertTrue(
+                r.problems().get(0).message().contains("there is none above"),
+                r.problems().toString());
     }
 
     @Test
@@ -181,13 +204,20 @@ class PhrasesTest {
                 [condition][]The user is a power user=Activity( event == "search_performed", count >= 100 )
                 [keyword][]nudge=trigger
                 """;
-        RuleCompiler.Result bad = compile(Map.of("ours.dsl", custom, "brief.dslr", HEAD + "rule \"x\"\nwhen\nthen\nend\n"));
+        RuleCompiler.Result bad =
+                compile(Map.of("ours.dsl", custom, "brief.dslr", HEAD + "rule \"x\"\nwhen\nthen\nend\n"));
         assertEquals(1, bad.problems().size(), bad.problems().toString());
-        assertEquals(new RuleProblem("ours.dsl", 3, 2, "[keyword] is not a place for a phrase: use [condition] (after "
-                + "\"when\"), [consequence] (after \"then\") or [metadata] (before \"when\")"), bad.problems().get(0));
+        assertEquals(
+                new RuleProblem(
+                        "ours.dsl",
+                        3,
+                        2,
+                        "[keyword] is not a place for a phrase: use [condition] (after "
+                                + "\"when\"), [consequence] (after \"then\") or [metadata] (before \"when\")"),
+                bad.problems().get(0));
 
-        RuleCompiler.Result ok = compile(Map.of("ours.dsl", custom.replace("[keyword][]nudge=trigger\n", ""),
-                "brief.dslr", HEAD + """
+        RuleCompiler.Result ok =
+                compile(Map.of("ours.dsl", custom.replace("[keyword][]nudge=trigger\n", ""), "brief.dslr", HEAD + """
                         rule "Power"
                         when
                             The user is a power user
@@ -202,12 +232,16 @@ class PhrasesTest {
     @Test
     void shouldListEveryBuiltInPhraseWithItsCode() {
         Phrases phrases = Phrases.of(Map.of(), new java.util.ArrayList<>());
-        assertTrue(phrases.list().stream().anyMatch(p -> p.section() == Phrases.Section.CONDITION
-                && p.text().equals("The user did \"{event}\" at least {n} times")
-                && p.code().equals("Activity( event == \"{event}\", count >= {n} )")
-                && p.file().equals("milepost.dsl")), phrases.list().toString());
-        assertTrue(phrases.list().stream().anyMatch(p -> p.section() == Phrases.Section.CONSEQUENCE
-                && p.text().equals("Trigger \"{action}\" with {entries}")));
+        assertTrue(
+                phrases.list().stream()
+                        .anyMatch(p -> p.section() == Phrases.Section.CONDITION
+                                && p.text().equals("The user did \"{event}\" at least {n} times")
+                                && p.code().equals("Activity( event == \"{event}\", count >= {n} )")
+                                && p.file().equals("milepost.dsl")),
+                phrases.list().toString());
+        assertTrue(phrases.list().stream()
+                .anyMatch(p -> p.section() == Phrases.Section.CONSEQUENCE
+                        && p.text().equals("Trigger \"{action}\" with {entries}")));
     }
 
     @Test
@@ -244,9 +278,11 @@ class PhrasesTest {
         assertEquals("interest", interest.name());
         assertEquals(1, interest.order());
         assertEquals(java.time.Duration.ofHours(36), interest.within());
-        assertEquals(java.time.Duration.ofDays(7), book.rule("Digest").orElseThrow().every());
+        assertEquals(
+                java.time.Duration.ofDays(7), book.rule("Digest").orElseThrow().every());
         assertEquals(0.10, book.rule("Digest").orElseThrow().holdout(), 1e-9);
-        assertEquals(java.time.Duration.ofDays(3), book.rule("Tip").orElseThrow().repeat());
+        assertEquals(
+                java.time.Duration.ofDays(3), book.rule("Tip").orElseThrow().repeat());
     }
 
     @Test
@@ -281,7 +317,14 @@ class PhrasesTest {
                 """));
         assertTrue(r.ok(), r.problems().toString());
         List<RuleProblem> warnings = RuleWarnings.of(r.sources(), r.book(), action -> action.equals("digest"));
-        assertEquals(List.of(new RuleProblem("brief.dslr", 8, 5, "no enabled webhook endpoint receives action \"tips\": "
-                + "it will be recorded and counted, and sent nowhere (in what the DSL makes of this line)")), warnings);
+        assertEquals(
+                List.of(
+                        new RuleProblem(
+                                "brief.dslr",
+                                8,
+                                5,
+                                "no enabled webhook endpoint receives action \"tips\": "
+                                        + "it will be recorded and counted, and sent nowhere (in what the DSL makes of this line)")),
+                warnings);
     }
 }

@@ -15,8 +15,14 @@ class RuleLoadHistoryTest {
         RuleLoadHistory history = new RuleLoadHistory();
         Instant start = Instant.parse("2026-12-01T00:00:00Z");
         for (int i = 0; i < 60; i++) {
-            history.record(RuleLoadHistory.Trigger.FILE_CHANGE, start.plusSeconds(i), Map.of("a.drl", "rule " + i),
-                    null, List.of(new RuleProblem("a.drl", i, 1, "broken " + i)), null, FileChanges.NONE);
+            history.record(
+                    RuleLoadHistory.Trigger.FILE_CHANGE,
+                    start.plusSeconds(i),
+                    Map.of("a.drl", "rule " + i),
+                    null,
+                    List.of(new RuleProblem("a.drl", i, 1, "broken " + i)),
+                    null,
+                    FileChanges.NONE);
         }
         List<RuleLoadHistory.Entry> all = history.latest(100);
         assertEquals(RuleLoadHistory.KEPT, all.size());

@@ -15,14 +15,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Rules may use the fact model, java.time, java.util collections, Math and String, and nothing else. */
 public class RulePolicyTest {
-    public static final String TYPES = "only the fact model, java.time, java.util collections, Math and String may be used";
-    public static final String INTERNALS = "reflection, class loaders, threads, processes and the rule engine's internals are off limits";
+    public static final String TYPES =
+            "only the fact model, java.time, java.util collections, Math and String may be used";
+    public static final String INTERNALS =
+            "reflection, class loaders, threads, processes and the rule engine's internals are off limits";
 
     final RuleCompiler compiler = new RuleCompiler(getClass().getClassLoader());
 
     /** A rule whose consequence is {@code then}, at line 7, column 5. */
     public static String consequence(String code) {
-        return "package rules;\n\nrule \"Hostile\"\nwhen\n    $e : Event( name == \"x\" )\nthen\n    " + code + "\nend\n";
+        return "package rules;\n\nrule \"Hostile\"\nwhen\n    $e : Event( name == \"x\" )\nthen\n    " + code
+                + "\nend\n";
     }
 
     static Arguments refused(String what, String drl, int line, int column, String name, String reason) {
@@ -32,31 +35,94 @@ public class RulePolicyTest {
     public static Stream<Arguments> hostileRules() {
         return Stream.of(
                 refused("System.exit", consequence("System.exit(1);"), 7, 5, "System.exit", TYPES),
-                refused("Runtime.exec", consequence("Runtime.getRuntime().exec(\"touch /tmp/pwned\");"), 7, 5,
-                        "Runtime.getRuntime", TYPES),
-                refused("a new ProcessBuilder", consequence("new ProcessBuilder(\"sh\", \"-c\", \"id\").start();"), 7, 9,
-                        "ProcessBuilder", TYPES),
+                refused(
+                        "Runtime.exec",
+                        consequence("Runtime.getRuntime().exec(\"touch /tmp/pwned\");"),
+                        7,
+                        5,
+                        "Runtime.getRuntime",
+                        TYPES),
+                refused(
+                        "a new ProcessBuilder",
+                        consequence("new ProcessBuilder(\"sh\", \"-c\", \"id\").start();"),
+                        7,
+                        9,
+                        "ProcessBuilder",
+                        TYPES),
                 refused("Thread", consequence("Thread.sleep(60000);"), 7, 5, "Thread.sleep", TYPES),
-                refused("Class.forName", consequence("Class.forName(\"java.lang.Runtime\");"), 7, 5, "Class.forName", TYPES),
-                refused("reflection through getClass().getMethod",
-                        consequence("$e.getClass().getMethod(\"name\").invoke($e);"), 7, 8, "getClass", INTERNALS),
+                refused(
+                        "Class.forName",
+                        consequence("Class.forName(\"java.lang.Runtime\");"),
+                        7,
+                        5,
+                        "Class.forName",
+                        TYPES),
+                refused(
+                        "reflection through getClass().getMethod",
+                        consequence("$e.getClass().getMethod(\"name\").invoke($e);"),
+                        7,
+                        8,
+                        "getClass",
+                        INTERNALS),
                 refused("String.class", consequence("String.class.getClassLoader();"), 7, 12, "class", INTERNALS),
-                refused("java.io.File", consequence("new java.io.File(\"/etc/passwd\").delete();"), 7, 9, "java.io.File", TYPES),
-                refused("java.nio.file.Files",
-                        consequence("String s = java.nio.file.Files.readString(java.nio.file.Path.of(\"/etc/passwd\"));"),
-                        7, 16, "java.nio.file.Files.readString", TYPES),
-                refused("java.net.URL", consequence("new java.net.URL(\"http://169.254.169.254/\").openStream();"), 7, 9,
-                        "java.net.URL", TYPES),
-                refused("a fully qualified java.lang.System.exit", consequence("java.lang.System.exit(1);"), 7, 5,
-                        "java.lang.System.exit", TYPES),
+                refused(
+                        "java.io.File",
+                        consequence("new java.io.File(\"/etc/passwd\").delete();"),
+                        7,
+                        9,
+                        "java.io.File",
+                        TYPES),
+                refused(
+                        "java.nio.file.Files",
+                        consequence(
+                                "String s = java.nio.file.Files.readString(java.nio.file.Path.of(\"/etc/passwd\"));"),
+                        7,
+                        16,
+                        "java.nio.file.Files.readString",
+                        TYPES),
+                refused(
+                        "java.net.URL",
+                        consequence("new java.net.URL(\"http://169.254.169.254/\").openStream();"),
+                        7,
+                        9,
+                        "java.net.URL",
+                        TYPES),
+                refused(
+                        "a fully qualified java.lang.System.exit",
+                        consequence("java.lang.System.exit(1);"),
+                        7,
+                        5,
+                        "java.lang.System.exit",
+                        TYPES),
                 refused("java.util beyond collections", consequence("new Scanner(\"x\");"), 7, 9, "Scanner", TYPES),
-                refused("the rule engine itself", consequence("drools.getKieRuntime().halt();"), 7, 5,
-                        "drools.getKieRuntime", INTERNALS),
-                refused("a unicode-escaped name", consequence("\\u0053ystem.exit(1);"), 7, 5, "\\u0053",
+                refused(
+                        "the rule engine itself",
+                        consequence("drools.getKieRuntime().halt();"),
+                        7,
+                        5,
+                        "drools.getKieRuntime",
+                        INTERNALS),
+                refused(
+                        "a unicode-escaped name",
+                        consequence("\\u0053ystem.exit(1);"),
+                        7,
+                        5,
+                        "\\u0053",
                         "a unicode escape can disguise a name; write the character itself"),
-                refused("a unicode line break hidden in a comment", consequence("// \\u000a System.exit(1);"), 7, 8,
-                        "\\u000a", "a unicode escape can disguise a name; write the character itself"),
-                refused("an invisible character inside a name", consequence("Sys\u00ADtem.exit(1);"), 7, 5, "System.exit", TYPES),
+                refused(
+                        "a unicode line break hidden in a comment",
+                        consequence("// \\u000a System.exit(1);"),
+                        7,
+                        8,
+                        "\\u000a",
+                        "a unicode escape can disguise a name; write the character itself"),
+                refused(
+                        "an invisible character inside a name",
+                        consequence("Sys\u00ADtem.exit(1);"),
+                        7,
+                        5,
+                        "System.exit",
+                        TYPES),
                 refused("a function that calls System.exit", """
                         package rules;
 
@@ -86,10 +152,15 @@ public class RulePolicyTest {
                         package rules;
                         import function java.lang.Runtime.getRuntime;
                         """, 2, 1, "java.lang.Runtime.getRuntime", TYPES),
-                refused("a custom accumulate function", """
+                refused(
+                        "a custom accumulate function",
+                        """
                         package rules;
                         import accumulate org.example.Exfiltrate exfiltrate;
-                        """, 2, 1, "accumulate org.example.Exfiltrate",
+                        """,
+                        2,
+                        1,
+                        "accumulate org.example.Exfiltrate",
                         "only Drools' built-in accumulate functions (sum, count, min, max, average, collectList, collectSet) may be used"),
                 refused("a global of type java.io.File", """
                         package rules;
@@ -128,8 +199,13 @@ public class RulePolicyTest {
                             List.of("a");
                         end
                         """, 6, 5, "List.of", TYPES),
-                refused("a class with a lower-case name", consequence("new org.postgresql.translation.messages_de();"),
-                        7, 9, "org.postgresql.translation.messages_de", TYPES),
+                refused(
+                        "a class with a lower-case name",
+                        consequence("new org.postgresql.translation.messages_de();"),
+                        7,
+                        9,
+                        "org.postgresql.translation.messages_de",
+                        TYPES),
                 refused("a class with a lower-case name in the rules' package", """
                         package org.postgresql.translation;
 
@@ -211,25 +287,46 @@ public class RulePolicyTest {
     void shouldSayWhatWasRefusedAndWhy() {
         RuleCompiler.Result r = compiler.compile(Map.of("x.drl", consequence("System.exit(1);")));
 
-        assertEquals(List.of(new RuleProblem("x.drl", 7, 5, "\"System.exit\" is not allowed in rules: only the fact model, "
-                + "java.time, java.util collections, Math and String may be used")), r.problems());
+        assertEquals(
+                List.of(new RuleProblem(
+                        "x.drl",
+                        7,
+                        5,
+                        "\"System.exit\" is not allowed in rules: only the fact model, "
+                                + "java.time, java.util collections, Math and String may be used")),
+                r.problems());
     }
 
     @Test
     void shouldRefuseTheMvelDialectAndPackagesOfJavaDroolsOrMilepost() {
-        assertEquals(List.of(new RuleProblem("d.drl", 4, 13,
-                        "dialect \"mvel\" is not allowed in rules: consequences are checked as Java, the default dialect")),
-                compiler.compile(Map.of("d.drl", "package rules;\n\nrule \"MVEL\"\n    dialect \"mvel\"\nwhen\nthen\nend\n")).problems());
-        assertEquals(List.of(new RuleProblem("p.drl", 1, 9,
-                        "package \"io.milepost.engine\" is not allowed in rules: it belongs to Java, Drools or Milepost")),
-                compiler.compile(Map.of("p.drl", "package io.milepost.engine;\nrule \"x\" when then end\n")).problems());
+        assertEquals(
+                List.of(
+                        new RuleProblem(
+                                "d.drl",
+                                4,
+                                13,
+                                "dialect \"mvel\" is not allowed in rules: consequences are checked as Java, the default dialect")),
+                compiler.compile(Map.of(
+                                "d.drl", "package rules;\n\nrule \"MVEL\"\n    dialect \"mvel\"\nwhen\nthen\nend\n"))
+                        .problems());
+        assertEquals(
+                List.of(
+                        new RuleProblem(
+                                "p.drl",
+                                1,
+                                9,
+                                "package \"io.milepost.engine\" is not allowed in rules: it belongs to Java, Drools or Milepost")),
+                compiler.compile(Map.of("p.drl", "package io.milepost.engine;\nrule \"x\" when then end\n"))
+                        .problems());
     }
 
     @Test
     void shouldRefuseTextBlocks() {
-        RuleCompiler.Result r = compiler.compile(Map.of("t.drl", consequence("String s = \"\"\"\n  hidden\n  \"\"\";")));
+        RuleCompiler.Result r =
+                compiler.compile(Map.of("t.drl", consequence("String s = \"\"\"\n  hidden\n  \"\"\";")));
 
-        assertEquals(new RuleProblem("t.drl", 7, 16, "text blocks (\"\"\") are not allowed in rules: write \"...\" strings"),
+        assertEquals(
+                new RuleProblem("t.drl", 7, 16, "text blocks (\"\"\") are not allowed in rules: write \"...\" strings"),
                 r.problems().get(0));
     }
 
@@ -248,25 +345,41 @@ public class RulePolicyTest {
     @Test
     void shouldPointAtTheAuthorsLineAndColumnWhateverTheHeaderDid() {
         // The compiler adds its imports on the package line, or on a line of its own when there is none.
-        assertEquals(new RuleProblem("one-line.drl", 1, 35, "\"System.exit\" is not allowed in rules: " + TYPES),
+        assertEquals(
+                new RuleProblem("one-line.drl", 1, 35, "\"System.exit\" is not allowed in rules: " + TYPES),
                 compiler.compile(Map.of("one-line.drl", "package rules; rule \"x\" when then System.exit(0); end\n"))
-                        .problems().get(0));
-        assertEquals(new RuleProblem("no-package.drl", 3, 5, "\"System.exit\" is not allowed in rules: " + TYPES),
-                compiler.compile(Map.of("no-package.drl", "rule \"x\" @milestone(\"a\") when\nthen\n    System.exit(0);\nend\n"))
-                        .problems().get(0));
-        assertEquals(new RuleProblem("meta.drl", 2, 32, "\"System.exit\" is not allowed in rules: " + TYPES),
-                compiler.compile(Map.of("meta.drl", "package rules;\nrule \"x\" @milestone(\"a\") @note(System.exit(0)) when then end\n"))
-                        .problems().get(0));
+                        .problems()
+                        .get(0));
+        assertEquals(
+                new RuleProblem("no-package.drl", 3, 5, "\"System.exit\" is not allowed in rules: " + TYPES),
+                compiler.compile(Map.of(
+                                "no-package.drl",
+                                "rule \"x\" @milestone(\"a\") when\nthen\n    System.exit(0);\nend\n"))
+                        .problems()
+                        .get(0));
+        assertEquals(
+                new RuleProblem("meta.drl", 2, 32, "\"System.exit\" is not allowed in rules: " + TYPES),
+                compiler.compile(Map.of(
+                                "meta.drl",
+                                "package rules;\nrule \"x\" @milestone(\"a\") @note(System.exit(0)) when then end\n"))
+                        .problems()
+                        .get(0));
     }
 
     @Test
     void shouldCheckWhatTheDslMakesOfADslrFile() {
         RuleCompiler.Result r = compiler.compile(Map.of(
                 "evil.dsl", "[consequence][]Leave now=System.exit(0);\n",
-                "phrase.dslr", "package rules;\nexpander evil.dsl\n\nrule \"Phrase\"\nwhen\nthen\n    Leave now\nend\n"));
+                "phrase.dslr",
+                        "package rules;\nexpander evil.dsl\n\nrule \"Phrase\"\nwhen\nthen\n    Leave now\nend\n"));
 
-        assertEquals(List.of(new RuleProblem("phrase.dslr", 7, 5, "\"System.exit\" is not allowed in rules: " + TYPES
-                + " (in what the DSL makes of this line)")), r.problems());
+        assertEquals(
+                List.of(new RuleProblem(
+                        "phrase.dslr",
+                        7,
+                        5,
+                        "\"System.exit\" is not allowed in rules: " + TYPES + " (in what the DSL makes of this line)")),
+                r.problems());
     }
 
     @Test

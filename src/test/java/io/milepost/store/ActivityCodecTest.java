@@ -31,7 +31,9 @@ class ActivityCodecTest {
         assertEquals(Map.of(LocalDate.parse("2026-01-05"), 2, LocalDate.parse("2026-01-07"), 1), s.countsView());
         assertEquals(Instant.parse("2026-01-05T09:00:00.123456Z"), s.firstAt());
         assertEquals(Instant.parse("2026-01-07T23:59:59Z"), s.lastAt());
-        assertEquals(Instant.parse("2026-01-05T10:00:00Z"), s.day(LocalDate.parse("2026-01-05")).lastAt());
+        assertEquals(
+                Instant.parse("2026-01-05T10:00:00Z"),
+                s.day(LocalDate.parse("2026-01-05")).lastAt());
         assertEquals(json, ActivityCodec.write(after));
     }
 
@@ -52,34 +54,50 @@ class ActivityCodecTest {
         ActivityCodec.read(iso, e -> read.computeIfAbsent(e, EventHistory::new));
 
         assertEquals(5, read.get("search_performed").total());
-        assertEquals(Instant.parse("2025-11-21T10:04:00.5Z"), read.get("search_performed").lastAt());
-        assertEquals(Instant.parse("2025-11-22T00:00:00Z"), read.get("list_created").firstAt());
-        assertEquals("{\"list_created\":[[20414,1,0,0]],\"search_performed\":[[20413,5,36000000000,36240500000]]}",
+        assertEquals(
+                Instant.parse("2025-11-21T10:04:00.5Z"),
+                read.get("search_performed").lastAt());
+        assertEquals(
+                Instant.parse("2025-11-22T00:00:00Z"), read.get("list_created").firstAt());
+        assertEquals(
+                "{\"list_created\":[[20414,1,0,0]],\"search_performed\":[[20413,5,36000000000,36240500000]]}",
                 ActivityCodec.write(read));
     }
 
     @Test
     void shouldRefuseDaysWhoseTimesLeaveTheDay() {
-        assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,1,0,86400000000]]}", EventHistory::new));
-        assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,0,0,0]]}", EventHistory::new));
-        assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,1,5,4]]}", EventHistory::new));
+        assertThrows(
+                IllegalStateException.class,
+                () -> ActivityCodec.read("{\"x\":[[20413,1,0,86400000000]]}", EventHistory::new));
+        assertThrows(
+                IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,0,0,0]]}", EventHistory::new));
+        assertThrows(
+                IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,1,5,4]]}", EventHistory::new));
     }
 
     @Test
     void shouldRefuseADamagedDocumentLoudly() {
-        assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[\"2026-01-05\",\"many\"]]}", EventHistory::new));
+        assertThrows(
+                IllegalStateException.class,
+                () -> ActivityCodec.read("{\"x\":[[\"2026-01-05\",\"many\"]]}", EventHistory::new));
     }
 
     @Test
     void shouldKeepTheTimesBetweenFirstAndLastSoWindowsCountExactlyAfterReading() {
         Map<String, EventHistory> activity = new TreeMap<>();
         EventHistory search = activity.computeIfAbsent("search_performed", EventHistory::new);
-        for (String t : new String[] {"2025-11-21T10:04:00Z", "2025-11-21T10:00:00Z", "2025-11-21T10:01:00Z",
-                "2025-11-21T10:03:00Z", "2025-11-21T10:02:00Z"}) {
+        for (String t : new String[] {
+            "2025-11-21T10:04:00Z",
+            "2025-11-21T10:00:00Z",
+            "2025-11-21T10:01:00Z",
+            "2025-11-21T10:03:00Z",
+            "2025-11-21T10:02:00Z"
+        }) {
             search.record(Instant.parse(t));
         }
         String json = ActivityCodec.write(activity);
-        assertEquals("{\"search_performed\":[[20413,5,36000000000,36240000000,36060000000,36120000000,36180000000]]}", json);
+        assertEquals(
+                "{\"search_performed\":[[20413,5,36000000000,36240000000,36060000000,36120000000,36180000000]]}", json);
 
         Map<String, EventHistory> read = new TreeMap<>();
         ActivityCodec.read(json, e -> read.computeIfAbsent(e, EventHistory::new));
@@ -90,13 +108,19 @@ class ActivityCodecTest {
     @Test
     void shouldReadADayWrittenBeforeTimesWereKeptAndEstimateWithinIt() {
         Map<String, EventHistory> read = new TreeMap<>();
-        ActivityCodec.read("{\"x\":[[20413,5,36000000000,36240000000]]}", e -> read.computeIfAbsent(e, EventHistory::new));
+        ActivityCodec.read(
+                "{\"x\":[[20413,5,36000000000,36240000000]]}", e -> read.computeIfAbsent(e, EventHistory::new));
         assertEquals(5, read.get("x").total());
-        assertEquals(3, read.get("x").countUntil(Instant.parse("2025-11-21T10:02:00Z")), "five spread over four minutes");
+        assertEquals(
+                3, read.get("x").countUntil(Instant.parse("2025-11-21T10:02:00Z")), "five spread over four minutes");
         assertEquals("{\"x\":[[20413,5,36000000000,36240000000]]}", ActivityCodec.write(read));
-        assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,5,0,10,5]]}", EventHistory::new),
+        assertThrows(
+                IllegalStateException.class,
+                () -> ActivityCodec.read("{\"x\":[[20413,5,0,10,5]]}", EventHistory::new),
                 "some but not all times");
-        assertThrows(IllegalStateException.class, () -> ActivityCodec.read("{\"x\":[[20413,3,5,10,11]]}", EventHistory::new),
+        assertThrows(
+                IllegalStateException.class,
+                () -> ActivityCodec.read("{\"x\":[[20413,3,5,10,11]]}", EventHistory::new),
                 "a time outside first..last");
     }
 }

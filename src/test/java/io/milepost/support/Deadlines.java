@@ -10,6 +10,5 @@ public final class Deadlines {
      */
     public static final Duration EVALUATION = Duration.ofSeconds(5);
 
-    private Deadlines() {
-    }
+    private Deadlines() {}
 }

@@ -8,8 +8,7 @@ import org.hamcrest.TypeSafeMatcher;
 
 /** Matchers for ISO-8601 durations in JSON answers. */
 public final class DurationMatchers {
-    private DurationMatchers() {
-    }
+    private DurationMatchers() {}
 
     /** A duration within 1% of {@code expected}: the promise the KPIs make for percentiles. */
     public static Matcher<String> withinOnePercentOf(String expected) {

@@ -14,14 +14,16 @@ import javax.sql.DataSource;
  * that, instead of sleeping and hoping the request had time to block.
  */
 public final class LockWaits {
-    private LockWaits() {
-    }
+    private LockWaits() {}
 
     /** Returns once some session waits for a lock; fails after {@code max}. */
-    public static void untilASessionWaits(DataSource dataSource, Duration max) throws SQLException, InterruptedException {
+    public static void untilASessionWaits(DataSource dataSource, Duration max)
+            throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
-            boolean postgres = c.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres");
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement()) {
+            boolean postgres =
+                    c.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres");
             String sql = postgres
                     ? "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
                     : "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";

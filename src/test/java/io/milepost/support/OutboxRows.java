@@ -14,11 +14,9 @@ import javax.sql.DataSource;
 /** Messages written straight to the outbox, as ingestion would, for tests of delivery alone. */
 public final class OutboxRows {
     /** The messages' webhook-ids, and {@link System#nanoTime()} when they were committed. */
-    public record Written(Set<String> ids, long committedNanos) {
-    }
+    public record Written(Set<String> ids, long committedNanos) {}
 
-    private OutboxRows() {
-    }
+    private OutboxRows() {}
 
     /**
      * Writes {@code n} {@code milestone.reached} messages in one transaction, with ids far above the
@@ -30,18 +28,21 @@ public final class OutboxRows {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             long firstId;
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM outbox")) {
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(id), 0) + 1 FROM outbox")) {
                 rs.next();
                 firstId = Math.max(rs.getLong(1), 2_000_000_000L);
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO outbox (id, type, user_id, subject, body, "
-                    + "occurred_at, created_at, webhook_id) VALUES (?, 'milestone.reached', ?, 'interest', ?, ?, ?, ?)")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO outbox (id, type, user_id, subject, body, "
+                            + "occurred_at, created_at, webhook_id) VALUES (?, 'milestone.reached', ?, 'interest', ?, ?, ?, ?)")) {
                 for (int i = 0; i < n; i++) {
                     String webhookId = "msg_" + prefix + "_" + i + "_" + firstId;
                     ids.add(webhookId);
                     ps.setLong(1, firstId + i);
                     ps.setString(2, prefix + "-" + i);
-                    ps.setString(3, "{\"type\":\"milestone.reached\",\"data\":{\"userId\":\"" + prefix + "-" + i + "\"}}");
+                    ps.setString(
+                            3, "{\"type\":\"milestone.reached\",\"data\":{\"userId\":\"" + prefix + "-" + i + "\"}}");
                     ps.setObject(4, now.atOffset(ZoneOffset.UTC));
                     ps.setObject(5, now.atOffset(ZoneOffset.UTC));
                     ps.setString(6, webhookId);

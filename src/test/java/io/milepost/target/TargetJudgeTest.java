@@ -21,14 +21,20 @@ class TargetJudgeTest {
         for (int i = 0; i < shares.length; i++) {
             Instant start = W1.plus(Duration.ofDays(7L * i));
             Double s = shares[i];
-            cohorts.add(new TargetView.Cohort(start, start.plus(Duration.ofDays(7)), s == null ? 0 : 100,
-                    s == null ? 0 : Math.round(s * 100), s, true));
+            cohorts.add(new TargetView.Cohort(
+                    start,
+                    start.plus(Duration.ofDays(7)),
+                    s == null ? 0 : 100,
+                    s == null ? 0 : Math.round(s * 100),
+                    s,
+                    true));
         }
         return cohorts;
     }
 
     static String status(double target, List<TargetView.Cohort> cohorts, Instant now) {
-        return TargetJudge.judge(target, cohorts, DEADLINE_END, DEADLINE_COHORT, now, "weekly").status();
+        return TargetJudge.judge(target, cohorts, DEADLINE_END, DEADLINE_COHORT, now, "weekly")
+                .status();
     }
 
     @Test
@@ -43,20 +49,24 @@ class TargetJudgeTest {
     @Test
     void shouldProjectTheTrendToTheDeadlineCohort() {
         Instant before = Instant.parse("2030-02-01T00:00:00Z");
-        TargetJudge.Verdict rising = TargetJudge.judge(0.6, weeks(0.30, 0.35, 0.40), DEADLINE_END, DEADLINE_COHORT, before,
-                "weekly");
+        TargetJudge.Verdict rising =
+                TargetJudge.judge(0.6, weeks(0.30, 0.35, 0.40), DEADLINE_END, DEADLINE_COHORT, before, "weekly");
         // +5 points a week; the deadline cohort starts 7 weeks after the first: 0.30 + 7 * 0.05 = 0.65
         assertEquals("on_track", rising.status());
         assertEquals(0.65, rising.projection().share(), 1e-9);
         assertEquals(DEADLINE_COHORT, rising.projection().at());
         assertTrue(rising.explanation().contains("30%, 35%, 40%"), rising.explanation());
-        TargetJudge.Verdict flat = TargetJudge.judge(0.6, weeks(0.40, 0.40, 0.41), DEADLINE_END, DEADLINE_COHORT, before,
-                "weekly");
+        TargetJudge.Verdict flat =
+                TargetJudge.judge(0.6, weeks(0.40, 0.40, 0.41), DEADLINE_END, DEADLINE_COHORT, before, "weekly");
         assertEquals("at_risk", flat.status());
         assertTrue(flat.projection().share() < 0.6);
         // a projection stays a share
-        assertEquals(1.0, TargetJudge.judge(0.6, weeks(0.1, 0.5), DEADLINE_END, DEADLINE_COHORT, before, "weekly")
-                .projection().share(), 1e-9);
+        assertEquals(
+                1.0,
+                TargetJudge.judge(0.6, weeks(0.1, 0.5), DEADLINE_END, DEADLINE_COHORT, before, "weekly")
+                        .projection()
+                        .share(),
+                1e-9);
     }
 
     @Test

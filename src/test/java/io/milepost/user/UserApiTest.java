@@ -18,10 +18,10 @@ import io.milepost.store.UserEntity;
 import io.milepost.support.LockWaits;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
-import io.restassured.path.json.JsonPath;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +38,7 @@ import org.junit.jupiter.api.Test;
 class UserApiTest {
     @Inject
     EntityManager em;
+
     @Inject
     io.agroal.api.AgroalDataSource dataSource;
 
@@ -46,16 +47,23 @@ class UserApiTest {
 
     static void firstValue(String u, String day) {
         writer().body(batch(
-                track(u, "search_performed", day + "T10:00:00Z"), track(u, "search_performed", day + "T10:01:00Z"),
-                track(u, "search_performed", day + "T10:02:00Z"), track(u, "search_performed", day + "T10:03:00Z"),
-                track(u, "search_performed", day + "T10:04:00Z"), track(u, "list_created", day + "T10:05:00Z")))
-                .post("/v1/batch").then().statusCode(200);
+                        track(u, "search_performed", day + "T10:00:00Z"),
+                                track(u, "search_performed", day + "T10:01:00Z"),
+                        track(u, "search_performed", day + "T10:02:00Z"),
+                                track(u, "search_performed", day + "T10:03:00Z"),
+                        track(u, "search_performed", day + "T10:04:00Z"), track(u, "list_created", day + "T10:05:00Z")))
+                .post("/v1/batch")
+                .then()
+                .statusCode(200);
     }
 
     @Test
     void shouldNotGetAnUnknownUser() {
-        admin().get("/v1/users/nobody-" + System.nanoTime()).then().statusCode(404)
-                .body("error", equalTo("not_found")).body("message", notNullValue());
+        admin().get("/v1/users/nobody-" + System.nanoTime())
+                .then()
+                .statusCode(404)
+                .body("error", equalTo("not_found"))
+                .body("message", notNullValue());
     }
 
     @Test
@@ -67,8 +75,13 @@ class UserApiTest {
         String cursor = null;
         int pages = 0;
         do {
-            JsonPath page = admin().queryParam("limit", 3).queryParam("cursor", cursor == null ? "" : cursor)
-                    .get("/v1/users/" + u + "/timeline").then().statusCode(200).extract().jsonPath();
+            JsonPath page = admin().queryParam("limit", 3)
+                    .queryParam("cursor", cursor == null ? "" : cursor)
+                    .get("/v1/users/" + u + "/timeline")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
             List<String> types = page.getList("items.type");
             List<String> names = page.getList("items.name");
             List<String> ats = page.getList("items.at");
@@ -82,8 +95,10 @@ class UserApiTest {
         // 6 events, 2 milestones, 2 actions
         assertEquals(10, seen.size(), seen.toString());
         assertEquals(10, new HashSet<>(seen).size(), "an item came twice: " + seen);
-        assertTrue(seen.contains("milestone:first_value@2026-04-01T10:05:00Z")
-                && seen.contains("action:suggest_export@2026-04-01T10:05:00Z"), seen.toString());
+        assertTrue(
+                seen.contains("milestone:first_value@2026-04-01T10:05:00Z")
+                        && seen.contains("action:suggest_export@2026-04-01T10:05:00Z"),
+                seen.toString());
         List<String> sorted = new ArrayList<>(times);
         sorted.sort(null);
         assertEquals(sorted, times, "timeline not in time order");
@@ -98,13 +113,22 @@ class UserApiTest {
         String notReached = prefix + "-c";
         firstValue(reached1, "2026-04-02");
         firstValue(reached2, "2026-04-03");
-        writer().body(track(notReached, "search_performed", "2026-04-03T10:00:00Z")).post("/v1/track").then().statusCode(200);
+        writer().body(track(notReached, "search_performed", "2026-04-03T10:00:00Z"))
+                .post("/v1/track")
+                .then()
+                .statusCode(200);
 
         List<String> reached = collect("first_value", "true");
-        assertTrue(reached.contains(reached1) && reached.contains(reached2) && !reached.contains(notReached), reached.toString());
+        assertTrue(
+                reached.contains(reached1) && reached.contains(reached2) && !reached.contains(notReached),
+                reached.toString());
         List<String> notYet = collect("first_value", "false");
         assertTrue(notYet.contains(notReached) && !notYet.contains(reached1), notYet.toString());
-        admin().queryParam("reached", "maybe").queryParam("milestone", "x").get("/v1/users").then().statusCode(400);
+        admin().queryParam("reached", "maybe")
+                .queryParam("milestone", "x")
+                .get("/v1/users")
+                .then()
+                .statusCode(400);
         admin().queryParam("reached", "true").get("/v1/users").then().statusCode(400);
         admin().queryParam("limit", "0").get("/v1/users").then().statusCode(400);
         admin().queryParam("limit", "ten").get("/v1/users").then().statusCode(400);
@@ -116,9 +140,15 @@ class UserApiTest {
         List<String> ids = new ArrayList<>();
         String cursor = null;
         for (int guard = 0; guard < 10_000; guard++) {
-            JsonPath page = admin().queryParam("milestone", milestone).queryParam("reached", reached).queryParam("limit", 2)
+            JsonPath page = admin().queryParam("milestone", milestone)
+                    .queryParam("reached", reached)
+                    .queryParam("limit", 2)
                     .queryParam("cursor", cursor == null ? "" : cursor)
-                    .get("/v1/users").then().statusCode(200).extract().jsonPath();
+                    .get("/v1/users")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
             ids.addAll(page.getList("users.userId"));
             cursor = page.getString("nextCursor");
             if (cursor == null) {
@@ -140,7 +170,10 @@ class UserApiTest {
 
         admin().get("/v1/users/" + u).then().statusCode(404);
         admin().get("/v1/users/" + u + "/timeline").then().statusCode(404);
-        admin().queryParam("milestone", "first_value").queryParam("limit", 1000).get("/v1/users").then()
+        admin().queryParam("milestone", "first_value")
+                .queryParam("limit", 1000)
+                .get("/v1/users")
+                .then()
                 .body("users.userId", not(hasItem(u)));
         admin().delete("/v1/users/" + u).then().statusCode(404);
         // the erased messageId is gone too: the same message is a new event now
@@ -151,24 +184,32 @@ class UserApiTest {
     @Test
     void shouldShowAUserAsOfOneMomentWhileTheirRecordsAreBeingWritten() throws Exception {
         String u = newUser("moment");
-        writer().body(batch(track(u, "search_performed", "2026-06-01T10:00:00Z"))).post("/v1/batch").then().statusCode(200);
+        writer().body(batch(track(u, "search_performed", "2026-06-01T10:00:00Z")))
+                .post("/v1/batch")
+                .then()
+                .statusCode(200);
         CountDownLatch firstWritten = new CountDownLatch(1);
         CountDownLatch finish = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             // what the stall sweep does: lock the user, record a stall, then the action it fires, commit
-            Future<?> sweep = pool.submit(() -> QuarkusTransaction.requiringNew().run(() -> {
-                em.find(UserEntity.class, u, LockModeType.PESSIMISTIC_WRITE);
-                Instant since = Instant.parse("2026-06-08T10:00:00Z");
-                rows.stall(u, "first_value", since, "test", Instant.now());
-                rows.flush();
-                firstWritten.countDown();
-                await(finish);
-                rows.action(u, "rescue_first_value", 1, since, "test", "{}", null, false, "test", Instant.now());
-            }));
+            Future<?> sweep =
+                    pool.submit(() -> QuarkusTransaction.requiringNew().run(() -> {
+                        em.find(UserEntity.class, u, LockModeType.PESSIMISTIC_WRITE);
+                        Instant since = Instant.parse("2026-06-08T10:00:00Z");
+                        rows.stall(u, "first_value", since, "test", Instant.now());
+                        rows.flush();
+                        firstWritten.countDown();
+                        await(finish);
+                        rows.action(
+                                u, "rescue_first_value", 1, since, "test", "{}", null, false, "test", Instant.now());
+                    }));
             assertTrue(firstWritten.await(10, TimeUnit.SECONDS));
-            Future<JsonPath> read = pool.submit(() -> admin().get("/v1/users/" + u).then().statusCode(200)
-                    .extract().jsonPath());
+            Future<JsonPath> read = pool.submit(() -> admin().get("/v1/users/" + u)
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath());
             LockWaits.untilASessionWaits(dataSource, Duration.ofSeconds(10));
             assertFalse(read.isDone(), "the read waits for the transaction that is recording for the user");
             finish.countDown();

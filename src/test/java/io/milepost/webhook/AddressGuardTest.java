@@ -46,9 +46,18 @@ class AddressGuardTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"http://2130706433/hook", "http://127.1/hook", "http://0x7f.0.0.1/hook",
-            "http://0177.0.0.1/hook", "http://0x7f000001/hook", "http://017700000001/hook", "http://127.0.1/hook",
-            "http://169.254.43518/hook", "http://127.0.0.1./hook"})
+    @ValueSource(
+            strings = {
+                "http://2130706433/hook",
+                "http://127.1/hook",
+                "http://0x7f.0.0.1/hook",
+                "http://0177.0.0.1/hook",
+                "http://0x7f000001/hook",
+                "http://017700000001/hook",
+                "http://127.0.1/hook",
+                "http://169.254.43518/hook",
+                "http://127.0.0.1./hook"
+            })
     void shouldRefuseNumericHostsInOtherFormsThanDottedQuad(String url) {
         AddressGuard.Refused refused = assertThrows(AddressGuard.Refused.class, () -> strict.resolve(url));
         assertTrue(refused.getMessage().contains("non-canonical"), refused.getMessage());
@@ -75,13 +84,23 @@ class AddressGuardTest {
     @ValueSource(strings = {"https://93.184.216.34/hooks?x=1", "http://8.8.8.8:8080/", "http://[2606:4700::1111]/x"})
     void shouldAcceptPublicAddresses(String url) throws AddressGuard.Refused {
         AddressGuard.Target target = strict.resolve(url);
-        assertEquals(target.host().replace("[", "").replace("]", ""), target.address().getHostAddress()
-                .replaceAll("(^|:)0+(?=[0-9a-f])", "$1").replace(":0:0:0:0:0:", "::").replace("::0", "::"));
+        assertEquals(
+                target.host().replace("[", "").replace("]", ""),
+                target.address()
+                        .getHostAddress()
+                        .replaceAll("(^|:)0+(?=[0-9a-f])", "$1")
+                        .replace(":0:0:0:0:0:", "::")
+                        .replace("::0", "::"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"http://127.0.0.1:8080/hook", "http://10.0.0.5/hook", "http://[fd00::5]/hook",
-            "http://100.64.0.1/hook"})
+    @ValueSource(
+            strings = {
+                "http://127.0.0.1:8080/hook",
+                "http://10.0.0.5/hook",
+                "http://[fd00::5]/hook",
+                "http://100.64.0.1/hook"
+            })
     void shouldAllowPrivateAddressesWhenAskedTo(String url) throws AddressGuard.Refused {
         assertTrue(lenient.resolve(url).address() != null);
     }

@@ -35,7 +35,9 @@ class AttemptCountsTest {
         counts.add(List.of(row("ep_b", "failed", 0, 1), row("ep_a", "delivered", 3, 2)));
         counts.add(List.of(row("ep_a", "delivered", 3, 4)));
         List<StatRow> snapshot = counts.due(T0, true);
-        assertEquals(List.of(row("ep_a", "delivered", 3, 6), row("ep_b", "failed", 0, 1)), snapshot,
+        assertEquals(
+                List.of(row("ep_a", "delivered", 3, 6), row("ep_b", "failed", 0, 1)),
+                snapshot,
                 "summed per key, sorted by endpoint (the order every instance locks them in)");
 
         counts.add(List.of(row("ep_a", "delivered", 3, 1))); // recorded while the snapshot was being written
@@ -53,8 +55,10 @@ class AttemptCountsTest {
 
     @Test
     void shouldMergeTwoListsByKey() {
-        assertEquals(List.of(row("ep_a", "delivered", 1, 3), row("ep_a", "failed", 1, 1), row("ep_b", "delivered", 1, 1)),
-                AttemptCounts.merge(List.of(row("ep_b", "delivered", 1, 1), row("ep_a", "delivered", 1, 1)),
+        assertEquals(
+                List.of(row("ep_a", "delivered", 1, 3), row("ep_a", "failed", 1, 1), row("ep_b", "delivered", 1, 1)),
+                AttemptCounts.merge(
+                        List.of(row("ep_b", "delivered", 1, 1), row("ep_a", "delivered", 1, 1)),
                         List.of(row("ep_a", "failed", 1, 1), row("ep_a", "delivered", 1, 2))));
     }
 }

@@ -3,10 +3,9 @@ package io.milepost.webhook;
 import static io.milepost.support.Api.admin;
 import static io.milepost.support.Api.newUser;
 import static io.milepost.support.Api.sendTrack;
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import static io.restassured.RestAssured.given;
 
 import io.agroal.api.AgroalDataSource;
 import io.milepost.support.Receiver;
@@ -44,10 +43,15 @@ class BackgroundDeliveryTest {
     public static class Background implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.scheduler.enabled", "true",
-                    "milepost.scheduler.interval", "1h",
-                    "milepost.webhooks.poll-interval", "1m",
-                    "milepost.webhooks.retry-schedule", "1s,1s");
+            return Map.of(
+                    "quarkus.scheduler.enabled",
+                    "true",
+                    "milepost.scheduler.interval",
+                    "1h",
+                    "milepost.webhooks.poll-interval",
+                    "1m",
+                    "milepost.webhooks.retry-schedule",
+                    "1s,1s");
         }
     }
 
@@ -55,10 +59,15 @@ class BackgroundDeliveryTest {
     @Order(1)
     void shouldDeliverRightAfterTheCommitAndRetryOnItsOwn() throws InterruptedException {
         AtomicInteger calls = new AtomicInteger();
-        try (Receiver receiver = Receiver.start()
-                .answer(r -> Receiver.Answer.status(calls.incrementAndGet() == 1 ? 503 : 200))) {
-            String endpoint = admin().body("{\"url\":\"" + receiver.url("/hook") + "\"}").post("/v1/webhooks")
-                    .then().statusCode(201).extract().jsonPath().getString("id");
+        try (Receiver receiver =
+                Receiver.start().answer(r -> Receiver.Answer.status(calls.incrementAndGet() == 1 ? 503 : 200))) {
+            String endpoint = admin().body("{\"url\":\"" + receiver.url("/hook") + "\"}")
+                    .post("/v1/webhooks")
+                    .then()
+                    .statusCode(201)
+                    .extract()
+                    .jsonPath()
+                    .getString("id");
             String user = newUser("background");
             Instant sent = Instant.now();
 
@@ -69,17 +78,34 @@ class BackgroundDeliveryTest {
             assertEquals(2, got.size());
             assertEquals(got.get(0).header("webhook-id"), got.get(1).header("webhook-id"));
             assertEquals(user, JsonPath.from(got.get(1).body()).getString("data.userId"));
-            waitFor(Duration.ofSeconds(5), () -> "delivered".equals(admin().get("/v1/deliveries?endpoint=" + endpoint)
-                    .then().extract().jsonPath().getString("deliveries[0].status")));
+            waitFor(
+                    Duration.ofSeconds(5),
+                    () -> "delivered"
+                            .equals(admin().get("/v1/deliveries?endpoint=" + endpoint)
+                                    .then()
+                                    .extract()
+                                    .jsonPath()
+                                    .getString("deliveries[0].status")));
             assertTrue(Duration.between(sent, Instant.now()).toSeconds() < 30, "well before the 1-minute poll");
-            String metrics = admin().get("/q/metrics").then().statusCode(200).extract().asString();
+            String metrics =
+                    admin().get("/q/metrics").then().statusCode(200).extract().asString();
             assertTrue(metrics.contains("milepost_webhook_deliveries_total{outcome=\"delivered\"} 1.0"), metrics);
             assertTrue(metrics.contains("milepost_webhook_deliveries_total{outcome=\"retried\"} 1.0"), metrics);
             assertTrue(metrics.contains("milepost_webhook_queue_depth 0.0"), metrics);
             // the loop writes attempt statistics at most once a second, not only at its (1-minute) poll
-            waitFor(Duration.ofSeconds(10), () -> admin().get("/v1/webhooks/" + endpoint).then().extract().jsonPath()
-                    .getInt("health.lastHour.delivered") == 1);
-            JsonPath health = admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath();
+            waitFor(
+                    Duration.ofSeconds(10),
+                    () -> admin().get("/v1/webhooks/" + endpoint)
+                                    .then()
+                                    .extract()
+                                    .jsonPath()
+                                    .getInt("health.lastHour.delivered")
+                            == 1);
+            JsonPath health = admin().get("/v1/webhooks/" + endpoint)
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
             assertEquals(1, health.getInt("health.lastHour.retrying"));
             assertEquals(0.5, health.getDouble("health.successRate"), 1e-9);
             admin().delete("/v1/webhooks/" + endpoint).then().statusCode(204);
@@ -90,14 +116,21 @@ class BackgroundDeliveryTest {
     @Order(2)
     void shouldKeepDeliveringAfterCyclesFailAndReportNotReadyMeanwhile() throws Exception {
         try (Receiver receiver = Receiver.start()) {
-            String endpoint = admin().body("{\"url\":\"" + receiver.url("/hook") + "\"}").post("/v1/webhooks")
-                    .then().statusCode(201).extract().jsonPath().getString("id");
+            String endpoint = admin().body("{\"url\":\"" + receiver.url("/hook") + "\"}")
+                    .post("/v1/webhooks")
+                    .then()
+                    .statusCode(201)
+                    .extract()
+                    .jsonPath()
+                    .getString("id");
             String user = newUser("survivor");
             // every cycle reads the endpoints: without their table each one fails
             execute("ALTER TABLE webhook_endpoints RENAME TO webhook_endpoints_away");
             try {
                 sendTrack(user, "search_performed", Instant.now());
-                waitFor(Duration.ofSeconds(20), () -> given().get("/q/health/ready").statusCode() == 503);
+                waitFor(
+                        Duration.ofSeconds(20),
+                        () -> given().get("/q/health/ready").statusCode() == 503);
                 String ready = given().get("/q/health/ready").then().extract().asString();
                 assertTrue(ready.contains("webhook delivery") && ready.contains("in a row have failed"), ready);
                 assertTrue(receiver.requests().isEmpty());
@@ -105,18 +138,23 @@ class BackgroundDeliveryTest {
                 execute("ALTER TABLE webhook_endpoints_away RENAME TO webhook_endpoints");
             }
 
-            waitFor(Duration.ofSeconds(40), () -> receiver.requests().stream()
-                    .anyMatch(r -> r.body().contains("\"userId\":\"" + user + "\"")));
+            waitFor(
+                    Duration.ofSeconds(40),
+                    () -> receiver.requests().stream().anyMatch(r -> r.body().contains("\"userId\":\"" + user + "\"")));
             waitFor(Duration.ofSeconds(10), () -> given().get("/q/health/ready").statusCode() == 200);
-            String metrics = admin().get("/q/metrics").then().statusCode(200).extract().asString();
-            assertTrue(metrics.lines().anyMatch(l -> l.startsWith("milepost_webhook_loop_errors_total")
-                    && !l.endsWith(" 0.0")), metrics);
+            String metrics =
+                    admin().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertTrue(
+                    metrics.lines()
+                            .anyMatch(l -> l.startsWith("milepost_webhook_loop_errors_total") && !l.endsWith(" 0.0")),
+                    metrics);
             admin().delete("/v1/webhooks/" + endpoint).then().statusCode(204);
         }
     }
 
     private void execute(String sql) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }

@@ -27,8 +27,12 @@ class ErrorTextTest {
             assertTrue(text.endsWith("..."));
             String kept = text.substring(0, text.length() - 3);
             assertFalse(Character.isHighSurrogate(kept.charAt(kept.length() - 1)), "no half of a pair at the end");
-            assertEquals(kept, new String(kept.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                    java.nio.charset.StandardCharsets.UTF_8), "encodes as UTF-8 and back unchanged");
+            assertEquals(
+                    kept,
+                    new String(
+                            kept.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            java.nio.charset.StandardCharsets.UTF_8),
+                    "encodes as UTF-8 and back unchanged");
         }
     }
 }

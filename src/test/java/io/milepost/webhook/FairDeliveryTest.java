@@ -40,19 +40,28 @@ class FairDeliveryTest {
     public static class Fair implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quarkus.scheduler.enabled", "true",
-                    "milepost.scheduler.interval", "1h",
+            return Map.of(
+                    "quarkus.scheduler.enabled",
+                    "true",
+                    "milepost.scheduler.interval",
+                    "1h",
                     // longer than the slow endpoint's 2 s and than the hanging endpoint is kept hanging
-                    "milepost.webhooks.timeout", "1m",
-                    "milepost.webhooks.concurrency", "32",
-                    "milepost.webhooks.endpoint-concurrency", Integer.toString(ENDPOINT_CONCURRENCY),
-                    "milepost.webhooks.poll-interval", "200ms",
-                    "milepost.webhooks.retry-schedule", "1s,1s,1s,1s,1s,1s,1s,1s");
+                    "milepost.webhooks.timeout",
+                    "1m",
+                    "milepost.webhooks.concurrency",
+                    "32",
+                    "milepost.webhooks.endpoint-concurrency",
+                    Integer.toString(ENDPOINT_CONCURRENCY),
+                    "milepost.webhooks.poll-interval",
+                    "200ms",
+                    "milepost.webhooks.retry-schedule",
+                    "1s,1s,1s,1s,1s,1s,1s,1s");
         }
     }
 
     @Inject
     AgroalDataSource dataSource;
+
     @Inject
     OutboxSignal signal;
 
@@ -91,11 +100,14 @@ class FairDeliveryTest {
             Set<String> ids = write(messages, "hanging-healthy");
             untilReceived(healthy, ids, Duration.ofSeconds(180));
             int hangingGot = OutboxRows.received(hanging, ids);
-            LOG.infof("healthy endpoint had all %d messages; the hanging one had been sent %d, at most %d at once",
+            LOG.infof(
+                    "healthy endpoint had all %d messages; the hanging one had been sent %d, at most %d at once",
                     messages, hangingGot, hangingMostInFlight.get());
             // every slot but the hanging endpoint's own stayed free for the healthy one: its messages
             // did not wait behind the hanging attempts (how long they take together is WebhookFairnessBenchmark's)
-            assertEquals(ENDPOINT_CONCURRENCY, hangingMostInFlight.get(),
+            assertEquals(
+                    ENDPOINT_CONCURRENCY,
+                    hangingMostInFlight.get(),
                     "the hanging endpoint held exactly its own " + ENDPOINT_CONCURRENCY + " slots");
             assertTrue(hangingGot < messages, "the hanging endpoint was still at " + hangingGot + " of " + messages);
         } finally {
@@ -130,7 +142,8 @@ class FairDeliveryTest {
         LOG.infof("fast endpoint had all %d messages; the slow one had %d", messages, slowGot);
         // at 2 s an answer and 8 at a time, the slow endpoint needs 50 s for them all: the fast one did not wait for it
         assertTrue(slowGot < messages, "the slow endpoint was still at " + slowGot);
-        assertTrue(slowMostInFlight.get() <= ENDPOINT_CONCURRENCY,
+        assertTrue(
+                slowMostInFlight.get() <= ENDPOINT_CONCURRENCY,
                 "at most " + ENDPOINT_CONCURRENCY + " attempts at once to one endpoint, saw " + slowMostInFlight.get());
         assertTrue(slowMostInFlight.get() >= 2, "several at once: " + slowMostInFlight.get());
     }
@@ -153,8 +166,13 @@ class FairDeliveryTest {
     }
 
     private String register(Receiver receiver) {
-        String id = admin().body("{\"url\":\"" + receiver.url("/hook") + "\"}").post("/v1/webhooks")
-                .then().statusCode(201).extract().jsonPath().getString("id");
+        String id = admin().body("{\"url\":\"" + receiver.url("/hook") + "\"}")
+                .post("/v1/webhooks")
+                .then()
+                .statusCode(201)
+                .extract()
+                .jsonPath()
+                .getString("id");
         endpoints.add(id);
         return id;
     }

@@ -77,10 +77,10 @@ class OutcomeTest {
     }
 
     private static Outcome decide(Integer status, Duration retryAfter, int attempt, int attemptsLeft, double jitter) {
-        WebhookSender.Attempt a = new WebhookSender.Attempt(1, attempt, attemptsLeft, "ep_1", "msg_1", "https://example.com",
-                List.of("whsec_x"), new byte[0]);
-        WebhookSender.Result r = new WebhookSender.Result(a, NOW.minusMillis(30), status,
-                status == null ? "timed out after 10000 ms" : null, retryAfter, 30);
+        WebhookSender.Attempt a = new WebhookSender.Attempt(
+                1, attempt, attemptsLeft, "ep_1", "msg_1", "https://example.com", List.of("whsec_x"), new byte[0]);
+        WebhookSender.Result r = new WebhookSender.Result(
+                a, NOW.minusMillis(30), status, status == null ? "timed out after 10000 ms" : null, retryAfter, 30);
         return Outcome.of(r, NOW, SCHEDULE, jitter);
     }
 }

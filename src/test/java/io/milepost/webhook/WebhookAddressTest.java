@@ -36,15 +36,28 @@ class WebhookAddressTest {
 
     @Inject
     Dispatcher dispatcher;
+
     @Inject
     EntityManager em;
 
     @ParameterizedTest
-    @ValueSource(strings = {"http://127.0.0.1:8080/hook", "http://localhost/hook", "http://2130706433/hook",
-            "http://127.1/hook", "http://169.254.169.254/latest/meta-data", "http://[::ffff:127.0.0.1]/hook",
-            "http://[fd00::1]/hook", "http://100.64.1.1/hook", "http://10.0.0.1/hook"})
+    @ValueSource(
+            strings = {
+                "http://127.0.0.1:8080/hook",
+                "http://localhost/hook",
+                "http://2130706433/hook",
+                "http://127.1/hook",
+                "http://169.254.169.254/latest/meta-data",
+                "http://[::ffff:127.0.0.1]/hook",
+                "http://[fd00::1]/hook",
+                "http://100.64.1.1/hook",
+                "http://10.0.0.1/hook"
+            })
     void shouldRefuseToRegisterInternalAddresses(String url) {
-        admin().body("{\"url\":\"" + url + "\"}").post("/v1/webhooks").then().statusCode(400)
+        admin().body("{\"url\":\"" + url + "\"}")
+                .post("/v1/webhooks")
+                .then()
+                .statusCode(400)
                 .body("error", equalTo("invalid_request"))
                 .body("details[0].field", equalTo("url"))
                 .body("message", containsString("url host"));
@@ -70,9 +83,14 @@ class WebhookAddressTest {
             dispatcher.runOnce();
 
             assertTrue(receiver.requests().isEmpty(), "nothing reached the internal address");
-            JsonPath d = admin().get("/v1/deliveries?endpoint=" + id).then().statusCode(200).extract().jsonPath();
+            JsonPath d = admin().get("/v1/deliveries?endpoint=" + id)
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
             assertEquals("pending", d.getString("deliveries[0].status"));
-            assertTrue(d.getString("deliveries[0].lastError").startsWith("refused: url host 127.0.0.1 resolves to"),
+            assertTrue(
+                    d.getString("deliveries[0].lastError").startsWith("refused: url host 127.0.0.1 resolves to"),
                     d.getString("deliveries[0].lastError"));
             admin().delete("/v1/webhooks/" + id).then().statusCode(204);
         }

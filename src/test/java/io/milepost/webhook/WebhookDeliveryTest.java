@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
 class WebhookDeliveryTest {
     @Inject
     Dispatcher dispatcher;
+
     @Inject
     MovableClock clock;
 
@@ -99,7 +100,11 @@ class WebhookDeliveryTest {
         assertEquals(200, delivery.getInt("lastStatusCode"));
         assertEquals(request.header("webhook-id"), delivery.getString("webhookId"));
         assertNull(delivery.get("nextAttemptAt"));
-        JsonPath detail = admin().get("/v1/deliveries/" + delivery.getLong("id")).then().statusCode(200).extract().jsonPath();
+        JsonPath detail = admin().get("/v1/deliveries/" + delivery.getLong("id"))
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertEquals(1, detail.getList("attemptLog").size());
         assertEquals(200, detail.getInt("attemptLog[0].statusCode"));
         assertEquals(1, detail.getList("attempts").size());
@@ -112,8 +117,14 @@ class WebhookDeliveryTest {
     void shouldNeverShowTheSecretAgainExceptThroughRotation() {
         Receiver receiver = receiver();
         String id = register(receiver, "{}").getString("id");
-        assertNull(admin().get("/v1/webhooks/" + id).then().statusCode(200).extract().jsonPath().get("secret"));
-        String listed = admin().get("/v1/webhooks").then().statusCode(200).extract().asString();
+        assertNull(admin().get("/v1/webhooks/" + id)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .get("secret"));
+        String listed =
+                admin().get("/v1/webhooks").then().statusCode(200).extract().asString();
         assertFalse(listed.contains("whsec_"), listed);
     }
 
@@ -122,11 +133,15 @@ class WebhookDeliveryTest {
         Receiver receiver = receiver();
         JsonPath created = register(receiver, "{}");
         String id = created.getString("id");
-        JsonPath rotated = admin().post("/v1/webhooks/" + id + "/rotate-secret").then().statusCode(200)
-                .extract().jsonPath();
+        JsonPath rotated = admin().post("/v1/webhooks/" + id + "/rotate-secret")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         String newSecret = rotated.getString("secret");
         assertTrue(newSecret.startsWith("whsec_") && !newSecret.equals(created.getString("secret")));
-        assertTrue(Instant.parse(rotated.getString("previousSecretValidUntil")).isAfter(Instant.now().plus(Duration.ofHours(23))));
+        assertTrue(Instant.parse(rotated.getString("previousSecretValidUntil"))
+                .isAfter(Instant.now().plus(Duration.ofHours(23))));
         String user = newUser("rotate");
 
         sendTrack(user, "search_performed", Instant.now());
@@ -138,7 +153,8 @@ class WebhookDeliveryTest {
         new Webhook(newSecret).verify(request.body(), request.headers());
 
         // once the overlap has ended (the clock moved past it), only the new secret signs
-        Instant ended = Instant.parse(rotated.getString("previousSecretValidUntil")).plusSeconds(1);
+        Instant ended =
+                Instant.parse(rotated.getString("previousSecretValidUntil")).plusSeconds(1);
         clock.set(ended);
         String later = newUser("rotated");
         sendTrack(later, "search_performed", ended);
@@ -146,8 +162,13 @@ class WebhookDeliveryTest {
         Receiver.Request after = only(receiver, later);
         long timestamp = Long.parseLong(after.header("webhook-timestamp"));
         assertEquals(ended.getEpochSecond(), timestamp);
-        assertEquals(WebhookSignature.header(List.of(newSecret), after.header("webhook-id"), timestamp,
-                after.body().getBytes(java.nio.charset.StandardCharsets.UTF_8)), after.header("webhook-signature"));
+        assertEquals(
+                WebhookSignature.header(
+                        List.of(newSecret),
+                        after.header("webhook-id"),
+                        timestamp,
+                        after.body().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                after.header("webhook-signature"));
     }
 
     @Test
@@ -164,16 +185,27 @@ class WebhookDeliveryTest {
             clock.set(times.get(i));
             sendTrack(users.get(i), "search_performed", times.get(i));
             runAt(times.get(i));
-            assertTrue(admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath()
-                    .getBoolean("enabled"), "failing for less than five days");
+            assertTrue(
+                    admin().get("/v1/webhooks/" + endpoint)
+                            .then()
+                            .statusCode(200)
+                            .extract()
+                            .jsonPath()
+                            .getBoolean("enabled"),
+                    "failing for less than five days");
         }
         clock.set(times.get(2));
         sendTrack(users.get(2), "search_performed", times.get(2));
         runAt(times.get(2));
 
-        JsonPath view = admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath();
+        JsonPath view = admin().get("/v1/webhooks/" + endpoint)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertFalse(view.getBoolean("enabled"));
-        assertTrue(view.getString("disabledReason").contains("failed since " + start), view.getString("disabledReason"));
+        assertTrue(
+                view.getString("disabledReason").contains("failed since " + start), view.getString("disabledReason"));
         int triedBeforeDisable = failing.requests().size();
         runAt(times.get(2).plus(Duration.ofHours(1)));
         assertEquals(triedBeforeDisable, failing.requests().size(), "a disabled endpoint is not tried");
@@ -183,17 +215,28 @@ class WebhookDeliveryTest {
         assertEquals("webhook.endpoint.disabled", notice.getString("type"));
         assertEquals(endpoint, notice.getString("data.endpointId"));
         assertEquals(start, Instant.parse(notice.getString("data.failingSince")));
-        assertTrue(admin().get("/q/metrics").then().extract().asString()
+        assertTrue(admin().get("/q/metrics")
+                .then()
+                .extract()
+                .asString()
                 .contains("milepost_webhook_endpoints_disabled_total{why=\"failing\"}"));
-        assertEquals(3, deliveriesOf(endpoint).stream().filter(d -> "pending".equals(d.getString("status"))).count());
+        assertEquals(
+                3,
+                deliveriesOf(endpoint).stream()
+                        .filter(d -> "pending".equals(d.getString("status")))
+                        .count());
 
         failing.answerStatus(204);
-        admin().body("{\"enabled\":true}").patch("/v1/webhooks/" + endpoint).then().statusCode(200)
+        admin().body("{\"enabled\":true}")
+                .patch("/v1/webhooks/" + endpoint)
+                .then()
+                .statusCode(200)
                 .body("enabled", org.hamcrest.Matchers.equalTo(true));
         runAt(times.get(2).plus(Duration.ofHours(2)));
         List<JsonPath> after = deliveriesOf(endpoint);
         assertEquals(3, after.size());
-        assertTrue(after.stream().allMatch(d -> "delivered".equals(d.getString("status"))),
+        assertTrue(
+                after.stream().allMatch(d -> "delivered".equals(d.getString("status"))),
                 "the waiting deliveries went out once it was enabled");
     }
 
@@ -202,10 +245,16 @@ class WebhookDeliveryTest {
         String slowStarter = newUser("health");
         String fine = newUser("health");
         java.util.concurrent.atomic.AtomicBoolean refused = new java.util.concurrent.atomic.AtomicBoolean();
-        Receiver receiver = receiver().answer(r -> r.body().contains(slowStarter) && refused.compareAndSet(false, true)
-                ? new Receiver.Answer(503, Map.of(), 0, "busy") : Receiver.Answer.status(200));
+        Receiver receiver = receiver()
+                .answer(r -> r.body().contains(slowStarter) && refused.compareAndSet(false, true)
+                        ? new Receiver.Answer(503, Map.of(), 0, "busy")
+                        : Receiver.Answer.status(200));
         String endpoint = register(receiver, "{}").getString("id");
-        JsonPath fresh = admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath();
+        JsonPath fresh = admin().get("/v1/webhooks/" + endpoint)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertEquals(0, fresh.getInt("health.lastHour.delivered"));
         assertNull(fresh.get("health.successRate"));
         assertNull(fresh.get("health.latencyP50Ms"));
@@ -217,7 +266,11 @@ class WebhookDeliveryTest {
         runAt(t0);
         runAt(t0.plusSeconds(10));
 
-        JsonPath health = JsonPath.from(admin().get("/v1/webhooks").then().statusCode(200).extract().asString())
+        JsonPath health = JsonPath.from(admin().get("/v1/webhooks")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asString())
                 .setRootPath("endpoints.find { it.id == '" + endpoint + "' }.health");
         assertEquals(2, health.getInt("lastHour.delivered"));
         assertEquals(1, health.getInt("lastHour.retrying"));
@@ -232,8 +285,15 @@ class WebhookDeliveryTest {
         assertEquals(t0, Instant.parse(health.getString("lastError.at")));
         assertTrue(health.getString("lastError.message").contains("busy"), health.getString("lastError.message"));
 
-        JsonPath retried = deliveriesOf(endpoint).stream().filter(d -> d.getInt("attempts") == 2).findFirst().orElseThrow();
-        JsonPath detail = admin().get("/v1/deliveries/" + retried.getLong("id")).then().statusCode(200).extract().jsonPath();
+        JsonPath retried = deliveriesOf(endpoint).stream()
+                .filter(d -> d.getInt("attempts") == 2)
+                .findFirst()
+                .orElseThrow();
+        JsonPath detail = admin().get("/v1/deliveries/" + retried.getLong("id"))
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertEquals(2, detail.getList("attempts").size());
         assertEquals(503, detail.getInt("attempts[0].status"));
         assertEquals(t0, Instant.parse(detail.getString("attempts[0].at")));
@@ -249,7 +309,11 @@ class WebhookDeliveryTest {
         clock.set(t1);
         sendTrack(stuck, "search_performed", t1);
         runAt(t1);
-        JsonPath later = admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath()
+        JsonPath later = admin().get("/v1/webhooks/" + endpoint)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
                 .setRootPath("health");
         assertEquals(1, later.getInt("waiting"));
         assertEquals(t1, Instant.parse(later.getString("oldestWaitingAt")));
@@ -273,14 +337,28 @@ class WebhookDeliveryTest {
         dispatcher.runOnce();
 
         List<String> toAll = received(all, user).stream()
-                .map(r -> JsonPath.from(r.body()).getString("type") + ":" + subject(r)).sorted().toList();
-        assertTrue(toAll.containsAll(List.of("milestone.reached:interest", "milestone.reached:first_value",
-                "action.triggered:suggest_lists", "action.triggered:suggest_export")), toAll.toString());
-        List<String> toExports = received(exports, user).stream().map(WebhookDeliveryTest::subject).toList();
+                .map(r -> JsonPath.from(r.body()).getString("type") + ":" + subject(r))
+                .sorted()
+                .toList();
+        assertTrue(
+                toAll.containsAll(List.of(
+                        "milestone.reached:interest",
+                        "milestone.reached:first_value",
+                        "action.triggered:suggest_lists",
+                        "action.triggered:suggest_export")),
+                toAll.toString());
+        List<String> toExports = received(exports, user).stream()
+                .map(WebhookDeliveryTest::subject)
+                .toList();
         assertEquals(List.of("suggest_export"), toExports);
         // the actions KPI counts a firing as delivered once an endpoint accepted its message
-        String kpis = admin().queryParam("from", t.toString()).queryParam("to", t.plusMillis(1).toString())
-                .get("/v1/kpis/actions").then().statusCode(200).extract().asString();
+        String kpis = admin().queryParam("from", t.toString())
+                .queryParam("to", t.plusMillis(1).toString())
+                .get("/v1/kpis/actions")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
         assertEquals(1, JsonPath.from(kpis).getInt("actions.find { it.action == 'suggest_export' }.delivered"), kpis);
         assertEquals(1, JsonPath.from(kpis).getInt("actions.find { it.action == 'suggest_export' }.triggered"), kpis);
     }
@@ -317,24 +395,48 @@ class WebhookDeliveryTest {
         assertNull(failed.get("nextAttemptAt"));
         List<Receiver.Request> attempts = received(receiver, user);
         assertEquals(8, attempts.size());
-        assertEquals(1, attempts.stream().map(r -> r.header("webhook-id")).distinct().count(),
+        assertEquals(
+                1,
+                attempts.stream().map(r -> r.header("webhook-id")).distinct().count(),
                 "every attempt carries the same webhook-id");
-        JsonPath detail = admin().get("/v1/deliveries/" + failed.getLong("id")).then().statusCode(200).extract().jsonPath();
+        JsonPath detail = admin().get("/v1/deliveries/" + failed.getLong("id"))
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertEquals(8, detail.getList("attemptLog").size());
         assertEquals(500, detail.getInt("attemptLog[7].statusCode"));
-        assertEquals(failed.getLong("id"), admin().get("/v1/deliveries?status=failed&endpoint=" + endpoint)
-                .then().statusCode(200).extract().jsonPath().getLong("deliveries[0].id"));
+        assertEquals(
+                failed.getLong("id"),
+                admin().get("/v1/deliveries?status=failed&endpoint=" + endpoint)
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getLong("deliveries[0].id"));
 
         receiver.answerStatus(204);
-        assertEquals("pending", admin().post("/v1/deliveries/" + failed.getLong("id") + "/retry").then()
-                .statusCode(202).extract().jsonPath().getString("status"));
+        assertEquals(
+                "pending",
+                admin().post("/v1/deliveries/" + failed.getLong("id") + "/retry")
+                        .then()
+                        .statusCode(202)
+                        .extract()
+                        .jsonPath()
+                        .getString("status"));
         admin().post("/v1/deliveries/" + failed.getLong("id") + "/retry").then().statusCode(409);
         runAt(t.plusSeconds(1));
         JsonPath retried = deliveriesOf(endpoint).get(0);
         assertEquals("delivered", retried.getString("status"));
         assertEquals(204, retried.getInt("lastStatusCode"));
-        assertEquals(attempts.get(0).header("webhook-id"), received(receiver, user).get(8).header("webhook-id"));
-        JsonPath log = admin().get("/v1/deliveries/" + failed.getLong("id")).then().statusCode(200).extract().jsonPath();
+        assertEquals(
+                attempts.get(0).header("webhook-id"),
+                received(receiver, user).get(8).header("webhook-id"));
+        JsonPath log = admin().get("/v1/deliveries/" + failed.getLong("id"))
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertEquals(9, log.getList("attemptLog").size(), "eight failures and the manual retry");
         assertEquals(204, log.getInt("attemptLog[8].statusCode"));
         assertEquals(9, log.getInt("attemptLog[8].attempt"));
@@ -349,8 +451,10 @@ class WebhookDeliveryTest {
         sendTrack(user, "search_performed", now);
 
         runAt(now);
-        assertBetween(Instant.parse(deliveriesOf(endpoint).get(0).getString("nextAttemptAt")),
-                now.plusSeconds(120), now.plusSeconds(121));
+        assertBetween(
+                Instant.parse(deliveriesOf(endpoint).get(0).getString("nextAttemptAt")),
+                now.plusSeconds(120),
+                now.plusSeconds(121));
 
         // a Retry-After shorter than the schedule does not make the retry come sooner
         receiver.answer(r -> new Receiver.Answer(503, Map.of("Retry-After", "1"), 0));
@@ -358,7 +462,9 @@ class WebhookDeliveryTest {
         runAt(later);
         JsonPath d = deliveriesOf(endpoint).get(0);
         assertEquals(503, d.getInt("lastStatusCode"));
-        assertBetween(Instant.parse(d.getString("nextAttemptAt")), later.plus(Duration.ofMinutes(5)),
+        assertBetween(
+                Instant.parse(d.getString("nextAttemptAt")),
+                later.plus(Duration.ofMinutes(5)),
                 later.plus(Duration.ofMinutes(6)));
     }
 
@@ -370,7 +476,11 @@ class WebhookDeliveryTest {
         sendTrack(first, "search_performed", Instant.now());
         dispatcher.runOnce();
 
-        JsonPath view = admin().get("/v1/webhooks/" + endpoint).then().statusCode(200).extract().jsonPath();
+        JsonPath view = admin().get("/v1/webhooks/" + endpoint)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertFalse(view.getBoolean("enabled"));
         assertTrue(view.getString("disabledReason").contains("410"), view.getString("disabledReason"));
         assertEquals("failed", deliveriesOf(endpoint).get(0).getString("status"));
@@ -382,7 +492,10 @@ class WebhookDeliveryTest {
         assertEquals(1, deliveriesOf(endpoint).size());
 
         receiver.answerStatus(200);
-        admin().body("{\"enabled\":true}").patch("/v1/webhooks/" + endpoint).then().statusCode(200);
+        admin().body("{\"enabled\":true}")
+                .patch("/v1/webhooks/" + endpoint)
+                .then()
+                .statusCode(200);
         String third = newUser("gone");
         sendTrack(third, "search_performed", Instant.now());
         dispatcher.runOnce();
@@ -423,7 +536,8 @@ class WebhookDeliveryTest {
     @Test
     void shouldNotFollowRedirects() {
         Receiver target = receiver();
-        Receiver redirecting = receiver().answer(r -> new Receiver.Answer(307, Map.of("Location", target.url("/hook")), 0));
+        Receiver redirecting =
+                receiver().answer(r -> new Receiver.Answer(307, Map.of("Location", target.url("/hook")), 0));
         String endpoint = register(redirecting, "{}").getString("id");
         String user = newUser("redirect");
         sendTrack(user, "search_performed", Instant.now());
@@ -458,7 +572,11 @@ class WebhookDeliveryTest {
         assertEquals(500, failed.getInt("lastStatusCode"));
         assertEquals(expected, failed.getString("lastError"));
         assertNotNull(failed.getString("nextAttemptAt"), "a retry is scheduled");
-        JsonPath detail = admin().get("/v1/deliveries/" + failed.getLong("id")).then().statusCode(200).extract().jsonPath();
+        JsonPath detail = admin().get("/v1/deliveries/" + failed.getLong("id"))
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertEquals(expected, detail.getString("attemptLog[0].error"));
         assertEquals("delivered", deliveriesOf(fineEndpoint).get(0).getString("status"));
         assertEquals(1, received(fine, user).size());
@@ -482,7 +600,8 @@ class WebhookDeliveryTest {
     @Test
     void shouldNeverSendTheSameAttemptTwiceWithTwoWorkers() throws Exception {
         Receiver receiver = receiver();
-        String endpoint = register(receiver, "{\"types\":[\"milestone.reached\"]}").getString("id");
+        String endpoint =
+                register(receiver, "{\"types\":[\"milestone.reached\"]}").getString("id");
         Set<String> users = new HashSet<>();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         for (int i = 0; i < 150; i++) {
@@ -503,12 +622,20 @@ class WebhookDeliveryTest {
         }
 
         Map<String, Integer> perId = new HashMap<>();
-        receiver.requests().stream().filter(r -> users.contains(JsonPath.from(r.body()).getString("data.userId")))
+        receiver.requests().stream()
+                .filter(r -> users.contains(JsonPath.from(r.body()).getString("data.userId")))
                 .forEach(r -> perId.merge(r.header("webhook-id"), 1, Integer::sum));
         assertEquals(150, perId.size());
         assertTrue(perId.values().stream().allMatch(n -> n == 1), perId.toString());
-        assertEquals(150, admin().get("/v1/deliveries?status=delivered&limit=500&endpoint=" + endpoint)
-                .then().statusCode(200).extract().jsonPath().getList("deliveries").size());
+        assertEquals(
+                150,
+                admin().get("/v1/deliveries?status=delivered&limit=500&endpoint=" + endpoint)
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getList("deliveries")
+                        .size());
     }
 
     @Test
@@ -542,24 +669,49 @@ class WebhookDeliveryTest {
 
     @Test
     void shouldRefuseBadRegistrationsNamingTheField() {
-        admin().body("{}").post("/v1/webhooks").then().statusCode(400)
+        admin().body("{}")
+                .post("/v1/webhooks")
+                .then()
+                .statusCode(400)
                 .body("error", org.hamcrest.Matchers.equalTo("invalid_request"))
                 .body("details[0].field", org.hamcrest.Matchers.equalTo("url"));
-        admin().body("{\"url\":\"ftp://example.com/x\"}").post("/v1/webhooks").then().statusCode(400)
+        admin().body("{\"url\":\"ftp://example.com/x\"}")
+                .post("/v1/webhooks")
+                .then()
+                .statusCode(400)
                 .body("details[0].field", org.hamcrest.Matchers.equalTo("url"));
-        admin().body("{\"url\":\"http://127.0.0.1:9/x\",\"types\":[\"user.created\"]}").post("/v1/webhooks")
-                .then().statusCode(400).body("details[0].field", org.hamcrest.Matchers.equalTo("types"));
-        admin().body("{\"url\":\"http://127.0.0.1:9/x\",\"actions\":[]}").post("/v1/webhooks")
-                .then().statusCode(400).body("details[0].field", org.hamcrest.Matchers.equalTo("actions"));
+        admin().body("{\"url\":\"http://127.0.0.1:9/x\",\"types\":[\"user.created\"]}")
+                .post("/v1/webhooks")
+                .then()
+                .statusCode(400)
+                .body("details[0].field", org.hamcrest.Matchers.equalTo("types"));
+        admin().body("{\"url\":\"http://127.0.0.1:9/x\",\"actions\":[]}")
+                .post("/v1/webhooks")
+                .then()
+                .statusCode(400)
+                .body("details[0].field", org.hamcrest.Matchers.equalTo("actions"));
         admin().body("{\"url\":").post("/v1/webhooks").then().statusCode(400);
-        io.milepost.support.Api.writer().body("{\"url\":\"http://127.0.0.1:9/x\"}").post("/v1/webhooks")
-                .then().statusCode(403);
-        admin().get("/v1/deliveries?status=lost").then().statusCode(400)
+        io.milepost.support.Api.writer()
+                .body("{\"url\":\"http://127.0.0.1:9/x\"}")
+                .post("/v1/webhooks")
+                .then()
+                .statusCode(403);
+        admin().get("/v1/deliveries?status=lost")
+                .then()
+                .statusCode(400)
                 .body("details[0].field", org.hamcrest.Matchers.equalTo("status"));
         admin().get("/v1/deliveries/12x").then().statusCode(404);
         admin().post("/v1/webhooks/ep_missing/rotate-secret").then().statusCode(404);
-        assertTrue(admin().get("/v1/webhooks").then().statusCode(200).extract().jsonPath()
-                .getList("endpoints.url").stream().noneMatch(u -> String.valueOf(u).contains(":9/x")));
+        assertTrue(
+                admin()
+                        .get("/v1/webhooks")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getList("endpoints.url")
+                        .stream()
+                        .noneMatch(u -> String.valueOf(u).contains(":9/x")));
     }
 
     private Receiver receiver() {
@@ -570,15 +722,24 @@ class WebhookDeliveryTest {
 
     private JsonPath register(Receiver receiver, String extraJson) {
         String fields = extraJson.substring(1, extraJson.length() - 1).trim();
-        String body = "{\"url\":\"" + receiver.url("/hooks/milepost") + "\"" + (fields.isEmpty() ? "" : "," + fields) + "}";
-        JsonPath created = admin().body(body).post("/v1/webhooks").then().statusCode(201).extract().jsonPath();
+        String body =
+                "{\"url\":\"" + receiver.url("/hooks/milepost") + "\"" + (fields.isEmpty() ? "" : "," + fields) + "}";
+        JsonPath created = admin().body(body)
+                .post("/v1/webhooks")
+                .then()
+                .statusCode(201)
+                .extract()
+                .jsonPath();
         endpoints.add(created.getString("id"));
         return created;
     }
 
     private static List<JsonPath> deliveriesOf(String endpoint) {
-        JsonPath page = admin().get("/v1/deliveries?endpoint=" + endpoint + "&limit=500").then().statusCode(200)
-                .extract().jsonPath();
+        JsonPath page = admin().get("/v1/deliveries?endpoint=" + endpoint + "&limit=500")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         List<JsonPath> out = new ArrayList<>();
         for (int i = 0; i < page.getList("deliveries").size(); i++) {
             out.add(JsonPath.from(page.prettify()).setRootPath("deliveries[" + i + "]"));
@@ -587,7 +748,8 @@ class WebhookDeliveryTest {
     }
 
     private static List<Receiver.Request> received(Receiver receiver, String user) {
-        return receiver.requests().stream().filter(r -> user.equals(JsonPath.from(r.body()).getString("data.userId")))
+        return receiver.requests().stream()
+                .filter(r -> user.equals(JsonPath.from(r.body()).getString("data.userId")))
                 .toList();
     }
 
@@ -599,7 +761,9 @@ class WebhookDeliveryTest {
 
     private static String subject(Receiver.Request r) {
         JsonPath body = JsonPath.from(r.body());
-        return body.getString("data.milestone") != null ? body.getString("data.milestone") : body.getString("data.action");
+        return body.getString("data.milestone") != null
+                ? body.getString("data.milestone")
+                : body.getString("data.action");
     }
 
     private static void assertBetween(Instant actual, Instant from, Instant to) {

@@ -28,20 +28,21 @@ public class DryRunResource {
     }
 
     /** Draft files, checked alone or on top of the rules folder (the default). */
-    public record ValidateRequest(Map<String, String> files, Boolean alone) {
-    }
+    public record ValidateRequest(Map<String, String> files, Boolean alone) {}
 
     /** A user to simulate, optionally under draft rule files. Times as in scenarios ({@code +1d2h} or ISO-8601). */
-    public record SimulateRequest(Map<String, Object> traits, String signedUpAt, List<Scenario.Step> events, String at,
-                                  Map<String, String> files, Boolean alone) {
-    }
+    public record SimulateRequest(
+            Map<String, Object> traits,
+            String signedUpAt,
+            List<Scenario.Step> events,
+            String at,
+            Map<String, String> files,
+            Boolean alone) {}
 
     /** Scenarios to run (default: the folder's {@code tests/}), optionally under draft rule files. */
-    public record TestRequest(List<Scenario> scenarios, Map<String, String> files, Boolean alone) {
-    }
+    public record TestRequest(List<Scenario> scenarios, Map<String, String> files, Boolean alone) {}
 
-    public record TestResponse(int passed, int failed, List<ScenarioResult> results) {
-    }
+    public record TestResponse(int passed, int failed, List<ScenarioResult> results) {}
 
     @POST
     @Path("/rules/validate")
@@ -59,17 +60,25 @@ public class DryRunResource {
     @Operation(summary = "Which milestones, stalls and actions a user's events would produce; nothing stored or sent")
     public Simulation.Result simulate(SimulateRequest request) {
         if (request == null) {
-            throw ApiException.badRequest("send {\"events\": [{\"event\": \"search_performed\", \"at\": \"+1h\"}], ...}");
+            throw ApiException.badRequest(
+                    "send {\"events\": [{\"event\": \"search_performed\", \"at\": \"+1h\"}], ...}");
         }
-        return dryRuns.simulate(request.traits(), request.signedUpAt(), request.events(), request.at(), request.files(),
+        return dryRuns.simulate(
+                request.traits(),
+                request.signedUpAt(),
+                request.events(),
+                request.at(),
+                request.files(),
                 Boolean.TRUE.equals(request.alone()));
     }
 
     @POST
     @Path("/rules/test")
-    @Operation(summary = "Run scenarios (given events and a clock, expect milestones, stalls, actions) against the rules")
+    @Operation(
+            summary = "Run scenarios (given events and a clock, expect milestones, stalls, actions) against the rules")
     public TestResponse test(TestRequest request) {
-        List<ScenarioResult> results = request == null ? dryRuns.test(null, null, false)
+        List<ScenarioResult> results = request == null
+                ? dryRuns.test(null, null, false)
                 : dryRuns.test(request.scenarios(), request.files(), Boolean.TRUE.equals(request.alone()));
         int passed = (int) results.stream().filter(ScenarioResult::passed).count();
         return new TestResponse(passed, results.size() - passed, results);

@@ -1,20 +1,20 @@
 package io.milepost.rules.api;
 
+import io.milepost.common.ApiException;
 import io.milepost.engine.JourneyEngine;
 import io.milepost.engine.MilestoneDefinition;
 import io.milepost.engine.RuleBook;
+import io.milepost.ingest.EventNames;
 import io.milepost.rules.RuleCompiler;
 import io.milepost.rules.RuleProblem;
 import io.milepost.rules.RuleSet;
 import io.milepost.rules.RuleSource;
 import io.milepost.rules.RuleWarnings;
-import io.milepost.common.ApiException;
 import io.milepost.rules.scenario.Scenario;
 import io.milepost.rules.scenario.ScenarioFiles;
 import io.milepost.rules.scenario.ScenarioResult;
 import io.milepost.rules.scenario.ScenarioRunner;
 import io.milepost.rules.scenario.Simulation;
-import io.milepost.ingest.EventNames;
 import io.milepost.webhook.WebhookService;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
@@ -50,9 +50,13 @@ public class DryRuns {
     }
 
     /** What a draft compiles to: {@code valid}, or the problems; {@code warnings} for the draft files only. */
-    public record Validation(boolean valid, String version, int rules, List<String> milestones, List<RuleProblem> errors,
-                             List<RuleProblem> warnings) {
-    }
+    public record Validation(
+            boolean valid,
+            String version,
+            int rules,
+            List<String> milestones,
+            List<RuleProblem> errors,
+            List<RuleProblem> warnings) {}
 
     /** Compiles the drafts; warns about what is legal but likely not meant ({@link RuleWarnings}). */
     public Validation validate(Map<String, String> files, boolean alone) {
@@ -61,20 +65,33 @@ public class DryRuns {
             return new Validation(false, null, 0, List.of(), result.problems(), List.of());
         }
         RuleBook book = result.book();
-        List<RuleSource> drafts = result.sources().stream().filter(s -> files.containsKey(s.file())).toList();
+        List<RuleSource> drafts = result.sources().stream()
+                .filter(s -> files.containsKey(s.file()))
+                .toList();
         List<RuleProblem> warnings = new ArrayList<>(RuleWarnings.of(drafts, book, webhooks.actionReceivers()));
         Set<String> asked = new TreeSet<>();
         drafts.forEach(s -> asked.addAll(RuleWarnings.eventsAsked(s).keySet()));
-        warnings.addAll(RuleWarnings.notReceived(drafts,
+        warnings.addAll(RuleWarnings.notReceived(
+                drafts,
                 eventNames.notSeenSince(asked, clock.instant().minus(Duration.ofDays(EVENTS_LATELY_DAYS))),
                 EVENTS_LATELY_DAYS));
-        return new Validation(true, book.version(), book.rules().size(),
-                book.milestones().stream().map(MilestoneDefinition::name).toList(), List.of(), warnings);
+        return new Validation(
+                true,
+                book.version(),
+                book.rules().size(),
+                book.milestones().stream().map(MilestoneDefinition::name).toList(),
+                List.of(),
+                warnings);
     }
 
     /** What a user's events would produce under the drafts (or the loaded rules). */
-    public Simulation.Result simulate(Map<String, Object> traits, String signedUpAt, List<Scenario.Step> events, String at,
-                                      Map<String, String> drafts, boolean alone) {
+    public Simulation.Result simulate(
+            Map<String, Object> traits,
+            String signedUpAt,
+            List<Scenario.Step> events,
+            String at,
+            Map<String, String> drafts,
+            boolean alone) {
         RuleBook book = bookFor(drafts, alone);
         try {
             return new Simulation(engine).run(book, traits, signedUpAt, events, at);
@@ -118,7 +135,10 @@ public class DryRuns {
         }
         RuleCompiler.Result result = rules.compileDraft(drafts, alone);
         if (!result.ok()) {
-            throw new ApiException(422, "invalid_rules", "the draft rules were refused (details: file, line, column, message)",
+            throw new ApiException(
+                    422,
+                    "invalid_rules",
+                    "the draft rules were refused (details: file, line, column, message)",
                     result.problems());
         }
         return result.book();

@@ -1,8 +1,8 @@
 package io.milepost.rules.api;
 
-import io.milepost.rules.RuleLoadHistory;
 import io.milepost.common.ApiException;
 import io.milepost.common.FieldError;
+import io.milepost.rules.RuleLoadHistory;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -28,18 +28,26 @@ public class RuleHistoryResource {
     }
 
     /** The answer: the latest load attempts, newest first. */
-    public record Page(List<RuleLoadHistory.Entry> loads) {
-    }
+    public record Page(List<RuleLoadHistory.Entry> loads) {}
 
     @GET
-    @Operation(summary = "The latest attempts to load the rules folder (startup, file changes, reloads), newest first, "
-            + "with their outcome and errors")
+    @Operation(
+            summary = "The latest attempts to load the rules folder (startup, file changes, reloads), newest first, "
+                    + "with their outcome and errors")
     public Page get(@Context UriInfo uri) {
-        List<FieldError> unknown = uri.getQueryParameters().keySet().stream().filter(p -> !PARAMETERS.contains(p))
-                .sorted().map(p -> new FieldError(null, p, "unknown query parameter")).toList();
+        List<FieldError> unknown = uri.getQueryParameters().keySet().stream()
+                .filter(p -> !PARAMETERS.contains(p))
+                .sorted()
+                .map(p -> new FieldError(null, p, "unknown query parameter"))
+                .toList();
         if (!unknown.isEmpty()) {
-            throw new ApiException(400, "invalid_request", "unknown query parameter "
-                    + String.join(", ", unknown.stream().map(FieldError::field).toList()) + "; this endpoint takes limit",
+            throw new ApiException(
+                    400,
+                    "invalid_request",
+                    "unknown query parameter "
+                            + String.join(
+                                    ", ",
+                                    unknown.stream().map(FieldError::field).toList()) + "; this endpoint takes limit",
                     unknown);
         }
         String value = uri.getQueryParameters().getFirst("limit");
@@ -51,8 +59,10 @@ public class RuleHistoryResource {
                 limit = -1;
             }
             if (limit < 1 || limit > RuleLoadHistory.KEPT) {
-                throw new ApiException(400, "invalid_request", "limit must be a whole number from 1 to "
-                        + RuleLoadHistory.KEPT + " (the attempts kept)",
+                throw new ApiException(
+                        400,
+                        "invalid_request",
+                        "limit must be a whole number from 1 to " + RuleLoadHistory.KEPT + " (the attempts kept)",
                         List.of(new FieldError(null, "limit", "must be 1 to " + RuleLoadHistory.KEPT)));
             }
         }

@@ -31,8 +31,7 @@ public class RulesResource {
     }
 
     /** One milestone of the catalog. {@code within} is an ISO-8601 duration. */
-    public record MilestoneItem(String name, Integer order, Duration within, String after, List<String> rules) {
-    }
+    public record MilestoneItem(String name, Integer order, Duration within, String after, List<String> rules) {}
 
     @GET
     @Path("/rules")
@@ -46,15 +45,15 @@ public class RulesResource {
     @Operation(summary = "Recompile the rules folder now; on errors the working rules stay (422)")
     public Response reload() {
         RuleSet.Load load = rules.reload();
-        return Response.status(load.ok() ? 200 : 422).entity(RulesView.of(rules)).build();
+        return Response.status(load.ok() ? 200 : 422)
+                .entity(RulesView.of(rules))
+                .build();
     }
 
     /** A phrase rule authors may write: where ({@code condition} or {@code consequence}), its words, its DRL, its file. */
-    public record PhraseItem(String section, String phrase, String code, String file) {
-    }
+    public record PhraseItem(String section, String phrase, String code, String file) {}
 
-    public record PhrasesView(List<PhraseItem> phrases, List<RuleProblem> errors) {
-    }
+    public record PhrasesView(List<PhraseItem> phrases, List<RuleProblem> errors) {}
 
     @GET
     @Path("/rules/phrases")
@@ -68,8 +67,12 @@ public class RulesResource {
         }
         List<RuleProblem> errors = new ArrayList<>();
         Phrases phrases = Phrases.of(files, errors);
-        return new PhrasesView(phrases.list().stream().map(p -> new PhraseItem(p.section().name().toLowerCase(Locale.ROOT),
-                p.text(), p.code(), p.file())).toList(), errors);
+        return new PhrasesView(
+                phrases.list().stream()
+                        .map(p -> new PhraseItem(
+                                p.section().name().toLowerCase(Locale.ROOT), p.text(), p.code(), p.file()))
+                        .toList(),
+                errors);
     }
 
     @GET
@@ -80,7 +83,9 @@ public class RulesResource {
         if (book == null) {
             return List.of();
         }
-        return book.milestones().stream().map(m -> new MilestoneItem(m.name(),
-                m.order() == Integer.MAX_VALUE ? null : m.order(), m.within(), m.after(), m.rules())).toList();
+        return book.milestones().stream()
+                .map(m -> new MilestoneItem(
+                        m.name(), m.order() == Integer.MAX_VALUE ? null : m.order(), m.within(), m.after(), m.rules()))
+                .toList();
     }
 }

@@ -22,8 +22,7 @@ import java.util.stream.Stream;
 public final class RulesTestCommand {
     public static final String NAME = "test-rules";
 
-    private RulesTestCommand() {
-    }
+    private RulesTestCommand() {}
 
     /** Runs the folder's scenarios, writing a line per scenario and a summary to {@code out}; returns the exit status. */
     public static int run(Path folder, PrintStream out) {
@@ -61,8 +60,8 @@ public final class RulesTestCommand {
                 result.failures().forEach(f -> out.println("     " + f));
             }
         }
-        out.println(passed + " passed, " + failed + " failed (rules " + compiled.book().version() + ", "
-                + compiled.book().rules().size() + " rules)");
+        out.println(passed + " passed, " + failed + " failed (rules "
+                + compiled.book().version() + ", " + compiled.book().rules().size() + " rules)");
         return failed == 0 ? 0 : 1;
     }
 }

@@ -9,16 +9,14 @@ import java.util.Map;
  * {@code rules/tests/*.json}. Times are absolute ISO-8601 or relative to signup ({@code +2d},
  * {@code +1d2h}, {@code +30m}).
  */
-public record Scenario(String name, String signedUpAt, Map<String, Object> traits, List<Step> events, String at,
-                       Expect expect) {
+public record Scenario(
+        String name, String signedUpAt, Map<String, Object> traits, List<Step> events, String at, Expect expect) {
 
     /** A track ({@code event}) or an identify ({@code identify}: traits). */
-    public record Step(String event, Map<String, Object> properties, Map<String, Object> identify, String at) {
-    }
+    public record Step(String event, Map<String, Object> properties, Map<String, Object> identify, String at) {}
 
     /** A milestone expected, optionally at a given time. */
-    public record ExpectedMilestone(String name, String at) {
-    }
+    public record ExpectedMilestone(String name, String at) {}
 
     /**
      * An action expected to fire: its name alone ({@code "suggest_lists"}), or an object that also
@@ -28,8 +26,7 @@ public record Scenario(String name, String signedUpAt, Map<String, Object> trait
      */
     public record ExpectedAction(String action, Map<String, Object> payload, String at, Integer times) {
         @JsonCreator
-        public ExpectedAction {
-        }
+        public ExpectedAction {}
 
         @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
         public static ExpectedAction named(String action) {
@@ -37,7 +34,11 @@ public record Scenario(String name, String signedUpAt, Map<String, Object> trait
         }
     }
 
-    public record Expect(List<ExpectedMilestone> milestones, List<String> notMilestones, List<ExpectedAction> actions,
-                         List<String> notActions, List<String> stalled, List<String> notStalled) {
-    }
+    public record Expect(
+            List<ExpectedMilestone> milestones,
+            List<String> notMilestones,
+            List<ExpectedAction> actions,
+            List<String> notActions,
+            List<String> stalled,
+            List<String> notStalled) {}
 }

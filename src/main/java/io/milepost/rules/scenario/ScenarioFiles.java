@@ -23,11 +23,9 @@ public final class ScenarioFiles {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** One file: its scenario, or why it is not one. */
-    public record Entry(String file, Scenario scenario, String error) {
-    }
+    public record Entry(String file, Scenario scenario, String error) {}
 
-    private ScenarioFiles() {
-    }
+    private ScenarioFiles() {}
 
     /** The files of {@code tests} in name order; none if the folder does not exist. */
     public static List<Entry> read(Path tests) {
@@ -36,7 +34,9 @@ public final class ScenarioFiles {
         }
         List<Path> files;
         try (Stream<Path> paths = Files.list(tests)) {
-            files = paths.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+            files = paths.filter(p -> p.getFileName().toString().endsWith(".json"))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -46,7 +46,8 @@ public final class ScenarioFiles {
             try {
                 entries.add(new Entry(name, JSON.readValue(Files.readString(p), Scenario.class), null));
             } catch (JacksonException e) {
-                entries.add(new Entry(name, null, "not a scenario: " + JsonProblem.of(e).getMessage()));
+                entries.add(new Entry(
+                        name, null, "not a scenario: " + JsonProblem.of(e).getMessage()));
             } catch (IOException e) {
                 entries.add(new Entry(name, null, "cannot be read: " + e.getMessage()));
             }

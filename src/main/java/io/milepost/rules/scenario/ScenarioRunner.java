@@ -41,17 +41,23 @@ public final class ScenarioRunner {
 
     /** Runs {@code scenario}, read from {@code file} under the rules folder (null when sent inline). */
     public ScenarioResult run(RuleBook book, Scenario scenario, String file) {
-        Simulation.Result sim = new Simulation(engine).run(book, scenario.traits(), scenario.signedUpAt(), scenario.events(),
-                scenario.at());
+        Simulation.Result sim = new Simulation(engine)
+                .run(book, scenario.traits(), scenario.signedUpAt(), scenario.events(), scenario.at());
         Instant signup = sim.signedUpAt();
         Map<String, Instant> milestones = new LinkedHashMap<>();
         sim.milestones().forEach(m -> milestones.put(m.milestone(), m.at()));
         Map<String, Instant> stalled = new LinkedHashMap<>();
         sim.stalled().forEach(s -> stalled.put(s.milestone(), s.since()));
-        List<String> actions = sim.actions().stream().map(Outcomes.ActionTriggered::action).distinct().toList();
-        List<ScenarioResult.FiredAction> fired = sim.actions().stream().map(a -> new ScenarioResult.FiredAction(a.action(),
-                a.at(), a.rule(), a.payload(), a.heldOut())).toList();
-        List<String> errors = sim.failures().stream().map(f -> "rule \"" + f.rule() + "\": " + f.message()).toList();
+        List<String> actions = sim.actions().stream()
+                .map(Outcomes.ActionTriggered::action)
+                .distinct()
+                .toList();
+        List<ScenarioResult.FiredAction> fired = sim.actions().stream()
+                .map(a -> new ScenarioResult.FiredAction(a.action(), a.at(), a.rule(), a.payload(), a.heldOut()))
+                .toList();
+        List<String> errors = sim.failures().stream()
+                .map(f -> "rule \"" + f.rule() + "\": " + f.message())
+                .toList();
 
         List<String> failures = new ArrayList<>(errors);
         Scenario.Expect expect = scenario.expect();
@@ -99,24 +105,31 @@ public final class ScenarioRunner {
                 }
             }
         }
-        return new ScenarioResult(scenario.name(), file, failures.isEmpty(), failures, milestones, actions, fired, stalled,
-                errors);
+        return new ScenarioResult(
+                scenario.name(), file, failures.isEmpty(), failures, milestones, actions, fired, stalled, errors);
     }
 
     /** Why the expected action is not among those fired, or null when one matches (name, payload entries, time). */
-    private static String missed(Scenario.ExpectedAction expected, List<ScenarioResult.FiredAction> fired, Instant signup) {
-        List<ScenarioResult.FiredAction> named = fired.stream().filter(f -> f.action().equals(expected.action())).toList();
+    private static String missed(
+            Scenario.ExpectedAction expected, List<ScenarioResult.FiredAction> fired, Instant signup) {
+        List<ScenarioResult.FiredAction> named =
+                fired.stream().filter(f -> f.action().equals(expected.action())).toList();
         if (named.isEmpty() && expected.times() != null && expected.times() == 0) {
             return null;
         }
         if (named.isEmpty()) {
             return "expected action " + expected.action() + " to fire, but it did not (fired: "
-                    + fired.stream().map(ScenarioResult.FiredAction::action).distinct().toList() + ")";
+                    + fired.stream()
+                            .map(ScenarioResult.FiredAction::action)
+                            .distinct()
+                            .toList() + ")";
         }
         if (expected.times() != null && expected.times() != named.size()) {
             return "expected action " + expected.action() + " to fire " + expected.times() + " times, but it fired "
-                    + named.size() + " times: " + named.stream().map(f -> relative(signup, f.at()).replace(" after signup", ""))
-                    .toList() + " after signup";
+                    + named.size() + " times: "
+                    + named.stream()
+                            .map(f -> relative(signup, f.at()).replace(" after signup", ""))
+                            .toList() + " after signup";
         }
         Instant at = expected.at() == null ? null : time(expected.at(), signup);
         for (ScenarioResult.FiredAction f : named) {
@@ -133,8 +146,13 @@ public final class ScenarioRunner {
             why.append(" at ").append(at).append(" (").append(expected.at()).append(')');
         }
         why.append(", but it fired ");
-        why.append(named.size() == 1 ? "once" : named.size() + " times").append(": first at ").append(first.at())
-                .append(" (").append(relative(signup, first.at())).append(") with payload ").append(first.payload());
+        why.append(named.size() == 1 ? "once" : named.size() + " times")
+                .append(": first at ")
+                .append(first.at())
+                .append(" (")
+                .append(relative(signup, first.at()))
+                .append(") with payload ")
+                .append(first.payload());
         return why.toString();
     }
 

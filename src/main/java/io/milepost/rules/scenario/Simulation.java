@@ -19,14 +19,17 @@ public final class Simulation {
     static final Instant DEFAULT_SIGNUP = Instant.parse("2026-01-05T09:00:00Z");
 
     /** What happened: milestones, stalls and actions in time order, and any rule failures. */
-    public record Result(Instant signedUpAt, Instant at, List<Outcomes.MilestoneReached> milestones,
-                         List<Stall> stalled, List<Outcomes.ActionTriggered> actions, List<Outcomes.Failure> failures,
-                         List<String> firedRules) {
-    }
+    public record Result(
+            Instant signedUpAt,
+            Instant at,
+            List<Outcomes.MilestoneReached> milestones,
+            List<Stall> stalled,
+            List<Outcomes.ActionTriggered> actions,
+            List<Outcomes.Failure> failures,
+            List<String> firedRules) {}
 
     /** A window that closed unreached. */
-    public record Stall(String milestone, Instant since) {
-    }
+    public record Stall(String milestone, Instant since) {}
 
     private final JourneyEngine engine;
 
@@ -38,7 +41,8 @@ public final class Simulation {
      * @param signedUpAt signup time (default 2026-01-05T09:00Z); relative times count from it
      * @param at         when to look at the user for closed windows (default: the last event, or signup)
      */
-    public Result run(RuleBook book, Map<String, Object> traits, String signedUpAt, List<Scenario.Step> steps, String at) {
+    public Result run(
+            RuleBook book, Map<String, Object> traits, String signedUpAt, List<Scenario.Step> steps, String at) {
         Instant signup = signedUpAt == null ? DEFAULT_SIGNUP : ScenarioRunner.time(signedUpAt, DEFAULT_SIGNUP);
         UserState state = UserState.fresh("simulated-user");
         List<JourneyEngine.Input> inputs = new ArrayList<>();
@@ -54,10 +58,14 @@ public final class Simulation {
                 inputs.add(JourneyEngine.Input.identify("simulated-" + i++, step.identify(), when));
             } else {
                 if (step.event() == null || step.event().isBlank()) {
-                    throw new IllegalArgumentException("step " + i + " needs \"event\" (a track) or \"identify\" (traits)");
+                    throw new IllegalArgumentException(
+                            "step " + i + " needs \"event\" (a track) or \"identify\" (traits)");
                 }
-                inputs.add(JourneyEngine.Input.track("simulated-" + i++, step.event(),
-                        step.properties() == null ? Map.of() : step.properties(), when));
+                inputs.add(JourneyEngine.Input.track(
+                        "simulated-" + i++,
+                        step.event(),
+                        step.properties() == null ? Map.of() : step.properties(),
+                        when));
             }
         }
         // time runs as in the service: between inputs, windows close and @every schedules fall due

@@ -1,6 +1,5 @@
 package io.milepost.rules.api;
 
-import io.milepost.rules.RuleSet;
 import static io.milepost.support.Api.admin;
 import static io.milepost.support.Api.newUser;
 import static io.milepost.support.Api.sendTrack;
@@ -11,6 +10,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.milepost.rules.RuleSet;
 import io.milepost.support.MovableClock;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 class RuleHistoryApiTest {
     @Inject
     MovableClock clock;
+
     static final Path dir = Path.of("target/test-rules/rule-history").toAbsolutePath();
     static final String BROKEN = """
             package rules;
@@ -73,7 +74,8 @@ class RuleHistoryApiTest {
 
     @Test
     void shouldKeepTheWorkingRulesAndRecordARefusedLoadWithItsErrorLine() throws IOException {
-        String working = admin().get("/v1/rules").then().statusCode(200).extract().path("version");
+        String working =
+                admin().get("/v1/rules").then().statusCode(200).extract().path("version");
         // the service's time stands still at a known instant (near now: the events below are sent at now)
         Instant at = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         clock.set(at);
@@ -81,7 +83,10 @@ class RuleHistoryApiTest {
         try {
             admin().post("/v1/rules/reload").then().statusCode(422);
 
-            admin().queryParam("limit", 1).get("/v1/rules/history").then().statusCode(200)
+            admin().queryParam("limit", 1)
+                    .get("/v1/rules/history")
+                    .then()
+                    .statusCode(200)
                     .body("loads", hasSize(1))
                     .body("loads[0].outcome", equalTo("refused"))
                     .body("loads[0].trigger", equalTo("reload"))
@@ -104,7 +109,11 @@ class RuleHistoryApiTest {
         }
 
         rules.reloadIfChanged();
-        JsonPath latest = admin().get("/v1/rules/history").then().statusCode(200).extract().jsonPath();
+        JsonPath latest = admin().get("/v1/rules/history")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
         assertEquals("loaded", latest.getString("loads[0].outcome"));
         assertEquals("file_change", latest.getString("loads[0].trigger"));
         assertEquals(working, latest.getString("loads[0].version"), "the same files, the same version");
@@ -116,29 +125,41 @@ class RuleHistoryApiTest {
 
     @Test
     void shouldListTheStartupLoadOldestFirstFromTheEnd() {
-        List<Map<String, Object>> loads = admin().get("/v1/rules/history").then().statusCode(200)
-                .extract().jsonPath().getList("loads");
+        List<Map<String, Object>> loads = admin().get("/v1/rules/history")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("loads");
         Map<String, Object> startup = loads.get(loads.size() - 1);
         assertEquals("startup", startup.get("trigger"));
         assertEquals("loaded", startup.get("outcome"));
         assertEquals(15, startup.get("rules"));
         assertEquals(5, startup.get("milestones"));
-        assertEquals(List.of("interest.dslr", "milestones.drl", "proactive.drl", "reactive.drl"),
-                startup.get("files"));
+        assertEquals(List.of("interest.dslr", "milestones.drl", "proactive.drl", "reactive.drl"), startup.get("files"));
         assertEquals(List.of(), startup.get("errors"));
     }
 
     @Test
     void shouldRefuseABadLimitOrAnUnknownParameterByName() {
         for (String limit : List.of("0", "51", "many")) {
-            admin().queryParam("limit", limit).get("/v1/rules/history").then().statusCode(400)
+            admin().queryParam("limit", limit)
+                    .get("/v1/rules/history")
+                    .then()
+                    .statusCode(400)
                     .body("error", equalTo("invalid_request"))
                     .body("details[0].field", equalTo("limit"));
         }
-        admin().queryParam("outcome", "refused").get("/v1/rules/history").then().statusCode(400)
+        admin().queryParam("outcome", "refused")
+                .get("/v1/rules/history")
+                .then()
+                .statusCode(400)
                 .body("details[0].field", equalTo("outcome"))
                 .body("message", equalTo("unknown query parameter outcome; this endpoint takes limit"));
-        admin().queryParam("limit", 50).get("/v1/rules/history").then().statusCode(200)
+        admin().queryParam("limit", 50)
+                .get("/v1/rules/history")
+                .then()
+                .statusCode(200)
                 .body("loads.findAll { it.outcome == 'loaded' }.errors.flatten()", empty());
     }
 }

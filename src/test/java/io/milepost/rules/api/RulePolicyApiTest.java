@@ -1,11 +1,11 @@
 package io.milepost.rules.api;
 
-import io.milepost.rules.RulePolicyTest;
 import static io.milepost.support.Api.admin;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 
+import io.milepost.rules.RulePolicyTest;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +23,9 @@ class RulePolicyApiTest {
     @MethodSource("io.milepost.rules.RulePolicyTest#hostileRules")
     void shouldRefuseAHostileDraftAtValidation(String what, String drl, int line, int column, String message) {
         admin().body(Map.of("files", Map.of("hostile.drl", drl), "alone", true))
-                .post("/v1/rules/validate").then().statusCode(422)
+                .post("/v1/rules/validate")
+                .then()
+                .statusCode(422)
                 .body("valid", equalTo(false))
                 .body("errors[0].file", equalTo("hostile.drl"))
                 .body("errors[0].line", equalTo(line))
@@ -34,17 +36,23 @@ class RulePolicyApiTest {
     @Test
     void shouldRefuseAHostileDraftOverTheFolderInEveryDryRun() {
         admin().body(Map.of("files", Map.of("hostile.drl", EXIT)))
-                .post("/v1/rules/validate").then().statusCode(422)
+                .post("/v1/rules/validate")
+                .then()
+                .statusCode(422)
                 .body("errors", hasSize(1))
                 .body("errors[0].message", equalTo(EXIT_REFUSED));
         admin().body(Map.of("files", Map.of("hostile.drl", EXIT), "events", List.of(Map.of("event", "x", "at", "+1h"))))
-                .post("/v1/simulate").then().statusCode(422)
+                .post("/v1/simulate")
+                .then()
+                .statusCode(422)
                 .body("error", equalTo("invalid_rules"))
                 .body("details[0].file", equalTo("hostile.drl"))
                 .body("details[0].line", equalTo(7))
                 .body("details[0].message", equalTo(EXIT_REFUSED));
         admin().body(Map.of("files", Map.of("hostile.drl", EXIT)))
-                .post("/v1/rules/test").then().statusCode(422)
+                .post("/v1/rules/test")
+                .then()
+                .statusCode(422)
                 .body("error", equalTo("invalid_rules"))
                 .body("details[0].message", equalTo(EXIT_REFUSED));
     }
@@ -62,13 +70,21 @@ class RulePolicyApiTest {
                 end
                 """;
         admin().body(Map.of("files", Map.of("payload.drl", drl)))
-                .post("/v1/rules/validate").then().statusCode(200)
+                .post("/v1/rules/validate")
+                .then()
+                .statusCode(200)
                 .body("valid", equalTo(true));
-        admin().body(Map.of("files", Map.of("payload.drl", drl),
-                        "events", List.of(Map.of("event", "search_performed", "at", "+1h"))))
-                .post("/v1/simulate").then().statusCode(200)
+        admin().body(Map.of(
+                        "files",
+                        Map.of("payload.drl", drl),
+                        "events",
+                        List.of(Map.of("event", "search_performed", "at", "+1h"))))
+                .post("/v1/simulate")
+                .then()
+                .statusCode(200)
                 .body("actions.action", hasItem("tell_the_team"))
-                .body("actions.find { it.action == 'tell_the_team' }.payload.text",
+                .body(
+                        "actions.find { it.action == 'tell_the_team' }.payload.text",
                         equalTo("never call System.exit(0) from a rule"));
     }
 }

@@ -1,11 +1,11 @@
 package io.milepost.rules.scenario;
 
-import io.milepost.engine.JourneyEngine;
-import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleCompiler;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.engine.JourneyEngine;
+import io.milepost.engine.RuleBook;
+import io.milepost.rules.RuleCompiler;
 import io.milepost.support.Deadlines;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,9 +41,11 @@ class BriefScenariosTest {
     @MethodSource("scenarios")
     void briefScenarioPasses(ScenarioFiles.Entry entry) {
         assertNull(entry.error(), entry.file());
-        ScenarioResult result = new ScenarioRunner(new JourneyEngine(1000, Deadlines.EVALUATION)).run(book, entry.scenario(),
-                entry.file());
-        assertTrue(result.passed(), () -> entry.file() + " (" + entry.scenario().name() + "):\n  "
-                + String.join("\n  ", result.failures()) + "\n  fired: " + result.fired());
+        ScenarioResult result = new ScenarioRunner(new JourneyEngine(1000, Deadlines.EVALUATION))
+                .run(book, entry.scenario(), entry.file());
+        assertTrue(
+                result.passed(),
+                () -> entry.file() + " (" + entry.scenario().name() + "):\n  " + String.join("\n  ", result.failures())
+                        + "\n  fired: " + result.fired());
     }
 }

@@ -1,11 +1,11 @@
 package io.milepost.rules.scenario;
 
-import io.milepost.engine.JourneyEngine;
-import io.milepost.engine.RuleBook;
-import io.milepost.rules.RuleCompiler;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.milepost.engine.JourneyEngine;
+import io.milepost.engine.RuleBook;
+import io.milepost.rules.RuleCompiler;
 import io.milepost.support.Deadlines;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +26,9 @@ class RuleScenariosTest {
     static void compileShippedRules() throws IOException {
         Map<String, String> files = new TreeMap<>();
         try (Stream<Path> paths = Files.list(RULES)) {
-            for (Path p : paths.filter(p -> RuleCompiler.isRuleFile(p.getFileName().toString())).toList()) {
+            for (Path p : paths.filter(
+                            p -> RuleCompiler.isRuleFile(p.getFileName().toString()))
+                    .toList()) {
                 files.put(p.getFileName().toString(), Files.readString(p));
             }
         }
@@ -44,8 +46,10 @@ class RuleScenariosTest {
     void shippedScenarioPasses(ScenarioFiles.Entry entry) {
         assertNull(entry.error(), entry.file());
         Scenario scenario = entry.scenario();
-        ScenarioResult result = new ScenarioRunner(new JourneyEngine(1000, Deadlines.EVALUATION)).run(book, scenario, entry.file());
-        assertTrue(result.passed(), () -> entry.file() + " (" + scenario.name() + "):\n  "
-                + String.join("\n  ", result.failures()));
+        ScenarioResult result =
+                new ScenarioRunner(new JourneyEngine(1000, Deadlines.EVALUATION)).run(book, scenario, entry.file());
+        assertTrue(
+                result.passed(),
+                () -> entry.file() + " (" + scenario.name() + "):\n  " + String.join("\n  ", result.failures()));
     }
 }
