@@ -5,7 +5,10 @@ import java.time.format.DateTimeParseException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses the durations rule authors write: {@code 45s}, {@code 30m}, {@code 12h}, {@code 7d}, or ISO-8601. */
+/**
+ * Parses the durations rule authors write: {@code 45s}, {@code 30m}, {@code 12h}, {@code 7d}, {@code 2w}, or
+ * ISO-8601 ({@code P7D}, {@code PT36H}, {@code P3W}); always positive.
+ */
 public final class Durations {
     private static final Pattern SHORT = Pattern.compile("(\\d{1,9})\\s*([smhdw])");
 
@@ -16,6 +19,9 @@ public final class Durations {
         Matcher m = SHORT.matcher(s);
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
+            if (n == 0) {
+                throw new IllegalArgumentException("duration must be positive: '" + text + "'");
+            }
             return switch (m.group(2)) {
                 case "s" -> Duration.ofSeconds(n);
                 case "m" -> Duration.ofMinutes(n);
