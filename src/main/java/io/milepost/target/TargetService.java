@@ -49,6 +49,7 @@ public class TargetService {
     static final int SHOWN = 8;
 
     private final EntityManager em;
+    private final TargetRepository targets;
     private final RuleSet rules;
     private final Outbox outbox;
     private final RowWriter rows;
@@ -56,9 +57,16 @@ public class TargetService {
     private final JourneyKpis kpis;
 
     public TargetService(
-            EntityManager em, RuleSet rules, Outbox outbox, RowWriter rows, Clock clock, JourneyKpis kpis) {
+            EntityManager em,
+            TargetRepository targets,
+            RuleSet rules,
+            Outbox outbox,
+            RowWriter rows,
+            Clock clock,
+            JourneyKpis kpis) {
         this.kpis = kpis;
         this.em = em;
+        this.targets = targets;
         this.rules = rules;
         this.outbox = outbox;
         this.rows = rows;
@@ -76,12 +84,9 @@ public class TargetService {
     /** Judges every target at {@code now}; announces and records each status that changed. Returns how many changed. */
     @Transactional
     public int evaluate(Instant now) {
-        @SuppressWarnings("unchecked")
-        List<String> ids = em.createNativeQuery("SELECT id FROM targets ORDER BY id FOR UPDATE SKIP LOCKED")
-                .getResultList();
         int changed = 0;
-        for (String id : ids) {
-            if (judge(em.find(TargetEntity.class, id), now)) {
+        for (TargetEntity t : targets.lockFree()) {
+            if (judge(t, now)) {
                 changed++;
             }
         }
@@ -115,14 +120,14 @@ public class TargetService {
         t.statusSince = now;
         t.explanation = v.explanation();
         t.evaluatedAt = now;
-        em.persist(t);
+        targets.persist(t);
         return view(t, now);
     }
 
     @Transactional
     public Optional<TargetView> update(String id, TargetRequest r) {
         Instant now = clock.instant();
-        TargetEntity t = em.find(TargetEntity.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        TargetEntity t = targets.locked(id).orElse(null);
         if (t == null) {
             return Optional.empty();
         }
@@ -137,28 +142,18 @@ public class TargetService {
 
     @Transactional
     public boolean delete(String id) {
-        TargetEntity t = em.find(TargetEntity.class, id);
-        if (t == null) {
-            return false;
-        }
-        em.remove(t);
-        return true;
+        return targets.deleteById(id);
     }
 
     @Transactional
     public Optional<TargetView> find(String id) {
-        return Optional.ofNullable(em.find(TargetEntity.class, id)).map(t -> view(t, clock.instant()));
+        return targets.findByIdOptional(id).map(t -> view(t, clock.instant()));
     }
 
     @Transactional
     public List<TargetView> list() {
         Instant now = clock.instant();
-        return em
-                .createQuery("from TargetEntity t order by t.createdAt, t.id", TargetEntity.class)
-                .getResultList()
-                .stream()
-                .map(t -> view(t, now))
-                .toList();
+        return targets.all().stream().map(t -> view(t, now)).toList();
     }
 
     /** Re-judges one (locked) target; announces a changed status. Returns whether it changed. */
