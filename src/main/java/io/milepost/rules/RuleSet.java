@@ -225,9 +225,9 @@ public class RuleSet {
         return compiler.compile(files);
     }
 
-    /** The scenario files of the folder's {@code tests/} (JSON), in name order, each read or with its error. */
-    public List<io.milepost.rules.scenario.ScenarioFiles.Entry> readScenarios() {
-        return io.milepost.rules.scenario.ScenarioFiles.read(dir().resolve("tests"));
+    /** The folder's {@code tests/}: the rules' scenario files (JSON). */
+    public Path scenariosDir() {
+        return dir().resolve("tests");
     }
 
     /** Reads every rule file under the folder (tests/ excluded), keyed by path relative to it. */

@@ -109,7 +109,7 @@ public class DryRuns {
         ScenarioRunner runner = new ScenarioRunner(engine);
         List<ScenarioResult> results = new ArrayList<>();
         if (scenarios == null || scenarios.isEmpty()) {
-            for (ScenarioFiles.Entry entry : rules.readScenarios()) {
+            for (ScenarioFiles.Entry entry : ScenarioFiles.read(rules.scenariosDir())) {
                 results.add(runner.run(book, entry));
             }
             return results;
