@@ -4,11 +4,11 @@ import io.milepost.common.ApiException;
 import io.milepost.replay.JobView;
 import io.milepost.replay.ReplayJobs;
 import io.milepost.store.JobEntity;
+import io.milepost.store.JobRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,12 +39,14 @@ public class KpiRecounts {
     private final KpiDays days;
     private final EntityManager em;
     private final ReplayJobs jobs;
+    private final JobRepository jobRows;
     private final Clock clock;
     /** The fingerprint under which every signup day with users has been counted, once the catch-up found none left. */
     private volatile String caughtUpUnder;
 
-    public KpiRecounts(KpiDays days, EntityManager em, ReplayJobs jobs, Clock clock) {
+    public KpiRecounts(KpiDays days, EntityManager em, ReplayJobs jobs, JobRepository jobRows, Clock clock) {
         this.days = days;
+        this.jobRows = jobRows;
         this.em = em;
         this.jobs = jobs;
         this.clock = clock;
@@ -124,7 +126,7 @@ public class KpiRecounts {
 
     /** Queues a recount of every signup day from the records; one at a time (409 while one is queued or running). */
     public JobView startRebuild() {
-        Optional<String> active = QuarkusTransaction.requiringNew().call(this::activeId);
+        Optional<String> active = QuarkusTransaction.requiringNew().call(() -> jobRows.activeId(JOB_TYPE));
         if (active.isPresent()) {
             throw alreadyActive(active.get());
         }
@@ -140,13 +142,13 @@ public class KpiRecounts {
                 job.lastUserId = span == null ? null : Long.toString(span[0] - 1);
                 job.errors = "[]";
                 job.createdAt = clock.instant();
-                em.persist(job);
+                jobRows.persist(job);
                 em.flush();
                 return jobs.view(job);
             });
         } catch (RuntimeException e) {
             // another request queued one since the check: the unique key on jobs.active refused this one
-            Optional<String> winner = QuarkusTransaction.requiringNew().call(this::activeId);
+            Optional<String> winner = QuarkusTransaction.requiringNew().call(() -> jobRows.activeId(JOB_TYPE));
             if (winner.isPresent()) {
                 throw alreadyActive(winner.get());
             }
@@ -160,14 +162,14 @@ public class KpiRecounts {
      * commit: a job an instance dropped half way resumes where it stopped.
      */
     public void rebuild(Instant now) {
-        Optional<String> id = QuarkusTransaction.requiringNew().call(this::activeId);
+        Optional<String> id = QuarkusTransaction.requiringNew().call(() -> jobRows.activeId(JOB_TYPE));
         if (id.isEmpty()) {
             return;
         }
         boolean more = true;
         while (more) {
             more = QuarkusTransaction.requiringNew().call(() -> {
-                JobEntity job = em.find(JobEntity.class, id.get(), LockModeType.PESSIMISTIC_WRITE);
+                JobEntity job = jobRows.locked(id.get()).orElse(null);
                 if (job == null || job.active == null) {
                     return false;
                 }
@@ -206,13 +208,6 @@ public class KpiRecounts {
                 return true;
             });
         }
-    }
-
-    private Optional<String> activeId() {
-        return em.createQuery("select j.id from JobEntity j where j.active = :type", String.class)
-                .setParameter("type", JOB_TYPE)
-                .getResultStream()
-                .findFirst();
     }
 
     private static ApiException alreadyActive(String id) {

@@ -7,6 +7,7 @@ import io.milepost.common.ApiException;
 import io.milepost.common.Json;
 import io.milepost.rules.RuleSet;
 import io.milepost.store.JobEntity;
+import io.milepost.store.JobRepository;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -40,12 +41,14 @@ public class ReplayJobs {
     private static final TypeReference<List<JobView.JobError>> ERRORS = new TypeReference<>() {};
 
     private final EntityManager em;
+    private final JobRepository rows;
     private final ObjectMapper mapper;
     private final RuleSet rules;
     private final Clock clock;
 
-    public ReplayJobs(EntityManager em, ObjectMapper mapper, RuleSet rules, Clock clock) {
+    public ReplayJobs(EntityManager em, JobRepository rows, ObjectMapper mapper, RuleSet rules, Clock clock) {
         this.em = em;
+        this.rows = rows;
         this.mapper = mapper;
         this.rules = rules;
         this.clock = clock;
@@ -60,7 +63,7 @@ public class ReplayJobs {
             throw new ApiException(
                     409, "no_rules", "no rules are loaded, so there is nothing to replay under; see GET /v1/rules");
         }
-        Optional<String> active = QuarkusTransaction.requiringNew().call(() -> activeId(TYPE));
+        Optional<String> active = QuarkusTransaction.requiringNew().call(() -> rows.activeId(TYPE));
         if (active.isPresent()) {
             throw alreadyActive(TYPE, active.get());
         }
@@ -68,7 +71,7 @@ public class ReplayJobs {
             return QuarkusTransaction.requiringNew().call(() -> insert(fireActions));
         } catch (RuntimeException e) {
             // Another request or instance queued one since the check: the unique key on jobs.active refused this one.
-            Optional<String> winner = QuarkusTransaction.requiringNew().call(() -> activeId(TYPE));
+            Optional<String> winner = QuarkusTransaction.requiringNew().call(() -> rows.activeId(TYPE));
             if (winner.isPresent()) {
                 throw alreadyActive(TYPE, winner.get());
             }
@@ -95,7 +98,7 @@ public class ReplayJobs {
                     "the draft rules were refused (details: file, line, column, message)",
                     compiled.problems());
         }
-        Optional<String> active = QuarkusTransaction.requiringNew().call(() -> activeId(IMPACT));
+        Optional<String> active = QuarkusTransaction.requiringNew().call(() -> rows.activeId(IMPACT));
         if (active.isPresent()) {
             throw alreadyActive(IMPACT, active.get());
         }
@@ -107,12 +110,12 @@ public class ReplayJobs {
                 job.totalUsers = sample == null ? job.totalUsers : Math.min(sample, job.totalUsers);
                 job.result = Json.write(mapper, Impact.NONE);
                 job.rulesVersion = compiled.book().version();
-                em.persist(job);
+                rows.persist(job);
                 em.flush();
                 return view(job);
             });
         } catch (RuntimeException e) {
-            Optional<String> winner = QuarkusTransaction.requiringNew().call(() -> activeId(IMPACT));
+            Optional<String> winner = QuarkusTransaction.requiringNew().call(() -> rows.activeId(IMPACT));
             if (winner.isPresent()) {
                 throw alreadyActive(IMPACT, winner.get());
             }
@@ -147,7 +150,7 @@ public class ReplayJobs {
 
     @Transactional
     public Optional<JobView> find(String id) {
-        return Optional.ofNullable(em.find(JobEntity.class, id)).map(this::view);
+        return rows.findByIdOptional(id).map(this::view);
     }
 
     /** The most recent jobs, newest first. */
@@ -156,11 +159,7 @@ public class ReplayJobs {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw ApiException.badRequest("limit must be between 1 and " + MAX_LIMIT);
         }
-        return em.createQuery("from JobEntity j order by j.createdAt desc, j.id", JobEntity.class)
-                .setMaxResults(limit)
-                .getResultStream()
-                .map(this::view)
-                .toList();
+        return rows.newest(limit).stream().map(this::view).toList();
     }
 
     /** Records a batch on the job (locked by the caller): cursor, counts, errors, and a renewed lease. */
@@ -200,16 +199,9 @@ public class ReplayJobs {
         job.message = message == null || message.length() <= 2000 ? message : message.substring(0, 2000);
     }
 
-    private Optional<String> activeId(String type) {
-        return em.createQuery("select j.id from JobEntity j where j.active = :type", String.class)
-                .setParameter("type", type)
-                .getResultStream()
-                .findFirst();
-    }
-
     private JobView insert(boolean fireActions) {
         JobEntity job = newJob(TYPE, fireActions);
-        em.persist(job);
+        rows.persist(job);
         em.flush();
         return view(job);
     }

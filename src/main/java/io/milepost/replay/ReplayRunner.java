@@ -7,6 +7,7 @@ import io.milepost.milestone.OutcomeRecorder.Sending;
 import io.milepost.rules.RuleSet;
 import io.milepost.store.EventLog;
 import io.milepost.store.JobEntity;
+import io.milepost.store.JobRepository;
 import io.milepost.store.RowWriter;
 import io.milepost.store.UserStateStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -15,7 +16,6 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,6 +76,7 @@ public class ReplayRunner {
     private final EntityManager em;
     private final RowWriter rows;
     private final ReplayJobs jobs;
+    private final JobRepository jobRows;
     private final UserReplay replay;
     private final UserStateStore store;
     private final EventLog log;
@@ -109,8 +110,11 @@ public class ReplayRunner {
             EventLog log,
             RuleSet rules,
             Clock clock,
-            MilepostConfig config) {
+            MilepostConfig config,
+            JobRepository jobRows,
+            io.milepost.engine.JourneyEngine engine) {
         this.em = em;
+        this.jobRows = jobRows;
         this.rows = rows;
         this.jobs = jobs;
         this.replay = replay;
@@ -120,7 +124,7 @@ public class ReplayRunner {
         this.clock = clock;
         this.batchSize = Math.max(1, config.replay().batchSize());
         this.lease = config.replay().lease();
-        this.engine = new io.milepost.engine.JourneyEngine(config.rules());
+        this.engine = engine;
     }
 
     /** Picks up jobs left by instances that stopped (and queued ones), if this instance is not busy with one. */
@@ -190,18 +194,14 @@ public class ReplayRunner {
     Optional<String> claim(String owner) {
         return inTransaction(() -> {
             Instant now = clock.instant();
-            @SuppressWarnings("unchecked")
-            List<String> free = em.createNativeQuery(
-                            "SELECT id FROM jobs WHERE type IN (?2, ?3) AND status IN ('queued', 'running') "
-                                    + "AND (lease_until IS NULL OR lease_until < ?1) FETCH FIRST 1 ROWS ONLY FOR UPDATE SKIP LOCKED")
-                    .setParameter(1, now)
-                    .setParameter(2, ReplayJobs.TYPE)
-                    .setParameter(3, ReplayJobs.IMPACT)
-                    .getResultList();
-            if (free.isEmpty()) {
+            JobEntity job = jobRows.claimable(
+                            List.of(ReplayJobs.TYPE, ReplayJobs.IMPACT),
+                            List.of(ReplayJobs.QUEUED, ReplayJobs.RUNNING),
+                            now)
+                    .orElse(null);
+            if (job == null) {
                 return Optional.empty();
             }
-            JobEntity job = em.find(JobEntity.class, free.get(0));
             if (ReplayJobs.RUNNING.equals(job.status)) {
                 LOG.infof(
                         "replay job %s: resuming after user %s (lease of %s ran out)",
@@ -425,7 +425,7 @@ public class ReplayRunner {
 
     /** The job row, locked, if it is running and {@code owner} holds it; else null. */
     private JobEntity lockOwned(String jobId, String owner) {
-        JobEntity job = em.find(JobEntity.class, jobId, LockModeType.PESSIMISTIC_WRITE);
+        JobEntity job = jobRows.locked(jobId).orElse(null);
         return job != null && ReplayJobs.RUNNING.equals(job.status) && owner.equals(job.owner) ? job : null;
     }
 
