@@ -214,7 +214,7 @@ public class ReplayJobs {
         job.active = type;
         job.fireActions = fireActions;
         job.totalUsers =
-                em.createQuery("select count(u) from UserEntity u", Long.class).getSingleResult();
+                ((Number) em.createNativeQuery("SELECT count(*) FROM users").getSingleResult()).longValue();
         job.errors = "[]";
         job.createdAt = clock.instant();
         return job;

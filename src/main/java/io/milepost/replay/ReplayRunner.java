@@ -430,10 +430,12 @@ public class ReplayRunner {
     }
 
     private List<String> nextUsers(JobEntity job, int size) {
-        return em.createQuery("select u.id from UserEntity u where u.id > :after order by u.id", String.class)
-                .setParameter("after", job.lastUserId == null ? "" : job.lastUserId)
+        @SuppressWarnings("unchecked")
+        List<String> ids = em.createNativeQuery("SELECT id FROM users WHERE id > ?1 ORDER BY id")
+                .setParameter(1, job.lastUserId == null ? "" : job.lastUserId)
                 .setMaxResults(size)
                 .getResultList();
+        return ids;
     }
 
     private static String message(RuntimeException e) {

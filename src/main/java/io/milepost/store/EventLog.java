@@ -5,6 +5,8 @@ import io.milepost.common.Json;
 import io.milepost.engine.JourneyEngine;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -36,20 +38,26 @@ public class EventLog {
         if (userIds.isEmpty()) {
             return byUser;
         }
-        for (Row e : em.createQuery(
-                        "select e.userId, e.messageId, e.type, e.name, e.payload, e.occurredAt "
-                                + "from EventEntity e where e.userId in :ids order by e.userId, e.occurredAt, e.id",
-                        Row.class)
-                .setParameter("ids", userIds)
-                .getResultList()) {
-            byUser.computeIfAbsent(e.userId(), k -> new ArrayList<>())
-                    .add(new Stored(e.messageId(), e.type(), e.name(), e.payload(), e.occurredAt()));
-        }
+        Sql.run(em, c -> {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT user_id, message_id, type, name, payload, occurred_at "
+                            + "FROM events WHERE user_id = ANY(?) ORDER BY user_id, occurred_at, id")) {
+                ps.setArray(1, Sql.strings(c, userIds));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        byUser.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                                .add(new Stored(
+                                        rs.getString(2),
+                                        rs.getString(3),
+                                        rs.getString(4),
+                                        rs.getString(5),
+                                        Sql.instant(rs, 6)));
+                    }
+                }
+            }
+        });
         return byUser;
     }
-
-    /** One stored event with its user, as the query selects it. */
-    record Row(String userId, String messageId, String type, String name, String payload, Instant occurredAt) {}
 
     /**
      * The call as the engine took it: a track (page and screen views are tracks) with its properties,

@@ -2,7 +2,6 @@ package io.milepost.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.milepost.common.Json;
-import io.milepost.engine.EventHistory;
 import io.milepost.engine.UserState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -289,16 +288,6 @@ public class UserStateStore {
                 }
             }
         }
-    }
-
-    /**
-     * A stored user's activity, by event name (sorted), with the per-value histories of the
-     * properties the rules ask about ({@link UserState#isPropertyKey}).
-     */
-    public static Map<String, EventHistory> activity(UserEntity u) {
-        Map<String, EventHistory> histories = new TreeMap<>();
-        ActivityCodec.read(u.activity, event -> histories.computeIfAbsent(event, EventHistory::new));
-        return histories;
     }
 
     /** Message ids among {@code ids} that are already stored. */

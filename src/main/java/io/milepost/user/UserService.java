@@ -5,17 +5,9 @@ import io.milepost.common.ApiException;
 import io.milepost.common.Json;
 import io.milepost.identity.Aliases;
 import io.milepost.store.AccountStore;
-import io.milepost.store.ActionEntity;
-import io.milepost.store.EventEntity;
-import io.milepost.store.FailureEntity;
-import io.milepost.store.MilestoneEntity;
 import io.milepost.store.RowWriter;
-import io.milepost.store.StallEntity;
-import io.milepost.store.UserEntity;
-import io.milepost.store.UserStateStore;
+import io.milepost.store.UserRecords;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -26,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /** Reads and erases users. */
 @ApplicationScoped
@@ -40,14 +31,15 @@ public class UserService {
                     "suppressed: it answered a stall the user had already left by reaching the milestone, not sent");
     static final String HELD_OUT = "held out: in the control group of the rule's @holdout, not sent";
 
-    private final EntityManager em;
+    private final UserRecords records;
     private final ObjectMapper mapper;
     private final RowWriter rows;
     private final Aliases aliases;
     private final AccountStore accounts;
 
-    public UserService(EntityManager em, ObjectMapper mapper, RowWriter rows, Aliases aliases, AccountStore accounts) {
-        this.em = em;
+    public UserService(
+            UserRecords records, ObjectMapper mapper, RowWriter rows, Aliases aliases, AccountStore accounts) {
+        this.records = records;
         this.mapper = mapper;
         this.rows = rows;
         this.aliases = aliases;
@@ -63,56 +55,47 @@ public class UserService {
     @Transactional
     public Optional<UserView> find(String requested) {
         String id = aliases.resolve(requested);
-        UserEntity u = em.find(UserEntity.class, id, LockModeType.PESSIMISTIC_READ);
+        UserRecords.UserRow u = records.read(id).orElse(null);
         if (u == null) {
             return Optional.empty();
         }
-        List<UserView.MilestoneItem> milestones = em.createQuery(
-                        "from MilestoneEntity m where m.userId = :id order by m.reachedAt, m.id", MilestoneEntity.class)
-                .setParameter("id", id)
-                .getResultStream()
-                .map(m -> new UserView.MilestoneItem(m.milestone, m.reachedAt, m.ruleName))
+        List<UserView.MilestoneItem> milestones = records.milestones(id).stream()
+                .map(m -> new UserView.MilestoneItem(m.milestone(), m.reachedAt(), m.rule()))
                 .toList();
-        List<UserView.StallItem> stalls = em.createQuery(
-                        "from StallEntity s where s.userId = :id order by s.since, s.id", StallEntity.class)
-                .setParameter("id", id)
-                .getResultStream()
-                .map(s -> new UserView.StallItem(s.milestone, s.since))
+        List<UserView.StallItem> stalls = records.stalls(id).stream()
+                .map(st -> new UserView.StallItem(st.milestone(), st.since()))
                 .toList();
         Map<String, UserView.ActivityItem> activity = new LinkedHashMap<>();
-        UserStateStore.activity(u).forEach((event, h) -> {
+        u.activity().forEach((event, h) -> {
             if (!io.milepost.engine.UserState.isPropertyKey(event)) {
                 activity.put(event, new UserView.ActivityItem(h.total(), h.firstAt(), h.lastAt()));
             }
         });
-        List<UserView.ActionItem> actions = em.createQuery(
-                        "from ActionEntity a where a.userId = :id order by a.triggeredAt, a.id", ActionEntity.class)
-                .setParameter("id", id)
-                .getResultStream()
+        List<UserView.ActionItem> actions = records.actions(id).stream()
                 .map(a -> new UserView.ActionItem(
-                        a.action,
-                        a.triggeredAt,
-                        a.occurrence,
-                        a.ruleName,
-                        a.suppressed,
-                        a.suppressed ? reason(a) : null,
-                        a.heldOut))
+                        a.action(),
+                        a.triggeredAt(),
+                        a.occurrence(),
+                        a.rule(),
+                        a.suppressed(),
+                        a.suppressed() ? reason(a) : null,
+                        a.heldOut()))
                 .toList();
         List<UserView.AccountItem> memberOf = accounts.of(id).entrySet().stream()
                 .map(a -> new UserView.AccountItem(a.getKey(), a.getValue()))
                 .toList();
         return Optional.of(new UserView(
-                u.id,
-                u.signedUpAt,
-                Json.readMap(mapper, u.traits),
-                u.stage,
+                u.id(),
+                u.signedUpAt(),
+                Json.readMap(mapper, u.traits()),
+                u.stage(),
                 milestones,
                 stalls,
                 activity,
                 actions,
-                u.lastEventAt,
-                u.nextCheckAt,
-                u.identified,
+                u.lastEventAt(),
+                u.nextCheckAt(),
+                u.identified(),
                 aliases.of(id),
                 memberOf));
     }
@@ -125,80 +108,47 @@ public class UserService {
     public Optional<TimelineItem.Page> timeline(String requested, int limit, String cursor) {
         requireLimit(limit);
         String id = aliases.resolve(requested);
-        if (em.find(UserEntity.class, id, LockModeType.PESSIMISTIC_READ) == null) { // one moment, as in find
+        if (records.read(id).isEmpty()) { // one moment, as in find
             return Optional.empty();
         }
-        Key after = cursor == null ? new Key(Instant.EPOCH, -1, -1) : Key.parse(decode(cursor));
+        UserRecords.After after = cursor == null
+                ? new UserRecords.After(Instant.EPOCH, -1, -1)
+                : Key.parse(decode(cursor)).after();
         List<Entry> entries = new ArrayList<>();
-        entries.addAll(page(
-                id,
-                after,
-                limit,
-                0,
-                "EventEntity",
-                "occurredAt",
-                EventEntity.class,
-                e -> new Entry(
-                        new Key(e.occurredAt, 0, e.id),
+        records.events(id, after, 0, limit + 1)
+                .forEach(e -> entries.add(new Entry(
+                        new Key(e.occurredAt(), 0, e.id()),
                         new TimelineItem(
-                                e.occurredAt,
-                                e.type,
-                                e.name,
-                                Json.readMap(mapper, e.payload),
+                                e.occurredAt(),
+                                e.type(),
+                                e.name(),
+                                Json.readMap(mapper, e.payload()),
                                 null,
                                 null,
-                                e.messageId))));
-        entries.addAll(page(
-                id,
-                after,
-                limit,
-                1,
-                "MilestoneEntity",
-                "reachedAt",
-                MilestoneEntity.class,
-                m -> new Entry(
-                        new Key(m.reachedAt, 1, m.id),
-                        new TimelineItem(m.reachedAt, "milestone", m.milestone, null, m.ruleName, null, null))));
-        entries.addAll(page(
-                id,
-                after,
-                limit,
-                2,
-                "StallEntity",
-                "since",
-                StallEntity.class,
-                s -> new Entry(
-                        new Key(s.since, 2, s.id),
-                        new TimelineItem(s.since, "stalled", s.milestone, null, null, null, null))));
-        entries.addAll(page(
-                id,
-                after,
-                limit,
-                3,
-                "ActionEntity",
-                "triggeredAt",
-                ActionEntity.class,
-                a -> new Entry(
-                        new Key(a.triggeredAt, 3, a.id),
+                                e.messageId()))));
+        records.milestones(id, after, 1, limit + 1)
+                .forEach(m -> entries.add(new Entry(
+                        new Key(m.reachedAt(), 1, m.id()),
+                        new TimelineItem(m.reachedAt(), "milestone", m.milestone(), null, m.rule(), null, null))));
+        records.stalls(id, after, 2, limit + 1)
+                .forEach(st -> entries.add(new Entry(
+                        new Key(st.since(), 2, st.id()),
+                        new TimelineItem(st.since(), "stalled", st.milestone(), null, null, null, null))));
+        records.actions(id, after, 3, limit + 1)
+                .forEach(a -> entries.add(new Entry(
+                        new Key(a.triggeredAt(), 3, a.id()),
                         new TimelineItem(
-                                a.triggeredAt,
+                                a.triggeredAt(),
                                 "action",
-                                a.action,
-                                Json.readMap(mapper, a.payload),
-                                a.ruleName,
-                                a.suppressed ? SUPPRESSED.get(reason(a)) : a.heldOut ? HELD_OUT : null,
+                                a.action(),
+                                Json.readMap(mapper, a.payload()),
+                                a.rule(),
+                                a.suppressed() ? SUPPRESSED.get(reason(a)) : a.heldOut() ? HELD_OUT : null,
                                 null))));
-        entries.addAll(page(
-                id,
-                after,
-                limit,
-                4,
-                "FailureEntity",
-                "occurredAt",
-                FailureEntity.class,
-                f -> new Entry(
-                        new Key(f.occurredAt, 4, f.id),
-                        new TimelineItem(f.occurredAt, "rule_failure", null, null, f.ruleName, f.message, null))));
+        records.failures(id, after, 4, limit + 1)
+                .forEach(f -> entries.add(new Entry(
+                        new Key(f.occurredAt(), 4, f.id()),
+                        new TimelineItem(f.occurredAt(), "rule_failure", null, null, f.rule(), f.message(), null))));
         entries.sort(Comparator.comparing(Entry::key));
         boolean more = entries.size() > limit;
         List<Entry> shown = entries.subList(0, Math.min(limit, entries.size()));
@@ -215,53 +165,19 @@ public class UserService {
     @Transactional
     public boolean erase(String requested) {
         String id = aliases.resolve(requested);
-        UserEntity u = em.find(UserEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        UserRecords.UserRow u = records.lock(id).orElse(null);
         if (u == null) {
             return false;
         }
-        for (String entity : List.of(
-                "EventEntity", "MilestoneEntity", "StallEntity", "ActionEntity", "FailureEntity", "OutboxEntity")) {
-            em.createQuery("delete from " + entity + " x where x.userId = :id")
-                    .setParameter("id", id)
-                    .executeUpdate();
-        }
-        for (String table : List.of("account_members", "user_aliases")) {
-            em.createNativeQuery("DELETE FROM " + table + " WHERE user_id = ?1")
-                    .setParameter(1, id)
-                    .executeUpdate();
-        }
-        em.remove(u);
-        rows.kpiDay(u.signedUpAt);
+        records.erase(id);
+        rows.kpiDay(u.signedUpAt());
         rows.flush();
         return true;
     }
 
     /** Why a suppressed action was not sent (rows from before reasons were kept were silent replays). */
-    private static String reason(ActionEntity a) {
-        return a.suppressedReason == null ? "silent_replay" : a.suppressedReason;
-    }
-
-    private <T> List<Entry> page(
-            String userId,
-            Key after,
-            int limit,
-            int rank,
-            String entity,
-            String timeField,
-            Class<T> type,
-            Function<T, Entry> toEntry) {
-        String t = "x." + timeField;
-        String jpql = "from " + entity + " x where x.userId = :user and (" + t + " > :at or (" + t + " = :at and ("
-                + ":rank < " + rank + " or (:rank = " + rank + " and x.id > :id)))) order by " + t + ", x.id";
-        return em.createQuery(jpql, type)
-                .setParameter("user", userId)
-                .setParameter("at", after.at())
-                .setParameter("rank", after.rank())
-                .setParameter("id", after.id())
-                .setMaxResults(limit + 1)
-                .getResultStream()
-                .map(toEntry)
-                .toList();
+    private static String reason(UserRecords.ActionRow a) {
+        return a.suppressedReason() == null ? "silent_replay" : a.suppressedReason();
     }
 
     private static void requireLimit(int limit) {
@@ -281,6 +197,10 @@ public class UserService {
             } catch (RuntimeException e) {
                 throw ApiException.badRequest("cursor is not one this API gave out");
             }
+        }
+
+        UserRecords.After after() {
+            return new UserRecords.After(at, rank, id);
         }
 
         @Override

@@ -117,11 +117,11 @@ class ActionKpiApiTest {
                     .statusCode(200)
                     .body("actions.find { it.action == 'suggest_invite' }.heldOut", equalTo(true))
                     .body("milestones.name", org.hamcrest.Matchers.hasItem("value_realization"));
-            long messages = em.createQuery(
-                            "select count(o) from OutboxEntity o where o.userId = :u and o.subject = 'suggest_invite'",
-                            Long.class)
-                    .setParameter("u", u)
-                    .getSingleResult();
+            long messages = ((Number) em.createNativeQuery(
+                                    "SELECT count(*) FROM outbox WHERE user_id = ?1 AND subject = 'suggest_invite'")
+                            .setParameter(1, u)
+                            .getSingleResult())
+                    .longValue();
             assertEquals(0, messages, "no outbox message for a held-out user");
             admin().get("/v1/users/" + u + "/timeline")
                     .then()

@@ -14,14 +14,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.milepost.store.RowWriter;
-import io.milepost.store.UserEntity;
+import io.milepost.store.UserStateStore;
 import io.milepost.support.LockWaits;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,7 +35,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class UserApiTest {
     @Inject
-    EntityManager em;
+    UserStateStore store;
 
     @Inject
     io.agroal.api.AgroalDataSource dataSource;
@@ -195,7 +193,7 @@ class UserApiTest {
             // what the stall sweep does: lock the user, record a stall, then the action it fires, commit
             Future<?> sweep =
                     pool.submit(() -> QuarkusTransaction.requiringNew().run(() -> {
-                        em.find(UserEntity.class, u, LockModeType.PESSIMISTIC_WRITE);
+                        store.lockAndLoad(List.of(u));
                         Instant since = Instant.parse("2026-06-08T10:00:00Z");
                         rows.stall(u, "first_value", since, "test", Instant.now());
                         rows.flush();
