@@ -10,7 +10,6 @@ import io.milepost.store.UserStateStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 
 /** A user's progress toward the milestones, read from their stored state with the rules in force. */
@@ -41,17 +40,16 @@ public class UserProgress {
 
     /**
      * The user's progress now, or empty for an unknown user. Reads only: the user's state is loaded
-     * as ingestion loads it, under the row's lock, so milestones, stalls and activity are of one
+     * as ingestion loads it, under a share lock, so milestones, stalls and activity are of one
      * moment; nothing is written.
      */
     @Transactional
     public Optional<ProgressView> of(String requested) {
         String id = aliases.resolve(requested); // an id merged into another user: that user
-        UserStateStore.Loaded loaded = store.lockAndLoad(List.of(id)).get(id);
-        if (!loaded.exists()) {
+        UserState state = store.read(id).orElse(null);
+        if (state == null) {
             return Optional.empty();
         }
-        UserState state = loaded.state();
         state.accounts().putAll(accounts.of(id));
         RuleBook book = rules.current();
         return Optional.of(

@@ -3,13 +3,16 @@ package io.milepost.store;
 import jakarta.persistence.EntityManager;
 import java.sql.Array;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.function.IntFunction;
 import org.hibernate.Session;
 import org.hibernate.jdbc.Work;
@@ -21,6 +24,34 @@ public final class Sql {
     /** Runs {@code work} on the connection of the current transaction. */
     public static void run(EntityManager em, Work work) {
         em.unwrap(Session.class).doWork(work);
+    }
+
+    /** Sets a statement's parameters. */
+    @FunctionalInterface
+    public interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    /** Reads the current row of a result into a record. */
+    @FunctionalInterface
+    public interface Mapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /** The rows of one query on the current transaction's connection, each read by {@code map}. */
+    public static <T> List<T> list(EntityManager em, String sql, Binder binder, Mapper<T> map) {
+        List<T> rows = new ArrayList<>();
+        run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                binder.bind(ps);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(map.map(rs));
+                    }
+                }
+            }
+        });
+        return rows;
     }
 
     /** A time as both drivers bind it to {@code TIMESTAMP WITH TIME ZONE}; null stays null. */

@@ -8,7 +8,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -92,7 +91,8 @@ public class UserRecords {
     }
 
     private Optional<UserRow> user(String id, String lock) {
-        List<UserRow> found = query(
+        List<UserRow> found = Sql.list(
+                em,
                 "SELECT id, signed_up_at, traits, stage, activity, last_event_at, next_check_at, identified "
                         + "FROM users WHERE id = ? " + lock,
                 ps -> ps.setString(1, id),
@@ -113,21 +113,24 @@ public class UserRecords {
     }
 
     public List<MilestoneRow> milestones(String userId) {
-        return query(
+        return Sql.list(
+                em,
                 "SELECT id, milestone, reached_at, rule_name FROM milestones WHERE user_id = ? ORDER BY reached_at, id",
                 ps -> ps.setString(1, userId),
                 UserRecords::milestone);
     }
 
     public List<StallRow> stalls(String userId) {
-        return query(
+        return Sql.list(
+                em,
                 "SELECT id, milestone, since FROM stalls WHERE user_id = ? ORDER BY since, id",
                 ps -> ps.setString(1, userId),
                 UserRecords::stall);
     }
 
     public List<ActionRow> actions(String userId) {
-        return query(
+        return Sql.list(
+                em,
                 "SELECT " + ACTION_COLUMNS + " FROM actions WHERE user_id = ? ORDER BY triggered_at, id",
                 ps -> ps.setString(1, userId),
                 UserRecords::action);
@@ -220,8 +223,16 @@ public class UserRecords {
 
     /** Rows of {@code table} after {@code after} in timeline order (time, then rank, then id), at most {@code limit}. */
     private <T> List<T> page(
-            String table, String columns, String time, String userId, After after, int rank, int limit, Mapper<T> map) {
-        return query(
+            String table,
+            String columns,
+            String time,
+            String userId,
+            After after,
+            int rank,
+            int limit,
+            Sql.Mapper<T> map) {
+        return Sql.list(
+                em,
                 "SELECT " + columns + " FROM " + table + " WHERE user_id = ? AND (" + time + " > ? OR (" + time
                         + " = ? AND (? < " + rank + " OR (? = " + rank + " AND id > ?)))) ORDER BY " + time
                         + ", id FETCH FIRST " + limit + " ROWS ONLY",
@@ -241,30 +252,5 @@ public class UserRecords {
             ps.setString(1, userId);
             ps.executeUpdate();
         }
-    }
-
-    @FunctionalInterface
-    private interface Binder {
-        void bind(PreparedStatement ps) throws SQLException;
-    }
-
-    @FunctionalInterface
-    private interface Mapper<T> {
-        T map(ResultSet rs) throws SQLException;
-    }
-
-    private <T> List<T> query(String sql, Binder binder, Mapper<T> map) {
-        List<T> rows = new ArrayList<>();
-        Sql.run(em, c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                binder.bind(ps);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        rows.add(map.map(rs));
-                    }
-                }
-            }
-        });
-        return rows;
     }
 }

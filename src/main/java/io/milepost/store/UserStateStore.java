@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -138,6 +139,23 @@ public class UserStateStore {
             loaded.computeIfAbsent(id, k -> new Loaded(null, UserState.fresh(k)));
         }
         return loaded;
+    }
+
+    /**
+     * Loads one user's state for reading, under a share lock (on H2, which has none, the row lock):
+     * whoever records for the user holds the row's write lock until it commits, so the state read is
+     * all of a recording or none of it. Empty for a user without a row.
+     */
+    public Optional<UserState> read(String id) {
+        Map<String, Loaded> loaded = new TreeMap<>();
+        Sql.run(em, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT " + USER_COLUMNS + " FROM users WHERE id = ? " + (postgres ? "FOR SHARE" : "FOR UPDATE"))) {
+                ps.setString(1, id);
+                load(c, ps, loaded);
+            }
+        });
+        return Optional.ofNullable(loaded.get(id)).filter(Loaded::exists).map(Loaded::state);
     }
 
     /**

@@ -206,12 +206,11 @@ public class Dispatcher {
     public Cycle cycle(List<WebhookSender.Result> done, Map<String, Integer> outstanding, int room, boolean fanOut) {
         Instant now = now();
         List<StatRow> earlier = attemptCounts.due(now, false);
-        List<Recorded> recorded = new ArrayList<>();
-        Cycle cycle = QuarkusTransaction.requiringNew()
+        Done did = QuarkusTransaction.requiringNew()
                 .call(() -> Jdbc.call(em, c -> {
                     queue.begin(c);
                     List<WebhookEndpoint> endpoints = queue.endpoints(c);
-                    recorded.add(recordIn(c, done, now, endpoints, earlier, false));
+                    Recorded recorded = recordIn(c, done, now, endpoints, earlier, false);
                     Map<String, Integer> rooms = new LinkedHashMap<>();
                     for (WebhookEndpoint e : endpoints) {
                         rooms.put(e.id, Math.max(0, endpointWindow() - outstanding.getOrDefault(e.id, 0)));
@@ -239,13 +238,16 @@ public class Dispatcher {
                             .filter(e -> e.enabled)
                             .map(e -> e.id)
                             .collect(Collectors.toSet());
-                    return new Cycle(claimed, full, enabled);
+                    return new Done(new Cycle(claimed, full, enabled), recorded);
                 }));
         attemptCounts.written(earlier, now);
-        attemptCounts.add(recorded.get(0).counts());
-        count(recorded.get(0).outcomes());
-        return cycle;
+        attemptCounts.add(did.recorded().counts());
+        count(did.recorded().outcomes());
+        return did.cycle();
     }
+
+    /** A cycle's transaction's answer: the cycle, and what it recorded (counted once it committed). */
+    private record Done(Cycle cycle, Recorded recorded) {}
 
     /** Records what the attempts came to, skipping deliveries that were deleted or claimed again since. */
     void record(List<WebhookSender.Result> results) {
@@ -532,34 +534,20 @@ public class Dispatcher {
                 o instanceof Outcome.Delivered ? now : null);
     }
 
-    /** The attempts per endpoint, minute, outcome and latency bucket, sorted by key. */
+    /**
+     * One statistics row per attempt (endpoint, minute, outcome, latency bucket); {@link AttemptCounts}
+     * adds them up by key and sorts them.
+     */
     private static List<StatRow> statistics(List<RecordedOutcome> recorded) {
-        record Key(String endpointId, Instant minute, String outcome, int bucket) {}
-        Map<Key, Integer> counts = new HashMap<>();
-        for (RecordedOutcome r : recorded) {
-            String outcome = r.outcome() instanceof Outcome.Delivered
-                    ? DELIVERED
-                    : r.outcome() instanceof Outcome.RetryAt ? RETRYING : FAILED;
-            counts.merge(
-                    new Key(
-                            r.result().attempt().endpointId(),
-                            r.result().startedAt().truncatedTo(ChronoUnit.MINUTES),
-                            outcome,
-                            Latency.bucket(r.result().durationMs())),
-                    1,
-                    Integer::sum);
-        }
-        return counts.entrySet().stream()
-                .map(e -> new StatRow(
-                        e.getKey().endpointId(),
-                        e.getKey().minute(),
-                        e.getKey().outcome(),
-                        e.getKey().bucket(),
-                        e.getValue()))
-                .sorted(Comparator.comparing(StatRow::endpointId)
-                        .thenComparing(StatRow::minute)
-                        .thenComparing(StatRow::outcome)
-                        .thenComparingInt(StatRow::latencyBucket))
+        return recorded.stream()
+                .map(r -> new StatRow(
+                        r.result().attempt().endpointId(),
+                        r.result().startedAt().truncatedTo(ChronoUnit.MINUTES),
+                        r.outcome() instanceof Outcome.Delivered
+                                ? DELIVERED
+                                : r.outcome() instanceof Outcome.RetryAt ? RETRYING : FAILED,
+                        Latency.bucket(r.result().durationMs()),
+                        1))
                 .toList();
     }
 
